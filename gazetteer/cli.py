@@ -1,0 +1,232 @@
+"""The ``gazetteer`` command.
+
+    gazetteer resolve "Kupyansk" --json
+    gazetteer resolve "Радьківка" --oblast Kharkiv
+    gazetteer batch events.csv --column place --oblast-column region -o events.gaz.csv
+    gazetteer parse article.txt --geojson
+    gazetteer data info --json
+    gazetteer data build --out data
+    gazetteer data update [--url URL]
+
+Errors print one line to stderr and exit non-zero (2 for usage and input errors, 1 for data errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from gazetteer import __version__
+from gazetteer.errors import GazetteerError
+
+
+def _point(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LAT,LON, got {text!r}") from None
+    return lat, lon
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gazetteer", description="Resolve Ukrainian settlement names, offline.")
+    p.add_argument("--version", action="version", version=f"gazetteer {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("resolve", help="resolve one place name")
+    r.add_argument("query")
+    r.add_argument("--oblast", help="oblast hint, in any language or form")
+    r.add_argument("--raion", help="raion hint")
+    r.add_argument("--hromada", help="hromada hint")
+    r.add_argument("--near", type=_point, metavar="LAT,LON", help="prefer settlements near this point")
+    r.add_argument("--limit", type=_positive, default=5)
+    r.add_argument("--json", action="store_true", help="print a JSON array of candidates, best first")
+    r.add_argument("--online", action="store_true", help="ask an online geocoder when offline data falls short")
+    r.add_argument("--provider", default=None, help="online provider: nominatim, geonames, photon")
+
+    b = sub.add_parser("batch", help="enrich a CSV/TSV/Parquet file")
+    b.add_argument("input", help="input file, or - for stdin")
+    b.add_argument("--column", help="column with place names")
+    b.add_argument("--text-column", help="column with free text: find and resolve the places it mentions")
+    b.add_argument("--oblast-column", help="column with an oblast hint per row")
+    b.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
+    b.add_argument("--format", choices=("csv", "tsv", "parquet"), help="input format (default: by extension)")
+    b.add_argument("--encoding", default="utf-8-sig", help="input text encoding (default: UTF-8)")
+    b.add_argument("--no-progress", action="store_true")
+
+    t = sub.add_parser("parse", help="find and resolve the places mentioned in a text")
+    t.add_argument("file", help="text file, or - for stdin")
+    t.add_argument("--lang", choices=("en", "uk", "ru"), default=None)
+    t.add_argument("--geojson", action="store_true", help="a GeoJSON FeatureCollection of resolved settlements")
+
+    d = sub.add_parser("data", help="inspect, build or update the extract")
+    dsub = d.add_subparsers(dest="data_command", required=True)
+    di = dsub.add_parser("info", help="counts, coverage and sources of the extract in use")
+    di.add_argument("--json", action="store_true")
+    db = dsub.add_parser("build", help="build the extract from its sources (needs gazetteer[build])")
+    db.add_argument("--out", default="data", help="output folder (replaced atomically)")
+    db.add_argument("--dump", help="a GeoNames country dump (UA.txt) instead of cities500.json")
+    db.add_argument("--alternate-names", help="GeoNames alternate names for the dump's country")
+    du = dsub.add_parser("update", help="download GeoNames' UA.zip, rebuild and swap in the extract")
+    du.add_argument("--url", help="UA.zip address (default: GeoNames export, or $GAZETTEER_GEONAMES_URL)")
+    du.add_argument("--alternate-names-url", help="alternatenames UA.zip address")
+    du.add_argument("--no-alternate-names", action="store_true", help="skip the alternate names download")
+    du.add_argument("--max-bytes", type=_positive, default=None, help="refuse larger downloads")
+    dsub.add_parser("reset", help="go back to the extract bundled with the package")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except GazetteerError as exc:
+        print(f"gazetteer: error: {exc}", file=sys.stderr)
+        from gazetteer.errors import DataError, UpdateError
+
+        return 1 if isinstance(exc, (DataError, UpdateError)) else 2
+    except (TypeError, ValueError) as exc:
+        print(f"gazetteer: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gazetteer: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _cmd_resolve(args: argparse.Namespace) -> int:
+    from gazetteer.resolve import default_resolver
+
+    resolver = default_resolver()
+    res = resolver.lookup(args.query, oblast=args.oblast, raion=args.raion, hromada=args.hromada, near=args.near,
+                          limit=args.limit, strict=True)
+    if args.online and (res.status != "resolved" or res.match.settlement.coord_precision != "point"):
+        from gazetteer.online import online_lookup
+
+        res = online_lookup(res, provider=args.provider, oblast=args.oblast)
+    if args.json:
+        print(json.dumps([m.to_dict() for m in res.candidates], ensure_ascii=False, indent=2))
+        return 0
+    print(f"{args.query}: {res.status}" + (f" ({res.reason})" if res.reason else ""))
+    for i, m in enumerate(res.candidates, 1):
+        s = m.settlement
+        mark = "*" if res.match is not None and m is res.match else " "
+        print(f"{mark}{i}. {s.name_uk} / {s.name_en}  [{s.category_name}]  {s.oblast_uk} obl., "
+              f"{s.raion_uk or '-'} raion, {s.hromada_uk} hromada  {s.lat:.4f},{s.lon:.4f} ({s.coord_precision})  "
+              f"score {m.score:.2f} {m.match} via {m.matched!r}  {s.id}")
+    return 0 if res.status == "resolved" else 3
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from gazetteer.batch import enrich_file
+
+    statuses = enrich_file(args.input, args.output, column=args.column, oblast_column=args.oblast_column,
+                           text_column=args.text_column, fmt=args.format, encoding=args.encoding,
+                           progress=False if args.no_progress else None)
+    summary = ", ".join(f"{k} {v}" for k, v in statuses.most_common())
+    print(f"gazetteer: {sum(statuses.values())} rows: {summary}", file=sys.stderr)
+    return 0
+
+
+def _cmd_parse(args: argparse.Namespace) -> int:
+    from gazetteer.text import find_places, mentions_to_geojson
+
+    try:
+        text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+    except FileNotFoundError:
+        raise ValueError(f"file not found: {args.file}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{args.file} is not UTF-8 text") from None
+    mentions = find_places(text, lang=args.lang)
+    if args.geojson:
+        print(json.dumps(mentions_to_geojson(mentions), ensure_ascii=False, indent=2))
+    else:
+        print(json.dumps([m.to_dict() for m in mentions], ensure_ascii=False, indent=2))
+    return 0
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    return _DATA_COMMANDS[args.data_command](args)
+
+
+def _data_info(args: argparse.Namespace) -> int:
+    from gazetteer.store import get_extract
+
+    ex = get_extract()
+    m = ex.manifest
+    info = {
+        "path": str(ex.path),
+        "gazetteer_version": __version__,
+        "built_at": m.get("built_at"),
+        "settlements": len(ex.settlements),
+        "top_level_units": len(ex.oblasts),
+        "coord_precision": m.get("coord_precision", {}),
+        "coverage": m.get("coverage", {}),
+        "approximation_error": m.get("approximation_error", {}),
+        "counts": m.get("counts", {}),
+        "sources": [{k: s.get(k) for k in ("name", "package", "version", "file", "sha256")} for s in m.get("sources", [])],
+    }
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return 0
+    print(f"extract:      {info['path']} (built {info['built_at']})")
+    print(f"settlements:  {info['settlements']:,} under {info['top_level_units']} top-level units")
+    for prec, n in info["coord_precision"].items():
+        err = info["approximation_error"].get(prec)
+        extra = f"  (error vs own point: median {err['median_km']} km, p90 {err['p90_km']} km)" if err else ""
+        print(f"  {prec:<17} {n:>6,}  {n / info['settlements']:6.1%}{extra}")
+    c = info["counts"]
+    print(f"names:        {c.get('names', 0):,} variants; {c.get('historical_renamings', 0)} renamings")
+    print(f"GeoNames:     {c.get('geonames_joined', 0):,} of {c.get('geonames_places', 0):,} places joined; "
+          f"{c.get('geonames_unmatched', 0)} kept aside in geonames_unmatched.tsv")
+    print("sources:")
+    for s in info["sources"]:
+        version = f" {s['package']} {s['version']}" if s.get("package") else ""
+        print(f"  {s['name']}{version}: {s['file']} sha256 {s['sha256'][:12]}")
+    return 0
+
+
+def _data_build(args: argparse.Namespace) -> int:
+    from gazetteer.build import build_extract
+
+    m = build_extract(args.out, dump=args.dump, alternate_names=args.alternate_names)
+    print(f"built {args.out}: {m['counts']['settlements']:,} settlements, precision {m['coord_precision']}, "
+          f"{m['build_seconds']} s")
+    return 0
+
+
+def _data_update(args: argparse.Namespace) -> int:
+    from gazetteer.build.update import MAX_DOWNLOAD_BYTES, update
+
+    m = update(args.url, args.alternate_names_url, with_alternate_names=not args.no_alternate_names,
+               max_bytes=args.max_bytes or MAX_DOWNLOAD_BYTES)
+    print(f"updated: {m['counts']['settlements']:,} settlements, {m['counts']['geonames_joined']:,} GeoNames points")
+    return 0
+
+
+def _data_reset(_args: argparse.Namespace) -> int:
+    from gazetteer.build.update import reset
+
+    print("back to the bundled extract" if reset() else "the bundled extract is already in use")
+    return 0
+
+
+_COMMANDS = {"resolve": _cmd_resolve, "batch": _cmd_batch, "parse": _cmd_parse, "data": _cmd_data}
+_DATA_COMMANDS = {"info": _data_info, "build": _data_build, "update": _data_update, "reset": _data_reset}
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

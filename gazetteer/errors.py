@@ -1,0 +1,47 @@
+"""The one error hierarchy of gazetteer. Each error also inherits the builtin it resembles."""
+
+from __future__ import annotations
+
+
+class GazetteerError(Exception):
+    """Base of every error gazetteer raises on purpose."""
+
+
+class DataError(GazetteerError, RuntimeError):
+    """The bundled or updated extract is missing, damaged or from an incompatible build.
+
+    ``path`` names the file at fault, when there is one.
+    """
+
+    def __init__(self, message: str, path: object = None) -> None:
+        self.path = path
+        super().__init__(f"{message} ({path})" if path is not None else message)
+
+
+class BuildError(GazetteerError, RuntimeError):
+    """Building an extract failed: a source is missing, unreadable or not what the build expects."""
+
+
+class UpdateError(GazetteerError, RuntimeError):
+    """Downloading or swapping in a new extract failed; the previous extract is still in use."""
+
+
+class AmbiguousName(GazetteerError, LookupError):
+    """A name fits several settlements equally well; ``candidates`` holds them, best first."""
+
+    def __init__(self, query: str, candidates: list) -> None:
+        self.query = query
+        self.candidates = candidates
+        names = "; ".join(c.label for c in candidates[:5])
+        super().__init__(
+            f"{query!r} is ambiguous ({len(candidates)} candidates: {names}); "
+            "pass oblast=, raion= or near= to choose"
+        )
+
+
+class UnknownOblast(GazetteerError, ValueError):
+    """An oblast (or raion) hint that names no unit of Ukraine."""
+
+
+class OnlineError(GazetteerError, RuntimeError):
+    """An online geocoder failed, refused or answered something that does not fit the gazetteer."""

@@ -1,0 +1,212 @@
+"""Pure functions on strings: cleaning, folding keys, romanization and query checks.
+
+One function, :func:`fold_key`, builds the lookup key for both sides: the build applies it to every
+name variant it writes into the extract, the resolver applies it to the user's query. Change its rules
+and you must bump :data:`KEY_VERSION` (the loader then refuses a stale extract's keys and recomputes).
+
+>>> fold_key("Куп'янськ") == fold_key("Kupiansk") == fold_key("Kupjansk") == fold_key("Kup'yans'k")
+True
+>>> skeleton(fold_key("Кондрашовка")) == skeleton(fold_key("Кіндрашівка"))
+True
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import translitua
+from unidecode import unidecode
+
+KEY_VERSION = 3
+
+#: Every character people type for the Ukrainian apostrophe (and soft-sign marks of romanizations).
+APOSTROPHES = "'’ʼ`´‘ʹʻ′\u02bc\u02b9\u2032\u0301\""
+_APOSTROPHE_TABLE = {ord(c): None for c in APOSTROPHES}
+
+#: Romanization systems used to generate index variants of every Ukrainian name. National (KMU 2010)
+#: comes first: it is also the display name (``name_en``).
+UKRAINIAN_SYSTEMS: dict[str, object] = {
+    "national": translitua.UkrainianKMU,
+    "bgn_pcgn": translitua.UkrainianBGN,
+    "british": translitua.UkrainianBritish,
+    "iso9": translitua.UkrainianISO9,
+    "scientific": translitua.UkrainianWWS,
+    "ala_lc": translitua.UkrainianALALC,
+    "gost1986": translitua.UkrainianGOST1986,
+    "gost1971": translitua.UkrainianGOST1971,
+    "dstu9112a": translitua.UkrainianDSTU9112A,
+    "german": translitua.UkrainianGerman,
+    "french": translitua.UkrainianFrench,
+    "passport2007": translitua.UkrainianPassport2007,
+    "national1996": translitua.UkrainianNational1996,
+}
+#: Systems for Russian Cyrillic names (GeoNames' Russian alternates, rule-made Russian forms).
+RUSSIAN_SYSTEMS: dict[str, object] = {
+    "ru_passport": translitua.RussianInternationalPassport1997,
+    "ru_gost": translitua.RussianGOST2006,
+    "ru_simple": translitua.RussianSimple,
+    "ru_iso9": translitua.RussianISO9SystemA,
+}
+
+# Letters with diacritics whose plain unidecode form would lose a sound (ž -> z), mapped first.
+_DIACRITICS = str.maketrans(
+    {
+        "š": "sh", "ž": "zh", "č": "ch", "ŝ": "shch", "ǆ": "dzh", "ğ": "gh", "ǧ": "gh",
+        "ż": "zh", "ź": "z", "ś": "s", "ć": "c", "ń": "n", "ł": "l", "ó": "o",
+        "â": "ia", "û": "iu", "ê": "ie", "ô": "io", "ŭ": "u", "ĭ": "i",
+        "ä": "ia", "ö": "io", "ü": "iu", "ß": "ss", "\u0361": "",
+    }
+)
+# Russian-only letters and the few Cyrillic letters the national table does not cover.
+_CYRILLIC_EXTRA = str.maketrans({"ы": "y", "э": "e", "ё": "io", "ъ": "", "ь": "", "ѣ": "e", "і": "i"})
+
+# Ordered rewrite rules on lower-case Latin: each spelling tradition's digraphs to one form.
+_FOLD_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), r)
+    for p, r in [
+        (r"schtsch|szcz|shtsh|chtch|shch", "shch"),
+        (r"tsch|tch|cz", "ch"),
+        (r"sch|sz", "sh"),
+        (r"rz", "zh"),
+        (r"tz|ts", "c"),
+        (r"kh|gh|[gx]", "h"),
+        (r"ou", "u"),
+        (r"w", "v"),
+        (r"q", "k"),
+        (r"j", "y"),
+        (r"y", "i"),
+        (r"i+", "i"),
+        (r"(zh|sh|ch)\1", r"\1"),
+        (r"([a-z])\1+", r"\1"),
+    ]
+]
+_NON_LETTERS = re.compile(r"[^a-z]+")
+_VOWELS = str.maketrans("", "", "aeiou")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_UK_ONLY = set("іїєґІЇЄҐ")
+_RU_ONLY = set("ыэёъЫЭЁЪ")
+
+MAX_QUERY_LENGTH = 200
+
+
+def fold_key(text: str) -> str:
+    """The lookup key of a name in any script: lower-case ASCII letters, spelling variation folded.
+
+    Spaces, hyphens, apostrophes, soft signs, doubled letters and the usual digraph differences
+    between romanization systems (kh/ch/h/x, ts/c/tz, ya/ia/ja, yi/i/ji/ï, w/v, sz/sh...) vanish.
+    """
+    return _fold_cached(text)
+
+
+@lru_cache(maxsize=65536)
+def _fold_cached(text: str) -> str:
+    s = unicodedata.normalize("NFC", text).casefold().translate(_APOSTROPHE_TABLE)
+    if _CYRILLIC.search(s):
+        s = translitua.translit(s.translate(_CYRILLIC_EXTRA), translitua.UkrainianKMU)
+    s = unidecode(s.translate(_DIACRITICS)).lower()
+    s = _NON_LETTERS.sub("", s)
+    for pattern, repl in _FOLD_RULES:
+        s = pattern.sub(repl, s)
+    return s
+
+
+def skeleton(key: str) -> str:
+    """The consonant skeleton of a folded key: vowels dropped, so Ukrainian і/и and Russian о/е/ы agree.
+
+    Харків and Харьков, Кіндрашівка and Кондрашовка share a skeleton. Too lossy to trust alone; the
+    resolver only uses it for skeletons of four or more consonants and re-scores what it finds.
+    """
+    return key.translate(_VOWELS)
+
+
+def romanize(name_uk: str) -> str:
+    """The national (KMU 2010) romanization of a Ukrainian name, as used for ``name_en``."""
+    clean = unicodedata.normalize("NFC", name_uk).translate(_APOSTROPHE_TABLE)
+    return translitua.translit(clean, translitua.UkrainianKMU)
+
+
+def romanizations(name: str, *, russian: bool = False) -> dict[str, str]:
+    """Every romanization of a Cyrillic name, by system name (Ukrainian systems, or Russian ones)."""
+    systems = RUSSIAN_SYSTEMS if russian else UKRAINIAN_SYSTEMS
+    text = unicodedata.normalize("NFC", name)
+    return {system: translitua.translit(text, table) for system, table in systems.items()}
+
+
+def script_of(text: str) -> str:
+    """'cyrillic', 'latin', 'mixed' (both alphabets) or 'none' (no letter of either)."""
+    cyr, lat = bool(_CYRILLIC.search(text)), bool(_LATIN.search(text))
+    if cyr and lat:
+        return "mixed"
+    return "cyrillic" if cyr else "latin" if lat else "none"
+
+
+def cyrillic_language(text: str) -> str | None:
+    """'uk' or 'ru' when a Cyrillic text has letters only one of the two alphabets uses, else None."""
+    letters = set(text)
+    if letters & _RU_ONLY and not letters & _UK_ONLY:
+        return "ru"
+    if letters & _UK_ONLY and not letters & _RU_ONLY:
+        return "uk"
+    return None
+
+
+def display_form(text: str) -> str:
+    """A name tidied for display: Unicode NFC, one apostrophe (’), single spaces, no edge blanks."""
+    s = unicodedata.normalize("NFC", text)
+    s = re.sub("[" + re.escape("'ʼ`´‘\u02bc") + "]", "’", s)
+    return " ".join(s.split())
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_MIXED_WORD = re.compile(r"\w+")
+
+
+def check_query(query: object) -> str:
+    """Return the query stripped, or raise TypeError / ValueError saying what is wrong with it.
+
+    Refused: non-strings, empty or blank text, control characters, more than
+    :data:`MAX_QUERY_LENGTH` characters, a word mixing Latin and Cyrillic letters (a homoglyph typo
+    such as a Latin "K" in "Kупянськ"), and text with no letter at all.
+    """
+    if not isinstance(query, str):
+        raise TypeError(f"a place name must be a str, not {type(query).__name__}")
+    text = query.strip()
+    if not text:
+        raise ValueError("empty place name")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ValueError(f"place name too long ({len(text)} characters, at most {MAX_QUERY_LENGTH})")
+    if _CONTROL.search(text):
+        raise ValueError("place name contains control characters")
+    for word in _MIXED_WORD.findall(text):
+        if script_of(word) == "mixed":
+            raise ValueError(f"word {word!r} mixes Latin and Cyrillic letters")
+    if not fold_key(text):
+        raise ValueError(f"no letters to match in {text!r}")
+    return text
+
+
+# Settlement-type words people put before or after a name, in Ukrainian, Russian and English.
+_TYPE_WORDS = (
+    r"м|с|смт|сщ|с-ще|сел|с-ще|пгт|пос|г|д|х|"
+    r"місто|селище|село|хутір|селище міського типу|"
+    r"город|поселок|посёлок|село|деревня|хутор|поселок городского типа|"
+    r"city of|town of|village of|settlement of|urban-type settlement of|the city of|the town of|"
+    r"the village of|city|town|village|settlement|urban-type settlement|hromada|"
+    r"m|s|smt|vil|v"
+)
+_TYPE_PREFIX = re.compile(rf"^(?:{_TYPE_WORDS})(?:\.\s*|\s+)", re.IGNORECASE)
+_TYPE_SUFFIX = re.compile(r"\s+(?:city|town|village|settlement|місто|село|селище|город|поселок)$", re.I)
+
+
+def strip_type_words(text: str) -> str:
+    """Drop a settlement-type word before or after a name: "м. Харків", "village of X", "X city"."""
+    s = " ".join(text.split())
+    for _ in range(2):
+        stripped = _TYPE_SUFFIX.sub("", _TYPE_PREFIX.sub("", s)).strip(" ,.")
+        if stripped == s or not stripped:
+            break
+        s = stripped
+    return s

@@ -1,0 +1,384 @@
+"""Resolve a place name to ranked, scored settlements, and decide when one answer is clearly best.
+
+>>> import gazetteer
+>>> gazetteer.geocode("Kupyansk").name_uk
+'Куп’янськ'
+>>> gazetteer.geocode("Artemivsk").name_uk
+'Бахмут'
+>>> [m.oblast_uk for m in gazetteer.resolve("Радьківка", oblast="Kharkiv")]
+['Харківська']
+
+Candidates come from three tiers, tried in order; a later tier runs only when earlier ones found nothing:
+
+1. the query's folded key equals the key of a known name (official, romanized, GeoNames, Russian,
+   historical);
+2. the consonant skeletons agree (Russian vowels for Ukrainian ones: Кондрашовка -> Кіндрашівка);
+3. keys within one or two edits (typos), scaled to the length of the name.
+
+Hints (oblast, raion, hromada, near) rescore the candidates; a prior puts cities before villages.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from gazetteer.errors import AmbiguousName, UnknownOblast
+from gazetteer.index import NameIndex
+from gazetteer.model import Match, Resolution, Settlement
+from gazetteer.normalize import check_query, cyrillic_language, fold_key, script_of, strip_type_words
+from gazetteer.store import Extract, get_extract
+
+#: Base score of a hit by the kind of name it hit.
+KIND_SCORE = {
+    "official": 1.0, "romanization": 0.97, "geonames": 0.96, "russian": 0.95, "alternate": 0.94,
+    "historical": 0.93,
+}
+#: Below this, the best candidate is not taken as an answer.
+MIN_SCORE = 0.7
+#: Candidates within this of the best score are its peers: if several remain, the query is ambiguous.
+PEER_MARGIN = 0.015
+OBLAST_MISMATCH = 0.5
+UNIT_MISMATCH = 0.6
+_CATEGORY_PRIOR = {"K": 3, "M": 2, "X": 1, "C": 0}
+_SPLIT = re.compile(r"\s*[,;()\[\]/]\s*")
+_QUOTES = "\"'«»“”„`"
+
+
+def _max_edits(key: str) -> int:
+    n = len(key)
+    return 0 if n < 4 else 1 if n < 7 else 2
+
+
+def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """Resolved hints: sets of unit ids (None = no hint) and an optional point."""
+
+    oblasts: frozenset[str] | None = None
+    raions: frozenset[str] | None = None
+    hromadas: frozenset[str] | None = None
+    near: tuple[float, float] | None = None
+
+
+class Resolver:
+    """A reusable resolver over one extract. Thread-safe; cheap to pickle (the extract is not shipped).
+
+    ``fuzzy=False`` turns off typo matching; ``min_score`` and ``peer_margin`` tune when one answer
+    counts as clearly best.
+    """
+
+    def __init__(self, extract: Extract | None = None, *, fuzzy: bool = True, min_score: float = MIN_SCORE,
+                 peer_margin: float = PEER_MARGIN) -> None:
+        self._extract = extract
+        self._index: NameIndex | None = None
+        self._lock = threading.Lock()
+        self.fuzzy = fuzzy
+        self.min_score = min_score
+        self.peer_margin = peer_margin
+
+    def __getstate__(self) -> dict:
+        # Ship settings only; each process loads the extract itself (once, lazily).
+        return {"fuzzy": self.fuzzy, "min_score": self.min_score, "peer_margin": self.peer_margin,
+                "extract_path": str(self._extract.path) if self._extract is not None else None}
+
+    def __setstate__(self, state: dict) -> None:
+        from gazetteer.store import load
+
+        path = state.pop("extract_path")
+        default = get_extract()
+        extract = default if path is None or str(default.path) == path else load(path)
+        self.__init__(extract, **state)
+
+    @property
+    def extract(self) -> Extract:
+        if self._extract is None:
+            self._extract = get_extract()
+        return self._extract
+
+    @property
+    def index(self) -> NameIndex:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = NameIndex(self.extract)
+        return self._index
+
+    # -- public calls ---------------------------------------------------------------------------
+    def resolve(self, query: str, *, oblast: str | None = None, raion: str | None = None,
+                hromada: str | None = None, near: tuple[float, float] | None = None, limit: int = 5) -> list[Match]:
+        """Candidate settlements for ``query``, best first (at most ``limit``). Empty when nothing fits.
+
+        Raises TypeError / ValueError for bad input and UnknownOblast for a hint that names no unit.
+        """
+        return list(self.lookup(query, oblast=oblast, raion=raion, hromada=hromada, near=near, limit=limit,
+                                strict=True).candidates)
+
+    def geocode(self, query: str, **hints) -> Match | None:
+        """The one settlement ``query`` names, or None if none fits; AmbiguousName if several fit equally."""
+        res = self.lookup(query, strict=True, **hints)
+        if res.status == "ambiguous":
+            raise AmbiguousName(query, list(res.candidates))
+        return res.match
+
+    def lookup(self, query: object, *, oblast: str | None = None, raion: str | None = None,
+               hromada: str | None = None, near: tuple[float, float] | None = None, limit: int = 5,
+               strict: bool = False) -> Resolution:
+        """Full answer with status and reason. With ``strict=False`` bad input gives status 'invalid'."""
+        try:
+            text = check_query(query)
+            if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+                raise ValueError(f"limit must be a positive int, not {limit!r}")
+            head, inline = self._split_inline_hints(text)
+            hints = self.parse_hints(oblast=oblast or inline.get("oblast"), raion=raion or inline.get("raion"),
+                                     hromada=hromada, near=near)
+        except (TypeError, ValueError) as exc:
+            if strict:
+                raise
+            return Resolution(query, "invalid", str(exc))
+        return self._lookup(text, head, hints, limit)
+
+    # -- hints ----------------------------------------------------------------------------------
+    def parse_hints(self, *, oblast: str | None = None, raion: str | None = None, hromada: str | None = None,
+                    near: tuple[float, float] | None = None) -> Hints:
+        """Turn hint strings (any language, or KATOTTG ids) into unit ids; UnknownOblast if unknown."""
+        oblasts = self._units(oblast, "oblast") if oblast else None
+        raions = self._units(raion, "raion", within=oblasts) if raion else None
+        hromadas = self._units(hromada, "hromada", within=raions or oblasts) if hromada else None
+        point = None
+        if near is not None:
+            try:
+                lat, lon = (float(v) for v in near)
+            except (TypeError, ValueError):
+                raise ValueError(f"near must be a (lat, lon) pair of numbers, not {near!r}") from None
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180) or math.isnan(lat) or math.isnan(lon):
+                raise ValueError(f"near=({lat}, {lon}) is not a valid point")
+            point = (lat, lon)
+        return Hints(oblasts, raions, hromadas, point)
+
+    def _units(self, text: object, level: str, within: frozenset[str] | None = None) -> frozenset[str]:
+        if not isinstance(text, str) or not text.strip():
+            raise UnknownOblast(f"{level} hint must be a non-empty string, not {text!r}")
+        units = self.extract.units
+        text = text.strip()
+        if text in units:
+            return frozenset({text})
+        found = self.index.find_units(text, level)
+        if within:
+            found = {u for u in found if self._ancestor_in(u, within)}
+        if level == "oblast" and len(found) > 1 and re.search(r"obl|област|region|регі|регио", text, re.I):
+            found = {u for u in found if not u.startswith(("UA80", "UA85"))} or found
+        if not found:
+            raise UnknownOblast(f"no {level} of Ukraine is called {text!r}")
+        return frozenset(found)
+
+    def _ancestor_in(self, uid: str, ancestors: frozenset[str]) -> bool:
+        units = self.extract.units
+        while uid:
+            if uid in ancestors:
+                return True
+            uid = units[uid].parent_id if uid in units else ""
+        return False
+
+    def _split_inline_hints(self, text: str) -> tuple[str, dict[str, str]]:
+        """'Kupiansk, Kharkiv oblast' -> ('Kupiansk', {'oblast': 'Kharkiv oblast'})."""
+        parts = [p for p in _SPLIT.split(text) if p.strip(_QUOTES + " .")]
+        if len(parts) < 2:
+            return text.strip(_QUOTES + " "), {}
+        head, inline = parts[0].strip(_QUOTES + " "), {}
+        for part in parts[1:]:
+            for level in ("oblast", "raion"):
+                if level not in inline and self.index.find_units(part, level):
+                    inline[level] = part
+                    break
+        return head, inline
+
+    # -- candidates and ranking -----------------------------------------------------------------
+    def _lookup(self, text: str, head: str, hints: Hints, limit: int) -> Resolution:
+        core = strip_type_words(head)
+        key = fold_key(core) or fold_key(head)
+        script = script_of(core)
+        found = self._candidates(key, core, script)
+        not_place = self.extract.not_places.get(key)
+        if found and not_place and not_place[1] != "word" and not hints.oblasts and not hints.near and all(
+            self.extract.settlements[i].category in "CX" for i in found
+        ):
+            # "Berlin" means the capital, not the village Берлин in Lviv oblast, unless a hint says so.
+            villages = "; ".join(self.extract.settlements[i].label for i in list(found)[:3])
+            return Resolution(text, "not_found", f"{not_place[0]!r} is not a Ukrainian settlement "
+                              f"({not_place[1]}); a village of that name exists: {villages}: pass oblast= for it")
+        if not found:
+            reason = self._why_not_found(key, head)
+            return Resolution(text, "not_found", reason)
+        ranked = self._rank(found, hints)
+        top = ranked[0]
+        candidates = tuple(m for m, _ in ranked[:limit])
+        if top[0].score < self.min_score:
+            why = "no fitting settlement"
+            if hints.oblasts and all(not self._fits(m.settlement, hints) for m, _ in ranked[:3]):
+                why = "no settlement of that name in the hinted units"
+            return Resolution(text, "not_found", f"{why}; closest: {top[0].label} ({top[0].score:.2f})",
+                              None, candidates)
+        peers = [(m, d) for m, d in ranked if m.score >= top[0].score - self.peer_margin]
+        if len(peers) == 1:
+            return Resolution(text, "resolved", "", top[0], candidates)
+        if hints.near is not None and peers[0][1] < 0.5 * peers[1][1]:
+            return Resolution(text, "resolved", "nearest to the given point", top[0], candidates)
+        prior = [_CATEGORY_PRIOR[m.settlement.category] for m, _ in peers]
+        if prior[0] >= 2 and prior.count(prior[0]) == 1:
+            return Resolution(text, "resolved", "a city before villages of the same name", top[0], candidates)
+        if prior[0] >= 2:
+            pops = sorted((m.settlement.population or 0 for m, _ in peers if m.settlement.category in "KM"),
+                          reverse=True)
+            if pops[0] >= 5 * max(pops[1], 1) and top[0].settlement.population == pops[0]:
+                return Resolution(text, "resolved", f"the far largest of {len(pops)} cities of that name",
+                                  top[0], candidates)
+        names = "; ".join(m.label for m, _ in peers[:4])
+        return Resolution(text, "ambiguous", f"{len(peers)} settlements fit equally: {names}", None,
+                          tuple(m for m, _ in peers[: max(limit, 1)]))
+
+    def _candidates(self, key: str, core: str, script: str) -> dict[int, tuple[float, str, str]]:
+        """Settlement index -> (score, match kind, matched variant), the best per settlement."""
+        index = self.index
+        out: dict[int, tuple[float, str, str]] = {}
+
+        def offer(sidx: int, score: float, kind: str, name: str) -> None:
+            if sidx not in out or out[sidx][0] < score:
+                out[sidx] = (score, kind, name)
+
+        for hit in index.exact(key):
+            offer(hit.settlement, KIND_SCORE[hit.kind], self._label(hit.kind, script), hit.name)
+        if out:
+            return out
+        if key in self.extract.not_places:
+            return out
+        russian_like = not (script == "cyrillic" and cyrillic_language(core) == "uk")
+        for other in index.by_skeleton_of(key):
+            sim = fuzz.ratio(key, other) / 100
+            if sim >= 0.6:
+                for hit in index.exact(other):
+                    offer(hit.settlement, 0.78 + 0.14 * sim, "russian" if russian_like else "fuzzy", hit.name)
+        if self.fuzzy:
+            for other, dist in index.near_keys(key, _max_edits(key)):
+                score = max(0.0, 0.9 * (1 - dist / max(len(key), 1)))
+                for hit in index.exact(other):
+                    offer(hit.settlement, score * KIND_SCORE[hit.kind], "fuzzy", hit.name)
+        return out
+
+    @staticmethod
+    def _label(kind: str, script: str) -> str:
+        if kind == "official":
+            return "exact" if script == "cyrillic" else "transliteration"
+        if kind in ("romanization", "geonames"):
+            return "transliteration"
+        if kind == "alternate":
+            return "transliteration" if script == "latin" else "alternate"
+        return kind
+
+    def _fits(self, s: Settlement, hints: Hints) -> bool:
+        return ((hints.oblasts is None or s.oblast_id in hints.oblasts)
+                and (hints.raions is None or s.raion_id in hints.raions)
+                and (hints.hromadas is None or s.hromada_id in hints.hromadas))
+
+    def _rank(self, found: dict[int, tuple[float, str, str]], hints: Hints) -> list[tuple[Match, float]]:
+        settlements = self.extract.settlements
+        rows = []
+        for sidx, (score, kind, name) in found.items():
+            s = settlements[sidx]
+            if hints.oblasts is not None and s.oblast_id not in hints.oblasts:
+                score *= OBLAST_MISMATCH
+            if hints.raions is not None and s.raion_id not in hints.raions:
+                score *= UNIT_MISMATCH
+            if hints.hromadas is not None and s.hromada_id not in hints.hromadas:
+                score *= UNIT_MISMATCH
+            dist = 0.0
+            if hints.near is not None:
+                dist = _distance_km(hints.near[0], hints.near[1], s.lat, s.lon)
+                score *= 1 - 0.1 * min(dist, 500) / 500
+            prior = _CATEGORY_PRIOR.get(s.category, 0) + math.log10((s.population or 0) + 1) / 10
+            rows.append((round(score, 6), dist, prior, s.id, Match(s, min(1.0, score), kind, name)))
+        rows.sort(key=lambda r: (-r[0], r[1], -r[2], r[3]))
+        return [(r[4], r[1]) for r in rows]
+
+    def _why_not_found(self, key: str, head: str) -> str:
+        not_place = self.extract.not_places.get(key)
+        if not_place:
+            return f"{not_place[0]!r} is not a Ukrainian settlement ({not_place[1]})"
+        for level in ("oblast", "raion", "hromada"):
+            units = self.index.find_units(head, level) if fold_key(head) else set()
+            if units and level != "oblast" or units and re.search(r"obl|област|region|регі|регио", head, re.I):
+                names = ", ".join(sorted(self.extract.units[u].name_uk for u in units))
+                return f"names a {level} ({names}), not a settlement"
+        return "no settlement of that name (or close to it)"
+
+
+_default: Resolver | None = None
+_default_lock = threading.Lock()
+
+
+def default_resolver() -> Resolver:
+    """The process-wide resolver over the default extract."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Resolver()
+    return _default
+
+
+def resolve(query: str, *, oblast: str | None = None, raion: str | None = None, hromada: str | None = None,
+            near: tuple[float, float] | None = None, limit: int = 5) -> list[Match]:
+    """Candidate settlements for ``query``, best first. See :meth:`Resolver.resolve`."""
+    return default_resolver().resolve(query, oblast=oblast, raion=raion, hromada=hromada, near=near, limit=limit)
+
+
+def geocode(query: str, **hints) -> Match | None:
+    """The one settlement ``query`` names; None if none; raises AmbiguousName if several fit equally."""
+    return default_resolver().geocode(query, **hints)
+
+
+def lookup_many(queries: Iterable[object], *, oblasts: Iterable[object] | None = None,
+                resolver: Resolver | None = None) -> list[Resolution]:
+    """Resolve many queries, each distinct (query, oblast) pair once; never raises for bad rows."""
+    resolver = resolver or default_resolver()
+    cache: dict[tuple, Resolution] = {}
+    out = []
+    hints = oblasts if oblasts is not None else iter(lambda: None, 0)
+    for query, oblast in zip(queries, hints):
+        try:
+            ck = (query, oblast)
+            hash(ck)
+        except TypeError:
+            ck = None
+        res = cache.get(ck) if ck is not None else None
+        if res is None:
+            res = lookup_one(resolver, query, oblast)
+            if ck is not None:
+                cache[ck] = res
+        out.append(res)
+    return out
+
+
+def lookup_one(resolver: Resolver, query: object, oblast: object = None) -> Resolution:
+    """One row of batch work: bad input and unknown hints become status 'invalid' with a reason."""
+    if _is_missing(query):
+        return Resolution(query, "invalid", "missing value")
+    if _is_missing(oblast) or (isinstance(oblast, str) and not oblast.strip()):
+        oblast = None
+    elif not isinstance(oblast, str):
+        return Resolution(query, "invalid", f"oblast hint must be text, not {type(oblast).__name__}")
+    return resolver.lookup(query, oblast=oblast)
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
