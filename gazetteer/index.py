@@ -18,7 +18,7 @@ from gazetteer.store import Extract
 
 #: Skeletons shorter than this are too common to mean anything (k, hrk, ...).
 MIN_SKELETON = 4
-_ADJECTIVE_END = re.compile(r"(?:s?k|c)(?:a|aia|oi|ii|oho|ogo|omu|ie|e|ih|im|iu|ui)?$")
+_ADJECTIVE_END = re.compile(r"(?:s?k|c)(?:a|aia|oi|ii|oho|ogo|omu|ie|e|ih|im|iu|ui|i|ich|iei)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +108,8 @@ class NameIndex:
 
 
 _UNIT_WORDS = re.compile(
-    r"\b(?:oblast|oblasti|obl|region|province|raion|rayon|district|hromada|community|"
+    r"\b(?:oblast|oblasti|obl|region|province|raion|rayon|district|hromada|community|obwód|obwodu|obwod|gebiet|"
+    r"rejon|région|oblys|"
     r"область|області|обл|регіон|район|р-н|р-ну|громада|тг|отг|территориальная|територіальна|"
     r"областi|области|регион|округ)\b\.?",
     re.IGNORECASE,

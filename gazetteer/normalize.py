@@ -122,6 +122,31 @@ def skeleton(key: str) -> str:
     return key.translate(_VOWELS)
 
 
+# Declared rules turning a Ukrainian place name into the Russian form people write (Кіндрашівка ->
+# Кондрашовка is beyond rules; Синьківка -> Синьковка, Роботине -> Роботино, Покровське -> Покровское).
+_RUSSIAN_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), r)
+    for p, r in [
+        (r"ївка\b", "евка"), (r"івка\b", "овка"), (r"ине\b", "ино"), (r"ове\b", "ово"), (r"еве\b", "ево"),
+        (r"ське\b", "ское"), (r"цьке\b", "цкое"), (r"ський\b", "ский"), (r"цький\b", "цкий"),
+        (r"ий\b", "ый"), (r"ськ\b", "ск"), (r"цьк\b", "цк"), (r"ів\b", "ов"),
+        (r"ї", "и"), (r"є", "е"), (r"і", "и"), (r"[’'ʼ]", "ь"),
+    ]
+]
+
+
+def russian_form(name_uk: str) -> str:
+    """A Russian-style form of a Ukrainian name by declared rules (Синьківка -> Синьковка).
+
+    Not a translation: a spelling close to what Russian-language sources write, used only to score
+    consonant-skeleton candidates.
+    """
+    s = name_uk.lower()
+    for pattern, repl in _RUSSIAN_RULES:
+        s = pattern.sub(repl, s)
+    return s
+
+
 def romanize(name_uk: str) -> str:
     """The national (KMU 2010) romanization of a Ukrainian name, as used for ``name_en``."""
     clean = unicodedata.normalize("NFC", name_uk).translate(_APOSTROPHE_TABLE)
@@ -161,15 +186,38 @@ def display_form(text: str) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_MIXED_WORD = re.compile(r"\w+")
+
+
+# Latin letters that look like Cyrillic ones and the reverse: "Кiндрашівка" typed with a Latin i.
+_LATIN_TO_CYRILLIC = str.maketrans("aceiopxyABCEHIKMOPTXy", "асеіорхуАВСЕНІКМОРТХу")
+_CYRILLIC_TO_LATIN = str.maketrans("асеіорхуАВСЕНІКМОРТХ", "aceiopxyABCEHIKMOPTX")
+
+
+def repair_homoglyphs(text: str) -> str:
+    """Fix words that mix scripts only through look-alike letters; ValueError for truly mixed words.
+
+    >>> repair_homoglyphs("Кiндрашівка")  # a Latin i
+    'Кіндрашівка'
+    """
+    out = []
+    for word in re.split(r"(\W+)", text):
+        if script_of(word) == "mixed":
+            cyr = len(_CYRILLIC.findall(word))
+            lat = len(_LATIN.findall(word))
+            fixed = word.translate(_LATIN_TO_CYRILLIC if cyr >= lat else _CYRILLIC_TO_LATIN)
+            if script_of(fixed) == "mixed":
+                raise ValueError(f"word {word!r} mixes Latin and Cyrillic letters")
+            word = fixed
+        out.append(word)
+    return "".join(out)
 
 
 def check_query(query: object) -> str:
-    """Return the query stripped, or raise TypeError / ValueError saying what is wrong with it.
+    """Return the query stripped (look-alike letters repaired), or raise TypeError / ValueError.
 
     Refused: non-strings, empty or blank text, control characters, more than
-    :data:`MAX_QUERY_LENGTH` characters, a word mixing Latin and Cyrillic letters (a homoglyph typo
-    such as a Latin "K" in "Kупянськ"), and text with no letter at all.
+    :data:`MAX_QUERY_LENGTH` characters, a word that mixes Latin and Cyrillic letters beyond look-alikes
+    ("Kupянськ"; "Кiндрашівка" with a Latin i is repaired), and text with no letter at all.
     """
     if not isinstance(query, str):
         raise TypeError(f"a place name must be a str, not {type(query).__name__}")
@@ -180,25 +228,33 @@ def check_query(query: object) -> str:
         raise ValueError(f"place name too long ({len(text)} characters, at most {MAX_QUERY_LENGTH})")
     if _CONTROL.search(text):
         raise ValueError("place name contains control characters")
-    for word in _MIXED_WORD.findall(text):
-        if script_of(word) == "mixed":
-            raise ValueError(f"word {word!r} mixes Latin and Cyrillic letters")
+    if script_of(text) == "mixed":
+        text = repair_homoglyphs(text)
     if not fold_key(text):
         raise ValueError(f"no letters to match in {text!r}")
     return text
 
 
-# Settlement-type words people put before or after a name, in Ukrainian, Russian and English.
-_TYPE_WORDS = (
-    r"м|с|смт|сщ|с-ще|сел|с-ще|пгт|пос|г|д|х|"
-    r"місто|селище|село|хутір|селище міського типу|"
-    r"город|поселок|посёлок|село|деревня|хутор|поселок городского типа|"
-    r"city of|town of|village of|settlement of|urban-type settlement of|the city of|the town of|"
-    r"the village of|city|town|village|settlement|urban-type settlement|hromada|"
-    r"m|s|smt|vil|v"
+# Settlement-type words people put before or after a name (Ukrainian, Russian, English, German, Polish,
+# French). Abbreviations need a dot or a space after them.
+_TYPE_WORDS = sorted(
+    {
+        "м", "с", "смт", "сщ", "с-ще", "сел", "пгт", "пос", "г", "д", "х", "м-то",
+        "місто", "селище", "село", "хутір", "селище міського типу", "селище сільського типу",
+        "город", "поселок", "посёлок", "деревня", "хутор", "поселок городского типа", "посёлок городского типа",
+        "city of", "town of", "village of", "settlement of", "urban-type settlement of", "the city of",
+        "the town of", "the village of", "city", "town", "village", "settlement", "urban-type settlement",
+        "m", "s", "smt", "vil", "v", "selo", "misto", "selyshche", "horod", "gorod", "poselok", "posyolok",
+        "stadt", "dorf", "siedlung", "miasto", "wieś", "wies", "osiedle", "ville de", "village de", "ville",
+    },
+    key=len,
+    reverse=True,
 )
-_TYPE_PREFIX = re.compile(rf"^(?:{_TYPE_WORDS})(?:\.\s*|\s+)", re.IGNORECASE)
-_TYPE_SUFFIX = re.compile(r"\s+(?:city|town|village|settlement|місто|село|селище|город|поселок)$", re.I)
+_TYPE_ALTERNATION = "|".join(re.escape(w) for w in _TYPE_WORDS)
+_TYPE_PREFIX = re.compile(rf"^(?:{_TYPE_ALTERNATION})(?:\.\s*|\s+)", re.IGNORECASE)
+_TYPE_SUFFIX = re.compile(
+    r"\s+(?:city|town|village|settlement|місто|село|селище|город|поселок|stadt|miasto)\.?$", re.IGNORECASE
+)
 
 
 def strip_type_words(text: str) -> str:

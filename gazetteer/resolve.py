@@ -31,12 +31,19 @@ from rapidfuzz import fuzz
 from gazetteer.errors import AmbiguousName, UnknownOblast
 from gazetteer.index import NameIndex
 from gazetteer.model import Match, Resolution, Settlement
-from gazetteer.normalize import check_query, cyrillic_language, fold_key, script_of, strip_type_words
+from gazetteer.normalize import (
+    check_query,
+    cyrillic_language,
+    fold_key,
+    russian_form,
+    script_of,
+    strip_type_words,
+)
 from gazetteer.store import Extract, get_extract
 
 #: Base score of a hit by the kind of name it hit.
 KIND_SCORE = {
-    "official": 1.0, "romanization": 0.97, "geonames": 0.96, "russian": 0.95, "alternate": 0.94,
+    "official": 1.0, "romanization": 0.97, "geonames": 0.96, "renamed": 0.96, "russian": 0.95, "alternate": 0.93,
     "historical": 0.93,
 }
 #: Below this, the best candidate is not taken as an answer.
@@ -48,11 +55,12 @@ UNIT_MISMATCH = 0.6
 _CATEGORY_PRIOR = {"K": 3, "M": 2, "X": 1, "C": 0}
 _SPLIT = re.compile(r"\s*[,;()\[\]/]\s*")
 _QUOTES = "\"'«»“”„`"
+_PLAIN = re.compile(r"[\s\-'’ʼ`]+")
 
 
 def _max_edits(key: str) -> int:
     n = len(key)
-    return 0 if n < 4 else 1 if n < 7 else 2
+    return 0 if n < 4 else 1 if n < 8 else 2
 
 
 def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -211,7 +219,7 @@ class Resolver:
         found = self._candidates(key, core, script)
         not_place = self.extract.not_places.get(key)
         if found and not_place and not_place[1] != "word" and not hints.oblasts and not hints.near and all(
-            self.extract.settlements[i].category in "CX" for i in found
+            self.extract.settlements[i].category in "CX" and not self._official_spelling(core, i) for i in found
         ):
             # "Berlin" means the capital, not the village Берлин in Lviv oblast, unless a hint says so.
             villages = "; ".join(self.extract.settlements[i].label for i in list(found)[:3])
@@ -232,20 +240,29 @@ class Resolver:
         peers = [(m, d) for m, d in ranked if m.score >= top[0].score - self.peer_margin]
         if len(peers) == 1:
             return Resolution(text, "resolved", "", top[0], candidates)
-        if hints.near is not None and peers[0][1] < 0.5 * peers[1][1]:
-            return Resolution(text, "resolved", "nearest to the given point", top[0], candidates)
+        if hints.near is not None:
+            peers.sort(key=lambda p: p[1])
+            if peers[0][1] < 0.5 * peers[1][1]:
+                return self._chosen(text, peers[0][0], candidates, "nearest to the given point")
+        # Among equally good names, a city before villages; of several cities, a far larger one.
+        peers.sort(key=lambda p: (-_CATEGORY_PRIOR[p[0].settlement.category], -(p[0].settlement.population or 0)))
         prior = [_CATEGORY_PRIOR[m.settlement.category] for m, _ in peers]
+        first = peers[0][0]
         if prior[0] >= 2 and prior.count(prior[0]) == 1:
-            return Resolution(text, "resolved", "a city before villages of the same name", top[0], candidates)
+            return self._chosen(text, first, candidates, "a city before villages of the same name")
         if prior[0] >= 2:
-            pops = sorted((m.settlement.population or 0 for m, _ in peers if m.settlement.category in "KM"),
-                          reverse=True)
-            if pops[0] >= 5 * max(pops[1], 1) and top[0].settlement.population == pops[0]:
-                return Resolution(text, "resolved", f"the far largest of {len(pops)} cities of that name",
-                                  top[0], candidates)
+            pops = [m.settlement.population or 0 for m, _ in peers if _CATEGORY_PRIOR[m.settlement.category] >= 2]
+            if pops[0] >= 5 * max(pops[1], 1):
+                return self._chosen(text, first, candidates, f"the far largest of {len(pops)} cities of that name")
         names = "; ".join(m.label for m, _ in peers[:4])
         return Resolution(text, "ambiguous", f"{len(peers)} settlements fit equally: {names}", None,
                           tuple(m for m, _ in peers[: max(limit, 1)]))
+
+    @staticmethod
+    def _chosen(text: str, match: Match, candidates: tuple[Match, ...], reason: str) -> Resolution:
+        """A resolved answer whose match leads the candidates."""
+        rest = tuple(c for c in candidates if c.id != match.id)
+        return Resolution(text, "resolved", reason, match, (match, *rest)[: len(candidates)])
 
     def _candidates(self, key: str, core: str, script: str) -> dict[int, tuple[float, str, str]]:
         """Settlement index -> (score, match kind, matched variant), the best per settlement."""
@@ -263,17 +280,26 @@ class Resolver:
         if key in self.extract.not_places:
             return out
         russian_like = not (script == "cyrillic" and cyrillic_language(core) == "uk")
+        settlements = self.extract.settlements
         for other in index.by_skeleton_of(key):
-            sim = fuzz.ratio(key, other) / 100
-            if sim >= 0.6:
-                for hit in index.exact(other):
-                    offer(hit.settlement, 0.78 + 0.14 * sim, "russian" if russian_like else "fuzzy", hit.name)
+            plain = fuzz.ratio(key, other) / 100
+            for hit in index.exact(other):
+                # Compare with the Russian form the rules make of the official name, too.
+                sim = max(plain, fuzz.ratio(key, fold_key(russian_form(settlements[hit.settlement].name_uk))) / 100)
+                if sim >= 0.6:
+                    offer(hit.settlement, 0.6 + 0.35 * sim, "russian" if russian_like else "fuzzy", hit.name)
         if self.fuzzy:
             for other, dist in index.near_keys(key, _max_edits(key)):
-                score = max(0.0, 0.9 * (1 - dist / max(len(key), 1)))
+                score = max(0.0, 0.9 * (1 - dist / (len(key) + 3)))
                 for hit in index.exact(other):
                     offer(hit.settlement, score * KIND_SCORE[hit.kind], "fuzzy", hit.name)
         return out
+
+    def _official_spelling(self, text: str, sidx: int) -> bool:
+        """Is ``text`` the settlement's official Ukrainian name or its national romanization, as written?"""
+        s = self.extract.settlements[sidx]
+        plain = _PLAIN.sub("", text.casefold())
+        return plain in (_PLAIN.sub("", s.name_uk.casefold()), _PLAIN.sub("", s.name_en.casefold()))
 
     @staticmethod
     def _label(kind: str, script: str) -> str:
@@ -283,7 +309,7 @@ class Resolver:
             return "transliteration"
         if kind == "alternate":
             return "transliteration" if script == "latin" else "alternate"
-        return kind
+        return "historical" if kind == "renamed" else kind
 
     def _fits(self, s: Settlement, hints: Hints) -> bool:
         return ((hints.oblasts is None or s.oblast_id in hints.oblasts)

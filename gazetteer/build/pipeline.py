@@ -41,7 +41,7 @@ NOT_PLACE_COLUMNS = ["name", "reason", "key"]
 UNMATCHED_COLUMNS = ["geonameid", "name", "oblast_id", "lat", "lon", "population", "reason"]
 
 #: Kinds of name rows, strongest first: one row per (settlement, key), the strongest kind wins.
-NAME_KINDS = ("official", "romanization", "geonames", "historical", "russian", "alternate")
+NAME_KINDS = ("official", "romanization", "geonames", "renamed", "historical", "russian", "alternate")
 _KIND_RANK = {k: i for i, k in enumerate(NAME_KINDS)}
 
 
@@ -227,10 +227,10 @@ def build_extract(
             old = (row.get(col) or "").strip()
             if not old:
                 continue
-            names.add(sid, old, "historical", lang)
+            names.add(sid, old, "renamed", lang)
             if lang != "en":
                 for system, variant in romanizations(old, russian=lang == "ru").items():
-                    names.add(sid, variant, "historical", system)
+                    names.add(sid, variant, "renamed", system)
 
     # --- unit names: official, romanized, Russian, administrative centre, regional names -------
     unit_names: list[list[str]] = []
@@ -266,7 +266,7 @@ def build_extract(
             add_unit_name(uid, alias, "alias")
     for uid, sid in centre_ids.items():
         for row in names.rows_for(sid):
-            if row[2] in ("official", "romanization", "geonames", "russian", "historical"):
+            if row[2] in ("official", "romanization", "geonames", "russian", "renamed", "historical"):
                 add_unit_name(uid, row[1], "centre")
 
     not_places = [[r["name"], r["reason"], fold_key(r["name"])] for r in _read_csv("not_places.csv", sources)]
