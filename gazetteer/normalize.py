@@ -113,6 +113,23 @@ def _fold_cached(text: str) -> str:
     return s
 
 
+def light_key(text: str) -> str:
+    """A lightly normalised spelling for counting typos: Latin letters only, no folding rules.
+
+    >>> light_key("Куп'янськ"), light_key("Smouna")
+    ('kupiansk', 'smouna')
+    """
+    return _light_cached(text)
+
+
+@lru_cache(maxsize=65536)
+def _light_cached(text: str) -> str:
+    s = unicodedata.normalize("NFC", text).casefold().translate(_APOSTROPHE_TABLE)
+    if _CYRILLIC.search(s):
+        s = translitua.translit(s.translate(_CYRILLIC_EXTRA), translitua.UkrainianKMU)
+    return _NON_LETTERS.sub("", unidecode(s.translate(_DIACRITICS)).lower())
+
+
 def skeleton(key: str) -> str:
     """The consonant skeleton of a folded key: vowels dropped, so Ukrainian і/и and Russian о/е/ы agree.
 

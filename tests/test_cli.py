@@ -1,0 +1,165 @@
+"""CLI: resolve --json contract, batch keeps every row in order, errors are one line and non-zero."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gazetteer import __version__
+from gazetteer.cli import main
+from gazetteer.model import RESULT_COLUMNS
+
+RESOLVE_FIELDS = {"id", "name_uk", "name_en", "category", "oblast_uk", "oblast_en", "raion_uk", "hromada_uk", "lat",
+                  "lon", "coord_precision", "geonameid", "population", "score", "match", "matched"}
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_resolve_json_has_the_contract_fields(capsys) -> None:
+    code, out, _ = run(capsys, "resolve", "Kupyansk", "--json")
+    data = json.loads(out)
+    assert code == 0 and RESOLVE_FIELDS <= set(data[0]) and data[0]["name_uk"] == "Куп’янськ"
+
+
+def test_resolve_json_lists_ambiguous_candidates_best_first(capsys) -> None:
+    _, out, _ = run(capsys, "resolve", "Радьківка", "--json", "--limit", "2")
+    data = json.loads(out)
+    assert len(data) == 2 and data[0]["score"] >= data[1]["score"]
+
+
+def test_resolve_with_oblast_and_near(capsys) -> None:
+    _, out, _ = run(capsys, "resolve", "Radkivka", "--oblast", "Kharkivska oblast", "--json")
+    assert json.loads(out)[0]["oblast_uk"] == "Харківська"
+    _, out, _ = run(capsys, "resolve", "Радьківка", "--near", "49.7,37.6", "--json")
+    assert json.loads(out)[0]["oblast_uk"] == "Харківська"
+
+
+def test_resolve_text_output_marks_status(capsys) -> None:
+    code, out, _ = run(capsys, "resolve", "Новоселівка")
+    assert code == 3 and "ambiguous" in out
+
+
+def test_resolve_bad_input_is_one_line_error(capsys) -> None:
+    code, out, err = run(capsys, "resolve", "   ")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "empty" in err
+
+
+def test_data_info_json(capsys) -> None:
+    code, out, _ = run(capsys, "data", "info", "--json")
+    info = json.loads(out)
+    assert code == 0 and info["settlements"] >= 29_700 and info["top_level_units"] == 27
+    assert info["coord_precision"]["point"] >= 5000 and sum(info["coord_precision"].values()) == info["settlements"]
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_batch_keeps_rows_columns_and_order(tmp_path: Path, capsys) -> None:
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    rows = [["n", "place", "region", "note"], ["1", "Kupyansk", "", "a"], ["2", "Радьківка", "Kharkiv", "b"],
+            ["3", "", "", "c"], ["4", "Moscow", "", "d"], ["5", "Novoselivka", "", "e"], ["6", "Kupyansk", "", "f"],
+            ["7", "Radkivka", "Narnia", "g"]]
+    write_csv(src, rows)
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "--oblast-column", "region", "-o", str(dst))
+    out = read_csv(dst)
+    assert code == 0 and "7 rows" in err
+    assert [r["n"] for r in out] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert [r["note"] for r in out] == list("abcdefg")
+    assert list(out[0])[:4] == rows[0] and set(RESULT_COLUMNS) <= set(out[0])
+    assert [r["gaz_status"] for r in out] == ["resolved", "resolved", "invalid", "not_found", "ambiguous",
+                                              "resolved", "invalid"]
+    assert out[1]["gaz_oblast_uk"] == "Харківська" and out[0]["gaz_id"] == out[5]["gaz_id"]
+    assert "Narnia" in out[6]["gaz_reason"]
+
+
+def test_batch_ragged_row_is_kept_and_marked(tmp_path: Path, capsys) -> None:
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text("a,place\n1,Kyiv,extra\n2\n", encoding="utf-8")
+    run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    lines = dst.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3 and lines[1].endswith(",extra") and "invalid" in lines[1]
+
+
+def test_batch_tsv_in_and_out(tmp_path: Path, capsys) -> None:
+    src, dst = tmp_path / "in.tsv", tmp_path / "out.tsv"
+    src.write_text("place\tx\nKharkov\t1\n", encoding="utf-8")
+    run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    header, row = dst.read_text(encoding="utf-8").splitlines()
+    assert "\tgaz_id\t" in header and "Харків" in row
+
+
+def test_batch_parquet_round_trip(tmp_path: Path, capsys) -> None:
+    pd = pytest.importorskip("pandas")
+    src, dst = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    pd.DataFrame({"place": ["Kupyansk", None, "Бахмут"], "k": [1, 2, 3]}).to_parquet(src)
+    code, _, _ = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    out = pd.read_parquet(dst)
+    assert code == 0 and list(out["k"]) == [1, 2, 3]
+    assert list(out["gaz_status"]) == ["resolved", "invalid", "resolved"]
+
+
+@pytest.mark.parametrize("setup,args,message", [
+    (None, ["--column", "place"], "not found"),
+    ("place\nKyiv\n", ["--column", "nope"], "'nope'"),
+    ("place\nKyiv\n", ["--column", "place", "--oblast-column", "region"], "'region'"),
+    (b"place\n\xff\xfeKyiv\n", ["--column", "place"], "decode"),
+    ("", ["--column", "place"], "empty"),
+])
+def test_batch_input_errors_are_one_line_and_leave_no_output(tmp_path: Path, capsys, setup, args, message) -> None:
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    if isinstance(setup, bytes):
+        src.write_bytes(setup)
+    elif setup is not None:
+        src.write_text(setup, encoding="utf-8")
+    code, _, err = run(capsys, "batch", str(src), *args, "-o", str(dst))
+    assert code == 2 and message in err and err.count("\n") == 1
+    assert not dst.exists() and list(tmp_path.glob(".out.csv*")) == []
+
+
+def test_batch_unwritable_output_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("place\nKyiv\n", encoding="utf-8")
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / "no" / "out.csv"))
+    assert code == 2 and "does not exist" in err
+
+
+def test_batch_to_stdout(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("place\nOdessa\n", encoding="utf-8")
+    code, out, _ = run(capsys, "batch", str(src), "--column", "place")
+    assert code == 0 and "Одеса" in out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(max_size=30), min_size=1, max_size=12))
+def test_batch_never_loses_or_reorders_rows(tmp_path: Path, capsys, cells: list[str]) -> None:
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    cells = [c.replace("\x00", "") for c in cells]
+    write_csv(src, [["i", "place"]] + [[str(i), c] for i, c in enumerate(cells)])
+    code, _, _ = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    out = read_csv(dst)
+    assert code == 0 and [r["i"] for r in out] == [str(i) for i in range(len(cells))]
+    assert all(r["gaz_status"] in ("resolved", "ambiguous", "not_found", "invalid") for r in out)

