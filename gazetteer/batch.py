@@ -133,7 +133,7 @@ def enrich_file(
         statuses: Counter = Counter()
         row_fn = _text_row(resolver) if text_column else _name_row(resolver)
         with atomic_output(dst) as out:
-            writer = csv.writer(out, delimiter=out_delimiter, lineterminator="\n")
+            writer = csv.writer(out, delimiter=out_delimiter, lineterminator="\r\n")  # RFC 4180: quotes any \r or \n
             writer.writerow(header + added)
             for row in _progress(_rows(reader, src, encoding), progress):
                 extra = []
