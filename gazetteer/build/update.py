@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from gazetteer.errors import BuildError, DataError, UpdateError
@@ -81,7 +82,7 @@ def read_member(archive: Path, member: str, *, max_unpacked: int = MAX_UNPACKED_
             raise UpdateError(f"{archive.name} has no {member} (has: {', '.join(sorted(names)[:5])})")
         try:
             data = zf.read(names[member])
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             raise UpdateError(f"{archive.name}: {member} is corrupt: {exc}") from None
     try:
         return data.decode("utf-8")
