@@ -79,6 +79,12 @@ class Match:
     match: str
     matched: str
 
+    def __getattr__(self, name: str) -> Any:
+        # The settlement's fields read straight off the match: m.name_uk, m.oblast_uk, m.lat ...
+        if name in Settlement.__dataclass_fields__:
+            return getattr(self.settlement, name)
+        raise AttributeError(f"'Match' object has no attribute {name!r}")
+
     @property
     def id(self) -> str:
         return self.settlement.id

@@ -1,0 +1,240 @@
+"""The offline resolver as a geopy geocoder: same calls, same ``Location`` answers, no network.
+
+>>> from gazetteer.geocoder import Gazetteer
+>>> geolocator = Gazetteer()
+>>> loc = geolocator.geocode("Kupyansk")
+>>> loc.raw["name_uk"], loc.raw["status"], round(loc.latitude, 2), round(loc.longitude, 2)
+('Куп’янськ', 'resolved', 49.71, 37.62)
+>>> geolocator.geocode("Радьківка", oblast="Kharkiv").raw["oblast_uk"]
+'Харківська'
+>>> geolocator.reverse((49.99, 36.23)).raw["name_uk"]
+'Харків'
+>>> geolocator.reverse((45.5, 31.5)) is None  # the Black Sea
+True
+
+It drops into geopy pipelines unchanged::
+
+    from geopy.extra.rate_limiter import RateLimiter
+    geocode = RateLimiter(Gazetteer().geocode, min_delay_seconds=0)
+    df["location"] = df["place"].apply(geocode)
+
+Ambiguity. geopy users expect ``exactly_one=True`` to give the service's best guess, so an ambiguous
+name ("Мирне": 65 settlements) returns its top-ranked candidate, but flagged: ``raw["status"]`` is
+``"ambiguous"`` and ``raw["alternatives"]`` counts the equally good candidates. Check ``raw["status"]``,
+or pass ``ambiguous="none"`` (return None) or ``ambiguous="raise"`` (raise geopy's ``GeocoderQueryError``)
+to the constructor. ``exactly_one=False`` returns every candidate, best first.
+
+Names that are not settlements, unknown names and invalid queries (empty, NaN) return None, like geopy's
+web geocoders do; an oblast hint that names no oblast raises :class:`~gazetteer.errors.UnknownOblast`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from geopy.exc import GeocoderQueryError
+from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
+from geopy.location import Location
+from geopy.point import Point
+
+from gazetteer.model import Match, Resolution, Settlement
+from gazetteer.resolve import Resolver, default_resolver
+
+__all__ = ["UKRAINE_BBOX", "Gazetteer", "SpatialIndex", "in_ukraine_bbox"]
+
+#: (south, west, north, east) with a little margin around Ukraine (Crimea included).
+UKRAINE_BBOX = (44.2, 22.0, 52.5, 40.3)
+#: A point farther than this from every coordinate the gazetteer knows is taken to lie outside Ukraine.
+#: Measured: Przemyśl is 11 km from the nearest Ukrainian village, Chisinau 59 km, Belgorod 36 km.
+OUTSIDE_KM = 25.0
+EARTH_KM = 6371.0088
+
+try:  # numpy makes nearest searches ~50x faster; pure Python works too.
+    import numpy as _np
+except ImportError:  # pragma: no cover
+    _np = None
+
+
+def in_ukraine_bbox(lat: float, lon: float) -> bool:
+    """True if the point is inside Ukraine's bounding box (a rough first check)."""
+    s, w, n, e = UKRAINE_BBOX
+    return s <= lat <= n and w <= lon <= e
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_KM * math.asin(math.sqrt(min(1.0, a)))
+
+
+class SpatialIndex:
+    """Nearest settlements to a point, by brute force over the extract (about 1 ms with numpy).
+
+    ``nearest(lat, lon, k, max_km, points_only)`` -> ``[(distance_km, Settlement), ...]``, nearest first.
+    ``points_only`` skips settlements whose coordinates are only a hromada/raion centroid.
+    """
+
+    def __init__(self, settlements: Sequence[Settlement]) -> None:
+        self.settlements = list(settlements)
+        self._lat = [math.radians(s.lat) for s in self.settlements]
+        self._lon = [math.radians(s.lon) for s in self.settlements]
+        self._point = [s.coord_precision == "point" for s in self.settlements]
+        if _np is not None:
+            self._alat, self._alon = _np.array(self._lat), _np.array(self._lon)
+            self._apoint = _np.array(self._point, dtype=bool)
+
+    def distances(self, lat: float, lon: float) -> list[float] | Any:
+        """Distance in km from the point to every settlement, in extract order."""
+        a, b = math.radians(lat), math.radians(lon)
+        if _np is not None:
+            h = _np.sin((self._alat - a) / 2) ** 2 + math.cos(a) * _np.cos(self._alat) * _np.sin((self._alon - b) / 2) ** 2
+            return 2 * EARTH_KM * _np.arcsin(_np.sqrt(_np.minimum(h, 1.0)))
+        ca = math.cos(a)
+        return [
+            2 * EARTH_KM * math.asin(math.sqrt(min(1.0, math.sin((p - a) / 2) ** 2
+                                                   + ca * math.cos(p) * math.sin((q - b) / 2) ** 2)))
+            for p, q in zip(self._lat, self._lon, strict=True)
+        ]
+
+    def nearest(self, lat: float, lon: float, k: int = 1, max_km: float | None = None,
+                points_only: bool = False) -> list[tuple[float, Settlement]]:
+        d = self.distances(lat, lon)
+        if _np is not None:
+            if points_only:
+                d = _np.where(self._apoint, d, _np.inf)
+            idx = _np.argsort(d, kind="stable")[:k]  # ties (shared centroids) in extract order
+            pairs = [(float(d[i]), int(i)) for i in idx]
+        else:  # pragma: no cover
+            pairs = sorted((x, i) for i, x in enumerate(d) if not points_only or self._point[i])[:k]
+        return [(x, self.settlements[i]) for x, i in pairs if math.isfinite(x) and (max_km is None or x <= max_km)]
+
+    def inside_ukraine(self, lat: float, lon: float, max_km: float = OUTSIDE_KM) -> bool:
+        """Bounding box, then: some settlement the gazetteer knows lies within ``max_km``."""
+        return in_ukraine_bbox(lat, lon) and bool(self.nearest(lat, lon, 1, max_km))
+
+
+_indexes: dict[int, SpatialIndex] = {}
+
+
+def spatial_index(resolver: Resolver | None = None) -> SpatialIndex:
+    """One SpatialIndex per loaded extract, built on first use."""
+    resolver = resolver or default_resolver()
+    settlements = resolver.extract.settlements
+    key = id(settlements)
+    if key not in _indexes:
+        _indexes.clear()
+        _indexes[key] = SpatialIndex(settlements)
+    return _indexes[key]
+
+
+def _oblast_phrase(s: Settlement, language: str) -> str:
+    if s.oblast_id.startswith(("UA80", "UA85")):  # Kyiv and Sevastopol: cities with special status
+        return ""
+    if s.oblast_id.startswith("UA01"):
+        return s.oblast_uk if language == "uk" else "Autonomous Republic of Crimea"
+    return f"{s.oblast_uk} область" if language == "uk" else f"{s.oblast_en} oblast"
+
+
+def address_of(s: Settlement, language: str = "uk") -> str:
+    """A geopy-style address line: settlement, hromada, raion, oblast, country."""
+    if language == "uk":
+        parts = [s.name_uk, s.hromada_uk != s.name_uk and f"{s.hromada_uk} громада", s.raion_uk and f"{s.raion_uk} район",
+                 _oblast_phrase(s, "uk"), "Україна"]
+    else:
+        parts = [s.name_en, s.hromada_en != s.name_en and f"{s.hromada_en} hromada", s.raion_en and f"{s.raion_en} raion",
+                 _oblast_phrase(s, "en"), "Ukraine"]
+    out: list[str] = []
+    for p in parts:
+        if p and p not in out:
+            out.append(p)
+    return ", ".join(out)
+
+
+class Gazetteer(Geocoder):
+    """The offline resolver behind geopy's geocoder interface.
+
+    ``language`` ("uk" or "en") sets the address line; ``ambiguous`` what ``exactly_one=True`` does with an
+    ambiguous name: "first" (default: top candidate, ``raw["status"] == "ambiguous"``), "none" or "raise";
+    ``reverse_max_km`` how far ``reverse`` looks for a settlement before answering None.
+    """
+
+    def __init__(self, resolver: Resolver | None = None, *, language: str = "uk", ambiguous: str = "first",
+                 limit: int = 5, reverse_max_km: float = 20.0, user_agent: str | None = None) -> None:
+        if language not in ("uk", "en"):
+            raise ValueError(f"language must be 'uk' or 'en', not {language!r}")
+        if ambiguous not in ("first", "none", "raise"):
+            raise ValueError(f"ambiguous must be 'first', 'none' or 'raise', not {ambiguous!r}")
+        super().__init__(user_agent=user_agent or "gazetteer")
+        self.resolver = resolver or default_resolver()
+        self.language = language
+        self.ambiguous = ambiguous
+        self.limit = limit
+        self.reverse_max_km = reverse_max_km
+
+    # -- geocode --------------------------------------------------------------------------------
+    def geocode(self, query: object, *, exactly_one: bool = True, timeout: object = DEFAULT_SENTINEL,
+                oblast: str | None = None, raion: str | None = None, hromada: str | None = None,
+                near: tuple[float, float] | None = None, limit: int | None = None,
+                ) -> Location | list[Location] | None:
+        """A settlement name (any spelling) -> ``Location`` (or a list with ``exactly_one=False``) or None.
+
+        ``timeout`` is accepted for geopy compatibility and ignored. ``raw`` is the match's flat record
+        (``Match.to_dict()``) plus ``status``, ``reason`` and ``alternatives``.
+        """
+        # Bad hints are the caller's mistake: raise (UnknownOblast) instead of a silent None.
+        self.resolver.parse_hints(oblast=oblast, raion=raion, hromada=hromada, near=near)
+        res = self.resolver.lookup(query, oblast=oblast, raion=raion, hromada=hromada, near=near,
+                                   limit=limit or self.limit, strict=False)
+        return self.locations(res, exactly_one=exactly_one)
+
+    def locations(self, res: Resolution, *, exactly_one: bool = True) -> Location | list[Location] | None:
+        """Turn a :class:`Resolution` into geopy answers (the rules of :meth:`geocode`)."""
+        if res.status == "resolved" and res.match is not None:
+            top = self._location(res.match, res)
+            if exactly_one:
+                return top
+            return [top] + [self._location(m, res) for m in res.candidates if m is not res.match]
+        if res.status == "ambiguous" and res.candidates:
+            if not exactly_one:
+                return [self._location(m, res) for m in res.candidates]
+            if self.ambiguous == "raise":
+                raise GeocoderQueryError(f"{res.query!r} is ambiguous: {res.reason}")
+            return self._location(res.candidates[0], res) if self.ambiguous == "first" else None
+        return None
+
+    def _location(self, m: Match, res: Resolution) -> Location:
+        raw = m.to_dict()
+        raw.update(status=res.status if m is res.match or res.status != "resolved" else "candidate",
+                   reason=res.reason, alternatives=len(res.candidates) - 1)
+        s = m.settlement
+        return Location(address_of(s, self.language), Point(s.lat, s.lon), raw)
+
+    # -- reverse --------------------------------------------------------------------------------
+    def reverse(self, query: object, *, exactly_one: bool = True, timeout: object = DEFAULT_SENTINEL,
+                limit: int | None = None, max_km: float | None = None) -> Location | list[Location] | None:
+        """The settlement nearest a point (``(lat, lon)``, ``"lat, lon"`` or a geopy ``Point``).
+
+        Only settlements with their own coordinates (``coord_precision == "point"``) are answers;
+        None when the point is outside Ukraine or no settlement lies within ``max_km``
+        (default ``reverse_max_km``). ``raw`` adds ``distance_km`` and ``status == "nearest"``.
+        """
+        try:
+            p = query if isinstance(query, Point) else Point(query)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"reverse needs a point (lat, lon), not {query!r}: {exc}") from None
+        index = spatial_index(self.resolver)
+        if not index.inside_ukraine(p.latitude, p.longitude):
+            return None
+        found = index.nearest(p.latitude, p.longitude, k=1 if exactly_one else (limit or self.limit),
+                              max_km=self.reverse_max_km if max_km is None else max_km, points_only=True)
+        locs = []
+        for dist, s in found:
+            raw = s.to_dict()
+            raw.update(distance_km=round(dist, 3), status="nearest")
+            locs.append(Location(address_of(s, self.language), Point(s.lat, s.lon), raw))
+        if not locs:
+            return None
+        return locs[0] if exactly_one else locs

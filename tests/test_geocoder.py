@@ -1,0 +1,165 @@
+"""The offline resolver behind geopy's geocoder interface: geocode, reverse, geopy pipelines, no network."""
+
+from __future__ import annotations
+
+import math
+import socket
+
+import pandas as pd
+import pytest
+from geopy.exc import GeocoderQueryError
+from geopy.extra.rate_limiter import RateLimiter
+from geopy.location import Location
+from geopy.point import Point
+
+import gazetteer.geocoder as geocoder_module
+from gazetteer.errors import UnknownOblast
+from gazetteer.geocoder import Gazetteer, SpatialIndex
+
+
+@pytest.fixture(scope="module")
+def geo() -> Gazetteer:
+    return Gazetteer()
+
+
+def test_geocode_returns_location_with_match_record_as_raw(geo):
+    loc = geo.geocode("Kupyansk")
+    assert isinstance(loc, Location)
+    assert loc.raw["name_uk"] == "Куп’янськ"
+    assert loc.raw["status"] == "resolved"
+    assert loc.raw["id"] == "UA63080090010026457"
+    assert {"score", "match", "matched", "coord_precision"} <= set(loc.raw)
+    assert (loc.latitude, loc.longitude) == (loc.raw["lat"], loc.raw["lon"])
+    assert loc.address.startswith("Куп’янськ, ") and loc.address.endswith("Харківська область, Україна")
+
+
+def test_geocode_with_oblast_hint_picks_that_oblast(geo):
+    loc = geo.geocode("Радьківка", oblast="Kharkiv")
+    assert loc.raw["oblast_uk"] == "Харківська"
+    assert loc.raw["status"] == "resolved"
+
+
+def test_geocode_unknown_name_returns_none(geo):
+    assert geo.geocode("Nonexistentovo") is None
+
+
+@pytest.mark.parametrize("query", ["", "   ", float("nan"), None])
+def test_geocode_missing_or_invalid_query_returns_none(geo, query):
+    assert geo.geocode(query) is None
+
+
+def test_geocode_unknown_oblast_hint_raises(geo):
+    with pytest.raises(UnknownOblast):
+        geo.geocode("Радьківка", oblast="Atlantis")
+
+
+def test_geocode_exactly_one_false_returns_candidates_best_first(geo):
+    locs = geo.geocode("Радьківка", exactly_one=False)
+    assert isinstance(locs, list) and len(locs) == 3
+    assert {loc.raw["oblast_uk"] for loc in locs} == {"Сумська", "Харківська", "Чернігівська"}
+    assert all(loc.raw["status"] == "ambiguous" for loc in locs)
+
+
+def test_geocode_exactly_one_false_for_resolved_name_puts_the_match_first(geo):
+    locs = geo.geocode("Kupyansk", exactly_one=False)
+    assert locs[0].raw["status"] == "resolved" and locs[0].raw["name_uk"] == "Куп’янськ"
+
+
+def test_geocode_ambiguous_name_returns_top_candidate_flagged_ambiguous(geo):
+    loc = geo.geocode("Радьківка")
+    assert loc.raw["status"] == "ambiguous"
+    assert loc.raw["alternatives"] == 2
+    assert "3 settlements fit equally" in loc.raw["reason"]
+
+
+def test_geocode_ambiguous_name_returns_none_when_asked(geo):
+    assert Gazetteer(geo.resolver, ambiguous="none").geocode("Радьківка") is None
+
+
+def test_geocode_ambiguous_name_raises_geocoder_query_error_when_asked(geo):
+    with pytest.raises(GeocoderQueryError, match="ambiguous"):
+        Gazetteer(geo.resolver, ambiguous="raise").geocode("Радьківка")
+
+
+def test_geocode_english_address(geo):
+    loc = Gazetteer(geo.resolver, language="en").geocode("Куп'янськ")
+    assert loc.address == "Kupiansk, Kupianska hromada, Kupianskyi raion, Kharkivska oblast, Ukraine"
+
+
+def test_reverse_returns_the_nearest_settlement(geo):
+    loc = geo.reverse((49.99, 36.23))
+    assert loc.raw["name_uk"] == "Харків"
+    assert loc.raw["status"] == "nearest"
+    assert loc.raw["distance_km"] < 5
+
+
+def test_reverse_exactly_one_false_returns_nearest_first(geo):
+    locs = geo.reverse((50.45, 30.52), exactly_one=False, limit=4)
+    assert len(locs) == 4
+    assert locs[0].raw["name_uk"] == "Київ"
+    dists = [loc.raw["distance_km"] for loc in locs]
+    assert dists == sorted(dists)
+
+
+def test_reverse_answers_only_settlements_with_their_own_point(geo):
+    locs = geo.reverse((49.82917, 37.42961), exactly_one=False, limit=5)
+    assert locs and all(loc.raw["coord_precision"] == "point" for loc in locs)
+
+
+def test_reverse_accepts_string_and_geopy_point(geo):
+    assert geo.reverse("49.99, 36.23").raw["name_uk"] == geo.reverse(Point(49.99, 36.23)).raw["name_uk"] == "Харків"
+
+
+@pytest.mark.parametrize("point", [(45.5, 31.5), (46.0, 36.5)], ids=["black-sea", "sea-of-azov"])
+def test_reverse_point_in_the_sea_returns_none(geo, point):
+    assert geo.reverse(point) is None
+
+
+@pytest.mark.parametrize("point", [(47.01, 28.86), (50.6, 36.6), (52.23, 21.01), (48.85, 2.35)],
+                         ids=["chisinau", "belgorod", "warsaw", "paris"])
+def test_reverse_point_outside_ukraine_returns_none(geo, point):
+    assert geo.reverse(point) is None
+    assert geo.reverse(point, exactly_one=False) is None
+
+
+def test_reverse_rejects_what_is_not_a_point(geo):
+    with pytest.raises(ValueError):
+        geo.reverse("somewhere")
+
+
+def test_rate_limiter_pipeline_over_pandas_series(geo):
+    places = pd.Series(["Kupyansk", "Харків", "Nonexistentovo", None, "Радьківка"])
+    geocode = RateLimiter(geo.geocode, min_delay_seconds=0)
+    locs = places.apply(geocode)
+    points = locs.apply(lambda loc: tuple(loc.point)[:2] if loc else None)
+    assert locs[0].raw["name_uk"] == "Куп’янськ"
+    assert locs[1].raw["name_uk"] == "Харків"
+    assert locs[2] is None and locs[3] is None
+    assert locs[4].raw["status"] == "ambiguous"
+    assert points[1] == pytest.approx((49.98177, 36.25475))
+
+
+def test_rate_limiter_pipeline_with_hints_and_reverse(geo):
+    geocode = RateLimiter(geo.geocode, min_delay_seconds=0)
+    reverse = RateLimiter(geo.reverse, min_delay_seconds=0)
+    loc = geocode("Радьківка", oblast="Sumy")
+    assert loc.raw["oblast_uk"] == "Сумська"
+    assert reverse((49.71, 37.615)).raw["name_uk"] == "Куп’янськ"
+
+
+def test_geocoder_makes_no_network_calls(geo, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("network used")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    assert Gazetteer(geo.resolver).geocode("Kupyansk") is not None
+    assert geo.reverse((49.99, 36.23)) is not None
+
+
+def test_spatial_index_without_numpy_gives_the_same_nearest(geo, monkeypatch):
+    with_numpy = geocoder_module.spatial_index(geo.resolver).nearest(48.5, 35.0, k=3)
+    monkeypatch.setattr(geocoder_module, "_np", None)
+    plain = SpatialIndex(geo.resolver.extract.settlements).nearest(48.5, 35.0, k=3)
+    assert [s.id for _, s in plain] == [s.id for _, s in with_numpy]
+    assert all(math.isclose(a, b, rel_tol=1e-9) for (a, _), (b, _) in zip(plain, with_numpy, strict=True))

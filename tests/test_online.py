@@ -1,0 +1,511 @@
+"""Online geocoding against a local fake service that speaks Nominatim, GeoNames and Photon JSON."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from gazetteer.errors import OnlineError
+from gazetteer.online import (
+    OnlineBadResponse,
+    OnlineConfigError,
+    OnlineGeocoder,
+    OnlineRateLimited,
+    OnlineSettings,
+    OnlineTimeout,
+    OnlineUnavailable,
+    online_lookup,
+    online_lookup_many,
+)
+from gazetteer.resolve import default_resolver
+
+SETTLEMENT_KINDS = {"city", "town", "village", "hamlet"}
+# Радьківка, Kharkiv oblast: offline only its hromada's centroid (49.82917, 37.42961) is known.
+RADKIVKA_KHARKIV = "UA63080070250094966"
+RADKIVKA_POINT = (49.8725, 37.5484)  # about 16 km from that centroid
+RADKIVKA_SUMY_CENTROID = (50.9906, 34.82287)
+SECRET = "s3cret-geonames-user"
+
+
+# -- the fake service -------------------------------------------------------------------------------
+def _nominatim(a: dict) -> dict:
+    settlement = a["kind"] in SETTLEMENT_KINDS
+    out = {"place_id": 1, "lat": str(a["lat"]), "lon": str(a["lon"]), "name": a["name"],
+           "display_name": f"{a['name']}, Україна", "class": "place" if settlement else "waterway",
+           "type": a["kind"], "addresstype": a["kind"], "address": {a["kind"]: a["name"]}}
+    if a.get("cc"):
+        out["address"]["country_code"] = a["cc"].lower()
+    return out
+
+
+def _geonames(a: dict) -> dict:
+    return {"name": a["name"], "toponymName": a["name"], "lat": str(a["lat"]), "lng": str(a["lon"]),
+            "fcl": "P" if a["kind"] in SETTLEMENT_KINDS else "H", "fcode": "PPL",
+            "countryCode": (a.get("cc") or "UA").upper(), "countryName": "Ukraine", "adminName1": "Kharkiv",
+            **a.get("extra", {})}
+
+
+def _photon(a: dict) -> dict:
+    settlement = a["kind"] in SETTLEMENT_KINDS
+    props = {"name": a["name"], "osm_key": "place" if settlement else "waterway", "osm_value": a["kind"],
+             "country": "Україна"}
+    if a.get("cc"):
+        props["countrycode"] = a["cc"].upper()
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [a["lon"], a["lat"]]},
+            "properties": props}
+
+
+FORMATS = {
+    "/search": lambda answers: [_nominatim(a) for a in answers],
+    "/searchJSON": lambda answers: {"geonames": [_geonames(a) for a in answers]},
+    "/api": lambda answers: {"type": "FeatureCollection", "features": [_photon(a) for a in answers]},
+}
+
+
+class FakeService:
+    """Answers by the ``q`` parameter from ``answers``; ``script`` holds canned responses served first.
+
+    A canned response is ``(status, headers, body, delay_seconds)``; body may be bytes, text or JSON data.
+    ``fail_from`` makes every request from that number on (0-based) answer 500.
+    """
+
+    def __init__(self) -> None:
+        self.answers: dict[str, list[dict]] = {}
+        self.script: list[tuple] = []
+        self.requests: list[tuple[str, dict[str, list[str]]]] = []
+        self.raw_requests: list[str] = []
+        self.fail_from: int | None = None
+        self.lock = threading.Lock()
+        self.port = 0
+
+    @property
+    def queries(self) -> list[str]:
+        return [params.get("q", [""])[0] for _, params in self.requests]
+
+    def respond(self, raw_path: str) -> tuple[int, dict, object, float]:
+        parts = urlsplit(raw_path)
+        params = parse_qs(parts.query)
+        with self.lock:
+            n = len(self.requests)
+            self.requests.append((parts.path, params))
+            self.raw_requests.append(raw_path)
+            if self.script:
+                return self.script.pop(0)
+        if self.fail_from is not None and n >= self.fail_from:
+            return 500, {}, "internal error", 0
+        answers = self.answers.get(params.get("q", [""])[0], [])
+        return 200, {}, FORMATS[parts.path](answers), 0
+
+
+@pytest.fixture
+def service() -> Iterator[FakeService]:
+    svc = FakeService()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            status, headers, body, delay = svc.respond(self.path)
+            if delay:
+                time.sleep(delay)
+            if callable(body):
+                body = body(self.path)
+            data = body if isinstance(body, bytes) else (
+                body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode())
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+            except OSError:  # the client gave up (timeout tests)
+                pass
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.handle_error = lambda *a: None  # type: ignore[method-assign]
+    svc.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield svc
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    for name in ("GAZETTEER_ONLINE_PROVIDER", "GAZETTEER_USER_AGENT", "GAZETTEER_GEONAMES_USERNAME",
+                 "GAZETTEER_ONLINE_DOMAIN", "GAZETTEER_ONLINE_SCHEME", "GAZETTEER_ONLINE_TIMEOUT",
+                 "GAZETTEER_ONLINE_MIN_DELAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path / "cache"))  # never the real home folder
+
+
+@pytest.fixture
+def settings(service, tmp_path) -> dict:
+    return {"domain": f"127.0.0.1:{service.port}", "scheme": "http", "user_agent": "gazetteer-tests/1.0",
+            "min_delay_seconds": 0, "backoff_seconds": 0, "timeout": 2, "cache_path": tmp_path / "online.sqlite"}
+
+
+@pytest.fixture(scope="module")
+def resolver():
+    return default_resolver()
+
+
+def village(name: str, lat: float, lon: float, kind: str = "village", cc: str | None = "ua", **extra) -> dict:
+    return {"name": name, "lat": lat, "lon": lon, "kind": kind, "cc": cc, **extra}
+
+
+def radkivka(resolver):
+    res = resolver.lookup("Радьківка", oblast="Kharkiv")
+    assert res.status == "resolved" and res.match.settlement.coord_precision == "hromada_centroid"
+    return res
+
+
+# -- good answers -----------------------------------------------------------------------------------
+def test_nominatim_answer_replaces_the_hromada_centroid(service, settings, resolver):
+    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
+    out = online_lookup(radkivka(resolver), **settings)
+    s = out.match.settlement
+    assert out.status == "resolved" and s.id == RADKIVKA_KHARKIV
+    assert (s.lat, s.lon) == RADKIVKA_POINT
+    assert s.coord_precision == "online:nominatim"
+    assert "coordinates from nominatim" in out.reason
+    assert out.candidates[0] is out.match
+
+
+def test_nominatim_is_asked_for_ukraine_only(service, settings, resolver):
+    online_lookup(radkivka(resolver), **settings)
+    path, params = service.requests[0]
+    assert path == "/search"
+    assert params["countrycodes"] == ["ua"]
+    assert params["q"] == ["Радьківка, Харківська область"]
+
+
+def test_geonames_answer_is_used(service, settings, resolver):
+    service.answers["Радьківка"] = [village("Radkivka", *RADKIVKA_POINT)]
+    out = online_lookup(radkivka(resolver), provider="geonames", username=SECRET, **settings)
+    assert out.match.settlement.coord_precision == "online:geonames"
+    path, params = service.requests[0]
+    assert path == "/searchJSON" and params["country"] == ["UA"]
+
+
+def test_photon_answer_is_used(service, settings, resolver):
+    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
+    out = online_lookup(radkivka(resolver), provider="photon", **settings)
+    assert out.match.settlement.coord_precision == "online:photon"
+    path, params = service.requests[0]
+    assert path == "/api" and params["osm_tag"] == ["place"]
+
+
+def test_good_answer_after_a_rejected_one_is_used(service, settings, resolver):
+    service.answers["Радьківка, Харківська область"] = [
+        village("Радьківка", *RADKIVKA_SUMY_CENTROID), village("Радьківка", *RADKIVKA_POINT)]
+    out = online_lookup(radkivka(resolver), **settings)
+    assert (out.match.settlement.lat, out.match.settlement.lon) == RADKIVKA_POINT
+    assert "answers rejected" in out.reason and "Сумська" in out.reason
+
+
+def test_settlement_with_its_own_point_is_not_asked(service, settings, resolver):
+    res = resolver.lookup("Kupyansk")
+    assert online_lookup(res, **settings) is res
+    assert service.requests == []
+
+
+def test_unknown_name_resolves_to_a_nearby_gazetteer_settlement_of_similar_name(service, settings, resolver):
+    res = resolver.lookup("Radkivka Persha Sloboda")
+    assert res.status == "not_found"
+    service.answers["Radkivka Persha Sloboda"] = [village("Радьківка", *RADKIVKA_POINT)]
+    out = online_lookup(res, **settings)
+    assert out.status == "resolved"
+    assert out.match.settlement.id == RADKIVKA_KHARKIV
+    assert out.match.match == "online"
+    assert out.match.settlement.coord_precision == "online:nominatim"
+    assert "found online by nominatim" in out.reason
+
+
+def test_ambiguous_name_stays_ambiguous_with_online_points_for_fitting_candidates(service, settings, resolver):
+    res = resolver.lookup("Радьківка")
+    assert res.status == "ambiguous"
+    service.answers["Радьківка"] = [village("Радьківка", *RADKIVKA_POINT)]
+    out = online_lookup(res, **settings)
+    assert out.status == "ambiguous"
+    moved = [c for c in out.candidates if c.settlement.coord_precision == "online:nominatim"]
+    assert [c.id for c in moved] == [RADKIVKA_KHARKIV]
+    assert "located 1 of 3 candidates" in out.reason
+
+
+# -- rejected answers -------------------------------------------------------------------------------
+def test_answer_in_the_wrong_oblast_is_rejected_and_reported(service, settings, resolver):
+    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_SUMY_CENTROID)]
+    og = OnlineGeocoder(**settings)
+    result = og.lookup(radkivka(resolver))
+    out = result.resolution
+    assert out.match.settlement.coord_precision == "hromada_centroid"
+    assert len(result.rejections) == 1 and "wrong place" in result.rejections[0].why
+    assert "Сумська oblast" in out.reason and "answers rejected" in out.reason
+    og.close()
+
+
+def test_answer_outside_ukraine_is_rejected_and_reported(service, settings, resolver):
+    service.answers["Радьківка, Харківська область"] = [village("Радьківка", 47.01, 28.86, cc=None)]  # Chisinau
+    out = online_lookup(radkivka(resolver), **settings)
+    assert out.match.settlement.coord_precision == "hromada_centroid"
+    assert "outside Ukraine" in out.reason
+
+
+def test_answer_from_another_country_is_rejected_by_its_country_code(service, settings, resolver):
+    service.answers["Радьківка, Харківська область"] = [village("Радьковка", 50.6, 36.6, cc="RU")]
+    out = online_lookup(radkivka(resolver), provider="photon", **settings)
+    assert out.match.settlement.coord_precision == "hromada_centroid"
+    assert "outside Ukraine (country RU)" in out.reason
+
+
+def test_answer_that_is_not_a_settlement_is_rejected(service, settings, resolver):
+    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT, kind="river")]
+    out = online_lookup(radkivka(resolver), **settings)
+    assert out.match.settlement.coord_precision == "hromada_centroid"
+    assert "not a settlement (waterway/river)" in out.reason
+
+
+def test_unknown_name_without_a_similar_gazetteer_settlement_is_rejected(service, settings, resolver):
+    res = resolver.lookup("Radkivka Persha Sloboda")
+    service.answers["Radkivka Persha Sloboda"] = [village("Зовсімінакше", *RADKIVKA_POINT)]
+    out = online_lookup(res, **settings)
+    assert out.status == "not_found"
+    assert "no settlement of a similar name" in out.reason
+
+
+def test_unknown_name_outside_the_hinted_oblast_is_rejected(service, settings, resolver):
+    res = resolver.lookup("Radkivka Persha Sloboda", oblast="Sumy")
+    assert res.status == "not_found"
+    service.answers["Radkivka Persha Sloboda, Sumy"] = [village("Радьківка", *RADKIVKA_POINT)]
+    out = online_lookup(res, oblast="Sumy", **settings)
+    assert out.status == "not_found"
+    assert "not in the hinted oblast" in out.reason
+
+
+# -- politeness: retries, timeouts, bad answers ------------------------------------------------------
+def test_429_with_retry_after_is_waited_out_then_retried(service, settings, resolver):
+    service.script = [(429, {"Retry-After": "7"}, "slow down", 0)]
+    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
+    waits: list[float] = []
+    out = online_lookup(radkivka(resolver), sleep=waits.append, **settings)
+    assert waits == [7.0]
+    assert len(service.requests) == 2
+    assert out.match.settlement.coord_precision == "online:nominatim"
+
+
+def test_retry_after_beyond_the_allowed_wait_raises_rate_limited(service, settings, resolver):
+    service.script = [(429, {"Retry-After": "3600"}, "quota", 0)]
+    with pytest.raises(OnlineRateLimited) as info:
+        online_lookup(radkivka(resolver), sleep=lambda s: None, **settings)
+    assert info.value.retry_after == 3600
+    assert len(service.requests) == 1
+
+
+def test_500_then_success(service, settings, resolver):
+    service.script = [(500, {}, "oops", 0)]
+    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
+    out = online_lookup(radkivka(resolver), **settings)
+    assert out.match.settlement.coord_precision == "online:nominatim"
+    assert len(service.requests) == 2
+
+
+def test_backoff_doubles_between_attempts(service, settings, resolver):
+    service.script = [(500, {}, "oops", 0), (502, {}, "oops", 0)]
+    waits: list[float] = []
+    online_lookup(radkivka(resolver), sleep=waits.append, **{**settings, "backoff_seconds": 0.5})
+    assert waits == [0.5, 1.0]
+
+
+def test_persistent_500_raises_after_bounded_attempts(service, settings, resolver):
+    service.fail_from = 0
+    with pytest.raises(OnlineUnavailable):
+        online_lookup(radkivka(resolver), max_attempts=3, **settings)
+    assert len(service.requests) == 3
+
+
+def test_timeouts_raise_online_error_after_bounded_attempts(service, settings, resolver):
+    service.script = [(200, {}, [], 0.6), (200, {}, [], 0.6)]
+    started = time.monotonic()
+    with pytest.raises(OnlineTimeout) as info:
+        online_lookup(radkivka(resolver), max_attempts=2, **{**settings, "timeout": 0.2})
+    assert isinstance(info.value, OnlineError) and isinstance(info.value, TimeoutError)
+    assert len(service.requests) == 2
+    assert time.monotonic() - started < 1.5
+
+
+def test_malformed_json_raises_online_error_without_retrying(service, settings, resolver):
+    service.script = [(200, {}, b"{not json", 0)]
+    with pytest.raises(OnlineBadResponse):
+        online_lookup(radkivka(resolver), **settings)
+    assert len(service.requests) == 1
+
+
+def test_failures_are_not_cached(service, settings, resolver):
+    service.script = [(200, {}, b"{not json", 0)]
+    with pytest.raises(OnlineBadResponse):
+        online_lookup(radkivka(resolver), **settings)
+    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
+    assert online_lookup(radkivka(resolver), **settings).match.settlement.coord_precision == "online:nominatim"
+
+
+# -- cache and batches -------------------------------------------------------------------------------
+def test_cache_answers_the_same_question_without_asking_again(service, settings, resolver):
+    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
+    first = online_lookup(radkivka(resolver), **settings)
+    second = online_lookup(radkivka(resolver), **settings)
+    assert len(service.requests) == 1
+    assert first.match.settlement == second.match.settlement
+
+
+def test_empty_answers_are_cached_too(service, settings, resolver):
+    online_lookup(radkivka(resolver), **settings)
+    online_lookup(radkivka(resolver), **settings)
+    assert len(service.requests) == 1
+
+
+def _centroid_resolutions(resolver, n: int):
+    out, seen = [], set()
+    for s in resolver.extract.settlements:
+        if s.coord_precision == "hromada_centroid" and s.category == "C" and s.name_uk not in seen:
+            res = resolver.lookup(s.name_uk, oblast=s.oblast_id)
+            if res.status == "resolved" and res.match.settlement.id == s.id:
+                out.append(res)
+                seen.add(s.name_uk)
+        if len(out) == n:
+            return out
+    raise AssertionError("not enough test settlements")
+
+
+def test_interrupted_batch_resumes_from_the_cache(service, settings, resolver):
+    batch = _centroid_resolutions(resolver, 4)
+
+    def interrupt(done: int, total: int) -> None:
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        online_lookup_many(batch, progress=interrupt, **settings)
+    first_run = list(service.queries)
+    assert len(first_run) == 2
+    out = online_lookup_many(batch, **settings)
+    assert len(out) == 4
+    second_run = service.queries[2:]
+    assert len(second_run) == 2 and not set(first_run) & set(second_run)
+
+
+def test_batch_resumes_after_the_service_failed_midway(service, settings, resolver):
+    batch = _centroid_resolutions(resolver, 3)
+    service.fail_from = 1
+    with pytest.raises(OnlineUnavailable):
+        online_lookup_many(batch, **{**settings, "max_attempts": 1})
+    service.fail_from = None
+    online_lookup_many(batch, **settings)
+    assert len(service.queries) == 4  # 1 answered, 1 failed; then the failed one again and the third
+    assert service.queries[1] == service.queries[2]
+
+
+def test_batch_with_errors_keep_records_the_failure_and_goes_on(service, settings, resolver):
+    batch = _centroid_resolutions(resolver, 2)
+    service.script = [(200, {}, b"{not json", 0)]
+    out = online_lookup_many(batch, errors="keep", **settings)
+    assert "online lookup failed" in out[0].reason
+    assert out[0].match.settlement.coord_precision == "hromada_centroid"
+    assert len(service.requests) == 2
+
+
+def test_batch_skips_resolutions_that_need_nothing(service, settings, resolver):
+    batch = [resolver.lookup("Kupyansk"), resolver.lookup("", strict=False)]
+    out = online_lookup_many(batch, **settings)
+    assert out == batch and service.requests == []
+
+
+# -- settings and credentials ------------------------------------------------------------------------
+def test_missing_user_agent_is_a_clear_error(service, settings, resolver):
+    without = {k: v for k, v in settings.items() if k != "user_agent"}
+    with pytest.raises(OnlineConfigError, match="user agent.*GAZETTEER_USER_AGENT"):
+        online_lookup(radkivka(resolver), **without)
+    assert service.requests == []
+
+
+def test_missing_geonames_username_is_a_clear_error(settings, resolver):
+    with pytest.raises(OnlineConfigError, match="GAZETTEER_GEONAMES_USERNAME"):
+        online_lookup(radkivka(resolver), provider="geonames", **settings)
+
+
+def test_unknown_provider_is_a_clear_error(settings, resolver):
+    with pytest.raises(OnlineConfigError, match="unknown online provider 'bing'"):
+        online_lookup(radkivka(resolver), provider="bing", **settings)
+
+
+def test_https_is_the_default_scheme():
+    assert OnlineSettings.from_env().scheme == "https"
+    og = OnlineGeocoder(user_agent="gazetteer-tests/1.0", use_cache=False)
+    assert og.geolocator.api.startswith("https://nominatim.openstreetmap.org/")
+
+
+def test_settings_come_from_the_environment(service, monkeypatch, tmp_path, resolver):
+    monkeypatch.setenv("GAZETTEER_ONLINE_PROVIDER", "photon")
+    monkeypatch.setenv("GAZETTEER_ONLINE_DOMAIN", f"127.0.0.1:{service.port}")
+    monkeypatch.setenv("GAZETTEER_ONLINE_SCHEME", "http")
+    monkeypatch.setenv("GAZETTEER_ONLINE_MIN_DELAY", "0")
+    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
+    out = online_lookup(radkivka(resolver))
+    assert out.match.settlement.coord_precision == "online:photon"
+    assert (tmp_path / "cache" / "online.sqlite").is_file()
+
+
+def test_cli_resolve_online_uses_the_environment(service, monkeypatch, capsys):
+    from gazetteer.cli import main
+
+    monkeypatch.setenv("GAZETTEER_USER_AGENT", "gazetteer-tests/1.0")
+    monkeypatch.setenv("GAZETTEER_ONLINE_DOMAIN", f"127.0.0.1:{service.port}")
+    monkeypatch.setenv("GAZETTEER_ONLINE_SCHEME", "http")
+    monkeypatch.setenv("GAZETTEER_ONLINE_MIN_DELAY", "0")
+    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
+    assert main(["resolve", "Радьківка", "--oblast", "Kharkiv", "--online"]) == 0
+    assert "(online:nominatim)" in capsys.readouterr().out
+
+
+def test_geonames_username_stays_out_of_cache_output_and_logs(service, settings, resolver, caplog, tmp_path):
+    caplog.set_level(logging.DEBUG)
+    service.answers["Радьківка"] = [village("Radkivka", *RADKIVKA_POINT, extra={"username": SECRET,
+                                                                               "note": f"for {SECRET}"})]
+    out = online_lookup(radkivka(resolver), provider="geonames", username=SECRET, **settings)
+    assert f"username={SECRET}" in service.raw_requests[0]  # it was sent...
+    assert out.match.settlement.coord_precision == "online:geonames"
+    assert SECRET.encode() not in (tmp_path / "online.sqlite").read_bytes()  # ...but kept nowhere
+    assert SECRET not in json.dumps([out.reason, out.to_columns(), [c.to_dict() for c in out.candidates]])
+    assert SECRET not in caplog.text
+
+
+def test_geonames_username_stays_out_of_error_messages(service, settings, resolver, caplog):
+    caplog.set_level(logging.DEBUG)
+    service.script = [(500, {}, lambda path: f"bad request {path}", 0)] * 2
+    with pytest.raises(OnlineUnavailable) as info:
+        online_lookup(radkivka(resolver), provider="geonames", username=SECRET, max_attempts=2, **settings)
+    assert SECRET in service.raw_requests[0]
+    assert SECRET not in str(info.value) and SECRET not in caplog.text
+    assert info.value.__cause__ is None
+
+
+def test_geonames_username_stays_out_of_logs_also_url_encoded(service, settings, resolver, caplog):
+    caplog.set_level(logging.DEBUG)
+    secret = "my user+name/ü"
+    online_lookup(radkivka(resolver), provider="geonames", username=secret, **settings)
+    assert "username=my+user%2Bname%2F%C3%BC" in service.raw_requests[0]
+    assert "my+user%2Bname%2F%C3%BC" not in caplog.text and secret not in caplog.text
