@@ -214,10 +214,14 @@ def batch_throughput(extract, rows: int = 100_000, distinct: int = 30_000, seed:
 
     rng = random.Random(seed)
     names = [s for s in extract.settlements]
+    seen: set[str] = set()
     vocab = []
-    for s in rng.sample(names, distinct):
+    while len(vocab) < distinct:
+        s = rng.choice(names)
         form = rng.choice((s.name_uk, s.name_en, s.name_en.upper(), russian_form(s.name_uk), _typo(rng, s.name_en, 1)))
-        vocab.append(form)
+        if form not in seen:
+            seen.add(form)
+            vocab.append(form)
     weights = [1 / (i + 1) for i in range(len(vocab))]
     column = vocab + rng.choices(vocab, weights=weights, k=rows - len(vocab))
     rng.shuffle(column)

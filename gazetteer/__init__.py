@@ -30,10 +30,32 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = [
-    "AmbiguousName", "BuildError", "DataError", "GazetteerError", "Match", "Mention", "OnlineError",
-    "Resolution", "Resolver", "Settlement", "Unit", "UnknownOblast", "UpdateError", "__version__",
-    "geocode", "get_settlement", "lookup_many", "resolve", "settlements",
+    "AmbiguousName", "BuildError", "DataError", "GazetteerError", "Gazetteer", "Match", "Mention", "OnlineError",
+    "Resolution", "Resolver", "Settlement", "Unit", "UnknownOblast", "UpdateError", "__version__", "enrich",
+    "enrich_dask", "find_places", "geocode", "get_settlement", "lookup_many", "online_lookup", "plot_places", "resolve",
+    "reverse", "reverse_many", "settlements",
 ]
+
+# Faces with heavier dependencies load on first use, so `import gazetteer` stays light.
+_LAZY = {
+    "find_places": ("gazetteer.text", "find_places"),
+    "enrich": ("gazetteer.frames", "enrich"),
+    "Gazetteer": ("gazetteer.geocoder", "Gazetteer"),
+    "reverse": ("gazetteer.nearby", "reverse"),
+    "reverse_many": ("gazetteer.nearby", "reverse_many"),
+    "enrich_dask": ("gazetteer.frames", "enrich_dask"),
+    "plot_places": ("gazetteer.maps", "plot_places"),
+    "online_lookup": ("gazetteer.online", "online_lookup"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'gazetteer' has no attribute {name!r}")
 
 
 def get_settlement(settlement_id: str) -> Settlement:

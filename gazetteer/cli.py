@@ -145,7 +145,11 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     from gazetteer.text import find_places, mentions_to_geojson
 
     try:
-        text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+        if args.file == "-":
+            text = sys.stdin.read()
+        else:
+            with open(args.file, encoding="utf-8") as fh:
+                text = fh.read()
     except FileNotFoundError:
         raise ValueError(f"file not found: {args.file}") from None
     except UnicodeDecodeError:

@@ -1,0 +1,248 @@
+"""pandas, GeoPandas and Dask enrichment: add the ``gaz_*`` columns of the CLI batch to a DataFrame.
+
+>>> import pandas as pd
+>>> from gazetteer.frames import enrich
+>>> df = pd.DataFrame({"place": ["Kupyansk", "Артемовск", "Kupyansk", None], "region": ["Kharkiv", None, None, None]})
+>>> out = enrich(df, "place", oblast_column="region")
+>>> out["gaz_name_uk"].tolist(), out["gaz_status"].tolist()[-1]
+(['Куп’янськ', 'Бахмут', 'Куп’янськ', nan], 'invalid')
+>>> out2 = df.gazetteer.enrich("place")            # the same, as a DataFrame accessor
+
+Columns are exactly :data:`gazetteer.model.RESULT_COLUMNS`, as ``gazetteer batch`` writes them.
+Rows keep their order and index (a duplicated or non-default index too). Each distinct
+(query, oblast, raion) triple is resolved once and mapped back with an integer take, so the cost is
+one lookup per distinct value plus a few vectorised column copies. Bad cells (missing, numbers, blank,
+unknown hint) get ``gaz_status == 'invalid'`` and a reason; they never raise.
+
+``geo=True`` returns a GeoDataFrame of points in EPSG:4326 (rows without a match have no geometry).
+:func:`enrich_dask` does the same per partition of a Dask DataFrame; the resolver ships settings only
+when pickled, each worker loads the extract once.
+
+This module needs the ``frames`` extra (pandas); ``geo=True`` and :func:`settlements_gdf` need ``geo``
+(geopandas, shapely); :func:`enrich_dask` needs ``dask``. ``import gazetteer`` never imports pandas.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from gazetteer.model import RESULT_COLUMNS, Resolution
+from gazetteer.resolve import Resolver, default_resolver, lookup_one
+
+if TYPE_CHECKING:  # pragma: no cover
+    import dask.dataframe as dd
+    import geopandas as gpd
+
+__all__ = ["GazetteerAccessor", "enrich", "enrich_dask", "settlements_gdf"]
+
+_FLOAT_COLUMNS = frozenset({"gaz_lat", "gaz_lon", "gaz_score"})
+_STR_DTYPE: Any = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
+
+
+class _Unhashable:
+    """Stands in for a cell that cannot be hashed (a list in an object column): resolved as invalid."""
+
+    __slots__ = ("type_name",)
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def __hash__(self) -> int:
+        return hash(("_Unhashable", self.type_name))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Unhashable) and other.type_name == self.type_name
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _lookup(resolver: Resolver, query: object, oblast: object, raion: object) -> Resolution:
+    """One distinct key -> Resolution, the same rules as the CLI batch (never raises for bad cells)."""
+    if isinstance(query, _Unhashable):
+        return Resolution(None, "invalid", f"cell is a {query.type_name}, not text")
+    if _is_missing(query):
+        return Resolution(None, "invalid", "missing value")
+    if isinstance(query, str) and not query.strip():
+        return Resolution(query, "invalid", "empty value")
+    if isinstance(oblast, _Unhashable):
+        return Resolution(query, "invalid", f"oblast hint must be text, not {oblast.type_name}")
+    oblast = None if _is_missing(oblast) else oblast
+    if raion is None or _is_missing(raion) or (isinstance(raion, str) and not raion.strip()):
+        return lookup_one(resolver, query, oblast)
+    if not isinstance(raion, str):
+        type_name = raion.type_name if isinstance(raion, _Unhashable) else type(raion).__name__
+        return Resolution(query, "invalid", f"raion hint must be text, not {type_name}")
+    if isinstance(oblast, str) and not oblast.strip():
+        oblast = None
+    if oblast is not None and not isinstance(oblast, str):
+        return Resolution(query, "invalid", f"oblast hint must be text, not {type(oblast).__name__}")
+    return resolver.lookup(query, oblast=oblast, raion=raion)
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Factorize one key column: (codes per row, distinct values). Missing values share one code."""
+    arr = values.to_numpy(dtype=object, na_value=None)
+    try:
+        codes, uniques = pd.factorize(arr, use_na_sentinel=False)
+    except TypeError:  # an unhashable cell somewhere: replace those cells by a hashable stand-in
+        fixed = np.empty(len(arr), dtype=object)
+        for i, v in enumerate(arr):
+            try:
+                hash(v)
+                fixed[i] = v
+            except TypeError:
+                fixed[i] = _Unhashable(type(v).__name__)
+        codes, uniques = pd.factorize(fixed, use_na_sentinel=False)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+
+
+def _check_frame(df: object, *columns: str | None) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"enrich needs a pandas DataFrame, not {type(df).__name__}")
+    for what, name in zip(("column", "oblast_column", "raion_column"), columns, strict=True):
+        if name is not None and name not in df.columns:
+            shown = ", ".join(map(str, list(df.columns)[:20]))
+            raise KeyError(f"{what} {name!r} is not in the DataFrame (columns: {shown})")
+    clash = [c for c in RESULT_COLUMNS if c in df.columns]
+    if clash:
+        raise ValueError(f"the DataFrame already has output columns {clash}: rename or drop them first")
+
+
+def _result_frame(rows: list[dict[str, Any]], codes: np.ndarray, index: pd.Index) -> dict[str, Any]:
+    """Columns for every row: the distinct results taken by ``codes``, with fixed dtypes."""
+    out: dict[str, Any] = {}
+    for name in RESULT_COLUMNS:
+        if name in _FLOAT_COLUMNS:
+            distinct = np.array([np.nan if r[name] is None else r[name] for r in rows], dtype=np.float64)
+            out[name] = pd.Series(distinct[codes] if len(rows) else np.empty(0), index=index, dtype=np.float64)
+        else:
+            distinct = np.array([r[name] for r in rows], dtype=object)
+            taken = distinct[codes] if len(rows) else np.empty(0, dtype=object)
+            out[name] = pd.Series(taken, index=index, dtype=_STR_DTYPE)
+    return out
+
+
+def enrich(
+    df: pd.DataFrame,
+    column: str,
+    *,
+    oblast_column: str | None = None,
+    raion_column: str | None = None,
+    resolver: Resolver | None = None,
+    geo: bool = False,
+    progress: bool = False,
+    cache: dict | None = None,
+) -> pd.DataFrame:
+    """A copy of ``df`` with the ``gaz_*`` columns appended (a GeoDataFrame with ``geo=True``).
+
+    ``cache``: a dict you keep between calls (chunks of one file) so a name already resolved in an
+    earlier chunk is not resolved again; it grows by one small entry per distinct (query, hints).
+
+    Raises KeyError when a named column is missing and ValueError when ``df`` already has ``gaz_*``
+    output columns; bad cells never raise (they get status 'invalid' and a reason).
+    """
+    _check_frame(df, column, oblast_column, raion_column)
+    resolver = resolver or default_resolver()
+    key_columns = [c for c in (column, oblast_column, raion_column) if c is not None]
+    parts = [_codes(df[c]) for c in key_columns]
+    if len(parts) == 1:
+        codes, _ = parts[0]
+        keys = [(q, None, None) for q in parts[0][1]]
+    else:
+        # Combine per-column codes into one row key, then factorize that: distinct triples, in order.
+        combined = np.zeros(len(df), dtype=np.int64)
+        for c, u in parts:
+            combined = combined * max(len(u), 1) + c
+        codes, _ = pd.factorize(combined)
+        _, starts = np.unique(codes, return_index=True)  # first row of each distinct key, by code
+        cols = [u[c[starts]] for c, u in parts] + [np.full(len(starts), None, dtype=object)] * (3 - len(parts))
+        if oblast_column is None:  # (query, raion) -> (query, None, raion)
+            cols = [cols[0], cols[2], cols[1]]
+        keys = list(zip(*cols, strict=True))
+    todo = keys
+    if progress:
+        from tqdm.auto import tqdm
+
+        todo = tqdm(keys, unit=" names", desc="gazetteer")
+    if cache is None:
+        rows = [_lookup(resolver, q, o, r).to_columns() for q, o, r in todo]
+    else:
+        rows = []
+        for key in todo:
+            try:
+                row = cache.get(key)
+            except TypeError:  # pragma: no cover - keys are hashable by construction
+                row = None
+            if row is None:
+                row = cache[key] = _lookup(resolver, *key).to_columns()
+            rows.append(row)
+    result = _result_frame(rows, codes, df.index)
+    out = df.copy()
+    for name, series in result.items():
+        out[name] = series
+    if geo:
+        return _to_geo(out)
+    return out
+
+
+def _to_geo(df: pd.DataFrame) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import shapely
+
+    lat = df["gaz_lat"].to_numpy(dtype=np.float64)
+    lon = df["gaz_lon"].to_numpy(dtype=np.float64)
+    ok = ~(np.isnan(lat) | np.isnan(lon))
+    geoms = np.full(len(df), None, dtype=object)
+    geoms[ok] = shapely.points(lon[ok], lat[ok])
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index, crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def enrich_dask(
+    ddf: dd.DataFrame,
+    column: str,
+    *,
+    oblast_column: str | None = None,
+    raion_column: str | None = None,
+    resolver: Resolver | None = None,
+) -> dd.DataFrame:
+    """Lazy :func:`enrich` of every partition of a Dask DataFrame; compute() equals pandas ``enrich``.
+
+    Distinct names are resolved once per partition (not across partitions): use few, large partitions.
+    ``resolver`` is pickled into the graph as settings only; workers load the extract themselves.
+    """
+    meta = enrich(ddf._meta, column, oblast_column=oblast_column, raion_column=raion_column,
+                  resolver=resolver or default_resolver())
+    return ddf.map_partitions(enrich, column, oblast_column=oblast_column, raion_column=raion_column,
+                              resolver=resolver, meta=meta)
+
+
+def settlements_gdf() -> gpd.GeoDataFrame:
+    """All settlements as a GeoDataFrame of points (EPSG:4326), indexed by KATOTTG id.
+
+    ``coord_precision`` says whether a point is the settlement's own (``point``) or a centroid.
+    """
+    import geopandas as gpd
+
+    from gazetteer import settlements
+
+    df = settlements()
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
+
+
+@pd.api.extensions.register_dataframe_accessor("gazetteer")
+class GazetteerAccessor:
+    """``df.gazetteer.enrich("place", oblast_column="region")``: :func:`enrich` as a DataFrame method."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self._df = df
+
+    def enrich(self, column: str, **kwargs: Any) -> pd.DataFrame:
+        return enrich(self._df, column, **kwargs)

@@ -1,0 +1,109 @@
+"""gazetteer.nearby (gazetteer.reverse): nearest settlements to a point, and points outside Ukraine."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from gazetteer.errors import GazetteerError
+from gazetteer.nearby import PointOutsideUkraine, nearest, reverse, reverse_many
+
+KUPIANSK = (49.71003, 37.61581)
+
+
+def test_kupiansk_coordinates_give_kupiansk():
+    [(settlement, km)] = reverse(*KUPIANSK)
+    assert settlement.name_uk == "Куп’янськ"
+    assert km < 0.1
+
+
+def test_nearby_point_gives_distance_in_km():
+    [(settlement, km)] = reverse(49.72, 37.62)  # ~1.1 km north-north-east of Kupiansk's point
+    assert settlement.name_uk == "Куп’янськ"
+    assert km == pytest.approx(1.14, abs=0.1)
+
+
+def test_k_results_are_sorted_by_distance():
+    found = reverse(*KUPIANSK, k=3)
+    assert len(found) == 3
+    distances = [km for _, km in found]
+    assert distances == sorted(distances)
+    assert len({s.id for s, _ in found}) == 3
+
+
+def test_max_km_drops_farther_results():
+    found = reverse(*KUPIANSK, k=10, max_km=5)
+    assert found and all(km <= 5 for _, km in found)
+    assert len(found) < 10
+
+
+def test_default_candidates_have_their_own_point():
+    assert all(s.coord_precision == "point" for s, _ in reverse(48.0, 32.0, k=5))
+
+
+def test_precision_none_includes_centroid_settlements():
+    found = reverse(48.0, 32.0, k=20, precision=None)
+    assert {s.coord_precision for s, _ in found} - {"point"}
+
+
+def test_vectorised_matches_scalar():
+    lats = [49.71, 50.45, 46.48, 48.62, 44.95]
+    lons = [37.61, 30.52, 30.72, 22.29, 34.10]
+    many = reverse_many(lats, lons, k=3)
+    for lat, lon, got in zip(lats, lons, many, strict=True):
+        want = reverse(lat, lon, k=3)
+        assert [s.id for s, _ in got] == [s.id for s, _ in want]
+        assert [km for _, km in got] == pytest.approx([km for _, km in want])
+
+
+def test_distance_agrees_with_haversine():
+    [(s, km)] = reverse(50.0, 30.0)
+    p1, p2 = math.radians(50.0), math.radians(s.lat)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(s.lon - 30.0) / 2) ** 2
+    assert km == pytest.approx(2 * 6371.0088 * math.asin(math.sqrt(a)), rel=1e-6)
+
+
+@pytest.mark.parametrize("name,lat,lon", [("Berlin", 52.52, 13.40), ("Black Sea", 43.0, 33.0),
+                                          ("Minsk", 53.90, 27.56), ("Chisinau", 47.01, 28.86),
+                                          ("Belgorod", 50.60, 36.60)])
+def test_point_outside_ukraine_raises(name, lat, lon):
+    with pytest.raises(PointOutsideUkraine) as info:
+        reverse(lat, lon)
+    assert info.value.nearest_km > 5
+
+
+def test_point_outside_ukraine_is_a_gazetteer_value_error():
+    assert issubclass(PointOutsideUkraine, GazetteerError)
+    assert issubclass(PointOutsideUkraine, ValueError)
+
+
+@pytest.mark.parametrize("name,lat,lon", [("Uzhhorod", 48.62, 22.29), ("Sevastopol", 44.60, 33.52),
+                                          ("Izmail", 45.35, 28.84), ("Chornobyl", 51.27, 30.22),
+                                          ("Kharkiv", 49.99, 36.23)])
+def test_points_near_the_edges_are_inside(name, lat, lon):
+    assert reverse(lat, lon)
+
+
+def test_reverse_many_gives_empty_lists_outside_and_for_nan():
+    got = reverse_many([52.52, 49.71, np.nan], [13.40, 37.61, 30.0])
+    assert got[0] == [] and got[2] == []
+    assert got[1][0][0].name_uk == "Куп’янськ"
+
+
+def test_nearest_returns_arrays_and_inside_mask():
+    idx, km, inside = nearest([49.71, 52.52], [37.61, 13.40], k=2)
+    assert idx.shape == km.shape == (2, 2)
+    assert inside.tolist() == [True, False]
+
+
+@pytest.mark.parametrize("lat,lon", [(float("nan"), 30.0), (95.0, 30.0), ("x", 30.0), (None, 30.0)])
+def test_bad_point_raises_value_error(lat, lon):
+    with pytest.raises(ValueError):
+        reverse(lat, lon)
+
+
+def test_bad_k_raises_value_error():
+    with pytest.raises(ValueError, match="k must"):
+        reverse(*KUPIANSK, k=0)
