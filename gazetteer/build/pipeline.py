@@ -25,7 +25,7 @@ from gazetteer.build.join import TIER_NAMES, haversine_km, join_places
 from gazetteer.build.katottg import default_path as codifier_default_path
 from gazetteer.build.katottg import read_codifier
 from gazetteer.errors import BuildError
-from gazetteer.normalize import KEY_VERSION, cyrillic_language, fold_key, romanize, romanizations, script_of
+from gazetteer.normalize import KEY_VERSION, cyrillic_language, fold_key, romanizations, romanize, script_of
 
 SOURCES_DIR = Path(__file__).parent / "sources"
 FORMAT_VERSION = 1
