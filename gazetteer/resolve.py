@@ -290,11 +290,12 @@ class Resolver:
         def done() -> bool:
             return bool(out) and (fits is None or any(fits(i) for i in out))
 
+        lang = cyrillic_language(core) if script == "cyrillic" else None
         for hit in index.exact(key):
-            offer(hit.settlement, KIND_SCORE[hit.kind], self._label(hit.kind, script), hit.name)
+            offer(hit.settlement, KIND_SCORE[hit.kind], self._label(hit.kind, script, lang), hit.name)
         if done() or key in self.extract.not_places:
             return out
-        ukrainian = script == "cyrillic" and cyrillic_language(core) == "uk"
+        ukrainian = lang == "uk"
         settlements = self.extract.settlements
         for other in index.by_skeleton_of(key):
             plain = fuzz.ratio(key, other) / 100
@@ -306,7 +307,7 @@ class Resolver:
                 sim = max(plain, ru)
                 plain = max(plain, fuzz.ratio(key, fold_key(name_uk)) / 100)
                 if sim >= 0.6:
-                    kind = "russian" if (ru > plain or cyrillic_language(core) == "ru") and not ukrainian else "fuzzy"
+                    kind = "russian" if (ru > plain or lang == "ru") and not ukrainian else "fuzzy"
                     offer(hit.settlement, 0.6 + 0.35 * sim, kind, hit.name)
         if done() or not self.fuzzy:
             return out
@@ -330,13 +331,15 @@ class Resolver:
         return plain in (_PLAIN.sub("", s.name_uk.casefold()), _PLAIN.sub("", s.name_en.casefold()))
 
     @staticmethod
-    def _label(kind: str, script: str) -> str:
+    def _label(kind: str, script: str, lang: str | None = None) -> str:
+        """The match kind users see, from the kind of name hit and the script of the query."""
         if kind == "official":
             return "exact" if script == "cyrillic" else "transliteration"
         if kind in ("romanization", "geonames"):
             return "transliteration"
         if kind == "alternate":
-            return "transliteration" if script == "latin" else "alternate"
+            # A Cyrillic query that is not recognisably Ukrainian, on an unlabelled alternate: a Russian form.
+            return "transliteration" if script == "latin" else "alternate" if lang == "uk" else "russian"
         return "historical" if kind == "renamed" else kind
 
     def _fits(self, s: Settlement, hints: Hints) -> bool:

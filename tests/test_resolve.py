@@ -34,7 +34,7 @@ def test_historical_name_resolves_to_bakhmut(resolver, query: str) -> None:
 
 def test_russian_form_resolves_to_ukrainian_settlement(resolver) -> None:
     m = resolver.geocode("Кондрашовка")
-    assert m.name == "Кіндрашівка" and m.settlement.oblast_uk == "Харківська"
+    assert m.name == "Кіндрашівка" and m.settlement.oblast_uk == "Харківська" and m.match == "russian"
 
 
 def test_russian_city_name_is_labelled_russian(resolver) -> None:
