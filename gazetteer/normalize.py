@@ -101,13 +101,17 @@ def fold_key(text: str) -> str:
     return _fold_cached(text)
 
 
-@lru_cache(maxsize=65536)
-def _fold_cached(text: str) -> str:
+def _latin_letters(text: str) -> str:
+    """Lower-case ASCII letters of a name in any script: national romanization, diacritics mapped."""
     s = unicodedata.normalize("NFC", text).casefold().translate(_APOSTROPHE_TABLE)
     if _CYRILLIC.search(s):
         s = translitua.translit(s.translate(_CYRILLIC_EXTRA), translitua.UkrainianKMU)
-    s = unidecode(s.translate(_DIACRITICS)).lower()
-    s = _NON_LETTERS.sub("", s)
+    return _NON_LETTERS.sub("", unidecode(s.translate(_DIACRITICS)).lower())
+
+
+@lru_cache(maxsize=65536)
+def _fold_cached(text: str) -> str:
+    s = _latin_letters(text)
     for pattern, repl in _FOLD_RULES:
         s = pattern.sub(repl, s)
     return s
@@ -122,12 +126,7 @@ def light_key(text: str) -> str:
     return _light_cached(text)
 
 
-@lru_cache(maxsize=65536)
-def _light_cached(text: str) -> str:
-    s = unicodedata.normalize("NFC", text).casefold().translate(_APOSTROPHE_TABLE)
-    if _CYRILLIC.search(s):
-        s = translitua.translit(s.translate(_CYRILLIC_EXTRA), translitua.UkrainianKMU)
-    return _NON_LETTERS.sub("", unidecode(s.translate(_DIACRITICS)).lower())
+_light_cached = lru_cache(maxsize=65536)(_latin_letters)
 
 
 def skeleton(key: str) -> str:

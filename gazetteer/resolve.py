@@ -30,6 +30,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from gazetteer.errors import AmbiguousName, UnknownOblast
+from gazetteer.geodesy import haversine_km
 from gazetteer.index import NameIndex
 from gazetteer.model import Match, Resolution, Settlement
 from gazetteer.normalize import (
@@ -63,12 +64,6 @@ _PLAIN = re.compile(r"[\s\-'’ʼ`]+")
 def _max_edits(key: str) -> int:
     n = len(key)
     return 0 if n < 4 else 1 if n < 8 else 2
-
-
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,7 +355,7 @@ class Resolver:
                 score *= UNIT_MISMATCH
             dist = 0.0
             if hints.near is not None:
-                dist = _distance_km(hints.near[0], hints.near[1], s.lat, s.lon)
+                dist = haversine_km(hints.near[0], hints.near[1], s.lat, s.lon)
                 score *= 1 - 0.1 * min(dist, 500) / 500
             prior = _CATEGORY_PRIOR.get(s.category, 0) + math.log10((s.population or 0) + 1) / 10
             rows.append((round(score, 6), dist, prior, s.id, Match(s, min(1.0, score), kind, name)))

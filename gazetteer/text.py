@@ -44,6 +44,7 @@ import ahocorasick
 import pymorphy3
 from rapidfuzz import fuzz
 
+from gazetteer.geodesy import haversine_km
 from gazetteer.index import NameIndex
 from gazetteer.model import Match, Mention, Settlement, Unit
 from gazetteer.normalize import fold_key
@@ -688,10 +689,7 @@ def _direction(c: _Cand, tokens: list[_Token], tables: _Tables, lang: str) -> No
 
 # -- resolution ------------------------------------------------------------------------------------
 def _distance_km(a: Settlement, b: Settlement) -> float:
-    """Planar approximation of the distance, good to a few percent at Ukraine's latitudes and scales."""
-    dy = (a.lat - b.lat) * 111.2
-    dx = (a.lon - b.lon) * 111.2 * math.cos(math.radians((a.lat + b.lat) / 2))
-    return math.hypot(dx, dy)
+    return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
 
 def _prior(s: Settlement) -> float:

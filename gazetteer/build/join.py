@@ -16,12 +16,12 @@ the stronger tier, then the larger population keeps it. Every place left out get
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 
 from gazetteer.build.geonames import GeoPlace
 from gazetteer.build.katottg import RawSettlement
+from gazetteer.geodesy import haversine_km
 from gazetteer.normalize import cyrillic_language, fold_key, script_of, skeleton
 
 #: A place farther than this from its candidate's hromada centroid is not that settlement (km).
@@ -30,13 +30,6 @@ MAX_KM_FROM_HROMADA = 35.0
 #: When the hromada centroid is unknown (Crimea), the raion centroid with a looser bound.
 MAX_KM_FROM_RAION = 70.0
 TIER_NAMES = {1: "ukrainian_alternate", 2: "geonames_name", 3: "other_alternate", 4: "skeleton"}
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
 
 
 @dataclass

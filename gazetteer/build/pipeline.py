@@ -21,10 +21,11 @@ from pathlib import Path
 
 from gazetteer import __version__
 from gazetteer.build.geonames import GeoPlace, merge_alternates, parse_alternate_names, parse_dump, read_cities500
-from gazetteer.build.join import TIER_NAMES, haversine_km, join_places
+from gazetteer.build.join import TIER_NAMES, join_places
 from gazetteer.build.katottg import default_path as codifier_default_path
 from gazetteer.build.katottg import read_codifier
 from gazetteer.errors import BuildError
+from gazetteer.geodesy import haversine_km
 from gazetteer.normalize import KEY_VERSION, cyrillic_language, fold_key, romanizations, romanize, script_of
 
 SOURCES_DIR = Path(__file__).parent / "sources"
