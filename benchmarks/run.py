@@ -25,17 +25,22 @@ def machine() -> str:
         mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     except (ValueError, OSError):
         mem = float("nan")
-    return (f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n"
-            f"- machine: {platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, {platform.platform()}\n"
-            f"- Python {platform.python_version()}, gazetteer {__version__}\n")
+    return (
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n"
+        f"- machine: {platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, {platform.platform()}\n"
+        f"- Python {platform.python_version()}, gazetteer {__version__}\n"
+    )
 
 
 def main(argv: list[str]) -> int:
     names = argv or SECTIONS
     out_dir = HERE / "out"
     out_dir.mkdir(exist_ok=True)
-    parts = ["# Benchmark results\n", "Written by `make bench` (`python -m benchmarks.run`). Figures from one run.\n",
-             machine()]
+    parts = [
+        "# Benchmark results\n",
+        "Written by `make bench` (`python -m benchmarks.run`). Figures from one run.\n",
+        machine(),
+    ]
     for name in names:
         t0 = time.perf_counter()
         try:

@@ -36,8 +36,9 @@ def evaluate(sentences: list[dict]) -> dict:
     oblasts) against the resolved mentions (a settlement's match id, an oblast's unit id); an unresolved
     (ambiguous) settlement counts as a miss, not as an error. ``errors`` lists what went wrong.
     """
-    counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: {"spans": [0, 0, 0], "ids": [0, 0, 0],
-                                                                 "settlements": [0, 0, 0]})
+    counts: dict[str, dict[str, list[int]]] = defaultdict(
+        lambda: {"spans": [0, 0, 0], "ids": [0, 0, 0], "settlements": [0, 0, 0]}
+    )
     errors = []
     for sent in sentences:
         mentions = find_places(sent["text"], lang=sent.get("lang"))
@@ -54,8 +55,11 @@ def evaluate(sentences: list[dict]) -> dict:
         got_set = {(m.start, m.end, m.match.id) for m in mentions if m.kind == "settlement" and m.match}
         for lang in (sent["lang"], "all"):
             c = counts[lang]
-            for name, gold, got in (("spans", gold_spans, got_spans), ("ids", gold_ids, got_ids),
-                                    ("settlements", gold_set, got_set)):
+            for name, gold, got in (
+                ("spans", gold_spans, got_spans),
+                ("ids", gold_ids, got_ids),
+                ("settlements", gold_set, got_set),
+            ):
                 c[name][0] += len(gold & got)
                 c[name][1] += len(got - gold)
                 c[name][2] += len(gold - got)
@@ -103,8 +107,7 @@ def run(out_dir: Path) -> str:
     res = evaluate(sentences)
     speed = throughput(news_text(sentences))
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "text_errors.json").write_text(json.dumps(res["errors"], ensure_ascii=False, indent=1),
-                                              encoding="utf-8")
+    (out_dir / "text_errors.json").write_text(json.dumps(res["errors"], ensure_ascii=False, indent=1), encoding="utf-8")
     lines = [
         "## Geoparsing",
         "",
@@ -119,9 +122,11 @@ def run(out_dir: Path) -> str:
         if lang not in res:
             continue
         r = res[lang]
-        lines.append(f"| {lang} | {r['spans']['precision']:.3f} | {r['spans']['recall']:.3f} | "
-                     f"{r['spans']['f1']:.3f} | {r['settlements']['precision']:.3f} | "
-                     f"{r['settlements']['recall']:.3f} | {r['ids']['precision']:.3f} | {r['ids']['recall']:.3f} |")
+        lines.append(
+            f"| {lang} | {r['spans']['precision']:.3f} | {r['spans']['recall']:.3f} | "
+            f"{r['spans']['f1']:.3f} | {r['settlements']['precision']:.3f} | "
+            f"{r['settlements']['recall']:.3f} | {r['ids']['precision']:.3f} | {r['ids']['recall']:.3f} |"
+        )
     lines += [
         "",
         f"Tables (name forms, automaton) ready in {build:.1f} s, once per process (loaded from the cache file "

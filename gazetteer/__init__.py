@@ -30,10 +30,33 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = [
-    "AmbiguousName", "BuildError", "DataError", "GazetteerError", "Gazetteer", "Match", "Mention", "OnlineError",
-    "Resolution", "Resolver", "Settlement", "Unit", "UnknownOblast", "UpdateError", "__version__", "enrich",
-    "enrich_dask", "find_places", "geocode", "get_settlement", "lookup_many", "online_lookup", "plot_places", "resolve",
-    "reverse", "reverse_many", "settlements",
+    "AmbiguousName",
+    "BuildError",
+    "DataError",
+    "GazetteerError",
+    "Gazetteer",
+    "Match",
+    "Mention",
+    "OnlineError",
+    "Resolution",
+    "Resolver",
+    "Settlement",
+    "Unit",
+    "UnknownOblast",
+    "UpdateError",
+    "__version__",
+    "enrich",
+    "enrich_dask",
+    "find_places",
+    "geocode",
+    "get_settlement",
+    "lookup_many",
+    "online_lookup",
+    "plot_places",
+    "resolve",
+    "reverse",
+    "reverse_many",
+    "settlements",
 ]
 
 # Faces with heavier dependencies load on first use, so `import gazetteer` stays light.

@@ -57,7 +57,7 @@ def atomic_output(path: str | Path | None, binary: bool = False, encoding: str =
     except OSError as exc:
         raise BatchError(f"cannot write to {folder}: {exc.strerror}") from exc
     try:
-        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="")) as fh:
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
             yield fh
         os.replace(tmp, target)
     except BaseException:
@@ -103,7 +103,9 @@ def enrich_file(
         raise BatchError("give exactly one of --column (place names) or --text-column (free text)")
     resolver = resolver or default_resolver()
     in_fmt = detect_format(src, fmt)
-    out_fmt = detect_format(dst, out_fmt) if dst not in (None, "-") else (out_fmt or ("tsv" if in_fmt == "tsv" else "csv"))
+    out_fmt = (
+        detect_format(dst, out_fmt) if dst not in (None, "-") else (out_fmt or ("tsv" if in_fmt == "tsv" else "csv"))
+    )
     if in_fmt == "parquet" or out_fmt == "parquet":
         return _enrich_parquet(src, dst, column, oblast_column, text_column, resolver, progress, out_fmt)
     delimiter = "\t" if in_fmt == "tsv" else ","
@@ -119,8 +121,9 @@ def enrich_file(
         except StopIteration:
             raise BatchError(f"input is empty: {src}") from None
         except UnicodeDecodeError as exc:
-            raise BatchError(f"cannot decode {src} as {encoding}: {exc.reason} at byte {exc.start}; "
-                             "pass --encoding") from None
+            raise BatchError(
+                f"cannot decode {src} as {encoding}: {exc.reason} at byte {exc.start}; pass --encoding"
+            ) from None
         except csv.Error as exc:
             raise BatchError(f"cannot parse {src}: {exc}") from None
         qi = _column_index(header, column or text_column, "column")
@@ -197,13 +200,23 @@ def _text_row(resolver: Resolver) -> Callable[[object, object], dict]:
 
     def row_fn(text: object, _oblast: object) -> dict:
         if not isinstance(text, str) or not text.strip():
-            return {"gaz_places": "[]", "gaz_place_ids": "", "gaz_place_count": 0, "gaz_status": "invalid",
-                    "gaz_reason": "empty text"}
+            return {
+                "gaz_places": "[]",
+                "gaz_place_ids": "",
+                "gaz_place_count": 0,
+                "gaz_status": "invalid",
+                "gaz_reason": "empty text",
+            }
         try:
             mentions = find_places(text, resolver=resolver)
         except (TypeError, ValueError) as exc:
-            return {"gaz_places": "[]", "gaz_place_ids": "", "gaz_place_count": 0, "gaz_status": "invalid",
-                    "gaz_reason": str(exc)}
+            return {
+                "gaz_places": "[]",
+                "gaz_place_ids": "",
+                "gaz_place_count": 0,
+                "gaz_status": "invalid",
+                "gaz_reason": str(exc),
+            }
         places = [m.to_dict() for m in mentions]
         ids = [m.match.id for m in mentions if m.match is not None]
         return {

@@ -111,8 +111,15 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     from gazetteer.resolve import default_resolver
 
     resolver = default_resolver()
-    res = resolver.lookup(args.query, oblast=args.oblast, raion=args.raion, hromada=args.hromada, near=args.near,
-                          limit=args.limit, strict=True)
+    res = resolver.lookup(
+        args.query,
+        oblast=args.oblast,
+        raion=args.raion,
+        hromada=args.hromada,
+        near=args.near,
+        limit=args.limit,
+        strict=True,
+    )
     if args.online and (res.status != "resolved" or res.match.settlement.coord_precision != "point"):
         from gazetteer.online import online_lookup
 
@@ -124,18 +131,27 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     for i, m in enumerate(res.candidates, 1):
         s = m.settlement
         mark = "*" if res.match is not None and m is res.match else " "
-        print(f"{mark}{i}. {s.name_uk} / {s.name_en}  [{s.category_name}]  {s.oblast_uk} obl., "
-              f"{s.raion_uk or '-'} raion, {s.hromada_uk} hromada  {s.lat:.4f},{s.lon:.4f} ({s.coord_precision})  "
-              f"score {m.score:.2f} {m.match} via {m.matched!r}  {s.id}")
+        print(
+            f"{mark}{i}. {s.name_uk} / {s.name_en}  [{s.category_name}]  {s.oblast_uk} obl., "
+            f"{s.raion_uk or '-'} raion, {s.hromada_uk} hromada  {s.lat:.4f},{s.lon:.4f} ({s.coord_precision})  "
+            f"score {m.score:.2f} {m.match} via {m.matched!r}  {s.id}"
+        )
     return 0 if res.status == "resolved" else 3
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     from gazetteer.batch import enrich_file
 
-    statuses = enrich_file(args.input, args.output, column=args.column, oblast_column=args.oblast_column,
-                           text_column=args.text_column, fmt=args.format, encoding=args.encoding,
-                           progress=False if args.no_progress else None)
+    statuses = enrich_file(
+        args.input,
+        args.output,
+        column=args.column,
+        oblast_column=args.oblast_column,
+        text_column=args.text_column,
+        fmt=args.format,
+        encoding=args.encoding,
+        progress=False if args.no_progress else None,
+    )
     summary = ", ".join(f"{k} {v}" for k, v in statuses.most_common())
     print(f"gazetteer: {sum(statuses.values())} rows: {summary}", file=sys.stderr)
     return 0
@@ -181,7 +197,9 @@ def _data_info(args: argparse.Namespace) -> int:
         "coverage": m.get("coverage", {}),
         "approximation_error": m.get("approximation_error", {}),
         "counts": m.get("counts", {}),
-        "sources": [{k: s.get(k) for k in ("name", "package", "version", "file", "sha256")} for s in m.get("sources", [])],
+        "sources": [
+            {k: s.get(k) for k in ("name", "package", "version", "file", "sha256")} for s in m.get("sources", [])
+        ],
     }
     if args.json:
         print(json.dumps(info, ensure_ascii=False, indent=2))
@@ -194,8 +212,10 @@ def _data_info(args: argparse.Namespace) -> int:
         print(f"  {prec:<17} {n:>6,}  {n / info['settlements']:6.1%}{extra}")
     c = info["counts"]
     print(f"names:        {c.get('names', 0):,} variants; {c.get('historical_renamings', 0)} renamings")
-    print(f"GeoNames:     {c.get('geonames_joined', 0):,} of {c.get('geonames_places', 0):,} places joined; "
-          f"{c.get('geonames_unmatched', 0)} kept aside in geonames_unmatched.tsv")
+    print(
+        f"GeoNames:     {c.get('geonames_joined', 0):,} of {c.get('geonames_places', 0):,} places joined; "
+        f"{c.get('geonames_unmatched', 0)} kept aside in geonames_unmatched.tsv"
+    )
     print("sources:")
     for s in info["sources"]:
         version = f" {s['package']} {s['version']}" if s.get("package") else ""
@@ -207,16 +227,22 @@ def _data_build(args: argparse.Namespace) -> int:
     from gazetteer.build import build_extract
 
     m = build_extract(args.out, dump=args.dump, alternate_names=args.alternate_names)
-    print(f"built {args.out}: {m['counts']['settlements']:,} settlements, precision {m['coord_precision']}, "
-          f"{m['build_seconds']} s")
+    print(
+        f"built {args.out}: {m['counts']['settlements']:,} settlements, precision {m['coord_precision']}, "
+        f"{m['build_seconds']} s"
+    )
     return 0
 
 
 def _data_update(args: argparse.Namespace) -> int:
     from gazetteer.build.update import MAX_DOWNLOAD_BYTES, update
 
-    m = update(args.url, args.alternate_names_url, with_alternate_names=not args.no_alternate_names,
-               max_bytes=args.max_bytes or MAX_DOWNLOAD_BYTES)
+    m = update(
+        args.url,
+        args.alternate_names_url,
+        with_alternate_names=not args.no_alternate_names,
+        max_bytes=args.max_bytes or MAX_DOWNLOAD_BYTES,
+    )
     print(f"updated: {m['counts']['settlements']:,} settlements, {m['counts']['geonames_joined']:,} GeoNames points")
     return 0
 
@@ -233,4 +259,3 @@ _DATA_COMMANDS = {"info": _data_info, "build": _data_build, "update": _data_upda
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-

@@ -1,6 +1,6 @@
 """``make demo``: resolve real-world spellings on the bundled data and print a readable table.
 
-    python -m gazetteer.demo
+python -m gazetteer.demo
 """
 
 from __future__ import annotations
@@ -45,10 +45,14 @@ def main() -> None:
     resolver.lookup("Kyiv")
     ready = time.perf_counter() - t0
     info = resolver.extract.manifest
-    print(f"gazetteer {gazetteer.__version__}: {len(resolver.extract.settlements):,} settlements "
-          f"(codifier KATOTTG, GeoNames; extract built {info.get('built_at')}), ready in {ready:.2f} s\n")
-    header = f"{'query':<22} {'oblast hint':<19} {'status':<10} {'settlement':<18} {'oblast':<17} " \
-             f"{'category':<11} {'match':<15} {'score':>5}  {'coordinates':<17} precision"
+    print(
+        f"gazetteer {gazetteer.__version__}: {len(resolver.extract.settlements):,} settlements "
+        f"(codifier KATOTTG, GeoNames; extract built {info.get('built_at')}), ready in {ready:.2f} s\n"
+    )
+    header = (
+        f"{'query':<22} {'oblast hint':<19} {'status':<10} {'settlement':<18} {'oblast':<17} "
+        f"{'category':<11} {'match':<15} {'score':>5}  {'coordinates':<17} precision"
+    )
     print(header)
     print("-" * len(header))
     for query, oblast in DEMO_QUERIES:
@@ -56,12 +60,14 @@ def main() -> None:
         m = res.match
         if m is not None:
             s = m.settlement
-            print(f"{query!s:<22} {oblast or '':<19} {res.status:<10} {s.name_uk:<18} {s.oblast_uk:<17} "
-                  f"{s.category_name:<11} {m.match:<15} {m.score:5.2f}  {s.lat:7.4f},{s.lon:8.4f} {s.coord_precision}")
+            print(
+                f"{query!s:<22} {oblast or '':<19} {res.status:<10} {s.name_uk:<18} {s.oblast_uk:<17} "
+                f"{s.category_name:<11} {m.match:<15} {m.score:5.2f}  {s.lat:7.4f},{s.lon:8.4f} {s.coord_precision}"
+            )
         else:
             detail = res.reason if len(res.reason) < 90 else res.reason[:87] + "..."
             print(f"{query!r:<22} {oblast or '':<19} {res.status:<10} {detail}")
-    print("\nTry: .venv/bin/gazetteer resolve \"Kupyansk\" --json   |   .venv/bin/gazetteer data info")
+    print('\nTry: .venv/bin/gazetteer resolve "Kupyansk" --json   |   .venv/bin/gazetteer data info')
 
 
 if __name__ == "__main__":

@@ -34,8 +34,7 @@ class AmbiguousName(GazetteerError, LookupError):
         self.candidates = candidates
         names = "; ".join(c.label for c in candidates[:5])
         super().__init__(
-            f"{query!r} is ambiguous ({len(candidates)} candidates: {names}); "
-            "pass oblast=, raion= or near= to choose"
+            f"{query!r} is ambiguous ({len(candidates)} candidates: {names}); pass oblast=, raion= or near= to choose"
         )
 
 

@@ -218,10 +218,16 @@ def enrich_dask(
     Distinct names are resolved once per partition (not across partitions): use few, large partitions.
     ``resolver`` is pickled into the graph as settings only; workers load the extract themselves.
     """
-    meta = enrich(ddf._meta, column, oblast_column=oblast_column, raion_column=raion_column,
-                  resolver=resolver or default_resolver())
-    return ddf.map_partitions(enrich, column, oblast_column=oblast_column, raion_column=raion_column,
-                              resolver=resolver, meta=meta)
+    meta = enrich(
+        ddf._meta,
+        column,
+        oblast_column=oblast_column,
+        raion_column=raion_column,
+        resolver=resolver or default_resolver(),
+    )
+    return ddf.map_partitions(
+        enrich, column, oblast_column=oblast_column, raion_column=raion_column, resolver=resolver, meta=meta
+    )
 
 
 def settlements_gdf() -> gpd.GeoDataFrame:

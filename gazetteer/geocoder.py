@@ -90,17 +90,22 @@ class SpatialIndex:
         """Distance in km from the point to every settlement, in extract order."""
         a, b = math.radians(lat), math.radians(lon)
         if _np is not None:
-            h = _np.sin((self._alat - a) / 2) ** 2 + math.cos(a) * _np.cos(self._alat) * _np.sin((self._alon - b) / 2) ** 2
+            h = (
+                _np.sin((self._alat - a) / 2) ** 2
+                + math.cos(a) * _np.cos(self._alat) * _np.sin((self._alon - b) / 2) ** 2
+            )
             return 2 * EARTH_KM * _np.arcsin(_np.sqrt(_np.minimum(h, 1.0)))
         ca = math.cos(a)
         return [
-            2 * EARTH_KM * math.asin(math.sqrt(min(1.0, math.sin((p - a) / 2) ** 2
-                                                   + ca * math.cos(p) * math.sin((q - b) / 2) ** 2)))
+            2
+            * EARTH_KM
+            * math.asin(math.sqrt(min(1.0, math.sin((p - a) / 2) ** 2 + ca * math.cos(p) * math.sin((q - b) / 2) ** 2)))
             for p, q in zip(self._lat, self._lon, strict=True)
         ]
 
-    def nearest(self, lat: float, lon: float, k: int = 1, max_km: float | None = None,
-                points_only: bool = False) -> list[tuple[float, Settlement]]:
+    def nearest(
+        self, lat: float, lon: float, k: int = 1, max_km: float | None = None, points_only: bool = False
+    ) -> list[tuple[float, Settlement]]:
         d = self.distances(lat, lon)
         if _np is not None:
             if points_only:
@@ -141,11 +146,21 @@ def _oblast_phrase(s: Settlement, language: str) -> str:
 def address_of(s: Settlement, language: str = "uk") -> str:
     """A geopy-style address line: settlement, hromada, raion, oblast, country."""
     if language == "uk":
-        parts = [s.name_uk, s.hromada_uk != s.name_uk and f"{s.hromada_uk} громада", s.raion_uk and f"{s.raion_uk} район",
-                 _oblast_phrase(s, "uk"), "Україна"]
+        parts = [
+            s.name_uk,
+            s.hromada_uk != s.name_uk and f"{s.hromada_uk} громада",
+            s.raion_uk and f"{s.raion_uk} район",
+            _oblast_phrase(s, "uk"),
+            "Україна",
+        ]
     else:
-        parts = [s.name_en, s.hromada_en != s.name_en and f"{s.hromada_en} hromada", s.raion_en and f"{s.raion_en} raion",
-                 _oblast_phrase(s, "en"), "Ukraine"]
+        parts = [
+            s.name_en,
+            s.hromada_en != s.name_en and f"{s.hromada_en} hromada",
+            s.raion_en and f"{s.raion_en} raion",
+            _oblast_phrase(s, "en"),
+            "Ukraine",
+        ]
     out: list[str] = []
     for p in parts:
         if p and p not in out:
@@ -161,8 +176,16 @@ class Gazetteer(Geocoder):
     ``reverse_max_km`` how far ``reverse`` looks for a settlement before answering None.
     """
 
-    def __init__(self, resolver: Resolver | None = None, *, language: str = "uk", ambiguous: str = "first",
-                 limit: int = 5, reverse_max_km: float = 20.0, user_agent: str | None = None) -> None:
+    def __init__(
+        self,
+        resolver: Resolver | None = None,
+        *,
+        language: str = "uk",
+        ambiguous: str = "first",
+        limit: int = 5,
+        reverse_max_km: float = 20.0,
+        user_agent: str | None = None,
+    ) -> None:
         if language not in ("uk", "en"):
             raise ValueError(f"language must be 'uk' or 'en', not {language!r}")
         if ambiguous not in ("first", "none", "raise"):
@@ -175,10 +198,18 @@ class Gazetteer(Geocoder):
         self.reverse_max_km = reverse_max_km
 
     # -- geocode --------------------------------------------------------------------------------
-    def geocode(self, query: object, *, exactly_one: bool = True, timeout: object = DEFAULT_SENTINEL,
-                oblast: str | None = None, raion: str | None = None, hromada: str | None = None,
-                near: tuple[float, float] | None = None, limit: int | None = None,
-                ) -> Location | list[Location] | None:
+    def geocode(
+        self,
+        query: object,
+        *,
+        exactly_one: bool = True,
+        timeout: object = DEFAULT_SENTINEL,
+        oblast: str | None = None,
+        raion: str | None = None,
+        hromada: str | None = None,
+        near: tuple[float, float] | None = None,
+        limit: int | None = None,
+    ) -> Location | list[Location] | None:
         """A settlement name (any spelling) -> ``Location`` (or a list with ``exactly_one=False``) or None.
 
         ``timeout`` is accepted for geopy compatibility and ignored. ``raw`` is the match's flat record
@@ -186,8 +217,9 @@ class Gazetteer(Geocoder):
         """
         # Bad hints are the caller's mistake: raise (UnknownOblast) instead of a silent None.
         self.resolver.parse_hints(oblast=oblast, raion=raion, hromada=hromada, near=near)
-        res = self.resolver.lookup(query, oblast=oblast, raion=raion, hromada=hromada, near=near,
-                                   limit=limit or self.limit, strict=False)
+        res = self.resolver.lookup(
+            query, oblast=oblast, raion=raion, hromada=hromada, near=near, limit=limit or self.limit, strict=False
+        )
         return self.locations(res, exactly_one=exactly_one)
 
     def locations(self, res: Resolution, *, exactly_one: bool = True) -> Location | list[Location] | None:
@@ -207,14 +239,24 @@ class Gazetteer(Geocoder):
 
     def _location(self, m: Match, res: Resolution) -> Location:
         raw = m.to_dict()
-        raw.update(status=res.status if m is res.match or res.status != "resolved" else "candidate",
-                   reason=res.reason, alternatives=len(res.candidates) - 1)
+        raw.update(
+            status=res.status if m is res.match or res.status != "resolved" else "candidate",
+            reason=res.reason,
+            alternatives=len(res.candidates) - 1,
+        )
         s = m.settlement
         return Location(address_of(s, self.language), Point(s.lat, s.lon), raw)
 
     # -- reverse --------------------------------------------------------------------------------
-    def reverse(self, query: object, *, exactly_one: bool = True, timeout: object = DEFAULT_SENTINEL,
-                limit: int | None = None, max_km: float | None = None) -> Location | list[Location] | None:
+    def reverse(
+        self,
+        query: object,
+        *,
+        exactly_one: bool = True,
+        timeout: object = DEFAULT_SENTINEL,
+        limit: int | None = None,
+        max_km: float | None = None,
+    ) -> Location | list[Location] | None:
         """The settlement nearest a point (``(lat, lon)``, ``"lat, lon"`` or a geopy ``Point``).
 
         Only settlements with their own coordinates (``coord_precision == "point"``) are answers;
@@ -228,8 +270,13 @@ class Gazetteer(Geocoder):
         index = spatial_index(self.resolver)
         if not index.inside_ukraine(p.latitude, p.longitude):
             return None
-        found = index.nearest(p.latitude, p.longitude, k=1 if exactly_one else (limit or self.limit),
-                              max_km=self.reverse_max_km if max_km is None else max_km, points_only=True)
+        found = index.nearest(
+            p.latitude,
+            p.longitude,
+            k=1 if exactly_one else (limit or self.limit),
+            max_km=self.reverse_max_km if max_km is None else max_km,
+            points_only=True,
+        )
         locs = []
         for dist, s in found:
             raw = s.to_dict()

@@ -40,8 +40,9 @@ class NameIndex:
     def __init__(self, extract: Extract) -> None:
         self.extract = extract
         by_key: dict[str, list[NameHit]] = defaultdict(list)
-        for sidx, name, kind, key in zip(extract.name_settlement, extract.name_text, extract.name_kind,
-                                         extract.name_key):
+        for sidx, name, kind, key in zip(
+            extract.name_settlement, extract.name_text, extract.name_kind, extract.name_key
+        ):
             by_key[key].append(NameHit(sidx, kind, name))
         self.by_key = dict(by_key)
         by_skel: dict[str, set[str]] = defaultdict(set)
@@ -86,8 +87,7 @@ class NameIndex:
             keys = self.keys_by_length.get(length)
             if not keys:
                 continue
-            for found, dist, _ in process.extract(key, keys, scorer=OSA.distance,
-                                                  score_cutoff=max_edits, limit=None):
+            for found, dist, _ in process.extract(key, keys, scorer=OSA.distance, score_cutoff=max_edits, limit=None):
                 if dist > 0:
                     out.append((found, int(dist)))
         return out

@@ -135,7 +135,9 @@ def oblast_shapes() -> gpd.GeoDataFrame:
     rows = _oblast_table()
     return gpd.GeoDataFrame(
         {"name_uk": [r[1] for r in rows], "name_en": [r[2] for r in rows]},
-        geometry=[r[3] for r in rows], index=[r[0] for r in rows], crs="EPSG:4326",
+        geometry=[r[3] for r in rows],
+        index=[r[0] for r in rows],
+        crs="EPSG:4326",
     ).rename_axis("oblast_id")
 
 
@@ -197,8 +199,17 @@ def plot_places(
         color = color or cmap(i % 10)
         mask = groups == group
         ax.scatter(xs[mask], ys[mask], s=size, color=color, edgecolor="black", linewidth=0.3, zorder=3, alpha=0.85)
-        handles.append(Line2D([], [], marker="o", linestyle="", color=color, markeredgecolor="black",
-                              label=f"{group} ({int(mask.sum())})"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                color=color,
+                markeredgecolor="black",
+                label=f"{group} ({int(mask.sum())})",
+            )
+        )
     missing = int((~has).sum())
     legend_title = color_by if not missing else f"{color_by}; {missing} rows without coordinates"
     if handles:

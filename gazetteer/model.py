@@ -127,7 +127,10 @@ class Mention:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "text": self.text, "start": self.start, "end": self.end, "kind": self.kind,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "kind": self.kind,
             "score": round(self.score, 4),
         }
         if self.match is not None:
@@ -173,7 +176,16 @@ class Resolution:
 
 #: Settlement fields that batch work copies into every row (prefixed ``gaz_``), in this order.
 SETTLEMENT_COLUMNS = (
-    "id", "name_uk", "name_en", "category", "oblast_uk", "oblast_en", "raion_uk", "hromada_uk", "lat", "lon",
+    "id",
+    "name_uk",
+    "name_en",
+    "category",
+    "oblast_uk",
+    "oblast_en",
+    "raion_uk",
+    "hromada_uk",
+    "lat",
+    "lon",
     "coord_precision",
 )
 RESULT_COLUMNS = tuple(f"gaz_{c}" for c in SETTLEMENT_COLUMNS) + ("gaz_score", "gaz_match", "gaz_status", "gaz_reason")

@@ -54,8 +54,9 @@ class PointOutsideUkraine(GazetteerError, ValueError):
 
     def __init__(self, lat: float, lon: float, nearest_km: float, nearest_name: str) -> None:
         self.lat, self.lon, self.nearest_km = lat, lon, nearest_km
-        super().__init__(f"({lat}, {lon}) is outside Ukraine (about {nearest_km:.0f} km from the nearest "
-                         f"settlement, {nearest_name})")
+        super().__init__(
+            f"({lat}, {lon}) is outside Ukraine (about {nearest_km:.0f} km from the nearest settlement, {nearest_name})"
+        )
 
 
 def _unit_vectors(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
@@ -70,8 +71,9 @@ def _candidates(precision: str | None) -> tuple[np.ndarray, np.ndarray]:
     from gazetteer.store import get_extract
 
     settlements = get_extract().settlements
-    idx = np.array([i for i, s in enumerate(settlements) if precision is None or s.coord_precision == precision],
-                   dtype=np.int64)
+    idx = np.array(
+        [i for i, s in enumerate(settlements) if precision is None or s.coord_precision == precision], dtype=np.int64
+    )
     lats = np.array([settlements[i].lat for i in idx], dtype=np.float64)
     lons = np.array([settlements[i].lon for i in idx], dtype=np.float64)
     return idx, _unit_vectors(lats, lons)
@@ -82,8 +84,9 @@ def _check_precision(precision: str | None) -> None:
         raise ValueError(f"precision must be None or one of {PRECISIONS}, not {precision!r}")
 
 
-def nearest(lats: Any, lons: Any, k: int = 1, *, precision: str | None = "point"
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def nearest(
+    lats: Any, lons: Any, k: int = 1, *, precision: str | None = "point"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The numpy core: for n points, (settlement indices (n, k), distances in km (n, k), inside (n,)).
 
     Indices point into ``get_extract().settlements``; rows are sorted by distance. Rows for NaN points
@@ -104,7 +107,7 @@ def nearest(lats: Any, lons: Any, k: int = 1, *, precision: str | None = "point"
     ok = ~(np.isnan(lats) | np.isnan(lons)) & (np.abs(lats) <= 90) & (np.abs(lons) <= 180)
     rows = np.flatnonzero(ok)
     for start in range(0, len(rows), _BLOCK):
-        block = rows[start:start + _BLOCK]
+        block = rows[start : start + _BLOCK]
         dots = _unit_vectors(lats[block], lons[block]) @ vectors.T  # cosine of the central angle
         if k_eff < dots.shape[1]:
             part = np.argpartition(-dots, k_eff - 1, axis=1)[:, :k_eff]
@@ -137,14 +140,15 @@ def _nearest_any(lats: np.ndarray, lons: np.ndarray) -> tuple[np.ndarray, np.nda
     idx, vectors = _candidates(None)
     out = np.empty(len(lats))
     for start in range(0, len(lats), _BLOCK):
-        dots = _unit_vectors(lats[start:start + _BLOCK], lons[start:start + _BLOCK]) @ vectors.T
+        dots = _unit_vectors(lats[start : start + _BLOCK], lons[start : start + _BLOCK]) @ vectors.T
         chord = np.sqrt(np.clip(2.0 - 2.0 * dots.max(axis=1), 0.0, 4.0))
-        out[start:start + _BLOCK] = 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0.0, 1.0))
+        out[start : start + _BLOCK] = 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0.0, 1.0))
     return idx, out, None
 
 
-def reverse(lat: float, lon: float, k: int = 1, *, max_km: float | None = None,
-            precision: str | None = "point") -> list[tuple[Settlement, float]]:
+def reverse(
+    lat: float, lon: float, k: int = 1, *, max_km: float | None = None, precision: str | None = "point"
+) -> list[tuple[Settlement, float]]:
     """The ``k`` settlements nearest to (lat, lon), nearest first, as (Settlement, km) pairs.
 
     ``max_km`` drops results farther than that (the list may then be empty). Raises ValueError for a
@@ -166,14 +170,19 @@ def reverse(lat: float, lon: float, k: int = 1, *, max_km: float | None = None,
     return _pairs(out_idx[0], out_km[0], max_km, settlements)
 
 
-def _pairs(idx: np.ndarray, km: np.ndarray, max_km: float | None, settlements: list[Settlement]
-           ) -> list[tuple[Settlement, float]]:
-    return [(settlements[i], float(d)) for i, d in zip(idx.tolist(), km.tolist(), strict=True)
-            if i >= 0 and (max_km is None or d <= max_km)]
+def _pairs(
+    idx: np.ndarray, km: np.ndarray, max_km: float | None, settlements: list[Settlement]
+) -> list[tuple[Settlement, float]]:
+    return [
+        (settlements[i], float(d))
+        for i, d in zip(idx.tolist(), km.tolist(), strict=True)
+        if i >= 0 and (max_km is None or d <= max_km)
+    ]
 
 
-def reverse_many(lats: Any, lons: Any, k: int = 1, *, max_km: float | None = None,
-                 precision: str | None = "point") -> list[list[tuple[Settlement, float]]]:
+def reverse_many(
+    lats: Any, lons: Any, k: int = 1, *, max_km: float | None = None, precision: str | None = "point"
+) -> list[list[tuple[Settlement, float]]]:
     """:func:`reverse` for arrays of points, vectorised; one list per point, in input order.
 
     Never raises for a single bad point: points outside Ukraine and NaN / out-of-range points get an

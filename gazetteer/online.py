@@ -73,10 +73,24 @@ from gazetteer.normalize import fold_key
 from gazetteer.resolve import Resolver, default_resolver
 
 __all__ = [
-    "PROVIDERS", "Answer", "OnlineBadResponse", "OnlineCache", "OnlineConfigError", "OnlineGeocoder",
-    "OnlineRateLimited", "OnlineRefused", "OnlineResult", "OnlineSettings", "OnlineTimeout",
-    "OnlineUnavailable", "Rejection", "default_cache_path", "online_lookup", "online_lookup_many",
-    "with_cache", "with_retries",
+    "PROVIDERS",
+    "Answer",
+    "OnlineBadResponse",
+    "OnlineCache",
+    "OnlineConfigError",
+    "OnlineGeocoder",
+    "OnlineRateLimited",
+    "OnlineRefused",
+    "OnlineResult",
+    "OnlineSettings",
+    "OnlineTimeout",
+    "OnlineUnavailable",
+    "Rejection",
+    "default_cache_path",
+    "online_lookup",
+    "online_lookup_many",
+    "with_cache",
+    "with_retries",
 ]
 
 log = logging.getLogger(__name__)
@@ -114,8 +128,9 @@ class OnlineBadResponse(OnlineError, ValueError):
 # -- credentials stay out of logs and messages ----------------------------------------------------
 _SECRETS: set[str] = set()
 _SECRETS_LOCK = threading.Lock()
-_CREDENTIAL_KEYS = frozenset({"username", "user", "key", "apikey", "api_key", "token", "access_token",
-                              "password", "secret"})
+_CREDENTIAL_KEYS = frozenset(
+    {"username", "user", "key", "apikey", "api_key", "token", "access_token", "password", "secret"}
+)
 
 
 def _redact(text: str) -> str:
@@ -212,7 +227,7 @@ class OnlineSettings:
         unknown = set(settings) - set(cls.__dataclass_fields__) - {"provider"}
         if unknown:
             raise TypeError(f"unknown online settings: {', '.join(sorted(unknown))}")
-        name = (provider or settings.pop("provider", None) or _env("GAZETTEER_ONLINE_PROVIDER") or "nominatim")
+        name = provider or settings.pop("provider", None) or _env("GAZETTEER_ONLINE_PROVIDER") or "nominatim"
         settings.pop("provider", None)
         name = str(name).strip().lower()
         if name not in PROVIDERS:
@@ -225,11 +240,11 @@ class OnlineSettings:
         if s["scheme"] not in ("http", "https"):
             raise OnlineConfigError(f"scheme must be http or https, not {s['scheme']!r}")
         timeout = s.get("timeout")
-        s["timeout"] = _number(timeout if timeout is not None else _env("GAZETTEER_ONLINE_TIMEOUT") or 10.0,
-                               "timeout")
+        s["timeout"] = _number(timeout if timeout is not None else _env("GAZETTEER_ONLINE_TIMEOUT") or 10.0, "timeout")
         delay = s.get("min_delay_seconds")
-        s["min_delay_seconds"] = _number(delay if delay is not None else _env("GAZETTEER_ONLINE_MIN_DELAY") or 1.0,
-                                         "min_delay_seconds")
+        s["min_delay_seconds"] = _number(
+            delay if delay is not None else _env("GAZETTEER_ONLINE_MIN_DELAY") or 1.0, "min_delay_seconds"
+        )
         s = {k: v for k, v in s.items() if v is not None}
         out = cls(provider=name, **s)
         if out.max_attempts < 1:
@@ -293,12 +308,14 @@ def _parse_nominatim(raw: dict) -> Answer | None:
     cls, typ = str(raw.get("class") or raw.get("category") or ""), str(raw.get("type") or "")
     addresstype = str(raw.get("addresstype") or "")
     ok = (cls == "place" and typ in SETTLEMENT_TYPES) or (
-        cls == "boundary" and (typ in SETTLEMENT_TYPES or addresstype in SETTLEMENT_TYPES))
+        cls == "boundary" and (typ in SETTLEMENT_TYPES or addresstype in SETTLEMENT_TYPES)
+    )
     address = raw.get("address") if isinstance(raw.get("address"), dict) else {}
     name = raw.get("name") or str(raw.get("display_name") or "").split(",")[0]
     country = address.get("country_code")
-    return Answer("nominatim", str(name).strip(), ll[0], ll[1], f"{cls}/{typ}", ok,
-                  str(country).lower() if country else None)
+    return Answer(
+        "nominatim", str(name).strip(), ll[0], ll[1], f"{cls}/{typ}", ok, str(country).lower() if country else None
+    )
 
 
 def _parse_geonames(raw: dict) -> Answer | None:
@@ -307,8 +324,15 @@ def _parse_geonames(raw: dict) -> Answer | None:
         return None
     fcl, fcode = str(raw.get("fcl") or ""), str(raw.get("fcode") or "")
     country = raw.get("countryCode")
-    return Answer("geonames", str(raw.get("name") or raw.get("toponymName") or ""), ll[0], ll[1],
-                  f"{fcl}/{fcode}", fcl == "P", str(country).lower() if country else None)
+    return Answer(
+        "geonames",
+        str(raw.get("name") or raw.get("toponymName") or ""),
+        ll[0],
+        ll[1],
+        f"{fcl}/{fcode}",
+        fcl == "P",
+        str(country).lower() if country else None,
+    )
 
 
 def _parse_photon(raw: dict) -> Answer | None:
@@ -320,8 +344,15 @@ def _parse_photon(raw: dict) -> Answer | None:
     props = raw.get("properties") if isinstance(raw.get("properties"), dict) else {}
     key, value = str(props.get("osm_key") or ""), str(props.get("osm_value") or props.get("type") or "")
     country = props.get("countrycode")
-    return Answer("photon", str(props.get("name") or ""), ll[0], ll[1], f"{key}/{value}",
-                  key == "place" and value in SETTLEMENT_TYPES, str(country).lower() if country else None)
+    return Answer(
+        "photon",
+        str(props.get("name") or ""),
+        ll[0],
+        ll[1],
+        f"{key}/{value}",
+        key == "place" and value in SETTLEMENT_TYPES,
+        str(country).lower() if country else None,
+    )
 
 
 # -- providers ------------------------------------------------------------------------------------
@@ -337,15 +368,20 @@ class Provider:
 
 
 def _common(s: OnlineSettings, default_domain: str) -> dict[str, Any]:
-    return {"scheme": s.scheme, "timeout": s.timeout, "domain": s.domain or default_domain,
-            "adapter_factory": URLLibAdapter}
+    return {
+        "scheme": s.scheme,
+        "timeout": s.timeout,
+        "domain": s.domain or default_domain,
+        "adapter_factory": URLLibAdapter,
+    }
 
 
 def _make_nominatim(s: OnlineSettings) -> Geocoder:
     if not s.user_agent:
         raise OnlineConfigError(
             "Nominatim requires a user agent that names your application (OSM usage policy): pass "
-            "user_agent='my-project/1.0 (me@example.org)' or set GAZETTEER_USER_AGENT")
+            "user_agent='my-project/1.0 (me@example.org)' or set GAZETTEER_USER_AGENT"
+        )
     return Nominatim(user_agent=s.user_agent, **_common(s, "nominatim.openstreetmap.org"))
 
 
@@ -364,13 +400,16 @@ _BBOX = [Point(UKRAINE_BBOX[0], UKRAINE_BBOX[1]), Point(UKRAINE_BBOX[2], UKRAINE
 
 PROVIDERS: dict[str, Provider] = {
     "nominatim": Provider(
-        "nominatim", _make_nominatim,
+        "nominatim",
+        _make_nominatim,
         lambda s: {"country_codes": "ua", "addressdetails": True, "limit": s.limit, "language": s.language},
-        _parse_nominatim, True),
+        _parse_nominatim,
+        True,
+    ),
     "geonames": Provider("geonames", _make_geonames, lambda s: {"country": "UA"}, _parse_geonames, False),
     "photon": Provider(
-        "photon", _make_photon, lambda s: {"limit": s.limit, "osm_tag": "place", "bbox": _BBOX},
-        _parse_photon, True),
+        "photon", _make_photon, lambda s: {"limit": s.limit, "osm_tag": "place", "bbox": _BBOX}, _parse_photon, True
+    ),
 }
 
 
@@ -378,8 +417,14 @@ PROVIDERS: dict[str, Provider] = {
 Fetch = Callable[[str, dict], list]
 
 
-def with_retries(func: Fetch, *, max_attempts: int = 3, backoff_seconds: float = 1.0,
-                 max_retry_after: float = 120.0, sleep: Callable[[float], None] = time.sleep) -> Fetch:
+def with_retries(
+    func: Fetch,
+    *,
+    max_attempts: int = 3,
+    backoff_seconds: float = 1.0,
+    max_retry_after: float = 120.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Fetch:
     """Wrap a geopy call: bounded retries with backoff, geopy errors turned into :class:`OnlineError`s.
 
     Retried: 429 (waiting ``Retry-After`` when sent), timeouts, 5xx and connection failures. Not retried:
@@ -397,21 +442,28 @@ def with_retries(func: Fetch, *, max_attempts: int = 3, backoff_seconds: float =
                 if exc.retry_after is not None:
                     wait = float(exc.retry_after)
                 if wait > max_retry_after:
-                    raise OnlineRateLimited(f"rate limited: the service asks to wait {wait:.0f} s",
-                                            retry_after=wait) from None
+                    raise OnlineRateLimited(
+                        f"rate limited: the service asks to wait {wait:.0f} s", retry_after=wait
+                    ) from None
                 last = OnlineRateLimited(f"rate limited (429) {attempt} times", retry_after=wait)
             except (GeocoderTimedOut, TimeoutError) as exc:
                 last = OnlineTimeout(f"no answer in time after {attempt} attempts ({_redact(str(exc))})")
             except GeocoderParseError:
                 raise OnlineBadResponse("the service answered something that is not valid JSON") from None
-            except (GeocoderQueryError, GeocoderAuthenticationFailure, GeocoderInsufficientPrivileges,
-                    GeocoderQuotaExceeded, ConfigurationError) as exc:
+            except (
+                GeocoderQueryError,
+                GeocoderAuthenticationFailure,
+                GeocoderInsufficientPrivileges,
+                GeocoderQuotaExceeded,
+                ConfigurationError,
+            ) as exc:
                 raise OnlineRefused(f"the service refused the request: {_redact(str(exc))}") from None
             except (GeocoderUnavailable, GeocoderServiceError, OSError) as exc:
                 last = OnlineUnavailable(f"the service failed after {attempt} attempts: {_redact(str(exc))}")
             except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
-                raise OnlineBadResponse(f"the service answered JSON of an unexpected shape "
-                                        f"({type(exc).__name__})") from None
+                raise OnlineBadResponse(
+                    f"the service answered JSON of an unexpected shape ({type(exc).__name__})"
+                ) from None
             if attempt < max_attempts:
                 log.info("online: %s; retrying in %.1f s (attempt %d of %d)", last, wait, attempt + 1, max_attempts)
                 sleep(wait)
@@ -434,15 +486,18 @@ class OnlineCache:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
         with self._db:
-            self._db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, provider TEXT NOT NULL, "
-                             "query TEXT NOT NULL, params TEXT NOT NULL, answers TEXT NOT NULL, "
-                             "created REAL NOT NULL)")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, provider TEXT NOT NULL, "
+                "query TEXT NOT NULL, params TEXT NOT NULL, answers TEXT NOT NULL, "
+                "created REAL NOT NULL)"
+            )
         self._finalizer = weakref.finalize(self, self._db.close)
 
     @staticmethod
     def key(namespace: str, query: str, params: dict) -> str:
-        blob = json.dumps({"ns": namespace, "q": _normalize(query), "p": params}, sort_keys=True,
-                          ensure_ascii=False, default=str)
+        blob = json.dumps(
+            {"ns": namespace, "q": _normalize(query), "p": params}, sort_keys=True, ensure_ascii=False, default=str
+        )
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def get(self, key: str) -> list | None:
@@ -453,9 +508,10 @@ class OnlineCache:
     def put(self, key: str, namespace: str, query: str, params: dict, answers: list) -> None:
         data = json.dumps(_strip_credentials(answers), ensure_ascii=False)
         with self._lock, self._db:
-            self._db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?)",
-                             (key, namespace, _normalize(query), json.dumps(params, sort_keys=True, default=str),
-                              data, time.time()))
+            self._db.execute(
+                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?)",
+                (key, namespace, _normalize(query), json.dumps(params, sort_keys=True, default=str), data, time.time()),
+            )
 
     def __len__(self) -> int:
         with self._lock:
@@ -497,8 +553,12 @@ def with_cache(func: Fetch, cache: OnlineCache, namespace: str) -> Fetch:
 BOUND_KM = {"point": 10.0, "hromada_centroid": 40.0, "raion_centroid": 80.0, "oblast_centroid": 250.0}
 #: Minimal name similarity (0-100, on folded keys) for an answer to stand for a gazetteer settlement.
 MIN_NAME_SIMILARITY = 85.0
-_PRECISION_LABEL = {"point": "offline point", "hromada_centroid": "hromada centroid",
-                    "raion_centroid": "raion centroid", "oblast_centroid": "oblast centroid"}
+_PRECISION_LABEL = {
+    "point": "offline point",
+    "hromada_centroid": "hromada centroid",
+    "raion_centroid": "raion centroid",
+    "oblast_centroid": "oblast centroid",
+}
 
 
 def _bound(s: Settlement) -> float:
@@ -523,8 +583,14 @@ class OnlineGeocoder:
     'resolved'
     """
 
-    def __init__(self, provider: str | None = None, *, resolver: Resolver | None = None,
-                 sleep: Callable[[float], None] = time.sleep, **settings: Any) -> None:
+    def __init__(
+        self,
+        provider: str | None = None,
+        *,
+        resolver: Resolver | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        **settings: Any,
+    ) -> None:
         self.settings = OnlineSettings.from_env(provider, **settings)
         s = self.settings
         self.provider = PROVIDERS[s.provider]
@@ -539,10 +605,14 @@ class OnlineGeocoder:
             return [loc.raw for loc in (found or [])]
 
         # Layers, inside out: geopy call <- RateLimiter (spacing) <- retries/backoff <- disk cache.
-        self._limited = RateLimiter(ask, min_delay_seconds=s.min_delay_seconds, max_retries=0,
-                                    swallow_exceptions=False)
-        fetch = with_retries(self._limited, max_attempts=s.max_attempts, backoff_seconds=s.backoff_seconds,
-                             max_retry_after=s.max_retry_after, sleep=sleep)
+        self._limited = RateLimiter(ask, min_delay_seconds=s.min_delay_seconds, max_retries=0, swallow_exceptions=False)
+        fetch = with_retries(
+            self._limited,
+            max_attempts=s.max_attempts,
+            backoff_seconds=s.backoff_seconds,
+            max_retry_after=s.max_retry_after,
+            sleep=sleep,
+        )
         self.cache: OnlineCache | None = None
         if s.use_cache:
             self.cache = OnlineCache(s.cache_path or default_cache_path())
@@ -603,8 +673,13 @@ class OnlineGeocoder:
         gazetteer settlement of a similar name; ambiguous -> stays ambiguous, candidates get online
         points where an answer fits them. Rejected answers are listed in ``reason``.
         """
-        if res.status == "resolved" and res.match is not None and (
-                res.match.settlement.coord_precision == "point" or res.match.settlement.coord_precision not in BOUND_KM):
+        if (
+            res.status == "resolved"
+            and res.match is not None
+            and (
+                res.match.settlement.coord_precision == "point" or res.match.settlement.coord_precision not in BOUND_KM
+            )
+        ):
             return OnlineResult(res)  # own point already, or already moved online
         hinted = self.resolver.parse_hints(oblast=oblast).oblasts if oblast else None
         query = self.query_for(res, oblast)
@@ -635,38 +710,83 @@ class OnlineGeocoder:
             more = f" (and {len(rejections) - 3} more)" if len(rejections) > 3 else ""
             rejected = f"{name} answers rejected: {shown}{more}"
         if not answers:
-            return OnlineResult(replace(res, reason=_join_reason(res.reason, f"{name}: no answer for {query!r}")),
-                                query, (), (), (), True)
+            return OnlineResult(
+                replace(res, reason=_join_reason(res.reason, f"{name}: no answer for {query!r}")),
+                query,
+                (),
+                (),
+                (),
+                True,
+            )
         if res.status == "resolved" and res.match is not None:
             if 0 not in fits:
-                return OnlineResult(replace(res, reason=_join_reason(res.reason, rejected)), query,
-                                    tuple(answers), tuple(rejections), (), True)
+                return OnlineResult(
+                    replace(res, reason=_join_reason(res.reason, rejected)),
+                    query,
+                    tuple(answers),
+                    tuple(rejections),
+                    (),
+                    True,
+                )
             d, a = fits[0]
             s = res.match.settlement
             new = self._moved(res.match, a)
             why = f"coordinates from {name}: {a.name!r} {d:.1f} km from the {_PRECISION_LABEL.get(s.coord_precision)}"
             cands = tuple(new if c is res.match else c for c in res.candidates) or (new,)
-            return OnlineResult(replace(res, reason=_join_reason(res.reason, why, rejected), match=new,
-                                        candidates=cands), query, tuple(answers), tuple(rejections), (a,), True)
+            return OnlineResult(
+                replace(res, reason=_join_reason(res.reason, why, rejected), match=new, candidates=cands),
+                query,
+                tuple(answers),
+                tuple(rejections),
+                (a,),
+                True,
+            )
         if res.status == "ambiguous":
             index = {id(m): i for i, m in enumerate(targets)}
-            cands = tuple(self._moved(m, fits[index[id(m)]][1]) if id(m) in index and index[id(m)] in fits else m
-                          for m in res.candidates)
+            cands = tuple(
+                self._moved(m, fits[index[id(m)]][1]) if id(m) in index and index[id(m)] in fits else m
+                for m in res.candidates
+            )
             note = f"{name} located {len(fits)} of {len(targets)} candidates" if fits else ""
-            return OnlineResult(replace(res, reason=_join_reason(res.reason, note, rejected), candidates=cands),
-                                query, tuple(answers), tuple(rejections), tuple(a for _, a in fits.values()), True)
+            return OnlineResult(
+                replace(res, reason=_join_reason(res.reason, note, rejected), candidates=cands),
+                query,
+                tuple(answers),
+                tuple(rejections),
+                tuple(a for _, a in fits.values()),
+                True,
+            )
         if not found:
-            return OnlineResult(replace(res, reason=_join_reason(res.reason, rejected)), query, tuple(answers),
-                                tuple(rejections), (), True)
+            return OnlineResult(
+                replace(res, reason=_join_reason(res.reason, rejected)),
+                query,
+                tuple(answers),
+                tuple(rejections),
+                (),
+                True,
+            )
         found.sort(key=lambda f: (-f[0], f[1]))
         sim, d, s, a = found[0]
         m = Match(s, 0.7 + 0.2 * (sim - MIN_NAME_SIMILARITY) / (100 - MIN_NAME_SIMILARITY), "online", a.name)
         new = self._moved(m, a)
-        why = (f"found online by {name} as {a.name!r}, {d:.1f} km from the gazetteer's {s.label} "
-               f"({_PRECISION_LABEL.get(s.coord_precision)})")
-        return OnlineResult(Resolution(res.query, "resolved", _join_reason(why, rejected), new,
-                                       (new,) + tuple(c for c in res.candidates if c.id != s.id)),
-                            query, tuple(answers), tuple(rejections), (a,), True)
+        why = (
+            f"found online by {name} as {a.name!r}, {d:.1f} km from the gazetteer's {s.label} "
+            f"({_PRECISION_LABEL.get(s.coord_precision)})"
+        )
+        return OnlineResult(
+            Resolution(
+                res.query,
+                "resolved",
+                _join_reason(why, rejected),
+                new,
+                (new,) + tuple(c for c in res.candidates if c.id != s.id),
+            ),
+            query,
+            tuple(answers),
+            tuple(rejections),
+            (a,),
+            True,
+        )
 
     # -- checks -------------------------------------------------------------------------------------
     def _outside(self, a: Answer) -> str | None:
@@ -704,8 +824,14 @@ class OnlineGeocoder:
         fits[i] = (d, a)
         return None
 
-    def _fit_unknown(self, a: Answer, query: str, res: Resolution, hinted: frozenset[str] | None,
-                     found: list[tuple[float, float, Settlement, Answer]]) -> str | None:
+    def _fit_unknown(
+        self,
+        a: Answer,
+        query: str,
+        res: Resolution,
+        hinted: frozenset[str] | None,
+        found: list[tuple[float, float, Settlement, Answer]],
+    ) -> str | None:
         keys = {k for k in (fold_key(a.name), fold_key(str(res.query))) if k}
         if not keys:
             return "no name to compare"
@@ -733,8 +859,9 @@ class OnlineGeocoder:
 
 
 # -- the public entry points --------------------------------------------------------------------------
-def online_lookup(resolution: Resolution, *, provider: str | None = None, oblast: str | None = None,
-                  **settings: Any) -> Resolution:
+def online_lookup(
+    resolution: Resolution, *, provider: str | None = None, oblast: str | None = None, **settings: Any
+) -> Resolution:
     """Improve one offline resolution with a verified online answer (see :meth:`OnlineGeocoder.lookup`).
 
     Raises :class:`OnlineConfigError` for missing settings (user agent, username) and other
@@ -747,14 +874,24 @@ def online_lookup(resolution: Resolution, *, provider: str | None = None, oblast
 def _needs_online(res: Resolution) -> bool:
     if res.status in ("not_found", "ambiguous"):
         return True
-    return res.status == "resolved" and res.match is not None and res.match.settlement.coord_precision in BOUND_KM \
+    return (
+        res.status == "resolved"
+        and res.match is not None
+        and res.match.settlement.coord_precision in BOUND_KM
         and res.match.settlement.coord_precision != "point"
+    )
 
 
-def online_lookup_many(resolutions: Iterable[Resolution], *, provider: str | None = None,
-                       oblasts: Iterable[str | None] | None = None, errors: str = "raise",
-                       geocoder: OnlineGeocoder | None = None, progress: Callable[[int, int], None] | None = None,
-                       **settings: Any) -> list[Resolution]:
+def online_lookup_many(
+    resolutions: Iterable[Resolution],
+    *,
+    provider: str | None = None,
+    oblasts: Iterable[str | None] | None = None,
+    errors: str = "raise",
+    geocoder: OnlineGeocoder | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    **settings: Any,
+) -> list[Resolution]:
     """Online step for a batch: the resolutions that need it (not resolved, or centroid coordinates).
 
     Each answer is cached on disk the moment it arrives: kill the batch and run it again, and only the

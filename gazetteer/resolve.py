@@ -46,7 +46,12 @@ from gazetteer.store import Extract, get_extract
 
 #: Base score of a hit by the kind of name it hit.
 KIND_SCORE = {
-    "official": 1.0, "romanization": 0.97, "geonames": 0.96, "renamed": 0.96, "russian": 0.95, "alternate": 0.93,
+    "official": 1.0,
+    "romanization": 0.97,
+    "geonames": 0.96,
+    "renamed": 0.96,
+    "russian": 0.95,
+    "alternate": 0.93,
     "historical": 0.93,
 }
 #: Below this, the best candidate is not taken as an answer.
@@ -83,8 +88,14 @@ class Resolver:
     counts as clearly best.
     """
 
-    def __init__(self, extract: Extract | None = None, *, fuzzy: bool = True, min_score: float = MIN_SCORE,
-                 peer_margin: float = PEER_MARGIN) -> None:
+    def __init__(
+        self,
+        extract: Extract | None = None,
+        *,
+        fuzzy: bool = True,
+        min_score: float = MIN_SCORE,
+        peer_margin: float = PEER_MARGIN,
+    ) -> None:
         self._extract = extract
         self._index: NameIndex | None = None
         self._lock = threading.Lock()
@@ -94,8 +105,12 @@ class Resolver:
 
     def __getstate__(self) -> dict:
         # Ship settings only; each process loads the extract itself (once, lazily).
-        return {"fuzzy": self.fuzzy, "min_score": self.min_score, "peer_margin": self.peer_margin,
-                "extract_path": str(self._extract.path) if self._extract is not None else None}
+        return {
+            "fuzzy": self.fuzzy,
+            "min_score": self.min_score,
+            "peer_margin": self.peer_margin,
+            "extract_path": str(self._extract.path) if self._extract is not None else None,
+        }
 
     def __setstate__(self, state: dict) -> None:
         from gazetteer.store import load
@@ -120,14 +135,25 @@ class Resolver:
         return self._index
 
     # -- public calls ---------------------------------------------------------------------------
-    def resolve(self, query: str, *, oblast: str | None = None, raion: str | None = None,
-                hromada: str | None = None, near: tuple[float, float] | None = None, limit: int = 5) -> list[Match]:
+    def resolve(
+        self,
+        query: str,
+        *,
+        oblast: str | None = None,
+        raion: str | None = None,
+        hromada: str | None = None,
+        near: tuple[float, float] | None = None,
+        limit: int = 5,
+    ) -> list[Match]:
         """Candidate settlements for ``query``, best first (at most ``limit``). Empty when nothing fits.
 
         Raises TypeError / ValueError for bad input and UnknownOblast for a hint that names no unit.
         """
-        return list(self.lookup(query, oblast=oblast, raion=raion, hromada=hromada, near=near, limit=limit,
-                                strict=True).candidates)
+        return list(
+            self.lookup(
+                query, oblast=oblast, raion=raion, hromada=hromada, near=near, limit=limit, strict=True
+            ).candidates
+        )
 
     def geocode(self, query: str, **hints) -> Match | None:
         """The one settlement ``query`` names, or None if none fits; AmbiguousName if several fit equally."""
@@ -136,17 +162,26 @@ class Resolver:
             raise AmbiguousName(query, list(res.candidates))
         return res.match
 
-    def lookup(self, query: object, *, oblast: str | None = None, raion: str | None = None,
-               hromada: str | None = None, near: tuple[float, float] | None = None, limit: int = 5,
-               strict: bool = False) -> Resolution:
+    def lookup(
+        self,
+        query: object,
+        *,
+        oblast: str | None = None,
+        raion: str | None = None,
+        hromada: str | None = None,
+        near: tuple[float, float] | None = None,
+        limit: int = 5,
+        strict: bool = False,
+    ) -> Resolution:
         """Full answer with status and reason. With ``strict=False`` bad input gives status 'invalid'."""
         try:
             text = check_query(query)
             if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
                 raise ValueError(f"limit must be a positive int, not {limit!r}")
             head, inline = self._split_inline_hints(text)
-            hints = self.parse_hints(oblast=oblast or inline.get("oblast"), raion=raion or inline.get("raion"),
-                                     hromada=hromada, near=near)
+            hints = self.parse_hints(
+                oblast=oblast or inline.get("oblast"), raion=raion or inline.get("raion"), hromada=hromada, near=near
+            )
         except (TypeError, ValueError) as exc:
             if strict:
                 raise
@@ -154,8 +189,14 @@ class Resolver:
         return self._lookup(text, head, hints, limit)
 
     # -- hints ----------------------------------------------------------------------------------
-    def parse_hints(self, *, oblast: str | None = None, raion: str | None = None, hromada: str | None = None,
-                    near: tuple[float, float] | None = None) -> Hints:
+    def parse_hints(
+        self,
+        *,
+        oblast: str | None = None,
+        raion: str | None = None,
+        hromada: str | None = None,
+        near: tuple[float, float] | None = None,
+    ) -> Hints:
         """Turn hint strings (any language, or KATOTTG ids) into unit ids; UnknownOblast if unknown."""
         oblasts = self._units(oblast, "oblast") if oblast else None
         raions = self._units(raion, "raion", within=oblasts) if raion else None
@@ -222,13 +263,24 @@ class Resolver:
 
         found = self._candidates(key, core, script, fits)
         not_place = self.extract.not_places.get(key)
-        if found and not_place and not_place[1] != "word" and not hints.oblasts and not hints.near and all(
-            self.extract.settlements[i].category in "CX" and not self._official_spelling(core, i) for i in found
+        if (
+            found
+            and not_place
+            and not_place[1] != "word"
+            and not hints.oblasts
+            and not hints.near
+            and all(
+                self.extract.settlements[i].category in "CX" and not self._official_spelling(core, i) for i in found
+            )
         ):
             # "Berlin" means the capital, not the village Берлин in Lviv oblast, unless a hint says so.
             villages = "; ".join(self.extract.settlements[i].label for i in list(found)[:3])
-            return Resolution(text, "not_found", f"{not_place[0]!r} is not a Ukrainian settlement "
-                              f"({not_place[1]}); a village of that name exists: {villages}: pass oblast= for it")
+            return Resolution(
+                text,
+                "not_found",
+                f"{not_place[0]!r} is not a Ukrainian settlement "
+                f"({not_place[1]}); a village of that name exists: {villages}: pass oblast= for it",
+            )
         if not found:
             reason = self._why_not_found(key, head)
             return Resolution(text, "not_found", reason)
@@ -239,8 +291,9 @@ class Resolver:
             why = "no fitting settlement"
             if hints.oblasts and all(not self._fits(m.settlement, hints) for m, _ in ranked[:3]):
                 why = "no settlement of that name in the hinted units"
-            return Resolution(text, "not_found", f"{why}; closest: {top[0].label} ({top[0].score:.2f})",
-                              None, candidates)
+            return Resolution(
+                text, "not_found", f"{why}; closest: {top[0].label} ({top[0].score:.2f})", None, candidates
+            )
         peers = [(m, d) for m, d in ranked if m.score >= top[0].score - self.peer_margin]
         if len(peers) == 1:
             return Resolution(text, "resolved", "", top[0], candidates)
@@ -259,8 +312,13 @@ class Resolver:
             if pops[0] >= 5 * max(pops[1], 1):
                 return self._chosen(text, first, candidates, f"the far largest of {len(pops)} cities of that name")
         names = "; ".join(m.label for m, _ in peers[:4])
-        return Resolution(text, "ambiguous", f"{len(peers)} settlements fit equally: {names}", None,
-                          tuple(m for m, _ in peers[: max(limit, 1)]))
+        return Resolution(
+            text,
+            "ambiguous",
+            f"{len(peers)} settlements fit equally: {names}",
+            None,
+            tuple(m for m, _ in peers[: max(limit, 1)]),
+        )
 
     @staticmethod
     def _chosen(text: str, match: Match, candidates: tuple[Match, ...], reason: str) -> Resolution:
@@ -268,8 +326,9 @@ class Resolver:
         rest = tuple(c for c in candidates if c.id != match.id)
         return Resolution(text, "resolved", reason, match, (match, *rest)[: len(candidates)])
 
-    def _candidates(self, key: str, core: str, script: str,
-                    fits: Callable[[int], bool] | None = None) -> dict[int, tuple[float, str, str]]:
+    def _candidates(
+        self, key: str, core: str, script: str, fits: Callable[[int], bool] | None = None
+    ) -> dict[int, tuple[float, str, str]]:
         """Settlement index -> (score, match kind, matched variant), the best per settlement.
 
         Tiers run in order and stop at the first that finds a settlement fitting the hints (``fits``);
@@ -338,9 +397,11 @@ class Resolver:
         return "historical" if kind == "renamed" else kind
 
     def _fits(self, s: Settlement, hints: Hints) -> bool:
-        return ((hints.oblasts is None or s.oblast_id in hints.oblasts)
-                and (hints.raions is None or s.raion_id in hints.raions)
-                and (hints.hromadas is None or s.hromada_id in hints.hromadas))
+        return (
+            (hints.oblasts is None or s.oblast_id in hints.oblasts)
+            and (hints.raions is None or s.raion_id in hints.raions)
+            and (hints.hromadas is None or s.hromada_id in hints.hromadas)
+        )
 
     def _rank(self, found: dict[int, tuple[float, str, str]], hints: Hints) -> list[tuple[Match, float]]:
         settlements = self.extract.settlements
@@ -388,8 +449,15 @@ def default_resolver() -> Resolver:
     return _default
 
 
-def resolve(query: str, *, oblast: str | None = None, raion: str | None = None, hromada: str | None = None,
-            near: tuple[float, float] | None = None, limit: int = 5) -> list[Match]:
+def resolve(
+    query: str,
+    *,
+    oblast: str | None = None,
+    raion: str | None = None,
+    hromada: str | None = None,
+    near: tuple[float, float] | None = None,
+    limit: int = 5,
+) -> list[Match]:
     """Candidate settlements for ``query``, best first. See :meth:`Resolver.resolve`."""
     return default_resolver().resolve(query, oblast=oblast, raion=raion, hromada=hromada, near=near, limit=limit)
 
@@ -399,8 +467,9 @@ def geocode(query: str, **hints) -> Match | None:
     return default_resolver().geocode(query, **hints)
 
 
-def lookup_many(queries: Iterable[object], *, oblasts: Iterable[object] | None = None,
-                resolver: Resolver | None = None) -> list[Resolution]:
+def lookup_many(
+    queries: Iterable[object], *, oblasts: Iterable[object] | None = None, resolver: Resolver | None = None
+) -> list[Resolution]:
     """Resolve many queries, each distinct (query, oblast) pair once; never raises for bad rows."""
     resolver = resolver or default_resolver()
     cache: dict[tuple, Resolution] = {}

@@ -134,8 +134,11 @@ def verify(path: Path) -> dict:
     except (OSError, ValueError) as exc:
         raise DataError(f"MANIFEST is unreadable: {exc}", manifest_path) from exc
     if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
-        raise DataError(f"extract format {manifest.get('format_version')!r} is not {FORMAT_VERSION}; "
-                        "rebuild it with `gazetteer data build`", manifest_path)
+        raise DataError(
+            f"extract format {manifest.get('format_version')!r} is not {FORMAT_VERSION}; "
+            "rebuild it with `gazetteer data build`",
+            manifest_path,
+        )
     files = manifest.get("files") or {}
     for name in REQUIRED_FILES:
         if name not in files:
@@ -145,8 +148,10 @@ def verify(path: Path) -> dict:
         if not fpath.is_file():
             raise DataError("extract file missing", fpath)
         if fpath.stat().st_size != meta.get("bytes"):
-            raise DataError(f"extract file has {fpath.stat().st_size} bytes, MANIFEST says {meta.get('bytes')}: "
-                            "damaged or edited", fpath)
+            raise DataError(
+                f"extract file has {fpath.stat().st_size} bytes, MANIFEST says {meta.get('bytes')}: damaged or edited",
+                fpath,
+            )
         if _sha256(fpath) != meta.get("sha256"):
             raise DataError("extract file checksum does not match MANIFEST: damaged or edited", fpath)
     return manifest
@@ -178,11 +183,28 @@ def load(path: str | Path | None = None) -> Extract:
     try:
         for sid, cat, name_uk, name_en, oid, rid, hid, lat, lon, prec, gid, pop in table("settlements.tsv", 12):
             o, r, h = units.get(oid, empty), units.get(rid, empty), units.get(hid, empty)
-            settlements.append(Settlement(
-                sid, name_uk, name_en, cat, oid, o.name_uk, o.name_en, rid, r.name_uk, r.name_en,
-                hid, h.name_uk, h.name_en, float(lat), float(lon), prec,
-                int(gid) if gid else None, int(pop) if pop else None,
-            ))
+            settlements.append(
+                Settlement(
+                    sid,
+                    name_uk,
+                    name_en,
+                    cat,
+                    oid,
+                    o.name_uk,
+                    o.name_en,
+                    rid,
+                    r.name_uk,
+                    r.name_en,
+                    hid,
+                    h.name_uk,
+                    h.name_en,
+                    float(lat),
+                    float(lon),
+                    prec,
+                    int(gid) if gid else None,
+                    int(pop) if pop else None,
+                )
+            )
     except ValueError as exc:
         raise DataError(f"bad value: {exc}", path / "settlements.tsv") from exc
     by_id = {s.id: i for i, s in enumerate(settlements)}
@@ -200,8 +222,11 @@ def load(path: str | Path | None = None) -> Extract:
     from gazetteer.normalize import KEY_VERSION
 
     if manifest.get("key_version") != KEY_VERSION:
-        raise DataError(f"extract keys were built with key version {manifest.get('key_version')}, this gazetteer "
-                        f"uses {KEY_VERSION}: rebuild with `gazetteer data build`", path / "MANIFEST")
+        raise DataError(
+            f"extract keys were built with key version {manifest.get('key_version')}, this gazetteer "
+            f"uses {KEY_VERSION}: rebuild with `gazetteer data build`",
+            path / "MANIFEST",
+        )
     return Extract(path, manifest, settlements, units, n_sid, n_text, n_kind, n_key, unit_names, not_places)
 
 

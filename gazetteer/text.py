@@ -66,12 +66,110 @@ _POSSESSIVE = re.compile(r"['’]s$")
 #: Tokens (folded) that join places in a list: "X, Y and Z", "X та Y".
 _CONNECTORS = {fold_key(w) for w in ["and", "&", "і", "й", "та", "и", "або", "or"]}
 #: Prepositions allowed between a place and the place that supports it ("Лиман на Донеччині").
-_LINK_PREPS = {fold_key(w) for w in ["на", "в", "у", "во", "in", "of", "near", "під", "под", "біля", "около", "поблизу", "у"]}
+_LINK_PREPS = {
+    fold_key(w) for w in ["на", "в", "у", "во", "in", "of", "near", "під", "под", "біля", "около", "поблизу", "у"]
+}
 #: Settlement-type words before a name: they make even a common word a place ("село Перемога").
-_TYPE_WORDS = {fold_key(w) for w in ["село", "села", "селі", "селом", "селище", "селища", "селищі", "смт", "місто", "міста", "місті", "містечко", "хутір", "город", "города", "городе", "поселок", "поселка", "поселке", "посёлок", "деревня", "деревни", "пгт", "village", "villages", "town", "towns", "city", "settlement", "с", "м", "сел", "пос"]}
+_TYPE_WORDS = {
+    fold_key(w)
+    for w in [
+        "село",
+        "села",
+        "селі",
+        "селом",
+        "селище",
+        "селища",
+        "селищі",
+        "смт",
+        "місто",
+        "міста",
+        "місті",
+        "містечко",
+        "хутір",
+        "город",
+        "города",
+        "городе",
+        "поселок",
+        "поселка",
+        "поселке",
+        "посёлок",
+        "деревня",
+        "деревни",
+        "пгт",
+        "village",
+        "villages",
+        "town",
+        "towns",
+        "city",
+        "settlement",
+        "с",
+        "м",
+        "сел",
+        "пос",
+    ]
+}
 #: Words after a name that make it a district, raion, community or body of water, not the settlement.
-_UNIT_AFTER = {fold_key(w) for w in ["district", "districts", "raion", "rayon", "hromada", "community", "microdistrict", "район", "району", "районі", "районе", "районом", "районах", "громада", "громади", "громаді", "громаду", "громадою", "мікрорайон", "мікрорайону", "микрорайон", "микрорайоне", "river", "річка", "річки", "річці", "река", "реки", "реке", "reservoir", "водосховище", "водохранилище"]}
-_RIVER_BEFORE = {fold_key(w) for w in ["берег", "берега", "березі", "берегу", "берегом", "лівобережжі", "правобережжя", "лівобережжя", "правобережжі", "левобережье", "правобережье", "води", "воды", "вода", "греблі", "плотины", "river", "bank", "banks"]}
+_UNIT_AFTER = {
+    fold_key(w)
+    for w in [
+        "district",
+        "districts",
+        "raion",
+        "rayon",
+        "hromada",
+        "community",
+        "microdistrict",
+        "район",
+        "району",
+        "районі",
+        "районе",
+        "районом",
+        "районах",
+        "громада",
+        "громади",
+        "громаді",
+        "громаду",
+        "громадою",
+        "мікрорайон",
+        "мікрорайону",
+        "микрорайон",
+        "микрорайоне",
+        "river",
+        "річка",
+        "річки",
+        "річці",
+        "река",
+        "реки",
+        "реке",
+        "reservoir",
+        "водосховище",
+        "водохранилище",
+    ]
+}
+_RIVER_BEFORE = {
+    fold_key(w)
+    for w in [
+        "берег",
+        "берега",
+        "березі",
+        "берегу",
+        "берегом",
+        "лівобережжі",
+        "правобережжя",
+        "лівобережжя",
+        "правобережжі",
+        "левобережье",
+        "правобережье",
+        "води",
+        "воды",
+        "вода",
+        "греблі",
+        "плотины",
+        "river",
+        "bank",
+        "banks",
+    ]
+}
 #: Oblast-level administration abbreviations after an oblast adjective: "Харківської ОВА".
 _ADMIN_AFTER = {fold_key(w) for w in ["ова", "ода", "ова", "вца", "ога", "облрада", "облради"]}
 #: Words after "X, Y and Z ..." that turn centre names into oblasts ("Zhytomyr and Vinnytsia regions").
@@ -86,7 +184,38 @@ _ADJ = {"ADJF", "PRTF"}
 _PERSON_TAGS = {"Name", "Surn", "Patr"}
 _NA = {fold_key("на")}
 #: Prepositions that usually come before a place name in Ukrainian and Russian.
-_PREPOSITIONS = {fold_key(w) for w in ["у", "в", "во", "на", "під", "под", "біля", "около", "поблизу", "з", "із", "зі", "с", "со", "до", "від", "от", "через", "за", "між", "между", "під", "навколо", "вокруг", "коло", "неподалік", "недалеко"]}
+_PREPOSITIONS = {
+    fold_key(w)
+    for w in [
+        "у",
+        "в",
+        "во",
+        "на",
+        "під",
+        "под",
+        "біля",
+        "около",
+        "поблизу",
+        "з",
+        "із",
+        "зі",
+        "с",
+        "со",
+        "до",
+        "від",
+        "от",
+        "через",
+        "за",
+        "між",
+        "между",
+        "під",
+        "навколо",
+        "вокруг",
+        "коло",
+        "неподалік",
+        "недалеко",
+    ]
+}
 _THE = "the"
 _CATEGORY_PRIOR = {"K": 3, "M": 2, "X": 1, "C": 0}
 _KYIV_SEVASTOPOL = ("UA80", "UA85")
@@ -147,8 +276,9 @@ def _load_or_build(resolver: Resolver) -> _Tables:
     try:
         with open(path, "rb") as fh:
             automaton, groups, centre_of = pickle.load(fh)
-        return _Tables(resolver, automaton, groups, centre_of, _oblast_units(resolver), _analyzer("uk"),
-                       _analyzer("ru"))
+        return _Tables(
+            resolver, automaton, groups, centre_of, _oblast_units(resolver), _analyzer("uk"), _analyzer("ru")
+        )
     except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
         pass
     tables = _build(resolver)
@@ -181,9 +311,7 @@ def _pattern(words: Iterable[str]) -> str | None:
 def _best_parse(analyzer: Any, word: str) -> Any:
     parses = analyzer.parse(word)
     for p in parses:
-        if p.tag.case == "nomn" and (p.tag.POS == "NOUN" or p.tag.POS in _ADJ) and not (
-            _PERSON_TAGS & p.tag.grammemes
-        ):
+        if p.tag.case == "nomn" and (p.tag.POS == "NOUN" or p.tag.POS in _ADJ) and not (_PERSON_TAGS & p.tag.grammemes):
             return p
     for p in parses:
         if p.tag.case == "nomn" and (p.tag.POS == "NOUN" or p.tag.POS in _ADJ):
@@ -245,8 +373,7 @@ def _build(resolver: Resolver) -> _Tables:
             table[pattern][entry] = None
 
     # Settlements: ("s", settlement index, kind score, nominative key, latin ok, cyrillic ok).
-    for sidx, name, kind, key in zip(extract.name_settlement, extract.name_text, extract.name_kind,
-                                     extract.name_key):
+    for sidx, name, kind, key in zip(extract.name_settlement, extract.name_text, extract.name_kind, extract.name_key):
         if not key:
             continue
         score = KIND_SCORE.get(kind, 0.93)
@@ -365,7 +492,7 @@ def _scan(text: str, tokens: list[_Token], tables: _Tables) -> list[tuple[int, i
     pos = 1
     for n, tok in enumerate(tokens):
         if n:
-            gap = text[tokens[n - 1].end:tok.start]
+            gap = text[tokens[n - 1].end : tok.start]
             sep = " " if _JOIN_GAP.fullmatch(gap) else " | "
             parts.append(sep)
             pos += len(sep)
@@ -420,8 +547,7 @@ def _candidates(text: str, tokens: list[_Token], tables: _Tables, lang: str) -> 
         obl = [e for e in group if e[0] == "o"]
         if obl:
             uid, needs_admin = obl[0][1], obl[0][2]
-            if needs_admin and (j >= len(tokens) or tokens[j].key not in _ADMIN_AFTER
-                                or not tokens[j].text.isupper()):
+            if needs_admin and (j >= len(tokens) or tokens[j].key not in _ADMIN_AFTER or not tokens[j].text.isupper()):
                 obl = []
             else:
                 out.append(_Cand(i, j, "oblast", oblast=uid, score=0.97))
@@ -433,8 +559,13 @@ def _candidates(text: str, tokens: list[_Token], tables: _Tables, lang: str) -> 
             _, sidx, score, key, _lat, _cyr = e
             if sidx not in cand.cands or cand.cands[sidx][0] < score:
                 cand.cands[sidx] = (score, key)
-        if cand.cands and j - i == 1 and not latin and lang != "en" and all(
-                extract.settlements[s].category in "CX" for s in cand.cands):
+        if (
+            cand.cands
+            and j - i == 1
+            and not latin
+            and lang != "en"
+            and all(extract.settlements[s].category in "CX" for s in cand.cands)
+        ):
             # A village's name may be a case form of a town's name (Харкове = в Харькове): add the lemma's.
             for sidx, val in _lemma_lookup(tables, tables.resolver.index, [tok.text], lang).items():
                 cand.cands.setdefault(sidx, val)
@@ -474,8 +605,12 @@ def _fallback(tokens: list[_Token], tables: _Tables, lang: str, covered: set[int
             continue
         # Try two words first (Малой Даниловке), then one.
         found = None
-        if (n + 1 < len(tokens) and n + 1 not in covered and _capitalized(tokens[n + 1].text)
-                and tokens[n + 1].sentence == tok.sentence):
+        if (
+            n + 1 < len(tokens)
+            and n + 1 not in covered
+            and _capitalized(tokens[n + 1].text)
+            and tokens[n + 1].sentence == tok.sentence
+        ):
             found = _lemma_lookup(tables, index, [tok.text, tokens[n + 1].text], lang)
             if found:
                 out.append(_Cand(n, n + 2, "settlement", cands=found, score=0.85))
@@ -553,8 +688,11 @@ def _filter(text: str, tokens: list[_Token], cands: list[_Cand], tables: _Tables
         tok = tokens[c.i]
         prev = tokens[c.i - 1] if c.i > 0 and tokens[c.i - 1].sentence == tok.sentence else None
         nxt = tokens[c.j] if c.j < len(tokens) and tokens[c.j].sentence == tokens[c.j - 1].sentence else None
-        typed = prev is not None and prev.key in _TYPE_WORDS or (
-            c.i > 1 and prev is not None and prev.key == "of" and tokens[c.i - 2].key in _TYPE_WORDS)
+        typed = (
+            prev is not None
+            and prev.key in _TYPE_WORDS
+            or (c.i > 1 and prev is not None and prev.key == "of" and tokens[c.i - 2].key in _TYPE_WORDS)
+        )
         latin = not _is_cyrillic(tok.text)
         single = c.j - c.i == 1
         # "на Запоріжжі" (locative after на) is the region around an oblast centre.
@@ -570,13 +708,13 @@ def _filter(text: str, tokens: list[_Token], cands: list[_Cand], tables: _Tables
         if nxt is not None and nxt.key in _DIRECTION_AFTER:
             _direction(c, tokens, tables, lang)
             continue
-        window = tokens[max(0, c.i - 3):c.i]
+        window = tokens[max(0, c.i - 3) : c.i]
         if any(t.key in _RIVER_BEFORE and t.sentence == tok.sentence for t in window):
             c.kind = "drop"
             continue
         # English: the Dnipro (a river); a capitalised neighbour makes a name part of a longer name.
         if latin and single and prev is not None and prev.key == _THE and not typed:
-            after = text[tokens[c.j - 1].end:tokens[c.j - 1].end + 1]
+            after = text[tokens[c.j - 1].end : tokens[c.j - 1].end + 1]
             if after not in "–-—":
                 c.kind = "drop"
                 continue
@@ -606,8 +744,11 @@ def _filter(text: str, tokens: list[_Token], cands: list[_Cand], tables: _Tables
             if id(c) in strong:
                 continue
             for m in (n - 1, n + 1):
-                if 0 <= m < len(kept) and id(kept[m]) in strong and _linked(text, tokens, kept[min(n, m)],
-                                                                             kept[max(n, m)]):
+                if (
+                    0 <= m < len(kept)
+                    and id(kept[m]) in strong
+                    and _linked(text, tokens, kept[min(n, m)], kept[max(n, m)])
+                ):
                     strong.add(id(c))
                     changed = True
                     break
@@ -636,13 +777,16 @@ def _readings(parses: tuple) -> tuple[bool, bool]:
     return common, proper
 
 
-def _capital_neighbour(text: str, tokens: list[_Token], c: _Cand, prev: _Token | None,
-                       nxt: _Token | None) -> bool:
-    if nxt is not None and _capitalized(nxt.text) and _JOIN_GAP.fullmatch(text[tokens[c.j - 1].end:nxt.start]):
+def _capital_neighbour(text: str, tokens: list[_Token], c: _Cand, prev: _Token | None, nxt: _Token | None) -> bool:
+    if nxt is not None and _capitalized(nxt.text) and _JOIN_GAP.fullmatch(text[tokens[c.j - 1].end : nxt.start]):
         if nxt.key not in _UNIT_AFTER:
             return True
-    if prev is not None and not prev.first and _capitalized(prev.text) and _JOIN_GAP.fullmatch(
-            text[prev.end:tokens[c.i].start]):
+    if (
+        prev is not None
+        and not prev.first
+        and _capitalized(prev.text)
+        and _JOIN_GAP.fullmatch(text[prev.end : tokens[c.i].start])
+    ):
         return True
     return False
 
@@ -651,12 +795,12 @@ def _linked(text: str, tokens: list[_Token], a: _Cand, b: _Cand) -> bool:
     """Two mentions next to each other in a list or linked by a preposition: "Щастя, Попасна", "Лиман на X"."""
     if tokens[a.j - 1].sentence != tokens[b.i].sentence:
         return False
-    between = tokens[a.j:b.i]
+    between = tokens[a.j : b.i]
     if len(between) > 2:
         return False
     if not all(t.key in _CONNECTORS or t.key in _LINK_PREPS for t in between):
         return False
-    gap = text[tokens[a.j - 1].end:tokens[b.i].start]
+    gap = text[tokens[a.j - 1].end : tokens[b.i].start]
     return bool(_CONNECTOR_GAP.match(_strip_words(gap))) and (bool(between) or "," in gap or ";" in gap)
 
 
@@ -665,7 +809,7 @@ def _strip_words(gap: str) -> str:
 
 
 def _direction(c: _Cand, tokens: list[_Token], tables: _Tables, lang: str) -> None:
-    """"на Покровському напрямку": the direction adjective names a town (Покровськ, Авдіївка).
+    """ "на Покровському напрямку": the direction adjective names a town (Покровськ, Авдіївка).
 
     The adjective's lemma (pymorphy) loses its adjective suffix; towns and cities whose key is that stem
     plus a usual town ending are the candidates.
@@ -726,8 +870,9 @@ def _resolve(tokens: list[_Token], cands: list[_Cand], tables: _Tables) -> None:
                     break
             near_oblasts = {o for w in window for _, o in oblasts_in.get(w, ())}
             same = [settlements[s] for s in {s for k, s in anchors_in.get(sent, {}).items() if k != id(c)}]
-            around = [settlements[s] for s in {s for w in window for k, s in anchors_in.get(w, {}).items()
-                                               if k != id(c)}]
+            around = [
+                settlements[s] for s in {s for w in window for k, s in anchors_in.get(w, {}).items() if k != id(c)}
+            ]
             near_oblasts |= {a.oblast_id for a in around}
             rows = []
             for sidx, (base, _key) in c.cands.items():
@@ -774,13 +919,21 @@ def _to_mentions(text: str, tokens: list[_Token], cands: list[_Cand], tables: _T
         else:
             order = c.ranked or list(c.cands)[:5]
             ranked = tuple(Match(settlements[s], min(1.0, c.cands[s][0]), "text", c.cands[s][1]) for s in order)
-            out.append(Mention(surface, start, end, "settlement", round(0.5 * max(b for b, _ in c.cands.values()), 4),
-                               candidates=ranked))
+            out.append(
+                Mention(
+                    surface,
+                    start,
+                    end,
+                    "settlement",
+                    round(0.5 * max(b for b, _ in c.cands.values()), 4),
+                    candidates=ranked,
+                )
+            )
     return out
 
 
 def _regions_lists(tokens: list[_Token], cands: list[_Cand], tables: _Tables) -> None:
-    """"Zhytomyr, Vinnytsia and Khmelnytskyi regions": each centre name in the list is an oblast."""
+    """ "Zhytomyr, Vinnytsia and Khmelnytskyi regions": each centre name in the list is an oblast."""
     for n, c in enumerate(cands):
         if c.kind != "settlement" or c.j >= len(tokens) or tokens[c.j].key not in _REGIONS_AFTER:
             continue
@@ -791,8 +944,11 @@ def _regions_lists(tokens: list[_Token], cands: list[_Cand], tables: _Tables) ->
             if cur.kind != "settlement" or not centres:
                 break
             cur.kind, cur.oblast, cur.cands = "oblast", next(iter(centres)), {}
-            if m == 0 or cands[m - 1].j < cur.i - 1 or (
-                    cands[m - 1].j == cur.i - 1 and tokens[cur.i - 1].key not in _CONNECTORS):
+            if (
+                m == 0
+                or cands[m - 1].j < cur.i - 1
+                or (cands[m - 1].j == cur.i - 1 and tokens[cur.i - 1].key not in _CONNECTORS)
+            ):
                 break
             m -= 1
 
@@ -830,13 +986,22 @@ def mentions_to_geojson(mentions: Iterable[Mention]) -> dict[str, Any]:
         if m.kind != "settlement" or m.match is None:
             continue
         s = m.match.settlement
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
-            "properties": {
-                "id": s.id, "name_uk": s.name_uk, "name_en": s.name_en, "oblast_uk": s.oblast_uk,
-                "category": s.category, "text": m.text, "start": m.start, "end": m.end,
-                "score": round(m.score, 4), "coord_precision": s.coord_precision,
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
+                "properties": {
+                    "id": s.id,
+                    "name_uk": s.name_uk,
+                    "name_en": s.name_en,
+                    "oblast_uk": s.oblast_uk,
+                    "category": s.category,
+                    "text": m.text,
+                    "start": m.start,
+                    "end": m.end,
+                    "score": round(m.score, 4),
+                    "coord_precision": s.coord_precision,
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}

@@ -13,8 +13,7 @@ from gazetteer.build.katottg import RawSettlement
 from gazetteer.errors import BuildError
 from gazetteer.store import bundled_data_dir
 
-CENTROIDS = {"UA630800": (49.7, 37.6), "UA6308007": (49.8, 37.4), "UA6308009": (49.7, 37.6),
-             "UA6312007": (50.3, 36.3)}
+CENTROIDS = {"UA630800": (49.7, 37.6), "UA6308007": (49.8, 37.4), "UA6308009": (49.7, 37.6), "UA6312007": (50.3, 36.3)}
 ADMIN1 = {"07": "UA63000000000041885"}
 
 
@@ -71,8 +70,11 @@ def test_dump_with_wrong_column_count_is_refused() -> None:
 
 
 def test_dump_keeps_only_populated_places_of_the_country() -> None:
-    row = ["1", "Kyiv", "Kyiv", "Kiev,Київ", "50.45", "30.52", "P", "PPLC", "UA"] + [""] * 5 + ["2900000", "", "",
-                                                                                                "Europe/Kyiv", ""]
+    row = (
+        ["1", "Kyiv", "Kyiv", "Kiev,Київ", "50.45", "30.52", "P", "PPLC", "UA"]
+        + [""] * 5
+        + ["2900000", "", "", "Europe/Kyiv", ""]
+    )
     lake = row[:6] + ["H", "LK"] + row[8:]
     assert [p.name for p in parse_dump("\t".join(row) + "\n" + "\t".join(lake) + "\n")] == ["Kyiv"]
 

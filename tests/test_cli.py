@@ -14,8 +14,24 @@ from gazetteer import __version__
 from gazetteer.cli import main
 from gazetteer.model import RESULT_COLUMNS
 
-RESOLVE_FIELDS = {"id", "name_uk", "name_en", "category", "oblast_uk", "oblast_en", "raion_uk", "hromada_uk", "lat",
-                  "lon", "coord_precision", "geonameid", "population", "score", "match", "matched"}
+RESOLVE_FIELDS = {
+    "id",
+    "name_uk",
+    "name_en",
+    "category",
+    "oblast_uk",
+    "oblast_en",
+    "raion_uk",
+    "hromada_uk",
+    "lat",
+    "lon",
+    "coord_precision",
+    "geonameid",
+    "population",
+    "score",
+    "match",
+    "matched",
+}
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -79,9 +95,16 @@ def read_csv(path: Path) -> list[dict]:
 
 def test_batch_keeps_rows_columns_and_order(tmp_path: Path, capsys) -> None:
     src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
-    rows = [["n", "place", "region", "note"], ["1", "Kupyansk", "", "a"], ["2", "Радьківка", "Kharkiv", "b"],
-            ["3", "", "", "c"], ["4", "Moscow", "", "d"], ["5", "Novoselivka", "", "e"], ["6", "Kupyansk", "", "f"],
-            ["7", "Radkivka", "Narnia", "g"]]
+    rows = [
+        ["n", "place", "region", "note"],
+        ["1", "Kupyansk", "", "a"],
+        ["2", "Радьківка", "Kharkiv", "b"],
+        ["3", "", "", "c"],
+        ["4", "Moscow", "", "d"],
+        ["5", "Novoselivka", "", "e"],
+        ["6", "Kupyansk", "", "f"],
+        ["7", "Radkivka", "Narnia", "g"],
+    ]
     write_csv(src, rows)
     code, _, err = run(capsys, "batch", str(src), "--column", "place", "--oblast-column", "region", "-o", str(dst))
     out = read_csv(dst)
@@ -89,8 +112,15 @@ def test_batch_keeps_rows_columns_and_order(tmp_path: Path, capsys) -> None:
     assert [r["n"] for r in out] == ["1", "2", "3", "4", "5", "6", "7"]
     assert [r["note"] for r in out] == list("abcdefg")
     assert list(out[0])[:4] == rows[0] and set(RESULT_COLUMNS) <= set(out[0])
-    assert [r["gaz_status"] for r in out] == ["resolved", "resolved", "invalid", "not_found", "ambiguous",
-                                              "resolved", "invalid"]
+    assert [r["gaz_status"] for r in out] == [
+        "resolved",
+        "resolved",
+        "invalid",
+        "not_found",
+        "ambiguous",
+        "resolved",
+        "invalid",
+    ]
     assert out[1]["gaz_oblast_uk"] == "Харківська" and out[0]["gaz_id"] == out[5]["gaz_id"]
     assert "Narnia" in out[6]["gaz_reason"]
 
@@ -121,13 +151,16 @@ def test_batch_parquet_round_trip(tmp_path: Path, capsys) -> None:
     assert list(out["gaz_status"]) == ["resolved", "invalid", "resolved"]
 
 
-@pytest.mark.parametrize("setup,args,message", [
-    (None, ["--column", "place"], "not found"),
-    ("place\nKyiv\n", ["--column", "nope"], "'nope'"),
-    ("place\nKyiv\n", ["--column", "place", "--oblast-column", "region"], "'region'"),
-    (b"place\n\xff\xfeKyiv\n", ["--column", "place"], "decode"),
-    ("", ["--column", "place"], "empty"),
-])
+@pytest.mark.parametrize(
+    "setup,args,message",
+    [
+        (None, ["--column", "place"], "not found"),
+        ("place\nKyiv\n", ["--column", "nope"], "'nope'"),
+        ("place\nKyiv\n", ["--column", "place", "--oblast-column", "region"], "'region'"),
+        (b"place\n\xff\xfeKyiv\n", ["--column", "place"], "decode"),
+        ("", ["--column", "place"], "empty"),
+    ],
+)
 def test_batch_input_errors_are_one_line_and_leave_no_output(tmp_path: Path, capsys, setup, args, message) -> None:
     src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
     if isinstance(setup, bytes):

@@ -102,8 +102,7 @@ def test_non_text_oblast_hint_is_invalid():
 
 
 def test_unknown_oblast_hint_is_invalid():
-    out = frames.enrich(pd.DataFrame({"place": ["Kupyansk"], "region": ["Atlantis"]}), "place",
-                        oblast_column="region")
+    out = frames.enrich(pd.DataFrame({"place": ["Kupyansk"], "region": ["Atlantis"]}), "place", oblast_column="region")
     assert out["gaz_status"].iloc[0] == "invalid"
 
 
@@ -169,8 +168,9 @@ def test_geo_rows_without_coordinates_have_no_geometry():
 
 
 def test_accessor_equals_function(events):
-    pd.testing.assert_frame_equal(events.gazetteer.enrich("place", oblast_column="region"),
-                                  frames.enrich(events, "place", oblast_column="region"))
+    pd.testing.assert_frame_equal(
+        events.gazetteer.enrich("place", oblast_column="region"), frames.enrich(events, "place", oblast_column="region")
+    )
 
 
 def test_settlements_gdf_has_every_settlement_as_a_point():
@@ -200,13 +200,18 @@ def test_dask_on_a_local_cluster_equals_pandas(events):
     df = pd.concat([events.reset_index(drop=True)] * 20, ignore_index=True)
     df.loc[5, "place"] = None
     ddf = dd.from_pandas(df, npartitions=3)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl, \
-            distributed.Client(cl):
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl,
+        distributed.Client(cl),
+    ):
         got = frames.enrich_dask(ddf, "place", oblast_column="region").compute()
         as_dask_holds_it = ddf.compute()  # dask may turn object columns into pyarrow strings
     pd.testing.assert_frame_equal(got, frames.enrich(as_dask_holds_it, "place", oblast_column="region"))
-    pd.testing.assert_frame_equal(got[list(RESULT_COLUMNS)], frames.enrich(df, "place", oblast_column="region")
-                                  [list(RESULT_COLUMNS)], check_dtype=False)
+    pd.testing.assert_frame_equal(
+        got[list(RESULT_COLUMNS)],
+        frames.enrich(df, "place", oblast_column="region")[list(RESULT_COLUMNS)],
+        check_dtype=False,
+    )
 
 
 def test_dask_meta_matches_computed_dtypes(events):

@@ -115,8 +115,11 @@ def test_reverse_point_in_the_sea_returns_none(geo, point):
     assert geo.reverse(point) is None
 
 
-@pytest.mark.parametrize("point", [(47.01, 28.86), (50.6, 36.6), (52.23, 21.01), (48.85, 2.35)],
-                         ids=["chisinau", "belgorod", "warsaw", "paris"])
+@pytest.mark.parametrize(
+    "point",
+    [(47.01, 28.86), (50.6, 36.6), (52.23, 21.01), (48.85, 2.35)],
+    ids=["chisinau", "belgorod", "warsaw", "paris"],
+)
 def test_reverse_point_outside_ukraine_returns_none(geo, point):
     assert geo.reverse(point) is None
     assert geo.reverse(point, exactly_one=False) is None

@@ -14,8 +14,18 @@ frames = pytest.importorskip("gazetteer.frames")
 
 @pytest.fixture(scope="module")
 def enriched() -> pd.DataFrame:
-    places = ["Kupyansk", "Бахмут", "Odessa", "Lemberg", "Чернигов", "Радьківка", "Ужгород", "Berlin",
-              "Сімферополь", "Kharkiv"]
+    places = [
+        "Kupyansk",
+        "Бахмут",
+        "Odessa",
+        "Lemberg",
+        "Чернигов",
+        "Радьківка",
+        "Ужгород",
+        "Berlin",
+        "Сімферополь",
+        "Kharkiv",
+    ]
     return frames.enrich(pd.DataFrame({"place": places}), "place")
 
 

@@ -37,29 +37,48 @@ SECRET = "s3cret-geonames-user"
 # -- the fake service -------------------------------------------------------------------------------
 def _nominatim(a: dict) -> dict:
     settlement = a["kind"] in SETTLEMENT_KINDS
-    out = {"place_id": 1, "lat": str(a["lat"]), "lon": str(a["lon"]), "name": a["name"],
-           "display_name": f"{a['name']}, Україна", "class": "place" if settlement else "waterway",
-           "type": a["kind"], "addresstype": a["kind"], "address": {a["kind"]: a["name"]}}
+    out = {
+        "place_id": 1,
+        "lat": str(a["lat"]),
+        "lon": str(a["lon"]),
+        "name": a["name"],
+        "display_name": f"{a['name']}, Україна",
+        "class": "place" if settlement else "waterway",
+        "type": a["kind"],
+        "addresstype": a["kind"],
+        "address": {a["kind"]: a["name"]},
+    }
     if a.get("cc"):
         out["address"]["country_code"] = a["cc"].lower()
     return out
 
 
 def _geonames(a: dict) -> dict:
-    return {"name": a["name"], "toponymName": a["name"], "lat": str(a["lat"]), "lng": str(a["lon"]),
-            "fcl": "P" if a["kind"] in SETTLEMENT_KINDS else "H", "fcode": "PPL",
-            "countryCode": (a.get("cc") or "UA").upper(), "countryName": "Ukraine", "adminName1": "Kharkiv",
-            **a.get("extra", {})}
+    return {
+        "name": a["name"],
+        "toponymName": a["name"],
+        "lat": str(a["lat"]),
+        "lng": str(a["lon"]),
+        "fcl": "P" if a["kind"] in SETTLEMENT_KINDS else "H",
+        "fcode": "PPL",
+        "countryCode": (a.get("cc") or "UA").upper(),
+        "countryName": "Ukraine",
+        "adminName1": "Kharkiv",
+        **a.get("extra", {}),
+    }
 
 
 def _photon(a: dict) -> dict:
     settlement = a["kind"] in SETTLEMENT_KINDS
-    props = {"name": a["name"], "osm_key": "place" if settlement else "waterway", "osm_value": a["kind"],
-             "country": "Україна"}
+    props = {
+        "name": a["name"],
+        "osm_key": "place" if settlement else "waterway",
+        "osm_value": a["kind"],
+        "country": "Україна",
+    }
     if a.get("cc"):
         props["countrycode"] = a["cc"].upper()
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [a["lon"], a["lat"]]},
-            "properties": props}
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [a["lon"], a["lat"]]}, "properties": props}
 
 
 FORMATS = {
@@ -115,8 +134,11 @@ def service() -> Iterator[FakeService]:
                 time.sleep(delay)
             if callable(body):
                 body = body(self.path)
-            data = body if isinstance(body, bytes) else (
-                body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode())
+            data = (
+                body
+                if isinstance(body, bytes)
+                else (body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode())
+            )
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -146,17 +168,30 @@ def service() -> Iterator[FakeService]:
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch, tmp_path):
-    for name in ("GAZETTEER_ONLINE_PROVIDER", "GAZETTEER_USER_AGENT", "GAZETTEER_GEONAMES_USERNAME",
-                 "GAZETTEER_ONLINE_DOMAIN", "GAZETTEER_ONLINE_SCHEME", "GAZETTEER_ONLINE_TIMEOUT",
-                 "GAZETTEER_ONLINE_MIN_DELAY"):
+    for name in (
+        "GAZETTEER_ONLINE_PROVIDER",
+        "GAZETTEER_USER_AGENT",
+        "GAZETTEER_GEONAMES_USERNAME",
+        "GAZETTEER_ONLINE_DOMAIN",
+        "GAZETTEER_ONLINE_SCHEME",
+        "GAZETTEER_ONLINE_TIMEOUT",
+        "GAZETTEER_ONLINE_MIN_DELAY",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path / "cache"))  # never the real home folder
 
 
 @pytest.fixture
 def settings(service, tmp_path) -> dict:
-    return {"domain": f"127.0.0.1:{service.port}", "scheme": "http", "user_agent": "gazetteer-tests/1.0",
-            "min_delay_seconds": 0, "backoff_seconds": 0, "timeout": 2, "cache_path": tmp_path / "online.sqlite"}
+    return {
+        "domain": f"127.0.0.1:{service.port}",
+        "scheme": "http",
+        "user_agent": "gazetteer-tests/1.0",
+        "min_delay_seconds": 0,
+        "backoff_seconds": 0,
+        "timeout": 2,
+        "cache_path": tmp_path / "online.sqlite",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +247,9 @@ def test_photon_answer_is_used(service, settings, resolver):
 
 def test_good_answer_after_a_rejected_one_is_used(service, settings, resolver):
     service.answers["Радьківка, Харківська область"] = [
-        village("Радьківка", *RADKIVKA_SUMY_CENTROID), village("Радьківка", *RADKIVKA_POINT)]
+        village("Радьківка", *RADKIVKA_SUMY_CENTROID),
+        village("Радьківка", *RADKIVKA_POINT),
+    ]
     out = online_lookup(radkivka(resolver), **settings)
     assert (out.match.settlement.lat, out.match.settlement.lon) == RADKIVKA_POINT
     assert "answers rejected" in out.reason and "Сумська" in out.reason
@@ -483,8 +520,9 @@ def test_cli_resolve_online_uses_the_environment(service, monkeypatch, capsys):
 
 def test_geonames_username_stays_out_of_cache_output_and_logs(service, settings, resolver, caplog, tmp_path):
     caplog.set_level(logging.DEBUG)
-    service.answers["Радьківка"] = [village("Radkivka", *RADKIVKA_POINT, extra={"username": SECRET,
-                                                                               "note": f"for {SECRET}"})]
+    service.answers["Радьківка"] = [
+        village("Radkivka", *RADKIVKA_POINT, extra={"username": SECRET, "note": f"for {SECRET}"})
+    ]
     out = online_lookup(radkivka(resolver), provider="geonames", username=SECRET, **settings)
     assert f"username={SECRET}" in service.raw_requests[0]  # it was sent...
     assert out.match.settlement.coord_precision == "online:geonames"

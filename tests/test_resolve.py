@@ -18,9 +18,25 @@ BAKHMUT = "UA14020010010059145"
 RADKIVKA_KHARKIV = "UA63080070250094966"
 
 
-@pytest.mark.parametrize("query", ["Kupyansk", "Kupiansk", "Kup'yans'k", "Kupjansk", "Купянск", "Куп'янськ",
-                                   "Купянськ", "Kup'âns'k", "Kupiańsk", "Koupiansk", "KUPIANSK", "м. Куп'янськ",
-                                   "Kupiansk city", "Kupiansk, Kharkiv oblast"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Kupyansk",
+        "Kupiansk",
+        "Kup'yans'k",
+        "Kupjansk",
+        "Купянск",
+        "Куп'янськ",
+        "Купянськ",
+        "Kup'âns'k",
+        "Kupiańsk",
+        "Koupiansk",
+        "KUPIANSK",
+        "м. Куп'янськ",
+        "Kupiansk city",
+        "Kupiansk, Kharkiv oblast",
+    ],
+)
 def test_spellings_of_kupiansk_resolve_to_kupiansk(resolver, query: str) -> None:
     res = resolver.lookup(query)
     assert res.status == "resolved" and res.match.id == KUPIANSK
@@ -51,8 +67,18 @@ def test_homonyms_without_hint_are_ambiguous_with_candidates(resolver) -> None:
     assert len(err.value.candidates) == 3
 
 
-@pytest.mark.parametrize("hint", ["Kharkiv", "Харківська область", "Kharkivska oblast", "Kharkov Oblast",
-                                  "Харьковская обл.", "Харківщина", "UA63000000000041885"])
+@pytest.mark.parametrize(
+    "hint",
+    [
+        "Kharkiv",
+        "Харківська область",
+        "Kharkivska oblast",
+        "Kharkov Oblast",
+        "Харьковская обл.",
+        "Харківщина",
+        "UA63000000000041885",
+    ],
+)
 def test_oblast_hint_in_any_form_picks_the_homonym(resolver, hint: str) -> None:
     assert resolver.geocode("Radkivka", oblast=hint).id == RADKIVKA_KHARKIV
 
@@ -117,8 +143,16 @@ def test_bad_input_raises_type_or_value_error(resolver, bad) -> None:
 def test_lookup_many_keeps_every_row_in_order_and_marks_bad_ones() -> None:
     rows = ["Kupiansk", None, "Kupiansk", float("nan"), "", "Радьківка", "Moscow", 5]
     out = gazetteer.lookup_many(rows)
-    assert [r.status for r in out] == ["resolved", "invalid", "resolved", "invalid", "invalid", "ambiguous",
-                                       "not_found", "invalid"]
+    assert [r.status for r in out] == [
+        "resolved",
+        "invalid",
+        "resolved",
+        "invalid",
+        "invalid",
+        "ambiguous",
+        "not_found",
+        "invalid",
+    ]
     assert out[0].match.id == out[2].match.id == KUPIANSK
 
 

@@ -65,9 +65,16 @@ def test_distance_agrees_with_haversine():
     assert km == pytest.approx(2 * 6371.0088 * math.asin(math.sqrt(a)), rel=1e-6)
 
 
-@pytest.mark.parametrize("name,lat,lon", [("Berlin", 52.52, 13.40), ("Black Sea", 43.0, 33.0),
-                                          ("Minsk", 53.90, 27.56), ("Chisinau", 47.01, 28.86),
-                                          ("Belgorod", 50.60, 36.60)])
+@pytest.mark.parametrize(
+    "name,lat,lon",
+    [
+        ("Berlin", 52.52, 13.40),
+        ("Black Sea", 43.0, 33.0),
+        ("Minsk", 53.90, 27.56),
+        ("Chisinau", 47.01, 28.86),
+        ("Belgorod", 50.60, 36.60),
+    ],
+)
 def test_point_outside_ukraine_raises(name, lat, lon):
     with pytest.raises(PointOutsideUkraine) as info:
         reverse(lat, lon)
@@ -79,9 +86,16 @@ def test_point_outside_ukraine_is_a_gazetteer_value_error():
     assert issubclass(PointOutsideUkraine, ValueError)
 
 
-@pytest.mark.parametrize("name,lat,lon", [("Uzhhorod", 48.62, 22.29), ("Sevastopol", 44.60, 33.52),
-                                          ("Izmail", 45.35, 28.84), ("Chornobyl", 51.27, 30.22),
-                                          ("Kharkiv", 49.99, 36.23)])
+@pytest.mark.parametrize(
+    "name,lat,lon",
+    [
+        ("Uzhhorod", 48.62, 22.29),
+        ("Sevastopol", 44.60, 33.52),
+        ("Izmail", 45.35, 28.84),
+        ("Chornobyl", 51.27, 30.22),
+        ("Kharkiv", 49.99, 36.23),
+    ],
+)
 def test_points_near_the_edges_are_inside(name, lat, lon):
     assert reverse(lat, lon)
 

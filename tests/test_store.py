@@ -59,7 +59,7 @@ def test_one_settlement_by_katottg_id(extract) -> None:
 
 def test_truncated_file_fails_with_data_error_naming_it(extract_copy: Path) -> None:
     path = extract_copy / "settlements.tsv"
-    path.write_bytes(path.read_bytes()[: 100_000])
+    path.write_bytes(path.read_bytes()[:100_000])
     with pytest.raises(DataError) as err:
         load(extract_copy)
     assert "settlements.tsv" in str(err.value)
@@ -113,8 +113,10 @@ def test_import_does_not_load_heavy_libraries() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, gazetteer; heavy = [m for m in ('pandas', 'geopandas', 'openpyxl', 'pymorphy3', 'geopy',"
-            " 'dask', 'numpy') if m in sys.modules]; print(','.join(heavy))")
+    code = (
+        "import sys, gazetteer; heavy = [m for m in ('pandas', 'geopandas', 'openpyxl', 'pymorphy3', 'geopy',"
+        " 'dask', 'numpy') if m in sys.modules]; print(','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 

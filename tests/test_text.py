@@ -26,7 +26,10 @@ def places(text: str, **kw) -> list[tuple[str, str, str]]:
 def test_ukrainian_inflected_forms_resolve_to_the_nominative():
     found = places("У Куп'янську, під Бахмутом, біля Кіндрашівки і в Харкові неспокійно.")
     assert [(t, n) for t, _, n in found] == [
-        ("Куп'янську", "Куп’янськ"), ("Бахмутом", "Бахмут"), ("Кіндрашівки", "Кіндрашівка"), ("Харкові", "Харків"),
+        ("Куп'янську", "Куп’янськ"),
+        ("Бахмутом", "Бахмут"),
+        ("Кіндрашівки", "Кіндрашівка"),
+        ("Харкові", "Харків"),
     ]
 
 
@@ -53,15 +56,18 @@ def test_inflected_multiword_name():
     assert places("У Новій Одесі відновили подачу газу.") == [("Новій Одесі", "settlement", "Нова Одеса")]
 
 
-@pytest.mark.parametrize("text, surface", [
-    ("Shelling continued in the Kharkiv region overnight.", "Kharkiv region"),
-    ("Drones hit Donetsk Oblast again.", "Donetsk Oblast"),
-    ("На Харківщині оголошено тривогу.", "Харківщині"),
-    ("Евакуація триває з Донеччини.", "Донеччини"),
-    ("Харьковская область снова под обстрелом.", "Харьковская область"),
-    ("Жителька Харківської області загинула.", "Харківської області"),
-    ("На Запоріжжі тривають обстріли сіл.", "Запоріжжі"),
-])
+@pytest.mark.parametrize(
+    "text, surface",
+    [
+        ("Shelling continued in the Kharkiv region overnight.", "Kharkiv region"),
+        ("Drones hit Donetsk Oblast again.", "Donetsk Oblast"),
+        ("На Харківщині оголошено тривогу.", "Харківщині"),
+        ("Евакуація триває з Донеччини.", "Донеччини"),
+        ("Харьковская область снова под обстрелом.", "Харьковская область"),
+        ("Жителька Харківської області загинула.", "Харківської області"),
+        ("На Запоріжжі тривають обстріли сіл.", "Запоріжжі"),
+    ],
+)
 def test_region_mentions_resolve_to_oblasts(text, surface):
     [m] = find_places(text)
     assert (m.text, m.kind) == (surface, "oblast")
@@ -74,11 +80,17 @@ def test_u_zaporizhzhi_is_the_city_and_na_zaporizhzhi_the_region():
 
 
 def test_document_context_resolves_homonyms():
-    text = ("Ukraine retook Kindrashivka, Radkivka and their outskirts in the northern Kharkiv region and "
-            "pushed back Russian troops in Kupiansk")
+    text = (
+        "Ukraine retook Kindrashivka, Radkivka and their outskirts in the northern Kharkiv region and "
+        "pushed back Russian troops in Kupiansk"
+    )
     found = find_places(text)
-    assert [(m.text, m.kind) for m in found] == [("Kindrashivka", "settlement"), ("Radkivka", "settlement"),
-                                                 ("Kharkiv region", "oblast"), ("Kupiansk", "settlement")]
+    assert [(m.text, m.kind) for m in found] == [
+        ("Kindrashivka", "settlement"),
+        ("Radkivka", "settlement"),
+        ("Kharkiv region", "oblast"),
+        ("Kupiansk", "settlement"),
+    ]
     assert {m.match.settlement.oblast_uk for m in found if m.match} == {"Харківська"}
     assert found[1].match.name == "Радьківка"
 
@@ -93,16 +105,19 @@ def test_ambiguous_name_without_context_keeps_candidates():
     assert m.match is None and len(m.candidates) > 1
 
 
-@pytest.mark.parametrize("text", [
-    "Zelensky thanked partners for their support.",
-    "Moscow claimed that drones attacked Belgorod and Kursk.",
-    "Leaders met in Washington and Warsaw.",
-    "Peace talks stalled and no quick victory is expected.",
-    "Перемога буде за нами, сказав він.",
-    "Ми прагнемо справедливого миру, а не перемоги на словах.",
-    "Надія на мир не зникає.",
-    "Правда о войне не должна замалчиваться.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zelensky thanked partners for their support.",
+        "Moscow claimed that drones attacked Belgorod and Kursk.",
+        "Leaders met in Washington and Warsaw.",
+        "Peace talks stalled and no quick victory is expected.",
+        "Перемога буде за нами, сказав він.",
+        "Ми прагнемо справедливого миру, а не перемоги на словах.",
+        "Надія на мир не зникає.",
+        "Правда о войне не должна замалчиваться.",
+    ],
+)
 def test_traps_are_not_places(text):
     assert find_places(text) == []
 
@@ -120,7 +135,7 @@ def test_spans_match_the_text_and_come_in_text_order():
     text = "Ворог атакував Ізюм, Балаклію та Борову; у Харкові та на Харківщині тривога."
     found = find_places(text)
     assert len(found) == 5
-    assert all(text[m.start:m.end] == m.text for m in found)
+    assert all(text[m.start : m.end] == m.text for m in found)
     assert [m.start for m in found] == sorted(m.start for m in found)
 
 
@@ -136,15 +151,39 @@ def test_non_string_raises_type_error(bad):
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(
-    st.text(),
-    st.lists(st.sampled_from(["Kyiv", "Харкові", "на", "Kharkiv", "region", "'s", " ", ",", "Під", "Бахмутом",
-                              "село", "Перемога", "-", "\u0301", "\n\n", "Ї", "ß"]), max_size=12).map("".join),
-))
+@given(
+    st.one_of(
+        st.text(),
+        st.lists(
+            st.sampled_from(
+                [
+                    "Kyiv",
+                    "Харкові",
+                    "на",
+                    "Kharkiv",
+                    "region",
+                    "'s",
+                    " ",
+                    ",",
+                    "Під",
+                    "Бахмутом",
+                    "село",
+                    "Перемога",
+                    "-",
+                    "\u0301",
+                    "\n\n",
+                    "Ї",
+                    "ß",
+                ]
+            ),
+            max_size=12,
+        ).map("".join),
+    )
+)
 def test_arbitrary_unicode_never_crashes_and_spans_are_slices(text):
     for m in find_places(text):
         assert 0 <= m.start < m.end <= len(text)
-        assert text[m.start:m.end] == m.text
+        assert text[m.start : m.end] == m.text
 
 
 def test_geojson_has_points_of_resolved_settlements():

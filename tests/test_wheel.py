@@ -15,8 +15,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.mark.slow
 def test_wheel_contains_extract_and_works_outside_the_repository(tmp_path: Path) -> None:
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
-                           capture_output=True, text=True)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        capture_output=True,
+        text=True,
+    )
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next(tmp_path.glob("gazetteer-*.whl"))
     with zipfile.ZipFile(wheel) as zf:
@@ -26,8 +29,10 @@ def test_wheel_contains_extract_and_works_outside_the_repository(tmp_path: Path)
         zf.extractall(tmp_path / "site")
     work = tmp_path / "elsewhere"
     work.mkdir()
-    code = ("import gazetteer, gazetteer.store as s; m = gazetteer.geocode('Kupyansk');"
-            "print(gazetteer.__file__); print(s.data_dir()); print(m.name_uk)")
+    code = (
+        "import gazetteer, gazetteer.store as s; m = gazetteer.geocode('Kupyansk');"
+        "print(gazetteer.__file__); print(s.data_dir()); print(m.name_uk)"
+    )
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
     env.pop("GAZETTEER_DATA", None)
     ran = subprocess.run([sys.executable, "-c", code], cwd=work, env=env, capture_output=True, text=True)

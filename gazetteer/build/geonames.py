@@ -60,8 +60,14 @@ def read_cities500(path: Path | None = None, country: str = "UA") -> list[GeoPla
         alts = [AltName(a) for a in rec.get("alternatenames") or [] if a]
         places.append(
             GeoPlace(
-                int(rec["geonameid"]), rec["name"], float(rec["latitude"]), float(rec["longitude"]),
-                int(rec.get("population") or 0), str(rec.get("admin1code") or ""), "", alts,
+                int(rec["geonameid"]),
+                rec["name"],
+                float(rec["latitude"]),
+                float(rec["longitude"]),
+                int(rec.get("population") or 0),
+                str(rec.get("admin1code") or ""),
+                "",
+                alts,
             )
         )
     return places
@@ -80,8 +86,14 @@ def parse_dump(text: str, country: str = "UA") -> list[GeoPlace]:
             continue
         try:
             place = GeoPlace(
-                int(cols[0]), cols[1], float(cols[4]), float(cols[5]), int(cols[14] or 0), cols[10],
-                cols[7], [AltName(a) for a in cols[3].split(",") if a],
+                int(cols[0]),
+                cols[1],
+                float(cols[4]),
+                float(cols[5]),
+                int(cols[14] or 0),
+                cols[10],
+                cols[7],
+                [AltName(a) for a in cols[3].split(",") if a],
             )
         except ValueError as exc:
             raise BuildError(f"GeoNames dump line {lineno}: {exc}") from exc

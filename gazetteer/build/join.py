@@ -119,6 +119,11 @@ def join_places(
         tier, _, place = claimed[0]
         by_settlement[sid] = (place, tier)
         for _, _, other in claimed[1:]:
-            unmatched.append((other, other.admin1 and admin1_to_oblast.get(other.admin1, ""),
-                              f"settlement {sid} already has GeoNames point {place.geonameid}"))
+            unmatched.append(
+                (
+                    other,
+                    other.admin1 and admin1_to_oblast.get(other.admin1, ""),
+                    f"settlement {sid} already has GeoNames point {place.geonameid}",
+                )
+            )
     return JoinResult(by_settlement, unmatched)

