@@ -58,6 +58,10 @@ KIND_SCORE = {
 MIN_SCORE = 0.7
 #: Candidates within this of the best score are its peers: if several remain, the query is ambiguous.
 PEER_MARGIN = 0.015
+#: A city of at least this many people, matched by its Russian name within this of the best score, is a
+#: peer of the villages that match better (and the city prior then prefers it).
+RUSSIAN_CITY_MARGIN = 0.06
+RUSSIAN_CITY_POPULATION = 10_000
 OBLAST_MISMATCH = 0.5
 UNIT_MISMATCH = 0.6
 _CATEGORY_PRIOR = {"K": 3, "M": 2, "X": 1, "C": 0}
@@ -252,6 +256,8 @@ class Resolver:
     # -- candidates and ranking -----------------------------------------------------------------
     def _lookup(self, text: str, head: str, hints: Hints, limit: int) -> Resolution:
         core = strip_type_words(head)
+        if core != head and fold_key(head) in self.index.by_key:
+            core = head  # "Нижнє Селище", "Старе Місто": the type word belongs to the official name
         key = fold_key(core) or fold_key(head)
         script = script_of(core)
         fits = None
@@ -295,6 +301,29 @@ class Resolver:
                 text, "not_found", f"{why}; closest: {top[0].label} ({top[0].score:.2f})", None, candidates
             )
         peers = [(m, d) for m, d in ranked if m.score >= top[0].score - self.peer_margin]
+        spelled = [(m, d) for m, d in peers if self._spells(core, m.settlement)]
+        if spelled and len(spelled) < len(peers):
+            # The folding key merges Війниця with Вінниця and Chernykhiv with Chernihiv: a query written
+            # exactly as some peers' official name (or its national romanization) means those.
+            if len(spelled) == 1:
+                return self._chosen(text, spelled[0][0], candidates, "written as its official name")
+            peers = spelled
+        if _CATEGORY_PRIOR[top[0].settlement.category] < 2 and not any(
+            self._spells(core, m.settlement) for m, _ in peers
+        ):
+            # "Balakleya" is the Russian name of the town Балаклія (26,000 people) before it is a spelling of
+            # the hamlet Балаклея (official: Balakleia): a sizeable city reached by its Russian name joins
+            # the peers, unless the query is the villages' own official spelling.
+            peers += [
+                (m, d)
+                for m, d in ranked
+                if m.match == "russian"
+                and fold_key(m.matched) == key
+                and m.score >= top[0].score - RUSSIAN_CITY_MARGIN
+                and _CATEGORY_PRIOR[m.settlement.category] >= 2
+                and (m.settlement.population or 0) >= RUSSIAN_CITY_POPULATION
+                and all(m.id != p.id for p, _ in peers)
+            ]
         if len(peers) == 1:
             return Resolution(text, "resolved", "", top[0], candidates)
         if hints.near is not None:
@@ -380,7 +409,10 @@ class Resolver:
 
     def _official_spelling(self, text: str, sidx: int) -> bool:
         """Is ``text`` the settlement's official Ukrainian name or its national romanization, as written?"""
-        s = self.extract.settlements[sidx]
+        return self._spells(text, self.extract.settlements[sidx])
+
+    @staticmethod
+    def _spells(text: str, s: Settlement) -> bool:
         plain = _PLAIN.sub("", text.casefold())
         return plain in (_PLAIN.sub("", s.name_uk.casefold()), _PLAIN.sub("", s.name_en.casefold()))
 

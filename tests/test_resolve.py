@@ -200,3 +200,73 @@ def test_heldout_variants_meet_targets(resolver, extract) -> None:
     assert right / total >= 0.99, ev["misses"][:10]
     r1, t1 = ev["by_kind"]["typo1"]
     assert r1 / t1 >= 0.85  # 89% measured on this sample; the hand-written typos give 96%
+
+
+def _unique_official_spellings(extract) -> list[tuple[str, str]]:
+    """(spelling, id) for every official Ukrainian name and national romanization that only one settlement
+    has, even when spaces and hyphens are ignored (Трикопці and Три Копці are two villages)."""
+    from collections import Counter
+
+    def loose(text: str) -> str:
+        return "".join(text.casefold().replace("-", " ").split())
+
+    counts = Counter(loose(n) for s in extract.settlements for n in {s.name_uk, s.name_en})
+    return [(n, s.id) for s in extract.settlements for n in (s.name_uk, s.name_en) if counts[loose(n)] == 1]
+
+
+def _check_own_spelling(resolver, pairs) -> list[tuple[str, str]]:
+    wrong = []
+    for text, sid in pairs:
+        res = resolver.lookup(text)
+        if res.status != "resolved" or res.match.id != sid:
+            wrong.append((text, res.match.label if res.match else res.reason))
+    return wrong
+
+
+def test_a_unique_official_spelling_resolves_to_its_settlement_sample(resolver, extract) -> None:
+    # Every 10th, in the fast suite; all of them in the slow one below.
+    pairs = _unique_official_spellings(extract)[::10]
+    assert len(pairs) > 2500
+    assert _check_own_spelling(resolver, pairs) == []
+
+
+@pytest.mark.slow
+def test_a_unique_official_spelling_resolves_to_its_settlement_all(resolver, extract) -> None:
+    assert _check_own_spelling(resolver, _unique_official_spellings(extract)) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("Війниця", None),
+        ("Chernykhiv", None),
+        ("Kadyivka", "Кадиївка"),
+        ("Vinnytsia", "Вінниця"),
+        ("Brovary", "Бровари"),
+    ],
+)
+def test_the_folding_key_does_not_override_an_exact_official_spelling(resolver, query: str, name) -> None:
+    # Війниця and Вінниця share a folding key; a query written as a village's official name means that
+    # village (two villages here: ambiguous between them, never the city).
+    res = resolver.lookup(query)
+    names = {m.settlement.name_uk for m in (res.candidates if res.status == "ambiguous" else (res.match,))}
+    if name is None:
+        assert res.status == "ambiguous" and all(m.settlement.category == "C" for m in res.candidates[:2])
+        assert names.isdisjoint({"Вінниця", "Чернігів"})
+    else:
+        assert res.status == "resolved" and res.match.name_uk == name
+
+
+def test_a_type_word_that_is_part_of_the_name_is_kept(resolver) -> None:
+    res = resolver.lookup("Нижнє Селище")
+    assert res.status == "resolved" and res.match.name_uk == "Нижнє Селище"
+    assert resolver.lookup("м. Харків").match.name_uk == "Харків"
+
+
+def test_a_sizeable_city_reached_by_its_russian_name_beats_a_hamlet_spelled_alike(resolver) -> None:
+    # Balakleya: Russian name of the town Балаклія (Kharkiv oblast); Балаклея is also a Cherkasy village,
+    # which keeps its own official spellings and wins with a hint.
+    assert resolver.lookup("Balakleya").match.name_uk == "Балаклія"
+    village = resolver.lookup("Balakleia").match
+    assert village.name_uk == "Балаклея" and village.settlement.category == "C"
+    assert resolver.lookup("Balakleya", oblast="Cherkasy").match.name_uk == "Балаклея"
