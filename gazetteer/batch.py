@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import sys
@@ -95,10 +96,14 @@ def enrich_file(
     fmt: str | None = None,
     out_fmt: str | None = None,
     encoding: str = "utf-8-sig",
+    delimiter: str | None = None,
     resolver: Resolver | None = None,
     progress: bool | None = None,
 ) -> Counter:
-    """Enrich ``src`` into ``dst`` (stdout if None or '-'); return how many rows got each status."""
+    """Enrich ``src`` into ``dst`` (stdout if None or '-'); return how many rows got each status.
+
+    ``delimiter`` defaults to tab for TSV and, for CSV, to whichever of , ; | or tab the header line uses.
+    """
     if (column is None) == (text_column is None):
         raise BatchError("give exactly one of --column (place names) or --text-column (free text)")
     resolver = resolver or default_resolver()
@@ -108,14 +113,24 @@ def enrich_file(
     )
     if in_fmt == "parquet" or out_fmt == "parquet":
         return _enrich_parquet(src, dst, column, oblast_column, text_column, resolver, progress, out_fmt)
-    delimiter = "\t" if in_fmt == "tsv" else ","
-    out_delimiter = "\t" if out_fmt == "tsv" else ","
     try:
         fh = _open_text(src, encoding)
     except OSError as exc:
         raise BatchError(f"cannot read {src}: {exc.strerror}") from exc
     with fh:
-        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            first = fh.readline()
+        except UnicodeDecodeError as exc:
+            raise BatchError(
+                f"cannot decode {src} as {encoding}: {exc.reason} at byte {exc.start}; pass --encoding"
+            ) from None
+        if delimiter is None:
+            delimiter = "\t" if in_fmt == "tsv" else sniff_delimiter(first)
+        elif len(delimiter) != 1:
+            raise BatchError(f"the delimiter must be one character, not {delimiter!r}")
+        # CSV out keeps the input's delimiter (a semicolon file from Excel stays one); TSV out uses tabs.
+        out_delimiter = "\t" if out_fmt == "tsv" else "," if delimiter == "\t" else delimiter
+        reader = csv.reader(itertools.chain([first] if first else [], fh), delimiter=delimiter)
         try:
             header = next(reader)
         except StopIteration:
@@ -150,6 +165,19 @@ def enrich_file(
                 statuses[values["gaz_status"]] += 1
                 writer.writerow(row + [_cell(values[c]) for c in added] + extra)
     return statuses
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The field separator a CSV header line uses: the most frequent of , ; | and tab outside quotes."""
+    counts = dict.fromkeys(",;|\t", 0)
+    quoted = False
+    for ch in header_line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda c: (counts[c], c == ","))
+    return best if counts[best] else ","
 
 
 def _rows(reader: Iterator[list[str]], src: object, encoding: str) -> Iterator[list[str]]:

@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
     b.add_argument("--format", choices=("csv", "tsv", "parquet"), help="input format (default: by extension)")
     b.add_argument("--encoding", default="utf-8-sig", help="input text encoding (default: UTF-8)")
+    b.add_argument("--delimiter", default=None, help="CSV field separator (default: detected from the header)")
     b.add_argument("--no-progress", action="store_true")
 
     t = sub.add_parser("parse", help="find and resolve the places mentioned in a text")
@@ -150,6 +151,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         text_column=args.text_column,
         fmt=args.format,
         encoding=args.encoding,
+        delimiter=args.delimiter,
         progress=False if args.no_progress else None,
     )
     summary = ", ".join(f"{k} {v}" for k, v in statuses.most_common())

@@ -141,6 +141,28 @@ def test_batch_tsv_in_and_out(tmp_path: Path, capsys) -> None:
     assert "\tgaz_id\t" in header and "Харків" in row
 
 
+@pytest.mark.parametrize("sep", [";", "|", "\t", ","])
+def test_batch_detects_the_delimiter_and_keeps_it(tmp_path: Path, capsys, sep: str) -> None:
+    # Excel in much of Europe writes semicolons; a quoted field may hold the other separators.
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text(f'id{sep}"place, as written"{sep}note\n1{sep}Kharkov{sep}"a, b; c"\n', encoding="utf-8")
+    code, _, _ = run(capsys, "batch", str(src), "--column", "place, as written", "-o", str(dst))
+    assert code == 0
+    out_sep = "," if sep == "\t" else sep
+    rows = list(csv.reader(dst.read_text(encoding="utf-8").splitlines(), delimiter=out_sep))
+    assert rows[0][:3] == ["id", "place, as written", "note"] and rows[1][:3] == ["1", "Kharkov", "a, b; c"]
+    assert rows[1][rows[0].index("gaz_name_uk")] == "Харків"
+
+
+def test_batch_explicit_delimiter_overrides_detection(tmp_path: Path, capsys) -> None:
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text("place;x,y\nKyiv;1,2\n", encoding="utf-8")  # the header has one of each
+    code, _, _ = run(capsys, "batch", str(src), "--column", "place", "--delimiter", ";", "-o", str(dst))
+    assert code == 0 and dst.read_text(encoding="utf-8").splitlines()[1].startswith("Kyiv;1,2;")
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "--delimiter", ";;", "-o", str(dst))
+    assert code != 0 and "one character" in err
+
+
 def test_batch_parquet_round_trip(tmp_path: Path, capsys) -> None:
     pd = pytest.importorskip("pandas")
     src, dst = tmp_path / "in.parquet", tmp_path / "out.parquet"
