@@ -54,7 +54,7 @@ __all__ = ["find_places", "mentions_to_geojson"]
 
 LANGS = ("uk", "ru", "en")
 #: Bump when the way name forms are generated changes: the cached tables are then rebuilt.
-FORMS_VERSION = 2
+FORMS_VERSION = 4
 
 # Words: letters with inner apostrophes (Куп'янськ, Kup'yans'k). Hyphens separate words.
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*")
@@ -338,12 +338,22 @@ def _case_forms(analyzer: Any, word: str) -> dict[str, list[str]]:
     return out
 
 
+#: Case forms of names that a dictionary cannot derive from the words' own paradigms: the locative of
+#: Кривий Ріг keeps the old alternation (у Кривому Розі), while the noun ріг (horn) declines as рогу.
+IRREGULAR_FORMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("uk", "Кривий Ріг"): ("кривому розі", "кривім розі"),
+    # Часів is a possessive adjective the dictionaries do not know (Russian "часов" reads as "of hours").
+    ("uk", "Часів Яр"): ("часового яру", "часовому яру", "часовим яром", "часовому ярі"),
+    ("ru", "Часов Яр"): ("часова яра", "часову яру", "часовым яром", "часовом яре", "часовом яру"),
+}
+
+
 @cache
 def _inflections_cached(lang: str, name: str) -> frozenset[str]:
     analyzer = _analyzer(lang)
     words = _split_words(name)
     per_word = [_case_forms(analyzer, w) for w in words]
-    forms: set[str] = set()
+    forms: set[str] = set(IRREGULAR_FORMS.get((lang, name), ()))
     for case in _CASES:
         if not any(case in pw for pw in per_word):
             continue
@@ -533,7 +543,38 @@ def _doc_lang(text: str, lang: str | None) -> str:
     cyr = len(re.findall(r"[\u0400-\u04ff]", text))
     if not cyr:
         return "en"
+    # Short texts may lack the telling letters ("Во Львове и Тернополе"): count telling little words too.
+    words = re.findall(r"[\u0400-\u04ff]+", text.lower())
+    uk += sum(w in _UK_WORDS for w in words)
+    ru += sum(w in _RU_WORDS for w in words)
     return "ru" if ru > uk else "uk"
+
+
+_UK_WORDS = frozenset(
+    ["і", "й", "та", "що", "це", "як", "від", "його", "він", "вона", "вони", "під", "після", "із", "але", "також"]
+)
+_RU_WORDS = frozenset(
+    [
+        "и",
+        "во",
+        "что",
+        "это",
+        "как",
+        "от",
+        "его",
+        "он",
+        "она",
+        "они",
+        "под",
+        "после",
+        "из",
+        "но",
+        "также",
+        "был",
+        "была",
+        "были",
+    ]
+)
 
 
 def _candidates(text: str, tokens: list[_Token], tables: _Tables, lang: str) -> list[_Cand]:
@@ -557,6 +598,16 @@ def _candidates(text: str, tokens: list[_Token], tables: _Tables, lang: str) -> 
             if e[0] != "s" or not (e[4] if latin else e[5]):
                 continue
             _, sidx, score, key, _lat, _cyr = e
+            if (
+                lang == "ru"
+                and not latin
+                and j - i == 1
+                and key == tok.key
+                and _plain(tok.text) != _plain(extract.settlements[sidx].name_uk)
+            ):
+                # In Russian text "в Покровске" folds like the Ukrainian nominative Покровське but is the
+                # locative of Покровск: a Ukrainian name matched only through folding is weaker evidence.
+                score = round(score * 0.85, 4)
             if sidx not in cand.cands or cand.cands[sidx][0] < score:
                 cand.cands[sidx] = (score, key)
         if (
@@ -623,6 +674,10 @@ def _fallback(tokens: list[_Token], tables: _Tables, lang: str, covered: set[int
     return out
 
 
+def _plain(word: str) -> str:
+    return re.sub(r"['’ʼ`]", "", word.casefold())
+
+
 def _capitalized(word: str) -> bool:
     return word[:1].isupper() and not (len(word) > 1 and word.isupper())
 
@@ -634,13 +689,20 @@ def _lemma_lookup_cached(tables_id: int, words: tuple[str, ...], lang: str) -> t
     extract = tables.resolver.extract
     nominatives: list[list[str]] = []
     known = True
+    after_adjective = False
+    geox = False  # a dictionary place name (Львове -> Львов) may be as short as four letters
     for w in words:
         forms = []
         parses = _parses(tables, w, lang)[:3]
-        if parses and (_PERSON_TAGS | {"Orgn", "Abbr"}) & parses[0].tag.grammemes:
+        # After an adjective (Старом Салтове), a guessed surname reading of an unknown word is a place's
+        # noun: pymorphy guesses Surn for any -ов/-ев/-ин word it does not know.
+        guessed_ok = after_adjective and parses and not parses[0].is_known
+        if parses and (_PERSON_TAGS | {"Orgn", "Abbr"}) & parses[0].tag.grammemes and not guessed_ok:
             return ()
+        after_adjective = any(p.tag.POS == "ADJF" for p in parses)
+        geox = geox or any("Geox" in p.tag.grammemes and p.is_known for p in parses)
         for p in parses:
-            if p.tag.POS not in ("NOUN", "ADJF") or _PERSON_TAGS & p.tag.grammemes:
+            if p.tag.POS not in ("NOUN", "ADJF") or (_PERSON_TAGS & p.tag.grammemes and not guessed_ok):
                 continue
             known = known and p.is_known and "Geox" not in p.tag.grammemes
             infl = p.inflect({"nomn"}) if p.tag.case != "nomn" else p
@@ -654,7 +716,7 @@ def _lemma_lookup_cached(tables_id: int, words: tuple[str, ...], lang: str) -> t
         combos = [c + [f] for c in combos for f in more]
     for combo in combos:
         key = fold_key(" ".join(combo))
-        if not key or key in extract.not_places or len(key) < 5:
+        if not key or key in extract.not_places or len(key) < (4 if geox else 5):
             continue
         for hit in index.exact(key):
             found.setdefault(hit.settlement, (0.9 * KIND_SCORE.get(hit.kind, 0.93), key))
@@ -735,6 +797,8 @@ def _filter(text: str, tokens: list[_Token], cands: list[_Cand], tables: _Tables
                 common, proper = _readings(parses)
                 if _PERSON_TAGS & parses[0].tag.grammemes or common and (tok.first or (not proper and not after_prep)):
                     c.weak = True
+        if not c.weak and not latin and single and _foreign_lemma(tables, tok, c, lang):
+            c.weak = True
     kept = [c for c in cands if c.kind != "drop"]
     strong = {id(c) for c in kept if not c.weak}
     changed = True
@@ -753,6 +817,22 @@ def _filter(text: str, tokens: list[_Token], cands: list[_Cand], tables: _Tables
                     changed = True
                     break
     return [c for c in kept if id(c) in strong]
+
+
+def _foreign_lemma(tables: _Tables, tok: _Token, c: _Cand, lang: str) -> bool:
+    """Is the word an inflected form of a place abroad (в Курске: Курск) that only folds like a village's
+    name (Курське), rather than that village's own spelling?"""
+    extract = tables.resolver.extract
+    # A Ukrainian city that shares its name with one abroad (Покровськ, Новомосковськ) is meant as itself.
+    if any(extract.settlements[s].category not in "CX" for s in c.cands):
+        return False
+    if any(extract.settlements[s].name_uk.casefold() == tok.text.casefold() for s in c.cands):
+        return False
+    for p in _parses(tables, tok.text, lang)[:3]:
+        entry = extract.not_places.get(fold_key(p.normal_form))
+        if entry is not None and entry[1].startswith("foreign"):
+            return True
+    return False
 
 
 _PROPER_TAG = re.compile(r"^NOUN,(?:masc|femn|neut|plur)\b")
@@ -837,7 +917,7 @@ def _distance_km(a: Settlement, b: Settlement) -> float:
 
 
 def _prior(s: Settlement) -> float:
-    return 0.06 * _CATEGORY_PRIOR.get(s.category, 0) + 0.01 * math.log10((s.population or 0) + 1)
+    return 0.06 * _CATEGORY_PRIOR.get(s.category, 0) + 0.03 * math.log10((s.population or 0) + 1)
 
 
 #: How many sentences before and after a mention count as its context (long texts change topic).
