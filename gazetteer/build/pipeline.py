@@ -394,7 +394,8 @@ def build_extract(
 
 
 class _NameTable:
-    """Name rows keyed by (settlement, folded key); the strongest kind of a key wins."""
+    """Name rows keyed by (settlement, folded key); the strongest kind of a key wins, and of two names of
+    the same kind the longer (Львов keeps the soft sign that Лвов lacks: folding drops it), then the first."""
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], list[str]] = {}
@@ -408,7 +409,9 @@ class _NameTable:
         old = self.rows.get((sid, key))
         if old is None:
             self._by_settlement.setdefault(sid, []).append((sid, key))
-        elif _KIND_RANK[old[2]] <= _KIND_RANK[kind]:
+        elif _KIND_RANK[old[2]] < _KIND_RANK[kind] or (
+            _KIND_RANK[old[2]] == _KIND_RANK[kind] and len(old[1]) >= len(name)
+        ):
             return
         self.rows[(sid, key)] = [sid, name, kind, lang, key]
 
