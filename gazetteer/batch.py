@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from gazetteer.errors import GazetteerError
 from gazetteer.model import RESULT_COLUMNS, Resolution
@@ -99,10 +100,13 @@ def enrich_file(
     delimiter: str | None = None,
     resolver: Resolver | None = None,
     progress: bool | None = None,
+    online: Any = None,
 ) -> Counter:
     """Enrich ``src`` into ``dst`` (stdout if None or '-'); return how many rows got each status.
 
     ``delimiter`` defaults to tab for TSV and, for CSV, to whichever of , ; | or tab the header line uses.
+    ``online`` (a :class:`gazetteer.online.OnlineGeocoder`) is asked for names not resolved offline or
+    resolved to approximate coordinates; its answers are cached on disk, so an interrupted run resumes.
     """
     if (column is None) == (text_column is None):
         raise BatchError("give exactly one of --column (place names) or --text-column (free text)")
@@ -112,7 +116,7 @@ def enrich_file(
         detect_format(dst, out_fmt) if dst not in (None, "-") else (out_fmt or ("tsv" if in_fmt == "tsv" else "csv"))
     )
     if in_fmt == "parquet" or out_fmt == "parquet":
-        return _enrich_parquet(src, dst, column, oblast_column, text_column, resolver, progress, out_fmt)
+        return _enrich_parquet(src, dst, column, oblast_column, text_column, resolver, progress, out_fmt, online)
     try:
         fh = _open_text(src, encoding)
     except OSError as exc:
@@ -149,7 +153,7 @@ def enrich_file(
             raise BatchError(f"input already has output columns {clash}: rename them first")
         width = len(header)
         statuses: Counter = Counter()
-        row_fn = _text_row(resolver) if text_column else _name_row(resolver)
+        row_fn = _text_row(resolver) if text_column else _name_row(resolver, online)
         with atomic_output(dst) as out:
             writer = csv.writer(out, delimiter=out_delimiter, lineterminator="\r\n")  # RFC 4180: quotes any \r or \n
             writer.writerow(header + added)
@@ -201,7 +205,8 @@ def _cell(value: object) -> object:
     return "" if value is None else value
 
 
-def _name_row(resolver: Resolver) -> Callable[[object, object], dict]:
+def _name_row(resolver: Resolver, online: Any = None) -> Callable[[object, object], dict]:
+    """Row function for a name column; ``online`` is an OnlineGeocoder asked where offline falls short."""
     cache: dict[tuple, dict] = {}
 
     def row_fn(query: object, oblast: object) -> dict:
@@ -215,6 +220,11 @@ def _name_row(resolver: Resolver) -> Callable[[object, object], dict]:
                 res = Resolution(query, "invalid", "empty value")
             else:
                 res = lookup_one(resolver, query, oblast)
+                if online is not None and res.status != "invalid":
+                    from gazetteer.online import online_step
+
+                    hint = oblast.strip() if isinstance(oblast, str) and oblast.strip() else None
+                    res = online_step(online, res, hint)
             values = res.to_columns()
             if key is not None:
                 cache[key] = values
@@ -258,7 +268,7 @@ def _text_row(resolver: Resolver) -> Callable[[object, object], dict]:
     return row_fn
 
 
-def _enrich_parquet(src, dst, column, oblast_column, text_column, resolver, progress, out_fmt) -> Counter:
+def _enrich_parquet(src, dst, column, oblast_column, text_column, resolver, progress, out_fmt, online=None) -> Counter:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -274,7 +284,7 @@ def _enrich_parquet(src, dst, column, oblast_column, text_column, resolver, prog
     _column_index(names, column or text_column, "column")
     _column_index(names, oblast_column, "oblast column")
     added = list(TEXT_COLUMNS if text_column else RESULT_COLUMNS)
-    row_fn = _text_row(resolver) if text_column else _name_row(resolver)
+    row_fn = _text_row(resolver) if text_column else _name_row(resolver, online)
     statuses: Counter = Counter()
     if out_fmt != "parquet":
         raise BatchError("Parquet input is written as Parquet: give an output path ending in .parquet")

@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print a JSON array of candidates, best first")
     r.add_argument("--online", action="store_true", help="ask an online geocoder when offline data falls short")
     r.add_argument("--provider", default=None, help="online provider: nominatim, geonames, photon")
+    r.add_argument("--user-agent", default=None, help="for --online with Nominatim (or $GAZETTEER_USER_AGENT)")
 
     b = sub.add_parser("batch", help="enrich a CSV/TSV/Parquet file")
     b.add_argument("input", help="input file, or - for stdin")
@@ -66,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--encoding", default="utf-8-sig", help="input text encoding (default: UTF-8)")
     b.add_argument("--delimiter", default=None, help="CSV field separator (default: detected from the header)")
     b.add_argument("--no-progress", action="store_true")
+    b.add_argument(
+        "--online",
+        action="store_true",
+        help="ask an online geocoder for names not resolved offline or with approximate coordinates "
+        "(answers cached on disk: an interrupted run resumes)",
+    )
+    b.add_argument("--provider", default=None, help="online provider: nominatim, geonames, photon")
+    b.add_argument("--user-agent", default=None, help="for --online with Nominatim (or $GAZETTEER_USER_AGENT)")
 
     t = sub.add_parser("parse", help="find and resolve the places mentioned in a text")
     t.add_argument("file", help="text file, or - for stdin")
@@ -124,7 +133,7 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     if args.online and (res.status != "resolved" or res.match.settlement.coord_precision != "point"):
         from gazetteer.online import online_lookup
 
-        res = online_lookup(res, provider=args.provider, oblast=args.oblast)
+        res = online_lookup(res, provider=args.provider, oblast=args.oblast, **_online_settings(args))
     if args.json:
         print(json.dumps([m.to_dict() for m in res.candidates], ensure_ascii=False, indent=2))
         return 0
@@ -140,20 +149,36 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     return 0 if res.status == "resolved" else 3
 
 
+def _online_settings(args: argparse.Namespace) -> dict:
+    return {"user_agent": args.user_agent} if args.user_agent else {}
+
+
 def _cmd_batch(args: argparse.Namespace) -> int:
+    from contextlib import nullcontext
+
     from gazetteer.batch import enrich_file
 
-    statuses = enrich_file(
-        args.input,
-        args.output,
-        column=args.column,
-        oblast_column=args.oblast_column,
-        text_column=args.text_column,
-        fmt=args.format,
-        encoding=args.encoding,
-        delimiter=args.delimiter,
-        progress=False if args.no_progress else None,
-    )
+    if args.online and args.text_column:
+        raise ValueError("--online works with --column (place names), not --text-column")
+    if args.online:
+        from gazetteer.online import OnlineGeocoder
+
+        online = OnlineGeocoder(args.provider, **_online_settings(args))
+    else:
+        online = nullcontext()
+    with online as og:
+        statuses = enrich_file(
+            args.input,
+            args.output,
+            column=args.column,
+            oblast_column=args.oblast_column,
+            text_column=args.text_column,
+            fmt=args.format,
+            encoding=args.encoding,
+            delimiter=args.delimiter,
+            progress=False if args.no_progress else None,
+            online=og,
+        )
     summary = ", ".join(f"{k} {v}" for k, v in statuses.most_common())
     print(f"gazetteer: {sum(statuses.values())} rows: {summary}", file=sys.stderr)
     return 0

@@ -882,6 +882,24 @@ def _needs_online(res: Resolution) -> bool:
     )
 
 
+def online_step(og: OnlineGeocoder, res: Resolution, oblast: str | None = None, *, errors: str = "keep") -> Resolution:
+    """The online step for one row of a batch: ask only when the offline answer falls short.
+
+    With ``errors="keep"`` a failed question keeps the offline resolution, the failure in its reason; rate
+    limiting, refusal and configuration errors always raise, since every later row would fail the same way.
+    """
+    if not _needs_online(res):
+        return res
+    try:
+        return og.lookup(res, oblast=oblast or None).resolution
+    except (OnlineRateLimited, OnlineConfigError, OnlineRefused):
+        raise
+    except OnlineError as exc:
+        if errors == "raise":
+            raise
+        return replace(res, reason=_join_reason(res.reason, f"online lookup failed: {exc}"))
+
+
 def online_lookup_many(
     resolutions: Iterable[Resolution],
     *,
@@ -910,17 +928,7 @@ def online_lookup_many(
     out: list[Resolution] = []
     try:
         for i, (res, oblast) in enumerate(zip(items, hints, strict=True), 1):
-            if not _needs_online(res):
-                out.append(res)
-            else:
-                try:
-                    out.append(og.lookup(res, oblast=oblast or None).resolution)
-                except (OnlineRateLimited, OnlineConfigError, OnlineRefused):
-                    raise
-                except OnlineError as exc:
-                    if errors == "raise":
-                        raise
-                    out.append(replace(res, reason=_join_reason(res.reason, f"online lookup failed: {exc}")))
+            out.append(online_step(og, res, oblast, errors=errors))
             if progress is not None:
                 progress(i, len(items))
     finally:

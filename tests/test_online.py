@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import threading
@@ -547,3 +548,48 @@ def test_geonames_username_stays_out_of_logs_also_url_encoded(service, settings,
     online_lookup(radkivka(resolver), provider="geonames", username=secret, **settings)
     assert "username=my+user%2Bname%2F%C3%BC" in service.raw_requests[0]
     assert "my+user%2Bname%2F%C3%BC" not in caplog.text and secret not in caplog.text
+
+
+def test_cli_batch_online_is_interrupted_by_rate_limiting_and_resumes_from_the_cache(
+    service, monkeypatch, capsys, tmp_path
+):
+    from gazetteer.cli import main
+
+    monkeypatch.setenv("GAZETTEER_ONLINE_DOMAIN", f"127.0.0.1:{service.port}")
+    monkeypatch.setenv("GAZETTEER_ONLINE_SCHEME", "http")
+    monkeypatch.setenv("GAZETTEER_ONLINE_MIN_DELAY", "0")
+    src, dst = tmp_path / "events.csv", tmp_path / "events.gaz.csv"
+    src.write_text(
+        "n,place,region\n1,Радьківка,Kharkiv\n2,Kupiansk,\n3,Радьківка,Kharkiv\n4,Радьківка,Sumy\n", encoding="utf-8"
+    )
+    args = ["batch", str(src), "--column", "place", "--oblast-column", "region", "-o", str(dst), "--online"]
+    args += ["--user-agent", "gazetteer-tests/1.0", "--no-progress"]
+    # First run: the Kharkiv question is answered, the Sumy one meets a long rate limit and stops the batch.
+    service.script = [
+        (200, {}, FORMATS["/search"]([village("Радьківка", *RADKIVKA_POINT)]), 0),
+        (429, {"Retry-After": "3600"}, "slow down", 0),
+    ]
+    assert main(args) != 0
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "rate" in err.lower()
+    assert not dst.exists()  # nothing half-written
+    first = list(service.queries)
+    assert len(first) == 2  # Kupiansk has its own point: never asked; row 3 repeats row 1
+    # Second run: only the unanswered question is asked again; every row comes out, in order.
+    assert main(args) == 0
+    assert service.queries[len(first) :] == [first[1]]
+    rows = list(csv.DictReader(dst.read_text(encoding="utf-8").splitlines()))
+    assert [r["n"] for r in rows] == ["1", "2", "3", "4"]
+    assert rows[0]["gaz_coord_precision"] == rows[2]["gaz_coord_precision"] == "online:nominatim"
+    assert rows[1]["gaz_coord_precision"] == "point"
+    assert rows[3]["gaz_status"] == "resolved" and rows[3]["gaz_oblast_en"] == "Sumska"
+    assert rows[3]["gaz_coord_precision"] != "online:nominatim"  # the service had nothing for it
+
+
+def test_cli_batch_online_refuses_a_text_column(tmp_path, capsys):
+    from gazetteer.cli import main
+
+    src = tmp_path / "news.csv"
+    src.write_text("body\nУ Куп'янську тихо.\n", encoding="utf-8")
+    assert main(["batch", str(src), "--text-column", "body", "--online"]) != 0
+    assert "--online" in capsys.readouterr().err
