@@ -32,7 +32,7 @@ class AmbiguousName(GazetteerError, LookupError):
     def __init__(self, query: str, candidates: list) -> None:
         self.query = query
         self.candidates = candidates
-        names = "; ".join(c.label for c in candidates[:5])
+        names = "; ".join(c.settlement.long_label for c in candidates[:5])
         super().__init__(
             f"{query!r} is ambiguous ({len(candidates)} candidates: {names}); pass oblast=, raion= or near= to choose"
         )

@@ -62,6 +62,12 @@ class Settlement:
         """A short human label: "Куп'янськ (Kharkivska oblast, city)"."""
         return f"{self.name_uk} ({self.oblast_en}, {self.category_name})"
 
+    @property
+    def long_label(self) -> str:
+        """A label that tells homonyms of one oblast apart: "Новоселівка (Kramatorskyi raion, Donetska, settlement)"."""
+        raion = f"{self.raion_en} raion, " if self.raion_en else ""
+        return f"{self.name_uk} ({raion}{self.oblast_en}, {self.category_name})"
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

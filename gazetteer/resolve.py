@@ -340,7 +340,7 @@ class Resolver:
             pops = [m.settlement.population or 0 for m, _ in peers if _CATEGORY_PRIOR[m.settlement.category] >= 2]
             if pops[0] >= 5 * max(pops[1], 1):
                 return self._chosen(text, first, candidates, f"the far largest of {len(pops)} cities of that name")
-        names = "; ".join(m.label for m, _ in peers[:4])
+        names = "; ".join(m.settlement.long_label for m, _ in peers[:4])
         return Resolution(
             text,
             "ambiguous",
