@@ -186,10 +186,8 @@ class KatottgPeer:
             found = self.find(query)
         except Exception:  # noqa: BLE001 - a peer's failure is a miss, not a crash of the benchmark
             return None
-        found = [e for e in (found or []) if getattr(e, "category", None) in ("M", "X", "C", "K")]
-        if not found:
-            return None
-        return getattr(found[0], "code", None) or getattr(found[0], "id", None)
+        found = [e for e in (found or []) if e.category_code in ("M", "X", "C", "K")]  # settlements only
+        return found[0].entity_id if found else None
 
 
 class GeonamesPeer:

@@ -7,17 +7,24 @@ within k edits of this one". :mod:`gazetteer.resolve` decides what the answers m
 from __future__ import annotations
 
 import re
+import threading
+from array import array
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from gazetteer.normalize import fold_key, skeleton
+from gazetteer.normalize import fold_key, light_key, skeleton
 from gazetteer.store import Extract
 
 #: Skeletons shorter than this are too common to mean anything (k, hrk, ...).
 MIN_SKELETON = 4
+#: Typo searches by scanning before the one-edit structure is built (see NameIndex.one_edit_keys).
+DELETIONS_AFTER = 64
+#: Full typo scans before the one-edit structure over written spellings is built (see one_edit_written).
+WRITTEN_AFTER = 400
 _ADJECTIVE_END = re.compile(r"(?:s?k|c)(?:a|aia|oi|ii|oho|ogo|omu|ie|e|ih|im|iu|ui|i|ich|iei)?$")
 
 
@@ -32,6 +39,52 @@ def unit_stem(key: str) -> str:
     """A unit name's key without its adjective ending: harkivska -> harkiv, doneckoi -> donec."""
     stem = _ADJECTIVE_END.sub("", key)
     return stem if len(stem) >= 3 else key
+
+
+class OneEdit:
+    """The strings of a fixed list within one edit of a query (OSA: a swap of two letters is one edit),
+    found without scanning the list.
+
+    Two strings within one edit share a string obtained by deleting at most one letter from each
+    (symmetric deletion). The deletion variants of every string are kept as sorted hashes in two arrays
+    (about 5 MB and 0.3 s for the 60,000 keys of the extract), so a query looks up its own few variants by
+    bisection and checks the few strings they point to. A one-off query is cheaper by scanning (about
+    1 ms); :class:`NameIndex` builds these only once a process has shown it resolves typos in bulk.
+    """
+
+    def __init__(self, strings: list[str]) -> None:
+        self.strings = strings
+        packed: list[int] = []
+        for i, text in enumerate(strings):
+            # hash and owner in one int: sorting ints is several times faster than sorting pairs
+            packed.extend((hash(v) << 20) | i for v in _deletions(text))
+        packed.sort()
+        mask = (1 << 20) - 1
+        self.hashes = array("q", [p >> 20 for p in packed])
+        self.owners = array("l", [p & mask for p in packed])
+
+    def near(self, text: str) -> list[tuple[str, int]]:
+        """(string, distance) for the strings one edit from ``text`` (``text`` itself excluded), sorted."""
+        hashes, owners, n = self.hashes, self.owners, len(self.hashes)
+        found: set[int] = set()
+        for variant in _deletions(text):
+            h = hash(variant)
+            at = bisect_left(hashes, h)
+            while at < n and hashes[at] == h:
+                found.add(owners[at])
+                at += 1
+        out = []
+        for i in found:
+            other = self.strings[i]
+            if other != text:
+                dist = OSA.distance(text, other, score_cutoff=1)
+                if dist <= 1:
+                    out.append((other, int(dist)))
+        return sorted(out)
+
+
+def _deletions(text: str) -> set[str]:
+    return {text, *(text[:i] + text[i + 1 :] for i in range(len(text)))}
 
 
 class NameIndex:
@@ -52,9 +105,17 @@ class NameIndex:
                 by_skel[sk].add(key)
         self.by_skeleton = {sk: sorted(keys) for sk, keys in by_skel.items()}
         by_len: dict[int, list[str]] = defaultdict(list)
-        for key in sorted(self.by_key):
+        self._sorted_keys = sorted(self.by_key)
+        for key in self._sorted_keys:
             by_len[len(key)].append(key)
         self.keys_by_length = dict(by_len)
+        # One-edit lookups (see OneEdit), built on demand by _bulk().
+        self._one_edit_keys: OneEdit | None = None
+        self._one_edit_written: OneEdit | None = None
+        self._written_keys: dict[str, list[str]] = {}
+        self._scans = 0
+        self._wide_scans = 0
+        self._lock = threading.Lock()
 
         # Units: key, adjective stem and skeleton of the stem -> unit ids, per level.
         self.unit_keys: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -77,10 +138,54 @@ class NameIndex:
         sk = skeleton(key)
         return self.by_skeleton.get(sk, []) if len(sk) >= MIN_SKELETON else []
 
+    def one_edit_keys(self, key: str) -> list[tuple[str, int]] | None:
+        """Keys one edit from ``key`` (OSA: a swap of two letters is one edit), found without a scan; or
+        None while the structure that makes this fast is not worth building yet (see :class:`OneEdit`)."""
+        if not self._bulk():
+            return None
+        return self._one_edit_keys.near(key)
+
+    def one_edit_written(self, light: str) -> list[str] | None:
+        """Keys of the names whose light spelling (:func:`gazetteer.normalize.light_key`, before folding) is
+        one edit from ``light``: "Zahaitis" is one swap from Zahaitsi as written, two edits once folded.
+
+        None until enough typos have needed a full scan (:meth:`near_keys`) to repay building this
+        (about 0.7 s): each such scan costs about 2 ms, so after ``WRITTEN_AFTER`` of them.
+        """
+        if self._one_edit_written is None:
+            if self._wide_scans <= WRITTEN_AFTER:
+                return None
+            with self._lock:
+                if self._one_edit_written is None:
+                    settlements = self.extract.settlements
+                    light_en = [light_key(s.name_en) for s in settlements]
+                    written: dict[str, set[str]] = defaultdict(set)
+                    for sidx, name, key in zip(
+                        self.extract.name_settlement, self.extract.name_text, self.extract.name_key
+                    ):
+                        written[light_key(name)].add(key)
+                        written[light_en[sidx]].add(key)
+                    written.pop("", None)
+                    self._written_keys = {k: sorted(v) for k, v in written.items()}
+                    self._one_edit_written = OneEdit(sorted(self._written_keys))
+        return sorted({k for other, _ in self._one_edit_written.near(light) for k in self._written_keys[other]})
+
+    def _bulk(self) -> bool:
+        """Has this process asked for enough typos to make the one-edit structure worth building?"""
+        if self._one_edit_keys is None:
+            self._scans += 1
+            if self._scans <= DELETIONS_AFTER:
+                return False
+            with self._lock:
+                if self._one_edit_keys is None:
+                    self._one_edit_keys = OneEdit(self._sorted_keys)
+        return True
+
     def near_keys(self, key: str, max_edits: int) -> list[tuple[str, int]]:
         """Keys within ``max_edits`` edits of ``key`` (a swap of two letters is one edit; key itself excluded)."""
         if max_edits <= 0:
             return []
+        self._wide_scans += 1
         out: list[tuple[str, int]] = []
         n = len(key)
         for length in range(n - max_edits, n + max_edits + 1):

@@ -25,6 +25,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -70,6 +71,18 @@ _QUOTES = "\"'«»“”„`"
 _PLAIN = re.compile(r"[\s\-'’ʼ`]+")
 
 
+@lru_cache(maxsize=65536)
+def _plain(text: str) -> str:
+    """Case, spaces, hyphens and apostrophes folded away: how a name is written, nothing more."""
+    return _PLAIN.sub("", text.casefold())
+
+
+@lru_cache(maxsize=65536)
+def _russian_key(name_uk: str) -> str:
+    """Folding key of the Russian form the rules make of an official name."""
+    return fold_key(russian_form(name_uk))
+
+
 def _max_edits(key: str) -> int:
     n = len(key)
     return 0 if n < 4 else 1 if n < 8 else 2
@@ -88,8 +101,9 @@ class Hints:
 class Resolver:
     """A reusable resolver over one extract. Thread-safe; cheap to pickle (the extract is not shipped).
 
-    ``fuzzy=False`` turns off typo matching; ``min_score`` and ``peer_margin`` tune when one answer
-    counts as clearly best.
+    ``fuzzy=False`` turns off typo matching; ``fast_typos=False`` scans every name within the edit bound
+    even when a name one edit away already fits (slower, and rarely different); ``min_score`` and
+    ``peer_margin`` tune when one answer counts as clearly best.
     """
 
     def __init__(
@@ -97,6 +111,7 @@ class Resolver:
         extract: Extract | None = None,
         *,
         fuzzy: bool = True,
+        fast_typos: bool = True,
         min_score: float = MIN_SCORE,
         peer_margin: float = PEER_MARGIN,
     ) -> None:
@@ -104,6 +119,7 @@ class Resolver:
         self._index: NameIndex | None = None
         self._lock = threading.Lock()
         self.fuzzy = fuzzy
+        self.fast_typos = fast_typos
         self.min_score = min_score
         self.peer_margin = peer_margin
 
@@ -111,6 +127,7 @@ class Resolver:
         # Ship settings only; each process loads the extract itself (once, lazily).
         return {
             "fuzzy": self.fuzzy,
+            "fast_typos": self.fast_typos,
             "min_score": self.min_score,
             "peer_margin": self.peer_margin,
             "extract_path": str(self._extract.path) if self._extract is not None else None,
@@ -301,29 +318,29 @@ class Resolver:
                 text, "not_found", f"{why}; closest: {top[0].label} ({top[0].score:.2f})", None, candidates
             )
         peers = [(m, d) for m, d in ranked if m.score >= top[0].score - self.peer_margin]
-        spelled = [(m, d) for m, d in peers if self._spells(core, m.settlement)]
+        spelled = [(m, d) for m, d in peers if self._spells(core, m.settlement)] if len(peers) > 1 else []
         if spelled and len(spelled) < len(peers):
             # The folding key merges Війниця with Вінниця and Chernykhiv with Chernihiv: a query written
             # exactly as some peers' official name (or its national romanization) means those.
             if len(spelled) == 1:
                 return self._chosen(text, spelled[0][0], candidates, "written as its official name")
             peers = spelled
-        if _CATEGORY_PRIOR[top[0].settlement.category] < 2 and not any(
-            self._spells(core, m.settlement) for m, _ in peers
-        ):
+        if _CATEGORY_PRIOR[top[0].settlement.category] < 2:
             # "Balakleya" is the Russian name of the town Балаклія (26,000 people) before it is a spelling of
             # the hamlet Балаклея (official: Balakleia): a sizeable city reached by its Russian name joins
             # the peers, unless the query is the villages' own official spelling.
-            peers += [
+            cities = [
                 (m, d)
                 for m, d in ranked
                 if m.match == "russian"
-                and fold_key(m.matched) == key
-                and m.score >= top[0].score - RUSSIAN_CITY_MARGIN
                 and _CATEGORY_PRIOR[m.settlement.category] >= 2
                 and (m.settlement.population or 0) >= RUSSIAN_CITY_POPULATION
+                and m.score >= top[0].score - RUSSIAN_CITY_MARGIN
+                and fold_key(m.matched) == key
                 and all(m.id != p.id for p, _ in peers)
             ]
+            if cities and not any(self._spells(core, m.settlement) for m, _ in peers):
+                peers += cities
         if len(peers) == 1:
             return Resolution(text, "resolved", "", top[0], candidates)
         if hints.near is not None:
@@ -386,7 +403,7 @@ class Resolver:
                 # Compare with the Russian form the rules make of the official name, too: the match is
                 # "russian" when the query is closer to that form than to the Ukrainian spellings.
                 name_uk = settlements[hit.settlement].name_uk
-                ru = fuzz.ratio(key, fold_key(russian_form(name_uk))) / 100
+                ru = fuzz.ratio(key, _russian_key(name_uk)) / 100
                 sim = max(plain, ru)
                 plain = max(plain, fuzz.ratio(key, fold_key(name_uk)) / 100)
                 if sim >= 0.6:
@@ -397,14 +414,36 @@ class Resolver:
         # Typos: candidates one edit wider on the folded key, accepted by the distance between lightly
         # normalised spellings too (folding can move a typo: "Smouna" folds to "smuna", Смодна to "smodna").
         allowed = _max_edits(key)
+        if not allowed:
+            return out
         light = light_key(core)
-        for other, dist in index.near_keys(key, allowed + 1 if allowed else 0):
-            for hit in index.exact(other):
-                s = settlements[hit.settlement]
-                d = min(dist, OSA.distance(light, light_key(s.name_en)), OSA.distance(light, light_key(hit.name)))
-                if d <= allowed:
-                    score = max(0.0, 0.9 * (1 - d / (len(key) + 3)))
-                    offer(hit.settlement, score * KIND_SCORE[hit.kind], "fuzzy", hit.name)
+
+        confirmed: set[int] = set()  # one edit away as (lightly normalised) written
+
+        def typos(near: list[tuple[str, int]]) -> None:
+            for other, dist in near:
+                for hit in index.exact(other):
+                    s = settlements[hit.settlement]
+                    written = min(OSA.distance(light, light_key(s.name_en)), OSA.distance(light, light_key(hit.name)))
+                    d = min(dist, written)
+                    if d <= allowed:
+                        score = max(0.0, 0.9 * (1 - d / (len(key) + 3)))
+                        offer(hit.settlement, score * KIND_SCORE[hit.kind], "fuzzy", hit.name)
+                        if written <= 1:
+                            confirmed.add(hit.settlement)
+
+        # Most typos are one edit away: look those up first, without a scan, and stop there when such a
+        # name is one edit away as written too (folding can hide a typo: Макарі Яр folds two edits from
+        # Макарів Яр and one from Макар'я) and fits the hints; otherwise scan every key within reach.
+        near = index.one_edit_keys(key) if self.fast_typos else None
+        if near is not None:
+            typos(near)
+            # Folding can move a typo (Zahaitis is one swap from Zahaitsi as written, two edits folded):
+            # names one edit away as written count too.
+            typos([(other, allowed + 1) for other in index.one_edit_written(light) or ()])
+            if any(fits is None or fits(i) for i in confirmed):
+                return out
+        typos(index.near_keys(key, allowed + 1))
         return out
 
     def _official_spelling(self, text: str, sidx: int) -> bool:
@@ -413,8 +452,7 @@ class Resolver:
 
     @staticmethod
     def _spells(text: str, s: Settlement) -> bool:
-        plain = _PLAIN.sub("", text.casefold())
-        return plain in (_PLAIN.sub("", s.name_uk.casefold()), _PLAIN.sub("", s.name_en.casefold()))
+        return _plain(text) in (_plain(s.name_uk), _plain(s.name_en))
 
     @staticmethod
     def _label(kind: str, script: str, lang: str | None = None) -> str:
