@@ -395,7 +395,7 @@ def build_extract(
 
 class _NameTable:
     """Name rows keyed by (settlement, folded key); the strongest kind of a key wins, and of two names of
-    the same kind the longer (Львов keeps the soft sign that Лвов lacks: folding drops it), then the first."""
+    the same kind the one better to show (:func:`_display_rank`), then the first."""
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], list[str]] = {}
@@ -410,7 +410,7 @@ class _NameTable:
         if old is None:
             self._by_settlement.setdefault(sid, []).append((sid, key))
         elif _KIND_RANK[old[2]] < _KIND_RANK[kind] or (
-            _KIND_RANK[old[2]] == _KIND_RANK[kind] and len(old[1]) >= len(name)
+            _KIND_RANK[old[2]] == _KIND_RANK[kind] and _display_rank(old[1]) >= _display_rank(name)
         ):
             return
         self.rows[(sid, key)] = [sid, name, kind, lang, key]
@@ -420,6 +420,18 @@ class _NameTable:
 
     def sorted_rows(self) -> list[list[str]]:
         return [self.rows[k] for k in sorted(self.rows)]
+
+
+_PLAIN_LETTERS = frozenset("абвгґдеёєжзиіїйклмнопрстуфхцчшщъыьэюяabcdefghijklmnopqrstuvwxyz -'’ʼ")
+
+
+def _display_rank(name: str) -> tuple[bool, bool, int, int]:
+    """Which of two spellings with one key to show: one in plain Russian, Ukrainian or ASCII letters
+    (Киев, not Serbian Кијев or Church Slavonic Кꙑѥвъ), then a Cyrillic one (Винница, not Vinnitsa), then
+    the one with more soft signs and apostrophes (Львов, not Лвов: folding drops them), then the longer."""
+    plain = all(ch in _PLAIN_LETTERS for ch in name.casefold())
+    marks = sum(name.count(ch) for ch in "ьЬъЪ'’ʼ")
+    return plain, script_of(name) == "cyrillic", marks, len(name)
 
 
 def _add_alternate(names: _NameTable, sid: str, name: str, lang: str, historic: bool) -> None:
