@@ -326,6 +326,24 @@ def batch_throughput(extract, rows: int = 100_000, distinct: int = 30_000, seed:
     }
 
 
+def batch_throughput_cold() -> dict:
+    """:func:`batch_throughput` in a fresh interpreter with an empty cache folder: what a first run pays
+    for building the one-edit typo lookups (later runs load them from the cache folder)."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as empty:
+        code = (
+            "import json; from benchmarks.resolver import batch_throughput; from gazetteer.store import get_extract;"
+            "print(json.dumps(batch_throughput(get_extract())))"
+        )
+        env = {**os.environ, "GAZETTEER_CACHE": empty}
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO, env=env
+        )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def cold_start() -> dict:
     """Import + first answer and peak memory, in a fresh interpreter."""
     code = (
@@ -390,6 +408,7 @@ def run(out_dir: Path) -> str:
     exact_q = [c.query for c in all_cases if c.kind not in ("typo1", "typo2", "not_found")][:600]
     typo_q = [c.query for c in all_cases if c.kind in ("typo1", "typo2")]
     lat_exact, lat_typo = latency(resolver, exact_q), latency(resolver, typo_q)
+    tp_cold = batch_throughput_cold()
     tp = batch_throughput(extract)
     cold = cold_start()
 
@@ -424,7 +443,8 @@ def run(out_dir: Path) -> str:
         "|---|---|---|",
         f"| single query p50, exact/variant hits | {lat_exact['p50_us']:.0f} µs (p99 {lat_exact['p99_us']:.0f} µs) | <= 100 µs |",
         f"| single query p50, typos | {lat_typo['p50_us']:.0f} µs (p99 {lat_typo['p99_us']:.0f} µs) | <= 2000 µs |",
-        f"| batch {tp['rows']:,} rows ({tp['distinct']:,} distinct) | {tp['rows_per_s']:,.0f} rows/s ({tp['seconds']:.2f} s) | >= 50,000 rows/s |",
+        f"| batch {tp['rows']:,} rows ({tp['distinct']:,} distinct), typo lookups in the cache folder | {tp['rows_per_s']:,.0f} rows/s ({tp['seconds']:.2f} s) | >= 50,000 rows/s |",
+        f"| the same, first run on a machine (empty cache folder: builds and saves them) | {tp_cold['rows_per_s']:,.0f} rows/s ({tp_cold['seconds']:.2f} s) | |",
         f"| import + first answer | {cold['import_first_answer_s']:.2f} s | <= 0.5 s |",
         f"| peak memory (RSS) | {cold['peak_mb']:.0f} MB | <= 300 MB |",
         "",

@@ -6,18 +6,23 @@ within k edits of this one". :mod:`gazetteer.resolve` decides what the answers m
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
 import threading
+import zlib
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from gazetteer.normalize import fold_key, light_key, skeleton
-from gazetteer.store import Extract
+from gazetteer.store import Extract, cache_dir
 
 #: Skeletons shorter than this are too common to mean anything (k, hrk, ...).
 MIN_SKELETON = 4
@@ -52,23 +57,58 @@ class OneEdit:
     1 ms); :class:`NameIndex` builds these only once a process has shown it resolves typos in bulk.
     """
 
-    def __init__(self, strings: list[str]) -> None:
+    #: Bump when the layout or the hash changes: cached files of another version are rebuilt.
+    VERSION = 1
+
+    def __init__(self, strings: list[str], arrays: tuple[array, array] | None = None) -> None:
         self.strings = strings
+        if arrays is not None:
+            self.hashes, self.owners = arrays
+            return
         packed: list[int] = []
         for i, text in enumerate(strings):
             # hash and owner in one int: sorting ints is several times faster than sorting pairs
-            packed.extend((hash(v) << 20) | i for v in _deletions(text))
+            packed.extend((_hash(v) << 20) | i for v in _deletions(text))
         packed.sort()
         mask = (1 << 20) - 1
         self.hashes = array("q", [p >> 20 for p in packed])
         self.owners = array("l", [p & mask for p in packed])
+
+    @classmethod
+    def cached(
+        cls, name: str, source: list[str], make: Callable[[], tuple[list[str], object]], build: bool = True
+    ) -> tuple[OneEdit, object] | None:
+        """The structure named ``name`` for data ``source`` from the cache folder, or made by ``make()``
+        (which returns the strings and any picklable companion data) and saved there; with
+        ``build=False``, None when nothing is cached. A cache that cannot be read or written is ignored."""
+        digest = hashlib.sha256("\n".join(source).encode("utf-8")).hexdigest()[:16]
+        path = cache_dir() / f"one-edit-{name}-v{cls.VERSION}-{digest}.pickle"
+        try:
+            with open(path, "rb") as fh:
+                stored = pickle.load(fh)
+            return cls(stored["strings"], (stored["hashes"], stored["owners"])), stored["extra"]
+        except (OSError, EOFError, KeyError, TypeError, ValueError, AttributeError, pickle.UnpicklingError):
+            if not build:
+                return None
+        strings, extra = make()
+        built = cls(strings)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                stored = {"strings": strings, "hashes": built.hashes, "owners": built.owners, "extra": extra}
+                pickle.dump(stored, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+        return built, extra
 
     def near(self, text: str) -> list[tuple[str, int]]:
         """(string, distance) for the strings one edit from ``text`` (``text`` itself excluded), sorted."""
         hashes, owners, n = self.hashes, self.owners, len(self.hashes)
         found: set[int] = set()
         for variant in _deletions(text):
-            h = hash(variant)
+            h = _hash(variant)
             at = bisect_left(hashes, h)
             while at < n and hashes[at] == h:
                 found.add(owners[at])
@@ -81,6 +121,11 @@ class OneEdit:
                 if dist <= 1:
                     out.append((other, int(dist)))
         return sorted(out)
+
+
+def _hash(text: str) -> int:
+    """A hash that is the same in every process (Python's own is salted per process), for cached files."""
+    return zlib.crc32(text.encode("utf-8"))
 
 
 def _deletions(text: str) -> set[str]:
@@ -111,8 +156,7 @@ class NameIndex:
         self.keys_by_length = dict(by_len)
         # One-edit lookups (see OneEdit), built on demand by _bulk().
         self._one_edit_keys: OneEdit | None = None
-        self._one_edit_written: OneEdit | None = None
-        self._written_keys: dict[str, list[str]] = {}
+        self._one_edit_written: tuple[OneEdit, dict[str, list[str]]] | None = None
         self._scans = 0
         self._wide_scans = 0
         self._lock = threading.Lock()
@@ -150,35 +194,45 @@ class NameIndex:
         one edit from ``light``: "Zahaitis" is one swap from Zahaitsi as written, two edits once folded.
 
         None until enough typos have needed a full scan (:meth:`near_keys`) to repay building this
-        (about 0.7 s): each such scan costs about 2 ms, so after ``WRITTEN_AFTER`` of them.
+        (about 1 s): each such scan costs about 2 ms, so after ``WRITTEN_AFTER`` of them. Once built it is
+        kept in the cache folder, and later processes load it with the one-edit keys.
         """
         if self._one_edit_written is None:
-            if self._wide_scans <= WRITTEN_AFTER:
+            if self._wide_scans <= WRITTEN_AFTER or self._one_edit_keys is None:
                 return None
-            with self._lock:
-                if self._one_edit_written is None:
-                    settlements = self.extract.settlements
-                    light_en = [light_key(s.name_en) for s in settlements]
-                    written: dict[str, set[str]] = defaultdict(set)
-                    for sidx, name, key in zip(
-                        self.extract.name_settlement, self.extract.name_text, self.extract.name_key
-                    ):
-                        written[light_key(name)].add(key)
-                        written[light_en[sidx]].add(key)
-                    written.pop("", None)
-                    self._written_keys = {k: sorted(v) for k, v in written.items()}
-                    self._one_edit_written = OneEdit(sorted(self._written_keys))
-        return sorted({k for other, _ in self._one_edit_written.near(light) for k in self._written_keys[other]})
+            self._load_written(build=True)
+        written, keys_of = self._one_edit_written
+        return sorted({k for other, _ in written.near(light) for k in keys_of[other]})
+
+    def _make_written(self) -> tuple[list[str], dict[str, list[str]]]:
+        settlements = self.extract.settlements
+        light_en = [light_key(s.name_en) for s in settlements]
+        written: dict[str, set[str]] = defaultdict(set)
+        for sidx, name, key in zip(self.extract.name_settlement, self.extract.name_text, self.extract.name_key):
+            written[light_key(name)].add(key)
+            written[light_en[sidx]].add(key)
+        written.pop("", None)
+        return sorted(written), {k: sorted(v) for k, v in written.items()}
+
+    def _load_written(self, build: bool) -> None:
+        with self._lock:
+            if self._one_edit_written is None:
+                got = OneEdit.cached("written", self._sorted_keys, self._make_written, build=build)
+                if got is not None:
+                    self._one_edit_written = got
 
     def _bulk(self) -> bool:
-        """Has this process asked for enough typos to make the one-edit structure worth building?"""
+        """Has this process asked for enough typos to make the one-edit structure worth building (or is it
+        in the cache folder already)?"""
         if self._one_edit_keys is None:
             self._scans += 1
             if self._scans <= DELETIONS_AFTER:
                 return False
             with self._lock:
                 if self._one_edit_keys is None:
-                    self._one_edit_keys = OneEdit(self._sorted_keys)
+                    made = OneEdit.cached("keys", self._sorted_keys, lambda: (self._sorted_keys, None))
+                    self._one_edit_keys = made[0]
+            self._load_written(build=True)  # cached for later processes, like the keys
         return True
 
     def near_keys(self, key: str, max_edits: int) -> list[tuple[str, int]]:

@@ -173,12 +173,10 @@ def _strip_credentials(obj: Any) -> Any:
 
 # -- settings -------------------------------------------------------------------------------------
 def default_cache_path() -> Path:
-    """``$GAZETTEER_CACHE/online.sqlite``, else ``$XDG_CACHE_HOME/gazetteer/online.sqlite`` (~/.cache)."""
-    folder = os.environ.get("GAZETTEER_CACHE")
-    if folder:
-        return Path(folder) / "online.sqlite"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "gazetteer" / "online.sqlite"
+    """``online.sqlite`` in :func:`gazetteer.store.cache_dir` (``$GAZETTEER_CACHE`` or ~/.cache/gazetteer)."""
+    from gazetteer.store import cache_dir
+
+    return cache_dir() / "online.sqlite"
 
 
 def _env(name: str) -> str | None:

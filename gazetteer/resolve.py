@@ -117,6 +117,7 @@ class Resolver:
     ) -> None:
         self._extract = extract
         self._index: NameIndex | None = None
+        self._priors: list[float] | None = None  # per settlement: category, then population
         self._lock = threading.Lock()
         self.fuzzy = fuzzy
         self.fast_typos = fast_typos
@@ -475,23 +476,29 @@ class Resolver:
 
     def _rank(self, found: dict[int, tuple[float, str, str]], hints: Hints) -> list[tuple[Match, float]]:
         settlements = self.extract.settlements
+        priors = self._priors
+        if priors is None:
+            priors = self._priors = [
+                _CATEGORY_PRIOR.get(s.category, 0) + math.log10((s.population or 0) + 1) / 10 for s in settlements
+            ]
+        plain = hints.oblasts is None and hints.raions is None and hints.hromadas is None and hints.near is None
         rows = []
         for sidx, (score, kind, name) in found.items():
             s = settlements[sidx]
-            if hints.oblasts is not None and s.oblast_id not in hints.oblasts:
-                score *= OBLAST_MISMATCH
-            if hints.raions is not None and s.raion_id not in hints.raions:
-                score *= UNIT_MISMATCH
-            if hints.hromadas is not None and s.hromada_id not in hints.hromadas:
-                score *= UNIT_MISMATCH
             dist = 0.0
-            if hints.near is not None:
-                dist = haversine_km(hints.near[0], hints.near[1], s.lat, s.lon)
-                score *= 1 - 0.1 * min(dist, 500) / 500
-            prior = _CATEGORY_PRIOR.get(s.category, 0) + math.log10((s.population or 0) + 1) / 10
-            rows.append((round(score, 6), dist, prior, s.id, Match(s, min(1.0, score), kind, name)))
-        rows.sort(key=lambda r: (-r[0], r[1], -r[2], r[3]))
-        return [(r[4], r[1]) for r in rows]
+            if not plain:
+                if hints.oblasts is not None and s.oblast_id not in hints.oblasts:
+                    score *= OBLAST_MISMATCH
+                if hints.raions is not None and s.raion_id not in hints.raions:
+                    score *= UNIT_MISMATCH
+                if hints.hromadas is not None and s.hromada_id not in hints.hromadas:
+                    score *= UNIT_MISMATCH
+                if hints.near is not None:
+                    dist = haversine_km(hints.near[0], hints.near[1], s.lat, s.lon)
+                    score *= 1 - 0.1 * min(dist, 500) / 500
+            rows.append((-round(score, 6), dist, -priors[sidx], s.id, sidx, score, kind, name))
+        rows.sort()  # best score, then nearest, then the larger place, then the id: never beyond
+        return [(Match(settlements[r[4]], min(1.0, r[5]), r[6], r[7]), r[1]) for r in rows]
 
     def _why_not_found(self, key: str, head: str) -> str:
         not_place = self.extract.not_places.get(key)

@@ -66,6 +66,17 @@ def data_dir() -> Path:
     return installed_data_dir() or bundled_data_dir()
 
 
+def cache_dir() -> Path:
+    """Where derived files are cached (geoparser name forms, typo lookups, online answers):
+    ``$GAZETTEER_CACHE``, else ``$XDG_CACHE_HOME/gazetteer`` (``~/.cache/gazetteer``). Everything there can
+    be deleted; it is rebuilt when needed."""
+    env = os.environ.get("GAZETTEER_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "gazetteer"
+
+
 @dataclass
 class Extract:
     """The loaded extract. Tables are lists and dicts; names are kept as parallel columns."""

@@ -49,6 +49,7 @@ from gazetteer.index import NameIndex
 from gazetteer.model import Match, Mention, Settlement, Unit
 from gazetteer.normalize import fold_key
 from gazetteer.resolve import KIND_SCORE, Resolver, default_resolver
+from gazetteer.store import cache_dir
 
 __all__ = ["find_places", "mentions_to_geojson"]
 
@@ -253,15 +254,6 @@ def _tables(resolver: Resolver) -> _Tables:
                 tables = _load_or_build(resolver)
                 _TABLES[key] = tables
     return tables
-
-
-def cache_dir() -> Path:
-    """Where the built name forms are cached: ``$GAZETTEER_CACHE`` or the XDG cache folder."""
-    env = os.environ.get("GAZETTEER_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "gazetteer"
 
 
 def _cache_path(resolver: Resolver) -> Path:

@@ -61,7 +61,32 @@ def test_one_edit_as_written_finds_what_folding_moves(extract) -> None:
 
     index = Resolver(extract).index
     assert index.one_edit_written(light_key("Zahaitis")) is None  # not built for one-off queries
-    index._wide_scans = 10**6  # as if this process had scanned for many typos
+    index._scans = index._wide_scans = 10**6  # as if this process had scanned for many typos
+    assert index.one_edit_keys("zahaici") is not None
     keys = index.one_edit_written(light_key("Zahaitis"))
     assert fold_key("Zahaitsi") in keys
     assert OSA.distance(fold_key("Zahaitis"), fold_key("Zahaitsi")) > 1  # the folded keys are further apart
+
+
+def test_one_edit_structures_are_cached_for_the_next_process(extract, tmp_path, monkeypatch) -> None:
+    from gazetteer.normalize import light_key
+
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    first = Resolver(extract).index
+    first._scans = first._wide_scans = 10**6
+    expected = first.one_edit_keys("kupiansk"), first.one_edit_written(light_key("Kupainsk"))
+    assert sorted(p.name.split("-v")[0] for p in tmp_path.glob("one-edit-*.pickle")) == [
+        "one-edit-keys",
+        "one-edit-written",
+    ]
+    second = Resolver(extract).index  # a new process would start like this
+    second._scans = 10**6
+    assert second.one_edit_keys("kupiansk") == expected[0]
+    assert second._one_edit_written is not None  # loaded from the cache, without waiting for scans
+    assert second.one_edit_written(light_key("Kupainsk")) == expected[1]
+    # A damaged cache file is rebuilt, never trusted.
+    for path in tmp_path.glob("one-edit-*.pickle"):
+        path.write_bytes(b"not a pickle")
+    third = Resolver(extract).index
+    third._scans = 10**6
+    assert third.one_edit_keys("kupiansk") == expected[0]
