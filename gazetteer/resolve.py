@@ -55,6 +55,10 @@ KIND_SCORE = {
     "alternate": 0.93,
     "historical": 0.93,
 }
+#: A consonant-skeleton hit this similar to the query ends the search; a looser one lets the typo tier
+#: look too, and yields (its score times SKELETON_YIELD) to a name one typo away as written.
+SKELETON_SURE = 0.9
+SKELETON_YIELD = 0.9
 #: Below this, the best candidate is not taken as an answer.
 MIN_SCORE = 0.7
 #: Candidates within this of the best score are its peers: if several remain, the query is ambiguous.
@@ -398,6 +402,7 @@ class Resolver:
             return out
         ukrainian = lang == "uk"
         settlements = self.extract.settlements
+        by_skeleton: dict[int, float] = {}  # settlement -> best similarity through the skeleton tier
         for other in index.by_skeleton_of(key):
             plain = fuzz.ratio(key, other) / 100
             for hit in index.exact(other):
@@ -410,7 +415,8 @@ class Resolver:
                 if sim >= 0.6:
                     kind = "russian" if (ru > plain or lang == "ru") and not ukrainian else "fuzzy"
                     offer(hit.settlement, 0.6 + 0.35 * sim, kind, hit.name)
-        if done() or not self.fuzzy:
+                    by_skeleton[hit.settlement] = max(sim, by_skeleton.get(hit.settlement, 0.0))
+        if not self.fuzzy or (done() and max(by_skeleton.values(), default=1.0) >= SKELETON_SURE):
             return out
         # Typos: candidates one edit wider on the folded key, accepted by the distance between lightly
         # normalised spellings too (folding can move a typo: "Smouna" folds to "smuna", Смодна to "smodna").
@@ -442,9 +448,14 @@ class Resolver:
             # Folding can move a typo (Zahaitis is one swap from Zahaitsi as written, two edits folded):
             # names one edit away as written count too.
             typos([(other, allowed + 1) for other in index.one_edit_written(light) or ()])
-            if any(fits is None or fits(i) for i in confirmed):
-                return out
-        typos(index.near_keys(key, allowed + 1))
+        if near is None or not any(fits is None or fits(i) for i in confirmed):
+            typos(index.near_keys(key, allowed + 1))
+        if by_skeleton and any(fits is None or fits(i) for i in confirmed):
+            # A loose consonant-skeleton likeness (Kaetyntsi ~ Kotioujyntsi) yields to a name one typo
+            # away as written (Kaletyntsi).
+            for sidx in by_skeleton.keys() - confirmed:
+                score, kind, name = out[sidx]
+                out[sidx] = (score * SKELETON_YIELD, kind, name)
         return out
 
     def _official_spelling(self, text: str, sidx: int) -> bool:

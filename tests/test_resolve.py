@@ -270,3 +270,14 @@ def test_a_sizeable_city_reached_by_its_russian_name_beats_a_hamlet_spelled_alik
     village = resolver.lookup("Balakleia").match
     assert village.name_uk == "Балаклея" and village.settlement.category == "C"
     assert resolver.lookup("Balakleya", oblast="Cherkasy").match.name_uk == "Балаклея"
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [("Kaetyntsi", "Калетинці"), ("Murasvke", "Муравське"), ("Veyki Troiany", "Великі Трояни")],
+)
+def test_a_loose_skeleton_likeness_yields_to_a_name_one_typo_away(resolver, query: str, name: str) -> None:
+    # Kaetyntsi shares a consonant skeleton with Котюжинці (French romanization Kotioujyntsi) but is one
+    # deletion from Калетинці: the typo reading wins.
+    res = resolver.lookup(query)
+    assert res.status == "resolved" and res.match.name_uk == name and res.match.match == "fuzzy"
