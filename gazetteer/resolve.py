@@ -55,8 +55,9 @@ KIND_SCORE = {
     "alternate": 0.93,
     "historical": 0.93,
 }
-#: A consonant-skeleton hit this similar to the query ends the search; a looser one lets the typo tier
-#: look too, and yields (its score times SKELETON_YIELD) to a name one typo away as written.
+#: A consonant-skeleton hit this similar to a Latin query ends the search; a looser one lets the typo
+#: tier look too, and yields (its score times SKELETON_YIELD) to a name one typo away as written.
+#: (Cyrillic queries stop at any skeleton hit: there the skeleton tier is for Russian vowels.)
 SKELETON_SURE = 0.9
 SKELETON_YIELD = 0.9
 #: Below this, the best candidate is not taken as an answer.
@@ -416,7 +417,9 @@ class Resolver:
                     kind = "russian" if (ru > plain or lang == "ru") and not ukrainian else "fuzzy"
                     offer(hit.settlement, 0.6 + 0.35 * sim, kind, hit.name)
                     by_skeleton[hit.settlement] = max(sim, by_skeleton.get(hit.settlement, 0.0))
-        if not self.fuzzy or (done() and max(by_skeleton.values(), default=1.0) >= SKELETON_SURE):
+        if not self.fuzzy or (
+            done() and (script != "latin" or max(by_skeleton.values(), default=1.0) >= SKELETON_SURE)
+        ):
             return out
         # Typos: candidates one edit wider on the folded key, accepted by the distance between lightly
         # normalised spellings too (folding can move a typo: "Smouna" folds to "smuna", Смодна to "smodna").
@@ -448,7 +451,10 @@ class Resolver:
             # Folding can move a typo (Zahaitis is one swap from Zahaitsi as written, two edits folded):
             # names one edit away as written count too.
             typos([(other, allowed + 1) for other in index.one_edit_written(light) or ()])
-        if near is None or not any(fits is None or fits(i) for i in confirmed):
+        if near is None or not (by_skeleton or any(fits is None or fits(i) for i in confirmed)):
+            # With skeleton hits in hand only a name one typo away as written could beat them, and the
+            # one-edit lookups above have found those: no full scan then (a batch of Russian forms would
+            # otherwise scan for each).
             typos(index.near_keys(key, allowed + 1))
         if by_skeleton and any(fits is None or fits(i) for i in confirmed):
             # A loose consonant-skeleton likeness (Kaetyntsi ~ Kotioujyntsi) yields to a name one typo
