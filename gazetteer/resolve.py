@@ -451,10 +451,11 @@ class Resolver:
             # Folding can move a typo (Zahaitis is one swap from Zahaitsi as written, two edits folded):
             # names one edit away as written count too.
             typos([(other, allowed + 1) for other in index.one_edit_written(light) or ()])
-        if near is None or not (by_skeleton or any(fits is None or fits(i) for i in confirmed)):
-            # With skeleton hits in hand only a name one typo away as written could beat them, and the
-            # one-edit lookups above have found those: no full scan then (a batch of Russian forms would
-            # otherwise scan for each).
+        fitting_skeleton = any(fits is None or fits(i) for i in by_skeleton)
+        if near is None or not (fitting_skeleton or any(fits is None or fits(i) for i in confirmed)):
+            # With fitting skeleton hits in hand only a name one typo away as written could beat them, and
+            # the one-edit lookups above have found those: no full scan then (a batch of Russian forms
+            # would otherwise scan for each).
             typos(index.near_keys(key, allowed + 1))
         if by_skeleton and any(fits is None or fits(i) for i in confirmed):
             # A loose consonant-skeleton likeness (Kaetyntsi ~ Kotioujyntsi) yields to a name one typo

@@ -42,18 +42,19 @@ def test_bulk_typo_path_agrees_with_scanning_every_key(extract) -> None:
     # almost never decide differently (it may differ where the scan adds equally good far candidates).
     rng = random.Random(9)
     names = [s for s in extract.settlements if len(s.name_en) >= 6]
-    queries = [_typo(rng, s.name_en, 1) for s in rng.sample(names, 600)]
+    # half with the settlement's oblast as a hint: hints decide which tiers run
+    queries = [(_typo(rng, s.name_en, 1), s.oblast_uk if i % 2 else None) for i, s in enumerate(rng.sample(names, 600))]
     fast, full = Resolver(extract), Resolver(extract, fast_typos=False)
-    for q in queries:  # warm up: the fast structure is built after a first run of scans
+    for q, _ in queries:  # warm up: the fast structure is built after a first run of scans
         fast.lookup(q)
         if fast.index._one_edit_keys is not None:
             break
     assert fast.index._one_edit_keys is not None
     differ = 0
-    for q in queries:
-        a, b = fast.lookup(q), full.lookup(q)
+    for q, oblast in queries:
+        a, b = fast.lookup(q, oblast=oblast), full.lookup(q, oblast=oblast)
         differ += (a.status, a.match.id if a.match else None) != (b.status, b.match.id if b.match else None)
-    assert differ <= 6
+    assert differ <= 2
 
 
 def test_one_edit_as_written_finds_what_folding_moves(extract) -> None:
@@ -90,3 +91,16 @@ def test_one_edit_structures_are_cached_for_the_next_process(extract, tmp_path, 
     third = Resolver(extract).index
     third._scans = 10**6
     assert third.one_edit_keys("kupiansk") == expected[0]
+
+
+def test_hinted_typo_with_skeleton_hits_outside_the_hint_still_searches(extract) -> None:
+    # Skeleton hits that do not fit the oblast hint must not stop the typo search in bulk mode.
+    fast, full = Resolver(extract), Resolver(extract, fast_typos=False)
+    fast.index._scans = 10**6  # bulk mode: one-edit lookups built
+    for query, oblast in [
+        ("Любоирвіка", "Дніпропетровська"),
+        ("Головинці", "Тернопільська"),
+        ("Kruninke", "Дніпропетровська"),
+    ]:
+        a, b = fast.lookup(query, oblast=oblast), full.lookup(query, oblast=oblast)
+        assert a.status == b.status != "not_found"
