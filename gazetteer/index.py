@@ -21,15 +21,13 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from gazetteer.normalize import fold_key, light_key, skeleton
+from gazetteer.normalize import KEY_VERSION, fold_key, light_key, skeleton
 from gazetteer.store import Extract, cache_dir
 
 #: Skeletons shorter than this are too common to mean anything (k, hrk, ...).
 MIN_SKELETON = 4
-#: Typo searches by scanning before the one-edit structure is built (see NameIndex.one_edit_keys).
+#: Typo searches by scanning before the one-edit structures are built (see NameIndex.one_edit_keys).
 DELETIONS_AFTER = 64
-#: Full typo scans before the one-edit structure over written spellings is built (see one_edit_written).
-WRITTEN_AFTER = 400
 _ADJECTIVE_END = re.compile(r"(?:s?k|c)(?:a|aia|oi|ii|oho|ogo|omu|ie|e|ih|im|iu|ui|i|ich|iei)?$")
 
 
@@ -76,11 +74,11 @@ class OneEdit:
 
     @classmethod
     def cached(
-        cls, name: str, source: list[str], make: Callable[[], tuple[list[str], object]], build: bool = True
-    ) -> tuple[OneEdit, object] | None:
-        """The structure named ``name`` for data ``source`` from the cache folder, or made by ``make()``
-        (which returns the strings and any picklable companion data) and saved there; with
-        ``build=False``, None when nothing is cached. A cache that cannot be read or written is ignored."""
+        cls, name: str, source: list[str], make: Callable[[], tuple[list[str], object]]
+    ) -> tuple[OneEdit, object]:
+        """The structure named ``name`` for the data ``source`` it is derived from, from the cache folder, or
+        made by ``make()`` (which returns the strings and any picklable companion data) and saved there.
+        A cache that cannot be read or written is ignored."""
         digest = hashlib.sha256("\n".join(source).encode("utf-8")).hexdigest()[:16]
         path = cache_dir() / f"one-edit-{name}-v{cls.VERSION}-{digest}.pickle"
         try:
@@ -88,8 +86,7 @@ class OneEdit:
                 stored = pickle.load(fh)
             return cls(stored["strings"], (stored["hashes"], stored["owners"])), stored["extra"]
         except (OSError, EOFError, KeyError, TypeError, ValueError, AttributeError, pickle.UnpicklingError):
-            if not build:
-                return None
+            pass
         strings, extra = make()
         built = cls(strings)
         try:
@@ -158,7 +155,6 @@ class NameIndex:
         self._one_edit_keys: OneEdit | None = None
         self._one_edit_written: tuple[OneEdit, dict[str, list[str]]] | None = None
         self._scans = 0
-        self._wide_scans = 0
         self._lock = threading.Lock()
 
         # Units: key, adjective stem and skeleton of the stem -> unit ids, per level.
@@ -192,15 +188,9 @@ class NameIndex:
     def one_edit_written(self, light: str) -> list[str] | None:
         """Keys of the names whose light spelling (:func:`gazetteer.normalize.light_key`, before folding) is
         one edit from ``light``: "Zahaitis" is one swap from Zahaitsi as written, two edits once folded.
-
-        None until enough typos have needed a full scan (:meth:`near_keys`) to repay building this
-        (about 1 s): each such scan costs about 2 ms, so after ``WRITTEN_AFTER`` of them. Once built it is
-        kept in the cache folder, and later processes load it with the one-edit keys.
-        """
+        None until the one-edit structures are built (see :meth:`one_edit_keys`)."""
         if self._one_edit_written is None:
-            if self._wide_scans <= WRITTEN_AFTER or self._one_edit_keys is None:
-                return None
-            self._load_written(build=True)
+            return None
         written, keys_of = self._one_edit_written
         return sorted({k for other, _ in written.near(light) for k in keys_of[other]})
 
@@ -214,32 +204,29 @@ class NameIndex:
         written.pop("", None)
         return sorted(written), {k: sorted(v) for k, v in written.items()}
 
-    def _load_written(self, build: bool) -> None:
-        with self._lock:
-            if self._one_edit_written is None:
-                got = OneEdit.cached("written", self._sorted_keys, self._make_written, build=build)
-                if got is not None:
-                    self._one_edit_written = got
-
     def _bulk(self) -> bool:
-        """Has this process asked for enough typos to make the one-edit structure worth building (or is it
-        in the cache folder already)?"""
+        """Has this process asked for enough typos to make the one-edit structures worth building (about
+        1 s, or a quick load when an earlier process left them in the cache folder)?"""
         if self._one_edit_keys is None:
             self._scans += 1
             if self._scans <= DELETIONS_AFTER:
                 return False
             with self._lock:
                 if self._one_edit_keys is None:
-                    made = OneEdit.cached("keys", self._sorted_keys, lambda: (self._sorted_keys, None))
-                    self._one_edit_keys = made[0]
-            self._load_written(build=True)  # cached for later processes, like the keys
+                    # The written spellings derive from the names and settlements files and the key rules.
+                    files = self.extract.manifest.get("files", {})
+                    written_from = [f"key_version={KEY_VERSION}"] + [
+                        str(files.get(f, {}).get("sha256")) for f in ("names.tsv", "settlements.tsv")
+                    ]
+                    self._one_edit_written = OneEdit.cached("written", written_from, self._make_written)
+                    keys, _ = OneEdit.cached("keys", self._sorted_keys, lambda: (self._sorted_keys, None))
+                    self._one_edit_keys = keys
         return True
 
     def near_keys(self, key: str, max_edits: int) -> list[tuple[str, int]]:
         """Keys within ``max_edits`` edits of ``key`` (a swap of two letters is one edit; key itself excluded)."""
         if max_edits <= 0:
             return []
-        self._wide_scans += 1
         out: list[tuple[str, int]] = []
         n = len(key)
         for length in range(n - max_edits, n + max_edits + 1):

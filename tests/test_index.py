@@ -62,7 +62,7 @@ def test_one_edit_as_written_finds_what_folding_moves(extract) -> None:
 
     index = Resolver(extract).index
     assert index.one_edit_written(light_key("Zahaitis")) is None  # not built for one-off queries
-    index._scans = index._wide_scans = 10**6  # as if this process had scanned for many typos
+    index._scans = 10**6  # as if this process had scanned for many typos
     assert index.one_edit_keys("zahaici") is not None
     keys = index.one_edit_written(light_key("Zahaitis"))
     assert fold_key("Zahaitsi") in keys
@@ -74,7 +74,7 @@ def test_one_edit_structures_are_cached_for_the_next_process(extract, tmp_path, 
 
     monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
     first = Resolver(extract).index
-    first._scans = first._wide_scans = 10**6
+    first._scans = 10**6
     expected = first.one_edit_keys("kupiansk"), first.one_edit_written(light_key("Kupainsk"))
     assert sorted(p.name.split("-v")[0] for p in tmp_path.glob("one-edit-*.pickle")) == [
         "one-edit-keys",
