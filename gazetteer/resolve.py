@@ -324,7 +324,7 @@ class Resolver:
                 text, "not_found", f"{why}; closest: {top[0].label} ({top[0].score:.2f})", None, candidates
             )
         peers = [(m, d) for m, d in ranked if m.score >= top[0].score - self.peer_margin]
-        spelled = [(m, d) for m, d in peers if self._spells(core, m.settlement)] if len(peers) > 1 else []
+        spelled = [(m, d) for m, d in peers if self._spells(core, m.settlement)]
         if spelled and len(spelled) < len(peers):
             # The folding key merges Війниця with Вінниця and Chernykhiv with Chernihiv: a query written
             # exactly as some peers' official name (or its national romanization) means those.
@@ -345,7 +345,7 @@ class Resolver:
                 and fold_key(m.matched) == key
                 and all(m.id != p.id for p, _ in peers)
             ]
-            if cities and not any(self._spells(core, m.settlement) for m, _ in peers):
+            if cities and not spelled:
                 peers += cities
         if len(peers) == 1:
             return Resolution(text, "resolved", "", top[0], candidates)
@@ -393,8 +393,12 @@ class Resolver:
             if sidx not in out or out[sidx][0] < score:
                 out[sidx] = (score, kind, name)
 
+        def fitting(ids: Iterable[int]) -> bool:
+            """Does any of these settlements fit the hints (any at all, without hints)?"""
+            return any(fits is None or fits(i) for i in ids)
+
         def done() -> bool:
-            return bool(out) and (fits is None or any(fits(i) for i in out))
+            return bool(out) and fitting(out)
 
         lang = cyrillic_language(core) if script == "cyrillic" else None
         for hit in index.exact(key):
@@ -451,13 +455,12 @@ class Resolver:
             # Folding can move a typo (Zahaitis is one swap from Zahaitsi as written, two edits folded):
             # names one edit away as written count too.
             typos([(other, allowed + 1) for other in index.one_edit_written(light) or ()])
-        fitting_skeleton = any(fits is None or fits(i) for i in by_skeleton)
-        if near is None or not (fitting_skeleton or any(fits is None or fits(i) for i in confirmed)):
+        if near is None or not (fitting(by_skeleton) or fitting(confirmed)):
             # With fitting skeleton hits in hand only a name one typo away as written could beat them, and
             # the one-edit lookups above have found those: no full scan then (a batch of Russian forms
             # would otherwise scan for each).
             typos(index.near_keys(key, allowed + 1))
-        if by_skeleton and any(fits is None or fits(i) for i in confirmed):
+        if by_skeleton and fitting(confirmed):
             # A loose consonant-skeleton likeness (Kaetyntsi ~ Kotioujyntsi) yields to a name one typo
             # away as written (Kaletyntsi).
             for sidx in by_skeleton.keys() - confirmed:
