@@ -125,9 +125,7 @@ def enrich_file(
         try:
             first = fh.readline()
         except UnicodeDecodeError as exc:
-            raise BatchError(
-                f"cannot decode {src} as {encoding}: {exc.reason} at byte {exc.start}; pass --encoding"
-            ) from None
+            raise _undecodable(src, encoding, exc) from None
         if delimiter is None:
             delimiter = "\t" if in_fmt == "tsv" else sniff_delimiter(first)
         elif len(delimiter) != 1:
@@ -140,9 +138,7 @@ def enrich_file(
         except StopIteration:
             raise BatchError(f"input is empty: {src}") from None
         except UnicodeDecodeError as exc:
-            raise BatchError(
-                f"cannot decode {src} as {encoding}: {exc.reason} at byte {exc.start}; pass --encoding"
-            ) from None
+            raise _undecodable(src, encoding, exc) from None
         except csv.Error as exc:
             raise BatchError(f"cannot parse {src}: {exc}") from None
         qi = _column_index(header, column or text_column, "column")
@@ -169,6 +165,10 @@ def enrich_file(
                 statuses[values["gaz_status"]] += 1
                 writer.writerow(row + [_cell(values[c]) for c in added] + extra)
     return statuses
+
+
+def _undecodable(src: object, encoding: str, exc: UnicodeDecodeError) -> BatchError:
+    return BatchError(f"cannot decode {src} as {encoding}: {exc.reason} at byte {exc.start}; pass --encoding")
 
 
 def sniff_delimiter(header_line: str) -> str:

@@ -53,9 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--near", type=_point, metavar="LAT,LON", help="prefer settlements near this point")
     r.add_argument("--limit", type=_positive, default=5)
     r.add_argument("--json", action="store_true", help="print a JSON array of candidates, best first")
-    r.add_argument("--online", action="store_true", help="ask an online geocoder when offline data falls short")
-    r.add_argument("--provider", default=None, help="online provider: nominatim, geonames, photon")
-    r.add_argument("--user-agent", default=None, help="for --online with Nominatim (or $GAZETTEER_USER_AGENT)")
+    _add_online_arguments(r, "ask an online geocoder when offline data falls short")
 
     b = sub.add_parser("batch", help="enrich a CSV/TSV/Parquet file")
     b.add_argument("input", help="input file, or - for stdin")
@@ -67,14 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--encoding", default="utf-8-sig", help="input text encoding (default: UTF-8)")
     b.add_argument("--delimiter", default=None, help="CSV field separator (default: detected from the header)")
     b.add_argument("--no-progress", action="store_true")
-    b.add_argument(
-        "--online",
-        action="store_true",
-        help="ask an online geocoder for names not resolved offline or with approximate coordinates "
+    _add_online_arguments(
+        b,
+        "ask an online geocoder for names not resolved offline or with approximate coordinates "
         "(answers cached on disk: an interrupted run resumes)",
     )
-    b.add_argument("--provider", default=None, help="online provider: nominatim, geonames, photon")
-    b.add_argument("--user-agent", default=None, help="for --online with Nominatim (or $GAZETTEER_USER_AGENT)")
 
     t = sub.add_parser("parse", help="find and resolve the places mentioned in a text")
     t.add_argument("file", help="text file, or - for stdin")
@@ -147,6 +142,12 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
             f"score {m.score:.2f} {m.match} via {m.matched!r}  {s.id}"
         )
     return 0 if res.status == "resolved" else 3
+
+
+def _add_online_arguments(parser: argparse.ArgumentParser, online_help: str) -> None:
+    parser.add_argument("--online", action="store_true", help=online_help)
+    parser.add_argument("--provider", default=None, help="online provider: nominatim, geonames, photon")
+    parser.add_argument("--user-agent", default=None, help="for --online with Nominatim (or $GAZETTEER_USER_AGENT)")
 
 
 def _online_settings(args: argparse.Namespace) -> dict:
