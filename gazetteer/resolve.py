@@ -43,6 +43,8 @@ from gazetteer.normalize import (
     script_of,
     strip_type_words,
 )
+from gazetteer.rank import CATEGORY_PRIOR as _CATEGORY_PRIOR
+from gazetteer.rank import settlement_prior
 from gazetteer.store import Extract, get_extract
 
 #: Base score of a hit by the kind of name it hit.
@@ -70,7 +72,6 @@ RUSSIAN_CITY_MARGIN = 0.06
 RUSSIAN_CITY_POPULATION = 10_000
 OBLAST_MISMATCH = 0.5
 UNIT_MISMATCH = 0.6
-_CATEGORY_PRIOR = {"K": 3, "M": 2, "X": 1, "C": 0}
 _SPLIT = re.compile(r"\s*[,;()\[\]/]\s*")
 _QUOTES = "\"'«»“”„`"
 _PLAIN = re.compile(r"[\s\-'’ʼ`]+")
@@ -499,9 +500,7 @@ class Resolver:
         settlements = self.extract.settlements
         priors = self._priors
         if priors is None:
-            priors = self._priors = [
-                _CATEGORY_PRIOR.get(s.category, 0) + math.log10((s.population or 0) + 1) / 10 for s in settlements
-            ]
+            priors = self._priors = [settlement_prior(s) for s in settlements]
         plain = hints.oblasts is None and hints.raions is None and hints.hromadas is None and hints.near is None
         rows = []
         for sidx, (score, kind, name) in found.items():
