@@ -30,109 +30,29 @@ web geocoders do; an oblast hint that names no oblast raises :class:`~gazetteer.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from typing import Any
-
 from geopy.exc import GeocoderQueryError
 from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
 from geopy.point import Point
 
+from gazetteer.geodesy import haversine_km
 from gazetteer.model import Match, Resolution, Settlement
 from gazetteer.resolve import Resolver, default_resolver
 
-__all__ = ["UKRAINE_BBOX", "Gazetteer", "SpatialIndex", "in_ukraine_bbox"]
+__all__ = ["UKRAINE_BBOX", "Gazetteer", "distance_km", "in_ukraine_bbox"]
 
-#: (south, west, north, east) with a little margin around Ukraine (Crimea included).
+#: (south, west, north, east) with a little margin around Ukraine (Crimea included): a search window for
+#: online providers, not the test of "inside Ukraine" (that is :func:`gazetteer.nearby.inside_ukraine`).
 UKRAINE_BBOX = (44.2, 22.0, 52.5, 40.3)
-#: A point farther than this from every coordinate the gazetteer knows is taken to lie outside Ukraine.
-#: Measured: Przemyśl is 11 km from the nearest Ukrainian village, Chisinau 59 km, Belgorod 36 km.
-OUTSIDE_KM = 25.0
-EARTH_KM = 6371.0088
 
-try:  # numpy makes nearest searches ~50x faster; pure Python works too.
-    import numpy as _np
-except ImportError:  # pragma: no cover
-    _np = None
+#: Great-circle distance in km: the one implementation, :func:`gazetteer.geodesy.haversine_km`.
+distance_km = haversine_km
 
 
 def in_ukraine_bbox(lat: float, lon: float) -> bool:
     """True if the point is inside Ukraine's bounding box (a rough first check)."""
     s, w, n, e = UKRAINE_BBOX
     return s <= lat <= n and w <= lon <= e
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_KM * math.asin(math.sqrt(min(1.0, a)))
-
-
-class SpatialIndex:
-    """Nearest settlements to a point, by brute force over the extract (about 1 ms with numpy).
-
-    ``nearest(lat, lon, k, max_km, points_only)`` -> ``[(distance_km, Settlement), ...]``, nearest first.
-    ``points_only`` skips settlements whose coordinates are only a hromada/raion centroid.
-    """
-
-    def __init__(self, settlements: Sequence[Settlement]) -> None:
-        self.settlements = list(settlements)
-        self._lat = [math.radians(s.lat) for s in self.settlements]
-        self._lon = [math.radians(s.lon) for s in self.settlements]
-        self._point = [s.coord_precision == "point" for s in self.settlements]
-        if _np is not None:
-            self._alat, self._alon = _np.array(self._lat), _np.array(self._lon)
-            self._apoint = _np.array(self._point, dtype=bool)
-
-    def distances(self, lat: float, lon: float) -> list[float] | Any:
-        """Distance in km from the point to every settlement, in extract order."""
-        a, b = math.radians(lat), math.radians(lon)
-        if _np is not None:
-            h = (
-                _np.sin((self._alat - a) / 2) ** 2
-                + math.cos(a) * _np.cos(self._alat) * _np.sin((self._alon - b) / 2) ** 2
-            )
-            return 2 * EARTH_KM * _np.arcsin(_np.sqrt(_np.minimum(h, 1.0)))
-        ca = math.cos(a)
-        return [
-            2
-            * EARTH_KM
-            * math.asin(math.sqrt(min(1.0, math.sin((p - a) / 2) ** 2 + ca * math.cos(p) * math.sin((q - b) / 2) ** 2)))
-            for p, q in zip(self._lat, self._lon, strict=True)
-        ]
-
-    def nearest(
-        self, lat: float, lon: float, k: int = 1, max_km: float | None = None, points_only: bool = False
-    ) -> list[tuple[float, Settlement]]:
-        d = self.distances(lat, lon)
-        if _np is not None:
-            if points_only:
-                d = _np.where(self._apoint, d, _np.inf)
-            idx = _np.argsort(d, kind="stable")[:k]  # ties (shared centroids) in extract order
-            pairs = [(float(d[i]), int(i)) for i in idx]
-        else:  # pragma: no cover
-            pairs = sorted((x, i) for i, x in enumerate(d) if not points_only or self._point[i])[:k]
-        return [(x, self.settlements[i]) for x, i in pairs if math.isfinite(x) and (max_km is None or x <= max_km)]
-
-    def inside_ukraine(self, lat: float, lon: float, max_km: float = OUTSIDE_KM) -> bool:
-        """Bounding box, then: some settlement the gazetteer knows lies within ``max_km``."""
-        return in_ukraine_bbox(lat, lon) and bool(self.nearest(lat, lon, 1, max_km))
-
-
-_indexes: dict[int, SpatialIndex] = {}
-
-
-def spatial_index(resolver: Resolver | None = None) -> SpatialIndex:
-    """One SpatialIndex per loaded extract, built on first use."""
-    resolver = resolver or default_resolver()
-    settlements = resolver.extract.settlements
-    key = id(settlements)
-    if key not in _indexes:
-        _indexes.clear()
-        _indexes[key] = SpatialIndex(settlements)
-    return _indexes[key]
 
 
 def _oblast_phrase(s: Settlement, language: str) -> str:
@@ -259,26 +179,30 @@ class Gazetteer(Geocoder):
     ) -> Location | list[Location] | None:
         """The settlement nearest a point (``(lat, lon)``, ``"lat, lon"`` or a geopy ``Point``).
 
-        Only settlements with their own coordinates (``coord_precision == "point"``) are answers;
-        None when the point is outside Ukraine or no settlement lies within ``max_km``
-        (default ``reverse_max_km``). ``raw`` adds ``distance_km`` and ``status == "nearest"``.
+        The same engine and the same border as :func:`gazetteer.reverse` (:mod:`gazetteer.nearby`): only
+        settlements with their own coordinates (``coord_precision == "point"``) are answers; None when the
+        point is outside Ukraine or no settlement lies within ``max_km`` (default ``reverse_max_km``).
+        ``raw`` adds ``distance_km`` and ``status == "nearest"``.
         """
+        from gazetteer.nearby import nearest_settlements
+
         try:
             p = query if isinstance(query, Point) else Point(query)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"reverse needs a point (lat, lon), not {query!r}: {exc}") from None
-        index = spatial_index(self.resolver)
-        if not index.inside_ukraine(p.latitude, p.longitude):
+        from gazetteer.nearby import inside_ukraine
+
+        if not inside_ukraine([p.latitude], [p.longitude])[0]:
             return None
-        found = index.nearest(
+        found = nearest_settlements(
             p.latitude,
             p.longitude,
             k=1 if exactly_one else (limit or self.limit),
             max_km=self.reverse_max_km if max_km is None else max_km,
-            points_only=True,
+            settlements=self.resolver.extract.settlements,
         )
         locs = []
-        for dist, s in found:
+        for s, dist in found:
             raw = s.to_dict()
             raw.update(distance_km=round(dist, 3), status="nearest")
             locs.append(Location(address_of(s, self.language), Point(s.lat, s.lon), raw))

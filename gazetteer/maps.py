@@ -11,21 +11,17 @@
 
 Where the shapes come from (no download, no extra package: only the extract and shapely):
 
-* **Country outline** — :func:`ukraine_outline`: a concave hull (shapely ``concave_hull``, ratio 0.05) of
-  the ~6,500 distinct settlement coordinates, buffered by 8 km. All computation happens in a local
-  equirectangular plane in km (true scale at 48.4° N), then converts back to lon/lat. Accuracy: the line
-  follows the outermost settlements, so it runs up to ~10-15 km off the true border: the Black Sea and
-  Azov coasts and land borders with few villages (the Chornobyl zone, the Carpathian ridge) are cut or
-  padded by about that much. Good for a base map and for telling Berlin or the open sea from Ukraine;
-  not for deciding on which side of the border a point 10 km away from it lies.
+* **Country outline** — :func:`ukraine_outline`: Ukraine's border as drawn by Natural Earth (1:10m, public
+  domain, Crimea included), widened by 3 km: the same outline :func:`gazetteer.nearby.inside_ukraine`
+  uses to tell points inside Ukraine from points outside, for every face (see
+  ``gazetteer/build/sources/README.md``).
 * **Oblasts** — :func:`oblast_shapes`: Voronoi cells of the distinct settlement coordinates, each
   labelled by the oblast of its settlement, dissolved per oblast and clipped to the outline. Lines
   between oblasts run halfway between the last villages of each side, so they are off by a few km
   (about half the village spacing, more where villages are sparse). Kyiv and Sevastopol cities are own
-  units (KATOTTG top level), as is Crimea.
+  units (KATOTTG top level), as is Crimea. Coasts and borders follow the country outline.
 
-Both are computed on first use (well under a second for the outline, a second or two for oblasts) and
-cached for the process. Needs the ``geo`` extra (shapely, geopandas, matplotlib).
+Oblasts are computed on first use (a second or two) and cached for the process. Needs the ``geo`` extra (shapely, geopandas, matplotlib).
 """
 
 from __future__ import annotations
@@ -47,8 +43,6 @@ __all__ = ["base_map", "oblast_shapes", "plot_places", "ukraine_outline"]
 #: km per degree of latitude, and the latitude where the plane is true to scale.
 KM_PER_DEGREE = 111.195
 LAT0 = 48.4
-HULL_RATIO = 0.05
-OUTLINE_BUFFER_KM = 8.0
 
 PRECISION_COLORS = {
     "point": "#d62728",
@@ -83,32 +77,27 @@ def _planar_points() -> tuple[np.ndarray, np.ndarray]:
 
 
 @functools.lru_cache(maxsize=1)
-def _planar_outline() -> shapely.Polygon:
-    xy, _ = _planar_points()
-    hull = shapely.concave_hull(shapely.multipoints(xy), ratio=HULL_RATIO)
-    return hull.buffer(OUTLINE_BUFFER_KM)
+def ukraine_outline() -> shapely.Polygon:
+    """Ukraine's outline in lon/lat (EPSG:4326): :func:`gazetteer.nearby.ukraine_boundary` as a shape."""
+    from gazetteer.nearby import ukraine_boundary
+
+    rings = ukraine_boundary()
+    exterior = max(rings, key=lambda r: shapely.area(shapely.Polygon(r)))
+    return shapely.Polygon(exterior, [r for r in rings if r is not exterior])
 
 
 @functools.lru_cache(maxsize=1)
-def _prepared_outline() -> shapely.Polygon:
-    outline = _planar_outline()
-    shapely.prepare(outline)
-    return outline
-
-
-def ukraine_outline() -> shapely.Polygon:
-    """Ukraine's approximate outline in lon/lat (EPSG:4326); see the module docstring for its accuracy."""
-    return _from_plane(_planar_outline())
+def _planar_outline() -> shapely.Polygon:
+    scale = np.array([math.cos(math.radians(LAT0)) * KM_PER_DEGREE, KM_PER_DEGREE])
+    return shapely.transform(ukraine_outline(), lambda xy: xy * scale)
 
 
 def inside_ukraine(lats: Any, lons: Any) -> np.ndarray:
-    """True where a point lies inside :func:`ukraine_outline` (vectorised; NaN -> False)."""
-    x, y = to_plane(lons, lats)
-    x, y = np.atleast_1d(x), np.atleast_1d(y)
-    ok = ~(np.isnan(x) | np.isnan(y))
-    out = np.zeros(x.shape, dtype=bool)
-    out[ok] = shapely.contains_xy(_prepared_outline(), x[ok], y[ok])
-    return out
+    """True where a point lies inside :func:`ukraine_outline` (vectorised; NaN -> False): the one test,
+    :func:`gazetteer.nearby.inside_ukraine`."""
+    from gazetteer.nearby import inside_ukraine as inside
+
+    return inside(lats, lons)
 
 
 @functools.lru_cache(maxsize=1)

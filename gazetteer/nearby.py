@@ -16,12 +16,14 @@ are stored at the centroid of their hromada or raion, so dozens of villages shar
 "nearest" of them would be arbitrary. ``precision=None`` takes every settlement; distances are then to
 the stored coordinates, which may be a centroid: each result's ``Settlement.coord_precision`` says which.
 
-**Points outside Ukraine.** :func:`reverse` raises :class:`PointOutsideUkraine` (a ValueError) for a
-point outside the approximate outline of :func:`gazetteer.maps.ukraine_outline` (a concave hull of all
-settlement coordinates, buffered by 8 km: it can be ~10-15 km off the true border; Berlin, Minsk,
-Chișinău, Belgorod or the open Black Sea are outside, Przemyśl 12 km from the border may count as
-inside). Without shapely the test falls back to "farther than 40 km from every settlement", which is
-coarser. :func:`reverse_many` does not raise: such points get an empty list.
+**Points outside Ukraine.** One notion of "inside Ukraine" serves every face (this module,
+:meth:`gazetteer.geocoder.Gazetteer.reverse`, the checks on online answers, the maps): the point lies inside
+Ukraine's border as drawn by Natural Earth (1:10m Admin 0, public domain; Crimea included), widened by 3 km
+so that shore villages and coastal waters count (``gazetteer/build/sources/ukraine_boundary.geojson``,
+see its README). Berlin, Przemyśl (10 km over the Polish border), Belgorod, Chișinău or the open Black Sea
+are outside. :func:`reverse` raises :class:`PointOutsideUkraine` (a ValueError) for such a point;
+:func:`reverse_many` does not raise: such points get an empty list. :func:`inside_ukraine` answers the
+question alone, for arrays of points.
 
 Search is exact brute force over 3-D unit vectors with numpy (one matrix product per block of points);
 measured on 2 cores: ~40 µs per point in bulk with the default ~5,000 candidates, ~250 µs with
@@ -32,20 +34,31 @@ of points.
 from __future__ import annotations
 
 import functools
+import json
 import math
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gazetteer.errors import GazetteerError
+from gazetteer.errors import DataError, GazetteerError
+from gazetteer.geodesy import EARTH_RADIUS_KM, chord_to_km, unit_vectors
 from gazetteer.model import PRECISIONS, Settlement
 
-__all__ = ["EARTH_RADIUS_KM", "PointOutsideUkraine", "nearest", "reverse", "reverse_many"]
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "PointOutsideUkraine",
+    "inside_ukraine",
+    "nearest",
+    "nearest_settlements",
+    "reverse",
+    "reverse_many",
+    "ukraine_boundary",
+]
 
-EARTH_RADIUS_KM = 6371.0088
-#: Without shapely: a point farther than this from every settlement counts as outside Ukraine.
-FALLBACK_OUTSIDE_KM = 40.0
 _BLOCK = 1024
+BOUNDARY_FILE = Path(__file__).resolve().parent / "build" / "sources" / "ukraine_boundary.geojson"
 
 
 class PointOutsideUkraine(GazetteerError, ValueError):
@@ -59,24 +72,81 @@ class PointOutsideUkraine(GazetteerError, ValueError):
         )
 
 
-def _unit_vectors(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    phi, lam = np.radians(lats), np.radians(lons)
-    cos_phi = np.cos(phi)
-    return np.column_stack([cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)])
+@functools.lru_cache(maxsize=1)
+def ukraine_boundary() -> tuple[np.ndarray, ...]:
+    """The rings (exterior and holes) of the outline behind :func:`inside_ukraine`, each an (n, 2) array of
+    lon, lat in degrees (EPSG:4326). Source: Natural Earth, widened by 3 km (see the module docstring)."""
+    try:
+        feature = json.loads(BOUNDARY_FILE.read_text(encoding="utf-8"))
+        geometry = feature["geometry"]
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        rings = tuple(np.asarray(ring, dtype=np.float64) for polygon in polygons for ring in polygon)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"the boundary of Ukraine cannot be read: {exc}", BOUNDARY_FILE) from None
+    if not rings or any(r.ndim != 2 or r.shape[1] != 2 or len(r) < 4 for r in rings):
+        raise DataError("the boundary of Ukraine is not a polygon", BOUNDARY_FILE)
+    return rings
 
 
-@functools.lru_cache(maxsize=8)
-def _candidates(precision: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """(indices into extract.settlements, their unit vectors) for one precision filter."""
+@functools.lru_cache(maxsize=1)
+def _edges() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[float, float, float, float]]:
+    rings = ukraine_boundary()
+    a = np.concatenate([r[:-1] for r in rings])
+    b = np.concatenate([r[1:] for r in rings])
+    lon_min, lat_min = np.min([r.min(axis=0) for r in rings], axis=0)
+    lon_max, lat_max = np.max([r.max(axis=0) for r in rings], axis=0)
+    return a[:, 0], a[:, 1], b[:, 0], b[:, 1], (lat_min, lon_min, lat_max, lon_max)
+
+
+def inside_ukraine(lats: Any, lons: Any) -> np.ndarray:
+    """True where a point (degrees) lies inside Ukraine's outline (vectorised; NaN -> False).
+
+    >>> inside_ukraine([49.71, 49.7838, 52.52], [37.61, 22.7678, 13.40]).tolist()  # Kupiansk, Przemyśl, Berlin
+    [True, False, False]
+    """
+    lats = np.atleast_1d(np.asarray(lats, dtype=np.float64))
+    lons = np.atleast_1d(np.asarray(lons, dtype=np.float64))
+    x1, y1, x2, y2, (s, w, n, e) = _edges()
+    out = np.zeros(lats.shape, dtype=bool)
+    rows = np.flatnonzero((lats >= s) & (lats <= n) & (lons >= w) & (lons <= e))  # NaN fails every test
+    for start in range(0, len(rows), 256):
+        block = rows[start : start + 256]
+        px, py = lons[block][:, None], lats[block][:, None]
+        # Even-odd rule: count the edges a ray from the point towards +x crosses.
+        spans = (y1 > py) != (y2 > py)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cross_x = x1 + (py - y1) * (x2 - x1) / (y2 - y1)
+        out[block] = (np.count_nonzero(spans & (px < cross_x), axis=1) % 2) == 1
+    return out
+
+
+_CANDIDATES: dict[tuple[int, str | None], tuple[list[Settlement], np.ndarray, np.ndarray]] = {}
+
+
+def _settlements(settlements: Sequence[Settlement] | None) -> Sequence[Settlement]:
+    if settlements is not None:
+        return settlements
     from gazetteer.store import get_extract
 
-    settlements = get_extract().settlements
+    return get_extract().settlements
+
+
+def _candidates(settlements: Sequence[Settlement], precision: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """(indices into ``settlements``, their unit vectors) for one precision filter; kept per extract."""
+    key = (id(settlements), precision)
+    hit = _CANDIDATES.get(key)
+    if hit is not None and hit[0] is settlements:
+        return hit[1], hit[2]
     idx = np.array(
         [i for i, s in enumerate(settlements) if precision is None or s.coord_precision == precision], dtype=np.int64
     )
     lats = np.array([settlements[i].lat for i in idx], dtype=np.float64)
     lons = np.array([settlements[i].lon for i in idx], dtype=np.float64)
-    return idx, _unit_vectors(lats, lons)
+    vectors = unit_vectors(lats, lons)
+    if len(_CANDIDATES) >= 8:
+        _CANDIDATES.clear()
+    _CANDIDATES[key] = (settlements, idx, vectors)
+    return idx, vectors
 
 
 def _check_precision(precision: str | None) -> None:
@@ -85,12 +155,18 @@ def _check_precision(precision: str | None) -> None:
 
 
 def nearest(
-    lats: Any, lons: Any, k: int = 1, *, precision: str | None = "point"
+    lats: Any,
+    lons: Any,
+    k: int = 1,
+    *,
+    precision: str | None = "point",
+    settlements: Sequence[Settlement] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The numpy core: for n points, (settlement indices (n, k), distances in km (n, k), inside (n,)).
 
-    Indices point into ``get_extract().settlements``; rows are sorted by distance. Rows for NaN points
-    are -1 / NaN. ``inside`` is False for points outside Ukraine (they still get their nearest rows).
+    Indices point into ``settlements`` (default ``get_extract().settlements``); rows are sorted by
+    distance. Rows for NaN points are -1 / NaN. ``inside`` is False for points outside Ukraine (they still
+    get their nearest rows).
     """
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
         raise ValueError(f"k must be a positive int, not {k!r}")
@@ -99,7 +175,7 @@ def nearest(
     lons = np.atleast_1d(np.asarray(lons, dtype=np.float64))
     if lats.shape != lons.shape or lats.ndim != 1:
         raise ValueError(f"lats and lons must be 1-D of equal length, not {lats.shape} and {lons.shape}")
-    idx, vectors = _candidates(precision)
+    idx, vectors = _candidates(_settlements(settlements), precision)
     k_eff = min(k, len(idx))
     n = len(lats)
     out_idx = np.full((n, k), -1, dtype=np.int64)
@@ -108,7 +184,7 @@ def nearest(
     rows = np.flatnonzero(ok)
     for start in range(0, len(rows), _BLOCK):
         block = rows[start : start + _BLOCK]
-        dots = _unit_vectors(lats[block], lons[block]) @ vectors.T  # cosine of the central angle
+        dots = unit_vectors(lats[block], lons[block]) @ vectors.T  # cosine of the central angle
         if k_eff < dots.shape[1]:
             part = np.argpartition(-dots, k_eff - 1, axis=1)[:, :k_eff]
         else:
@@ -118,32 +194,26 @@ def nearest(
         part = np.take_along_axis(part, order, axis=1)
         best = np.take_along_axis(best, order, axis=1)
         out_idx[block, :k_eff] = idx[part]
-        # 2R·asin(chord/2) is accurate for small angles, where arccos of a dot product is not.
-        chord = np.sqrt(np.clip(2.0 - 2.0 * best, 0.0, 4.0))
-        out_km[block, :k_eff] = 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0.0, 1.0))
-    inside = np.zeros(n, dtype=bool)
-    if len(rows):
-        inside[rows] = _inside(lats[rows], lons[rows])
-    return out_idx, out_km, inside
+        out_km[block, :k_eff] = chord_to_km(best)
+    return out_idx, out_km, inside_ukraine(lats, lons)
 
 
-def _inside(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    try:
-        from gazetteer.maps import inside_ukraine
-    except ImportError:  # no shapely: distance to the nearest settlement of any precision
-        _, km, _ = _nearest_any(lats, lons)
-        return km <= FALLBACK_OUTSIDE_KM
-    return inside_ukraine(lats, lons)
+def nearest_settlements(
+    lat: float,
+    lon: float,
+    k: int = 1,
+    *,
+    max_km: float | None = None,
+    precision: str | None = "point",
+    settlements: Sequence[Settlement] | None = None,
+) -> list[tuple[Settlement, float]]:
+    """Like :func:`reverse` but for any point, inside Ukraine or not (never raises PointOutsideUkraine).
 
-
-def _nearest_any(lats: np.ndarray, lons: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
-    idx, vectors = _candidates(None)
-    out = np.empty(len(lats))
-    for start in range(0, len(lats), _BLOCK):
-        dots = _unit_vectors(lats[start : start + _BLOCK], lons[start : start + _BLOCK]) @ vectors.T
-        chord = np.sqrt(np.clip(2.0 - 2.0 * dots.max(axis=1), 0.0, 4.0))
-        out[start : start + _BLOCK] = 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0.0, 1.0))
-    return idx, out, None
+    ``settlements`` defaults to the loaded extract's; faces built on another extract pass theirs.
+    """
+    pool = _settlements(settlements)
+    out_idx, out_km, _ = nearest([lat], [lon], k, precision=precision, settlements=pool)
+    return _pairs(out_idx[0], out_km[0], max_km, pool)
 
 
 def reverse(
@@ -171,7 +241,7 @@ def reverse(
 
 
 def _pairs(
-    idx: np.ndarray, km: np.ndarray, max_km: float | None, settlements: list[Settlement]
+    idx: np.ndarray, km: np.ndarray, max_km: float | None, settlements: Sequence[Settlement]
 ) -> list[tuple[Settlement, float]]:
     return [
         (settlements[i], float(d))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import socket
 
 import pandas as pd
@@ -12,9 +11,8 @@ from geopy.extra.rate_limiter import RateLimiter
 from geopy.location import Location
 from geopy.point import Point
 
-import gazetteer.geocoder as geocoder_module
 from gazetteer.errors import UnknownOblast
-from gazetteer.geocoder import Gazetteer, SpatialIndex
+from gazetteer.geocoder import Gazetteer
 
 
 @pytest.fixture(scope="module")
@@ -158,11 +156,3 @@ def test_geocoder_makes_no_network_calls(geo, monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     assert Gazetteer(geo.resolver).geocode("Kupyansk") is not None
     assert geo.reverse((49.99, 36.23)) is not None
-
-
-def test_spatial_index_without_numpy_gives_the_same_nearest(geo, monkeypatch):
-    with_numpy = geocoder_module.spatial_index(geo.resolver).nearest(48.5, 35.0, k=3)
-    monkeypatch.setattr(geocoder_module, "_np", None)
-    plain = SpatialIndex(geo.resolver.extract.settlements).nearest(48.5, 35.0, k=3)
-    assert [s.id for _, s in plain] == [s.id for _, s in with_numpy]
-    assert all(math.isclose(a, b, rel_tol=1e-9) for (a, _), (b, _) in zip(plain, with_numpy, strict=True))

@@ -121,3 +121,89 @@ def test_bad_point_raises_value_error(lat, lon):
 def test_bad_k_raises_value_error():
     with pytest.raises(ValueError, match="k must"):
         reverse(*KUPIANSK, k=0)
+
+
+# -- one engine, one boundary, one great-circle function for every face --------------------------------
+@pytest.mark.parametrize(
+    "name,lat,lon",
+    [
+        ("Przemyśl, Poland", 49.7838, 22.7678),
+        ("Suceava, Romania", 47.6514, 26.2556),
+        ("Bryansk, Russia", 53.2434, 34.3637),
+        ("Gomel, Belarus", 52.4345, 30.9754),
+        ("Black Sea 40 km off Odesa", 46.20, 31.20),
+    ],
+)
+def test_points_just_across_the_border_are_outside_for_every_face(name, lat, lon):
+    from gazetteer.geocoder import Gazetteer
+
+    with pytest.raises(PointOutsideUkraine):
+        reverse(lat, lon)
+    assert Gazetteer(reverse_max_km=1000).reverse((lat, lon)) is None
+    assert reverse_many([lat], [lon]) == [[]]
+
+
+@pytest.mark.parametrize(
+    "name,lat,lon",
+    [
+        ("Kerch", 45.36, 36.47),
+        ("Sevastopol", 44.60, 33.52),
+        ("Vylkove", 45.40, 29.59),
+        ("Khorly, on the Black Sea shore", 46.0803, 33.2975),
+        ("Chop, at the Hungarian border", 48.4318, 22.2032),
+    ],
+)
+def test_points_inside_the_border_are_inside_for_every_face(name, lat, lon):
+    from gazetteer.geocoder import Gazetteer
+
+    [(s, _)] = reverse(lat, lon)
+    loc = Gazetteer(reverse_max_km=1000).reverse((lat, lon))
+    assert loc is not None and loc.raw["id"] == s.id
+
+
+def test_every_face_gives_the_same_nearest_settlement_over_a_grid():
+    from gazetteer.geocoder import Gazetteer
+
+    geolocator = Gazetteer(reverse_max_km=10_000)
+    lats = np.arange(44.3, 52.5, 0.35)
+    lons = np.arange(22.1, 40.3, 0.45)
+    grid = [(float(a), float(b)) for a in lats for b in lons]
+    many = reverse_many([p[0] for p in grid], [p[1] for p in grid], k=1)
+    disagree = []
+    for (lat, lon), got in zip(grid, many, strict=True):
+        loc = geolocator.reverse((lat, lon))
+        try:
+            one = reverse(lat, lon)
+        except PointOutsideUkraine:
+            one = []
+        ids = {
+            "reverse": one[0][0].id if one else None,
+            "reverse_many": got[0][0].id if got else None,
+            "Gazetteer": loc.raw["id"] if loc is not None else None,
+        }
+        if len(set(ids.values())) != 1:
+            disagree.append(((lat, lon), ids))
+    assert len(grid) > 800 and not disagree, disagree[:5]
+
+
+def test_every_settlement_point_is_inside_ukraine():
+    from gazetteer.store import get_extract
+
+    settlements = get_extract().settlements
+    _, _, inside = nearest([s.lat for s in settlements], [s.lon for s in settlements], 1, precision=None)
+    assert inside.all(), [settlements[i].name_uk for i in np.flatnonzero(~inside)][:10]
+
+
+def test_one_great_circle_function_for_every_face():
+    import gazetteer.geocoder
+    import gazetteer.geodesy
+    import gazetteer.nearby
+
+    assert gazetteer.geocoder.distance_km is gazetteer.geodesy.haversine_km
+    assert gazetteer.nearby.EARTH_RADIUS_KM == gazetteer.geodesy.EARTH_RADIUS_KM
+    rng = np.random.default_rng(7)
+    a = rng.uniform([44, 22], [52.5, 40.3], size=(200, 2))
+    b = rng.uniform([44, 22], [52.5, 40.3], size=(200, 2))
+    vec = gazetteer.geodesy.haversine_km_many(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+    one = [gazetteer.geodesy.haversine_km(*p, *q) for p, q in zip(a, b, strict=True)]
+    assert vec == pytest.approx(one, rel=1e-9)
