@@ -9,6 +9,9 @@
     gazetteer data update [--url URL]
 
 Errors print one line to stderr and exit non-zero (2 for usage and input errors, 1 for data errors).
+``batch --online`` exits 4 when the output is complete but the online step is not (rate limited, or the
+service kept failing): the rows it did not finish say "online pending" or "online lookup failed" in
+``gaz_reason``; run the same command again to finish them (answers already received come from the cache).
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from collections.abc import Sequence
 
 from gazetteer import __version__
 from gazetteer.errors import GazetteerError
+
+#: Exit status of ``batch --online`` when every row was written but some online questions are unanswered.
+EXIT_ONLINE_INCOMPLETE = 4
 
 
 def _point(text: str) -> tuple[float, float]:
@@ -89,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     du.add_argument("--alternate-names-url", help="alternatenames UA.zip address")
     du.add_argument("--no-alternate-names", action="store_true", help="skip the alternate names download")
     du.add_argument("--max-bytes", type=_positive, default=None, help="refuse larger downloads")
+    du.add_argument("--force", action="store_true", help="install the rebuilt extract even if it loses points or names")
     dsub.add_parser("reset", help="go back to the extract bundled with the package")
     return p
 
@@ -182,6 +189,10 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         )
     summary = ", ".join(f"{k} {v}" for k, v in statuses.most_common())
     print(f"gazetteer: {sum(statuses.values())} rows: {summary}", file=sys.stderr)
+    incomplete = og.incomplete() if args.online else None
+    if incomplete:
+        print(f"gazetteer: {incomplete}", file=sys.stderr)
+        return EXIT_ONLINE_INCOMPLETE
     return 0
 
 
@@ -270,6 +281,7 @@ def _data_update(args: argparse.Namespace) -> int:
         args.alternate_names_url,
         with_alternate_names=not args.no_alternate_names,
         max_bytes=args.max_bytes or MAX_DOWNLOAD_BYTES,
+        force=args.force,
     )
     print(f"updated: {m['counts']['settlements']:,} settlements, {m['counts']['geonames_joined']:,} GeoNames points")
     return 0

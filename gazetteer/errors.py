@@ -44,3 +44,40 @@ class UnknownOblast(GazetteerError, ValueError):
 
 class OnlineError(GazetteerError, RuntimeError):
     """An online geocoder failed, refused or answered something that does not fit the gazetteer."""
+
+
+# -- online geocoding and downloads (gazetteer.online, gazetteer.build.update) ---------------------------
+class OnlineConfigError(OnlineError, ValueError):
+    """A setting is missing or wrong (no user agent for Nominatim, no GeoNames username, unknown provider)."""
+
+
+class UnsafeURL(OnlineError, ValueError):
+    """A URL (or a redirect) that gazetteer will not fetch: only https, and http on this machine, are allowed."""
+
+
+class OnlineRateLimited(OnlineError):
+    """The service kept answering 429 (or asked to wait longer than allowed); ``retry_after`` in seconds."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class OnlineTimeout(OnlineError, TimeoutError):
+    """The service did not answer in full within the deadline, after all retries."""
+
+
+class OnlineUnavailable(OnlineError, ConnectionError):
+    """The service failed (5xx, connection refused or cut), after all retries."""
+
+
+class OnlineRefused(OnlineError, PermissionError):
+    """The service refused the request (bad query, authentication, quota): retrying will not help."""
+
+
+class OnlineBadResponse(OnlineError, ValueError):
+    """The service answered something that is not the JSON it should send, or more bytes than allowed."""
+
+
+class OnlineCacheError(OnlineError):
+    """The on-disk cache of online answers is damaged, or locked by another process for too long."""

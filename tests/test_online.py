@@ -102,6 +102,8 @@ class FakeService:
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
         self.raw_requests: list[str] = []
         self.fail_from: int | None = None
+        self.always: list[dict] | None = None  # the same answers to every question
+        self.dribble: float | None = None  # seconds between the bytes of each response
         self.lock = threading.Lock()
         self.port = 0
 
@@ -121,6 +123,8 @@ class FakeService:
         if self.fail_from is not None and n >= self.fail_from:
             return 500, {}, "internal error", 0
         answers = self.answers.get(params.get("q", [""])[0], [])
+        if self.always is not None:
+            answers = self.always
         return 200, {}, FORMATS[parts.path](answers), 0
 
 
@@ -147,7 +151,13 @@ def service() -> Iterator[FakeService]:
                 for k, v in headers.items():
                     self.send_header(k, v)
                 self.end_headers()
-                self.wfile.write(data)
+                if svc.dribble:
+                    for i in range(len(data)):
+                        self.wfile.write(data[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(svc.dribble)
+                else:
+                    self.wfile.write(data)
             except OSError:  # the client gave up (timeout tests)
                 pass
 
@@ -320,7 +330,7 @@ def test_answer_that_is_not_a_settlement_is_rejected(service, settings, resolver
 
 def test_unknown_name_without_a_similar_gazetteer_settlement_is_rejected(service, settings, resolver):
     res = resolver.lookup("Radkivka Persha Sloboda")
-    service.answers["Radkivka Persha Sloboda"] = [village("Зовсімінакше", *RADKIVKA_POINT)]
+    service.answers["Radkivka Persha Sloboda"] = [village("Persha Sloboda", *RADKIVKA_POINT)]  # part of the query
     out = online_lookup(res, **settings)
     assert out.status == "not_found"
     assert "no settlement of a similar name" in out.reason
@@ -550,10 +560,10 @@ def test_geonames_username_stays_out_of_logs_also_url_encoded(service, settings,
     assert "my+user%2Bname%2F%C3%BC" not in caplog.text and secret not in caplog.text
 
 
-def test_cli_batch_online_is_interrupted_by_rate_limiting_and_resumes_from_the_cache(
+def test_cli_batch_online_rate_limited_writes_every_row_marks_the_unasked_and_resumes_from_the_cache(
     service, monkeypatch, capsys, tmp_path
 ):
-    from gazetteer.cli import main
+    from gazetteer.cli import EXIT_ONLINE_INCOMPLETE, main
 
     monkeypatch.setenv("GAZETTEER_ONLINE_DOMAIN", f"127.0.0.1:{service.port}")
     monkeypatch.setenv("GAZETTEER_ONLINE_SCHEME", "http")
@@ -564,17 +574,23 @@ def test_cli_batch_online_is_interrupted_by_rate_limiting_and_resumes_from_the_c
     )
     args = ["batch", str(src), "--column", "place", "--oblast-column", "region", "-o", str(dst), "--online"]
     args += ["--user-agent", "gazetteer-tests/1.0", "--no-progress"]
-    # First run: the Kharkiv question is answered, the Sumy one meets a long rate limit and stops the batch.
+    # First run: the Kharkiv question is answered, the Sumy one meets a long rate limit.
     service.script = [
         (200, {}, FORMATS["/search"]([village("Радьківка", *RADKIVKA_POINT)]), 0),
         (429, {"Retry-After": "3600"}, "slow down", 0),
     ]
-    assert main(args) != 0
+    assert main(args) == EXIT_ONLINE_INCOMPLETE != 0
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "rate" in err.lower()
-    assert not dst.exists()  # nothing half-written
+    assert "rate" in err.lower() and "run it again" in err
     first = list(service.queries)
     assert len(first) == 2  # Kupiansk has its own point: never asked; row 3 repeats row 1
+    # ...but the output is complete, in order, the unanswered row marked and its offline answer kept.
+    rows = list(csv.DictReader(dst.read_text(encoding="utf-8").splitlines()))
+    assert [r["n"] for r in rows] == ["1", "2", "3", "4"]
+    assert rows[0]["gaz_coord_precision"] == rows[2]["gaz_coord_precision"] == "online:nominatim"
+    assert rows[3]["gaz_status"] == "resolved" and rows[3]["gaz_oblast_en"] == "Sumska"
+    assert rows[3]["gaz_reason"].startswith("online pending") or "online pending" in rows[3]["gaz_reason"]
+    assert "online pending" not in rows[0]["gaz_reason"] + rows[1]["gaz_reason"]
     # Second run: only the unanswered question is asked again; every row comes out, in order.
     assert main(args) == 0
     assert service.queries[len(first) :] == [first[1]]
@@ -584,6 +600,7 @@ def test_cli_batch_online_is_interrupted_by_rate_limiting_and_resumes_from_the_c
     assert rows[1]["gaz_coord_precision"] == "point"
     assert rows[3]["gaz_status"] == "resolved" and rows[3]["gaz_oblast_en"] == "Sumska"
     assert rows[3]["gaz_coord_precision"] != "online:nominatim"  # the service had nothing for it
+    assert "online pending" not in rows[3]["gaz_reason"]
 
 
 def test_cli_batch_online_refuses_a_text_column(tmp_path, capsys):
@@ -593,3 +610,136 @@ def test_cli_batch_online_refuses_a_text_column(tmp_path, capsys):
     src.write_text("body\nУ Куп'янську тихо.\n", encoding="utf-8")
     assert main(["batch", str(src), "--text-column", "body", "--online"]) != 0
     assert "--online" in capsys.readouterr().err
+
+
+# -- answers must be about the question ----------------------------------------------------------------
+GARBAGE = [f"Qxw{a}zr{b}vv" for a, b in zip("bcdfghjklmnpqrstvwxz", "zxwvtsrqpnmlkjhgfdcb")]
+
+
+def test_a_service_giving_one_village_to_every_question_resolves_no_garbage_name(service, settings, resolver):
+    service.always = [village("Радьківка", *RADKIVKA_POINT)]
+    offline = [resolver.lookup(g, strict=False) for g in GARBAGE]
+    assert len(offline) == 20 and {r.status for r in offline} == {"not_found"}
+    out = online_lookup_many(offline, errors="keep", **settings)
+    assert len(service.requests) == 20
+    assert [r.status for r in out] == ["not_found"] * 20
+    assert all("does not match the question" in r.reason for r in out)
+
+
+def test_an_answer_of_another_name_near_the_expected_place_is_rejected(service, settings, resolver):
+    # A real village 6 km from Радьківка's hromada centroid, but not the one asked for.
+    service.answers["Радьківка, Харківська область"] = [village("Гусинка", 49.87, 37.43)]
+    og = OnlineGeocoder(**settings)
+    result = og.lookup(radkivka(resolver))
+    og.close()
+    assert result.resolution.match.settlement.coord_precision == "hromada_centroid"
+    assert result.accepted == ()
+    assert "does not match the question" in result.rejections[0].why
+
+
+def test_ambiguous_candidates_take_only_answers_of_their_name(service, settings, resolver):
+    res = resolver.lookup("Радьківка")
+    service.answers["Радьківка"] = [village("Гусинка", *RADKIVKA_POINT)]
+    out = online_lookup(res, **settings)
+    assert not [c for c in out.candidates if c.settlement.coord_precision == "online:nominatim"]
+    assert "does not match the question" in out.reason
+
+
+def test_an_answer_spelt_another_way_still_counts(service, settings, resolver):
+    # GeoNames answers in Latin, or in a Russian form: still the settlement asked for.
+    service.answers["Радьківка"] = [village("Radkovka", *RADKIVKA_POINT)]
+    out = online_lookup(radkivka(resolver), provider="geonames", username=SECRET, **settings)
+    assert out.match.settlement.coord_precision == "online:geonames"
+
+
+def test_answer_just_over_the_border_is_outside_ukraine(service, settings, resolver):
+    # Przemyśl, Poland: ~10 km from the nearest Ukrainian village; no country code in the answer.
+    res = resolver.lookup("Radkivka Persha Sloboda")
+    service.answers["Radkivka Persha Sloboda"] = [village("Radkivka", 49.7838, 22.7678, cc=None)]
+    out = online_lookup(res, **settings)
+    assert out.status == "not_found" and "outside Ukraine" in out.reason
+
+
+# -- bounded: deadlines, sizes, failures -----------------------------------------------------------------
+def test_a_request_has_a_total_deadline_even_when_bytes_keep_trickling(service, settings, resolver):
+    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)] * 3
+    service.dribble = 0.05  # every read returns within the timeout, the whole answer takes ~25 s
+    started = time.monotonic()
+    with pytest.raises(OnlineTimeout):
+        online_lookup(radkivka(resolver), max_attempts=1, **{**settings, "timeout": 1})
+    assert time.monotonic() - started < 3
+
+
+def test_a_huge_answer_is_not_read_whole(service, settings, resolver):
+    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)] * 5000
+    with pytest.raises(OnlineBadResponse, match="larger than"):
+        online_lookup(radkivka(resolver), max_response_bytes=100_000, **settings)
+    assert len(service.requests) == 1  # not retried
+
+
+def test_only_the_first_results_are_considered_and_cached(service, settings, resolver, tmp_path):
+    far = village("Радьківка", *RADKIVKA_SUMY_CENTROID)
+    service.answers["Радьківка, Харківська область"] = [far] * 30 + [village("Радьківка", *RADKIVKA_POINT)]
+    og = OnlineGeocoder(**{**settings, "limit": 10})
+    result = og.lookup(radkivka(resolver))
+    og.close()
+    assert len(result.answers) == 10 and result.accepted == ()
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "online.sqlite") as db:
+        [(stored,)] = db.execute("SELECT answers FROM answers").fetchall()
+    assert len(json.loads(stored)) == 10
+
+
+def test_the_online_step_stops_after_repeated_failures_and_marks_the_rest(service, settings, resolver):
+    batch = _centroid_resolutions(resolver, 8)
+    service.fail_from = 0
+    out = online_lookup_many(batch, errors="keep", **{**settings, "max_attempts": 1, "max_failures": 3})
+    assert len(service.requests) == 3
+    assert len(out) == 8
+    assert all("online lookup failed" in r.reason for r in out[:3])
+    assert all("online pending" in r.reason and "3 failures in a row" in r.reason for r in out[3:])
+    assert [r.match.id for r in out] == [r.match.id for r in batch]
+
+
+def test_a_success_resets_the_failure_count(service, settings, resolver):
+    batch = _centroid_resolutions(resolver, 6)
+    service.script = [(500, {}, "x", 0), (500, {}, "x", 0), (200, {}, [], 0), (500, {}, "x", 0), (500, {}, "x", 0)]
+    online_lookup_many(batch, errors="keep", **{**settings, "max_attempts": 1, "max_failures": 3})
+    assert len(service.requests) == 6
+
+
+# -- the answer cache: damaged or locked ---------------------------------------------------------------
+def test_a_damaged_cache_is_a_one_line_error(service, monkeypatch, capsys, tmp_path):
+    from gazetteer.cli import main
+    from gazetteer.errors import OnlineCacheError
+
+    cache = tmp_path / "cache" / "online.sqlite"
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"this is not a database " * 400)
+    monkeypatch.setenv("GAZETTEER_ONLINE_DOMAIN", f"127.0.0.1:{service.port}")
+    monkeypatch.setenv("GAZETTEER_ONLINE_SCHEME", "http")
+    monkeypatch.setenv("GAZETTEER_USER_AGENT", "gazetteer-tests/1.0")
+    assert main(["resolve", "Радьківка", "--oblast", "Kharkiv", "--online"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "damaged" in err and str(cache) in err
+    with pytest.raises(OnlineCacheError):
+        OnlineGeocoder(user_agent="x", cache_path=cache)
+    assert issubclass(OnlineCacheError, OnlineError)
+
+
+def test_a_cache_locked_too_long_is_a_one_line_error(settings, resolver, tmp_path):
+    import sqlite3
+
+    from gazetteer.errors import OnlineCacheError
+
+    og = OnlineGeocoder(**{**settings, "cache_lock_timeout": 0.3})
+    holder = sqlite3.connect(tmp_path / "online.sqlite", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(OnlineCacheError, match="locked"):
+            og.lookup(radkivka(resolver))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        og.close()

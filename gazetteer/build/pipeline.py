@@ -24,6 +24,8 @@ from gazetteer.build.geonames import GeoPlace, merge_alternates, parse_alternate
 from gazetteer.build.join import TIER_NAMES, join_places
 from gazetteer.build.katottg import default_path as codifier_default_path
 from gazetteer.build.katottg import read_codifier
+from gazetteer.build.swap import swap_in as _swap_in
+from gazetteer.build.swap import sweep_build_leftovers
 from gazetteer.errors import BuildError
 from gazetteer.geodesy import haversine_km
 from gazetteer.normalize import KEY_VERSION, cyrillic_language, fold_key, romanizations, romanize, script_of
@@ -316,7 +318,8 @@ def build_extract(
 
     # --- write into a temporary folder beside the target, then swap ----------------------------
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".gazetteer-build-", dir=out_dir.parent))
+    sweep_build_leftovers(out_dir.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=f".gazetteer-build-{os.getpid()}-", dir=out_dir.parent))
     try:
         counts = {
             "settlements.tsv": _write_tsv(tmp / "settlements.tsv", SETTLEMENT_COLUMNS, settlement_rows),
@@ -507,24 +510,6 @@ def _source(label: str, package: str, path: Path) -> dict:
         "sha256": _sha256(path),
         "bytes": path.stat().st_size,
     }
-
-
-def _swap_in(new: Path, target: Path) -> None:
-    """Replace ``target`` by ``new``: the old folder is renamed aside first, then removed."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        target.rename(old)
-    try:
-        new.rename(target)
-    except OSError:
-        if old is not None:
-            old.rename(target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 LICENSES_TEXT = """\

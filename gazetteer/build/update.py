@@ -10,84 +10,144 @@ failed, corrupt or interrupted download leaves the previous extract in use.
 
 from __future__ import annotations
 
-import http.client
 import os
 import shutil
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import zipfile
 import zlib
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from gazetteer.errors import BuildError, DataError, UpdateError
+from gazetteer.errors import BuildError, DataError, OnlineError, UpdateError
 
 DEFAULT_URL = "https://download.geonames.org/export/dump/UA.zip"
 DEFAULT_ALTERNATE_NAMES_URL = "https://download.geonames.org/export/dump/alternatenames/UA.zip"
 #: Refuse downloads larger than this (bytes); the real UA.zip is a few MB.
 MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
-#: Refuse archives that unpack to more than this (zip bombs).
-MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
-TIMEOUT_S = 60
+#: Refuse an archive member that inflates to more than this (zip bombs); counted on the bytes actually
+#: produced, whatever the archive declares. The real UA.txt is ~10 MB, alternatenames' ~40 MB.
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+#: Total deadline (seconds) for one download: connection, redirects and the whole body.
+TIMEOUT_S = 600
 KEEP_EXTRACTS = 2
+#: A rebuilt extract may lose at most this share of settlements, own points or names against the current
+#: one; more is refused unless ``force=True`` (``--force``).
+MAX_LOSS = 0.05
 
 
 def download(url: str, dest: Path, *, max_bytes: int = MAX_DOWNLOAD_BYTES, timeout: float = TIMEOUT_S) -> int:
-    """Stream ``url`` into ``dest``; UpdateError if too large, cut short or the server fails."""
-    req = urllib.request.Request(url, headers={"User-Agent": "gazetteer-data-update"})
+    """Stream ``url`` into ``dest`` within ``timeout`` seconds in all; return the number of bytes.
+
+    Only https URLs (http to this machine) are fetched, redirects included (:mod:`gazetteer.online.transport`).
+    UpdateError if the URL or a redirect is refused, the body is larger than ``max_bytes``, the deadline
+    passes, the connection is cut or the server answers an HTTP error.
+    """
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp, open(dest, "wb") as out:
-            declared = resp.headers.get("Content-Length")
-            if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-                raise UpdateError(f"{url} is {int(declared)} bytes, more than the limit of {max_bytes}")
-            total = 0
-            while True:
-                chunk = resp.read(1 << 16)
-                if not chunk:
-                    break
-                total += len(chunk)
-                if total > max_bytes:
-                    raise UpdateError(f"{url} is larger than the limit of {max_bytes} bytes")
-                out.write(chunk)
-    except UpdateError:
-        raise
-    except urllib.error.HTTPError as exc:
-        raise UpdateError(f"download of {url} failed: HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise UpdateError(f"download of {url} failed: {getattr(exc, 'reason', exc)}") from None
-    except http.client.HTTPException as exc:  # IncompleteRead when the connection drops
-        raise UpdateError(f"download of {url} was interrupted: {exc!r}") from None
-    if declared is not None and declared.isdigit() and total != int(declared):
-        raise UpdateError(f"download of {url} was interrupted: {total} of {declared} bytes")
-    return total
+        from gazetteer.online.transport import ResponseTooLarge, fetch
+    except ImportError as exc:  # pragma: no cover - httpx missing
+        raise UpdateError("data update needs httpx: pip install 'gazetteer[build]'") from exc
+    try:
+        with open(dest, "wb") as out:
+            got = fetch(
+                url,
+                deadline=timeout,
+                max_bytes=max_bytes,
+                headers={"User-Agent": "gazetteer-data-update"},
+                sink=out.write,
+            )
+    except ResponseTooLarge:
+        raise UpdateError(f"{url} is larger than the limit of {max_bytes} bytes") from None
+    except OnlineError as exc:
+        raise UpdateError(f"download of {url} failed: {exc}") from None
+    except OSError as exc:
+        raise UpdateError(f"download of {url} failed: cannot write {dest}: {exc.strerror}") from None
+    if got.status >= 400:
+        raise UpdateError(f"download of {url} failed: HTTP {got.status}")
+    declared = got.headers.get("content-length", "")
+    if declared.isdigit() and "content-encoding" not in got.headers and got.size != int(declared):
+        raise UpdateError(f"download of {url} was interrupted: {got.size} of {declared} bytes")
+    return got.size
 
 
-def read_member(archive: Path, member: str, *, max_unpacked: int = MAX_UNPACKED_BYTES) -> str:
-    """The text of one member of a zip archive, after safety and integrity checks."""
+def _member(zf: zipfile.ZipFile, archive: Path, member: str, max_unpacked: int) -> zipfile.ZipInfo:
+    infos = zf.infolist()
+    for info in infos:
+        p = PurePosixPath(info.filename.replace("\\", "/"))
+        if p.is_absolute() or ".." in p.parts or (p.parts and p.parts[0].endswith(":")):
+            raise UpdateError(f"{archive.name}: entry {info.filename!r} escapes the target folder")
+    if sum(i.file_size for i in infos) > max_unpacked:
+        raise UpdateError(f"{archive.name} unpacks to more than {max_unpacked} bytes")
+    names = {PurePosixPath(i.filename).name: i for i in infos}
+    if member not in names:
+        raise UpdateError(f"{archive.name} has no {member} (has: {', '.join(sorted(names)[:5])})")
+    return names[member]
+
+
+def extract_member(archive: Path, member: str, dest: Path, *, max_unpacked: int = MAX_UNPACKED_BYTES) -> int:
+    """Stream one member of a zip archive into ``dest``, after safety checks; return its size in bytes.
+
+    The archive's declared sizes are checked first, then the bytes actually inflated are counted as they
+    come (64 KiB at a time): past ``max_unpacked`` it stops with UpdateError, so a bomb whose headers lie
+    costs no more than the cap. A CRC or inflate error is UpdateError too.
+    """
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
         raise UpdateError(f"{archive.name} is not a valid zip archive: {exc}") from None
+    total = 0
     with zf:
-        infos = zf.infolist()
-        for info in infos:
-            p = PurePosixPath(info.filename.replace("\\", "/"))
-            if p.is_absolute() or ".." in p.parts or (p.parts and p.parts[0].endswith(":")):
-                raise UpdateError(f"{archive.name}: entry {info.filename!r} escapes the target folder")
-        if sum(i.file_size for i in infos) > max_unpacked:
-            raise UpdateError(f"{archive.name} unpacks to more than {max_unpacked} bytes")
-        names = {PurePosixPath(i.filename).name: i for i in infos}
-        if member not in names:
-            raise UpdateError(f"{archive.name} has no {member} (has: {', '.join(sorted(names)[:5])})")
+        info = _member(zf, archive, member, max_unpacked)
         try:
-            data = zf.read(names[member])
-        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+            with zf.open(info) as src, open(dest, "wb") as out:
+                while True:
+                    chunk = src.read(1 << 16)  # inflates at most this much per call, unlike read()
+                    if not chunk:
+                        break
+                    total += len(chunk)
+                    if total > max_unpacked:
+                        raise UpdateError(f"{archive.name}: {member} unpacks to more than {max_unpacked} bytes")
+                    out.write(chunk)
+        except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
             raise UpdateError(f"{archive.name}: {member} is corrupt: {exc}") from None
+        except OSError as exc:
+            raise UpdateError(f"{archive.name}: {member} cannot be unpacked: {exc}") from None
+    return total
+
+
+def read_member(archive: Path, member: str, *, max_unpacked: int = MAX_UNPACKED_BYTES) -> str:
+    """The text of one member of a zip archive, after the checks of :func:`extract_member`."""
+    with tempfile.TemporaryDirectory(prefix="gazetteer-unzip-") as tmp:
+        dest = Path(tmp) / "member"
+        extract_member(archive, member, dest, max_unpacked=max_unpacked)
+        data = dest.read_bytes()
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UpdateError(f"{archive.name}: {member} is not UTF-8 text") from exc
+
+
+def extract_counts(ex: object) -> dict[str, int]:
+    """What the loss guard compares: settlements, settlements with their own point, name variants."""
+    settlements = ex.settlements  # type: ignore[attr-defined]
+    return {
+        "settlements": len(settlements),
+        "points": sum(s.coord_precision == "point" for s in settlements),
+        "names": len(ex.name_text),  # type: ignore[attr-defined]
+    }
+
+
+_LABELS = {"settlements": "settlements", "points": "points (settlements with their own coordinates)", "names": "names"}
+
+
+def losses(old: Mapping[str, int], new: Mapping[str, int], *, max_loss: float = MAX_LOSS) -> list[str]:
+    """One line per count the new extract loses more than ``max_loss`` of against the old one."""
+    out = []
+    for key, label in _LABELS.items():
+        before, after = int(old.get(key, 0)), int(new.get(key, 0))
+        if before and after < before * (1 - max_loss):
+            out.append(f"{label} {before:,} -> {after:,} ({(after - before) / before:+.1%})")
+    return out
 
 
 def update(
@@ -98,8 +158,16 @@ def update(
     max_bytes: int = MAX_DOWNLOAD_BYTES,
     home: Path | None = None,
     min_settlements: int = 29000,
+    force: bool = False,
+    max_loss: float = MAX_LOSS,
+    timeout: float = TIMEOUT_S,
 ) -> dict:
-    """Download, rebuild and swap in a new extract; return its manifest. UpdateError on any failure."""
+    """Download, rebuild and swap in a new extract; return its manifest. UpdateError on any failure.
+
+    The rebuilt extract is compared with the one in use: losing more than ``max_loss`` (5%) of its
+    settlements, own points or names is refused with the figures in the message, unless ``force=True``.
+    Every download has a total deadline of ``timeout`` seconds.
+    """
     from gazetteer import store
     from gazetteer.build.pipeline import build_extract
 
@@ -112,16 +180,22 @@ def update(
     extracts.mkdir(parents=True, exist_ok=True)
     name = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
     target = extracts / name
+    from gazetteer.online.transport import check_url
+
+    for u in (url, alternate_names_url) if with_alternate_names else (url,):
+        try:
+            check_url(u)
+        except OnlineError as exc:
+            raise UpdateError(f"refused to download: {exc}") from None
     with tempfile.TemporaryDirectory(prefix="gazetteer-update-", dir=home) as tmp:
         work = Path(tmp)
-        download(url, work / "UA.zip", max_bytes=max_bytes)
-        (work / "UA.txt").write_text(read_member(work / "UA.zip", "UA.txt"), encoding="utf-8")
+        download(url, work / "UA.zip", max_bytes=max_bytes, timeout=timeout)
+        extract_member(work / "UA.zip", "UA.txt", work / "UA.txt")
         alt_path = None
         if with_alternate_names:
-            download(alternate_names_url, work / "alt.zip", max_bytes=max_bytes)
-            alt_text = read_member(work / "alt.zip", "UA.txt")
+            download(alternate_names_url, work / "alt.zip", max_bytes=max_bytes, timeout=timeout)
             alt_path = work / "alternateNames-UA.txt"
-            alt_path.write_text(alt_text, encoding="utf-8")
+            extract_member(work / "alt.zip", "UA.txt", alt_path)
         try:
             manifest = build_extract(target, dump=work / "UA.txt", alternate_names=alt_path)
             loaded = store.load(target)
@@ -131,6 +205,19 @@ def update(
         if len(loaded.settlements) < min_settlements:
             shutil.rmtree(target, ignore_errors=True)
             raise UpdateError(f"the new extract has only {len(loaded.settlements)} settlements; kept the old one")
+        if not force:
+            try:
+                current = extract_counts(store.get_extract())
+            except DataError:  # the extract in use is broken: nothing to lose
+                current = {}
+            lost = losses(current, extract_counts(loaded), max_loss=max_loss)
+            if lost:
+                shutil.rmtree(target, ignore_errors=True)
+                raise UpdateError(
+                    f"the rebuilt extract loses more than {max_loss:.0%} against the current one: "
+                    + "; ".join(lost)
+                    + "; kept the current extract (pass --force to install it anyway)"
+                )
     pointer = home / "current"
     tmp_pointer = home / f".current.{os.getpid()}"
     tmp_pointer.write_text(name + "\n", encoding="utf-8")
