@@ -24,7 +24,7 @@ from typing import Any
 
 from gazetteer.errors import GazetteerError
 from gazetteer.model import RESULT_COLUMNS, Resolution
-from gazetteer.resolve import Resolver, default_resolver, lookup_one
+from gazetteer.resolve import EMPTY_VALUE, Resolver, default_resolver, lookup_one
 
 TEXT_COLUMNS = ("gaz_places", "gaz_place_ids", "gaz_place_count", "gaz_status", "gaz_reason")
 
@@ -217,7 +217,7 @@ def _name_row(resolver: Resolver, online: Any = None) -> Callable[[object, objec
             key, values = None, None
         if values is None:
             if isinstance(query, str) and not query.strip():
-                res = Resolution(query, "invalid", "empty value")
+                res = Resolution(query, "invalid", EMPTY_VALUE)
             else:
                 res = lookup_one(resolver, query, oblast)
                 if online is not None and res.status != "invalid":

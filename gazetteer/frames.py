@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from gazetteer.model import RESULT_COLUMNS, Resolution
-from gazetteer.resolve import Resolver, default_resolver, lookup_one
+from gazetteer.resolve import EMPTY_VALUE, MISSING_VALUE, Resolver, default_resolver, lookup_one
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd
@@ -69,9 +69,9 @@ def _lookup(resolver: Resolver, query: object, oblast: object, raion: object) ->
     if isinstance(query, _Unhashable):
         return Resolution(None, "invalid", f"cell is a {query.type_name}, not text")
     if _is_missing(query):
-        return Resolution(None, "invalid", "missing value")
+        return Resolution(None, "invalid", MISSING_VALUE)
     if isinstance(query, str) and not query.strip():
-        return Resolution(query, "invalid", "empty value")
+        return Resolution(query, "invalid", EMPTY_VALUE)
     if isinstance(oblast, _Unhashable):
         return Resolution(query, "invalid", f"oblast hint must be text, not {oblast.type_name}")
     oblast = None if _is_missing(oblast) else oblast

@@ -24,8 +24,9 @@ import math
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import zip_longest
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -35,16 +36,13 @@ from gazetteer.geodesy import haversine_km
 from gazetteer.index import NameIndex
 from gazetteer.model import Match, Resolution, Settlement
 from gazetteer.normalize import (
-    check_query,
     cyrillic_language,
     fold_key,
     light_key,
     russian_form,
-    script_of,
-    strip_type_words,
 )
-from gazetteer.rank import CATEGORY_PRIOR as _CATEGORY_PRIOR
-from gazetteer.rank import settlement_prior
+from gazetteer.query import Query, QueryReader
+from gazetteer.rank import PEER_MARGIN, Candidate, category_prior, decide, settlement_prior
 from gazetteer.store import Extract, get_extract
 
 #: Base score of a hit by the kind of name it hit.
@@ -56,7 +54,24 @@ KIND_SCORE = {
     "russian": 0.95,
     "alternate": 0.93,
     "historical": 0.93,
+    "district": 0.9,
 }
+#: A query that mixed scripts (Жmerynka) and was transliterated scores this much lower.
+MIXED_SCRIPT_FACTOR = 0.95
+#: A name matched by expanding abbreviated words (Б. Церква, Кам.-Подільський) scores this much lower.
+ABBREVIATION_FACTOR = 0.95
+#: A city of at least this many people one letter away from a query that matched only smaller places
+#: exactly is offered beside them with FAMILIAR_SCORE (Nikolayev: Миколаїв, not the town in Lviv oblast).
+FAMILIAR_POPULATION = 100_000
+FAMILIAR_SCORE = 0.9
+#: ...only when every exact hit is such a variant (not an official, romanized or former name).
+FAMILIAR_BESIDE = frozenset({"alternate", "geonames", "russian"})
+#: A city (M/K) of at least this many people matched exactly outside the hinted units keeps a hint from
+#: taking a mere look-alike inside them (Sloviansk with a Dnipropetrovsk hint is not found there).
+CITY_ELSEWHERE_POPULATION = 10_000
+#: A part of a city named with the city ("Obolon, Kyiv", "Kalmiuskyi district, Mariupol") resolves to the
+#: city with this score when the extract does not list the part's name.
+DISTRICT_SCORE = 0.9
 #: A consonant-skeleton hit this similar to a Latin query ends the search; a looser one lets the typo
 #: tier look too, and yields (its score times SKELETON_YIELD) to a name one typo away as written.
 #: (Cyrillic queries stop at any skeleton hit: there the skeleton tier is for Russian vowels.)
@@ -64,16 +79,8 @@ SKELETON_SURE = 0.9
 SKELETON_YIELD = 0.9
 #: Below this, the best candidate is not taken as an answer.
 MIN_SCORE = 0.7
-#: Candidates within this of the best score are its peers: if several remain, the query is ambiguous.
-PEER_MARGIN = 0.015
-#: A city of at least this many people, matched by its Russian name within this of the best score, is a
-#: peer of the villages that match better (and the city prior then prefers it).
-RUSSIAN_CITY_MARGIN = 0.06
-RUSSIAN_CITY_POPULATION = 10_000
 OBLAST_MISMATCH = 0.5
 UNIT_MISMATCH = 0.6
-_SPLIT = re.compile(r"\s*[,;()\[\]/]\s*")
-_QUOTES = "\"'«»“”„`"
 _PLAIN = re.compile(r"[\s\-'’ʼ`]+")
 
 
@@ -201,20 +208,31 @@ class Resolver:
         limit: int = 5,
         strict: bool = False,
     ) -> Resolution:
-        """Full answer with status and reason. With ``strict=False`` bad input gives status 'invalid'."""
+        """Full answer with status and reason. With ``strict=False`` bad input gives status 'invalid' and a
+        hint that names no unit is left out (the reason says so); ``strict=True`` raises UnknownOblast."""
         try:
-            text = check_query(query)
+            q = self.reader.read(query)
             if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
                 raise ValueError(f"limit must be a positive int, not {limit!r}")
-            head, inline = self._split_inline_hints(text)
-            hints = self.parse_hints(
-                oblast=oblast or inline.get("oblast"), raion=raion or inline.get("raion"), hromada=hromada, near=near
-            )
+            hints, notes = self._read_hints(q, oblast, raion, hromada, near, strict)
         except (TypeError, ValueError) as exc:
             if strict:
                 raise
             return Resolution(query, "invalid", str(exc))
-        return self._lookup(text, head, hints, limit)
+        res = self._lookup(q, hints, limit)
+        if q.transliterated:
+            notes.append("mixed Latin and Cyrillic letters, read as one script")
+        if notes:
+            res = replace(res, reason="; ".join(filter(None, [res.reason, *notes])))
+        return res
+
+    @property
+    def reader(self) -> QueryReader:
+        """Reads query cells and region hints (see :mod:`gazetteer.query`)."""
+        reader = self.__dict__.get("_reader")
+        if reader is None or reader.index is not self.index:
+            reader = self.__dict__["_reader"] = QueryReader(self.index)
+        return reader
 
     # -- hints ----------------------------------------------------------------------------------
     def parse_hints(
@@ -229,16 +247,32 @@ class Resolver:
         oblasts = self._units(oblast, "oblast") if oblast else None
         raions = self._units(raion, "raion", within=oblasts) if raion else None
         hromadas = self._units(hromada, "hromada", within=raions or oblasts) if hromada else None
-        point = None
-        if near is not None:
+        return Hints(oblasts, raions, hromadas, _point(near))
+
+    def _read_hints(
+        self, q: Query, oblast: object, raion: object, hromada: object, near: object, strict: bool
+    ) -> tuple[Hints, list[str]]:
+        """Hints given as arguments, else found in the query; one that names no unit is left out with a note
+        (given as an argument in strict mode, it raises UnknownOblast)."""
+        notes: list[str] = []
+        found: dict[str, frozenset[str] | None] = {}
+        within = None
+        for level, given, inline in (
+            ("oblast", oblast, q.oblast),
+            ("raion", raion, q.raion),
+            ("hromada", hromada, None),
+        ):
+            text = given if given is not None and given != "" else inline
+            found[level] = None
+            if text is None:
+                continue
             try:
-                lat, lon = (float(v) for v in near)
-            except (TypeError, ValueError):
-                raise ValueError(f"near must be a (lat, lon) pair of numbers, not {near!r}") from None
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180) or math.isnan(lat) or math.isnan(lon):
-                raise ValueError(f"near=({lat}, {lon}) is not a valid point")
-            point = (lat, lon)
-        return Hints(oblasts, raions, hromadas, point)
+                found[level] = within = self._units(text, level, within=within)
+            except UnknownOblast:
+                if strict and text is given:
+                    raise
+                notes.append(unread_hint(level, text))
+        return Hints(found["oblast"], found["raion"], found["hromada"], _point(near)), notes
 
     def _units(self, text: object, level: str, within: frozenset[str] | None = None) -> frozenset[str]:
         if not isinstance(text, str) or not text.strip():
@@ -247,11 +281,9 @@ class Resolver:
         text = text.strip()
         if text in units:
             return frozenset({text})
-        found = self.index.find_units(text, level)
+        found = set(self.reader.oblasts(text)) if level == "oblast" else self.index.find_units(text, level)
         if within:
             found = {u for u in found if self._ancestor_in(u, within)}
-        if level == "oblast" and len(found) > 1 and re.search(r"obl|област|region|регі|регио", text, re.I):
-            found = {u for u in found if not u.startswith(("UA80", "UA85"))} or found
         if not found:
             raise UnknownOblast(f"no {level} of Ukraine is called {text!r}")
         return frozenset(found)
@@ -264,26 +296,36 @@ class Resolver:
             uid = units[uid].parent_id if uid in units else ""
         return False
 
-    def _split_inline_hints(self, text: str) -> tuple[str, dict[str, str]]:
-        """'Kupiansk, Kharkiv oblast' -> ('Kupiansk', {'oblast': 'Kharkiv oblast'})."""
-        parts = [p for p in _SPLIT.split(text) if p.strip(_QUOTES + " .")]
-        if len(parts) < 2:
-            return text.strip(_QUOTES + " "), {}
-        head, inline = parts[0].strip(_QUOTES + " "), {}
-        for part in parts[1:]:
-            for level in ("oblast", "raion"):
-                if level not in inline and self.index.find_units(part, level):
-                    inline[level] = part
-                    break
-        return head, inline
-
     # -- candidates and ranking -----------------------------------------------------------------
-    def _lookup(self, text: str, head: str, hints: Hints, limit: int) -> Resolution:
-        core = strip_type_words(head)
-        if core != head and fold_key(head) in self.index.by_key:
-            core = head  # "Нижнє Селище", "Старе Місто": the type word belongs to the official name
-        key = fold_key(core) or fold_key(head)
-        script = script_of(core)
+    def _lookup(self, q: Query, hints: Hints, limit: int) -> Resolution:
+        text = q.text
+        if q.foreign:
+            return Resolution(text, "not_found", f"{text!r} is a place abroad ({q.foreign}), not in Ukraine")
+        city = self._city(q.city) if q.city is not None else None
+        if city is not None and q.district:
+            return self._district(q, city, limit)
+        res = self._lookup_name(q, hints, limit)
+        if city is not None and res.status == "not_found":
+            return self._district(q, city, limit)
+        return res
+
+    def _city(self, text: str) -> Settlement | None:
+        """The city (category M or K) a part of the query names on its own ("Kyiv", "Donetsk City"), if any."""
+        try:
+            res = self._lookup_name(self.reader.read(text), Hints(), 3)
+        except (TypeError, ValueError):
+            return None
+        if res.status == "resolved" and category_prior(res.match.settlement.category) >= 2:
+            return res.match.settlement
+        return None
+
+    def _district(self, q: Query, city: Settlement, limit: int) -> Resolution:
+        """A part of a city (its district, neighbourhood) resolves to the city."""
+        match = Match(city, DISTRICT_SCORE, "district", q.name)
+        return Resolution(q.text, "resolved", f"{q.name!r} taken as a part of {city.name_uk}", match, (match,))
+
+    def _lookup_name(self, q: Query, hints: Hints, limit: int) -> Resolution:
+        text, core, key = q.text, q.core, q.key
         fits = None
         if hints.oblasts is not None or hints.raions is not None or hints.hromadas is not None:
             settlements = self.extract.settlements
@@ -291,8 +333,19 @@ class Resolver:
             def fits(i: int) -> bool:
                 return self._fits(settlements[i], hints)
 
-        found = self._candidates(key, core, script, fits)
+        found = self._abbreviations(core) if "." in core and q.abbreviated else {}
+        if not found:
+            found = self._candidates(key, core, q.script, fits)
+        if q.abbreviated and not any(fits is None or fits(i) for i in found):
+            for sidx, value in self._abbreviations(core).items():
+                if sidx not in found or found[sidx][0] < value[0]:
+                    found[sidx] = value
+        if q.transliterated:
+            found = {i: (v[0] * MIXED_SCRIPT_FACTOR, *v[1:]) for i, v in found.items()}
         not_place = self.extract.not_places.get(key)
+        abroad = self.reader.foreign(q.name, qualifier=False) if not not_place else None
+        if abroad:
+            not_place = (q.name, abroad.split(": ", 1)[-1])
         if (
             found
             and not_place
@@ -312,87 +365,115 @@ class Resolver:
                 f"({not_place[1]}); a village of that name exists: {villages}: pass oblast= for it",
             )
         if not found:
-            reason = self._why_not_found(key, head)
-            return Resolution(text, "not_found", reason)
-        ranked = self._rank(found, hints)
-        top = ranked[0]
-        candidates = tuple(m for m, _ in ranked[:limit])
-        if top[0].score < self.min_score:
+            return Resolution(text, "not_found", self._why_not_found(key, q.name, not_place))
+        ranked = self._rank(found, hints, core)
+        top = ranked[0].match
+        candidates = tuple(c.match for c in ranked[:limit])
+        if top.score < self.min_score or self._city_elsewhere(ranked, hints):
+            closest = top
+            if fits is not None:
+                elsewhere = [c.match for c in ranked if c.exact and not self._fits(c.settlement, hints)]
+                closest = elsewhere[0] if elsewhere and top.score < elsewhere[0].score * 2 else top
             why = "no fitting settlement"
-            if hints.oblasts and all(not self._fits(m.settlement, hints) for m, _ in ranked[:3]):
+            if fits is not None and all(not self._fits(c.settlement, hints) for c in ranked[:3]):
                 why = "no settlement of that name in the hinted units"
+            elif fits is not None and closest is not top:
+                why = "no settlement of that name in the hinted units (only look-alikes)"
             return Resolution(
-                text, "not_found", f"{why}; closest: {top[0].label} ({top[0].score:.2f})", None, candidates
+                text, "not_found", f"{why}; closest: {closest.label} ({closest.score:.2f})", None, candidates
             )
-        peers = [(m, d) for m, d in ranked if m.score >= top[0].score - self.peer_margin]
-        spelled = [(m, d) for m, d in peers if self._spells(core, m.settlement)]
-        if spelled and len(spelled) < len(peers):
-            # The folding key merges Війниця with Вінниця and Chernykhiv with Chernihiv: a query written
-            # exactly as some peers' official name (or its national romanization) means those.
-            if len(spelled) == 1:
-                return self._chosen(text, spelled[0][0], candidates, "written as its official name")
-            peers = spelled
-        if _CATEGORY_PRIOR[top[0].settlement.category] < 2:
-            # "Balakleya" is the Russian name of the town Балаклія (26,000 people) before it is a spelling of
-            # the hamlet Балаклея (official: Balakleia): a sizeable city reached by its Russian name joins
-            # the peers, unless the query is the villages' own official spelling.
-            cities = [
-                (m, d)
-                for m, d in ranked
-                if m.match == "russian"
-                and _CATEGORY_PRIOR[m.settlement.category] >= 2
-                and (m.settlement.population or 0) >= RUSSIAN_CITY_POPULATION
-                and m.score >= top[0].score - RUSSIAN_CITY_MARGIN
-                and fold_key(m.matched) == key
-                and all(m.id != p.id for p, _ in peers)
-            ]
-            if cities and not spelled:
-                peers += cities
-        if len(peers) == 1:
-            return Resolution(text, "resolved", "", top[0], candidates)
-        if hints.near is not None:
-            peers.sort(key=lambda p: p[1])
-            if peers[0][1] < 0.5 * peers[1][1]:
-                return self._chosen(text, peers[0][0], candidates, "nearest to the given point")
-        # Among equally good names, a city before villages; of several cities, a far larger one.
-        peers.sort(key=lambda p: (-_CATEGORY_PRIOR[p[0].settlement.category], -(p[0].settlement.population or 0)))
-        prior = [_CATEGORY_PRIOR[m.settlement.category] for m, _ in peers]
-        first = peers[0][0]
-        if prior[0] >= 2 and prior.count(prior[0]) == 1:
-            return self._chosen(text, first, candidates, "a city before villages of the same name")
-        if prior[0] >= 2:
-            pops = [m.settlement.population or 0 for m, _ in peers if _CATEGORY_PRIOR[m.settlement.category] >= 2]
-            if pops[0] >= 5 * max(pops[1], 1):
-                return self._chosen(text, first, candidates, f"the far largest of {len(pops)} cities of that name")
-        names = "; ".join(m.settlement.long_label for m, _ in peers[:4])
-        return Resolution(
-            text,
-            "ambiguous",
-            f"{len(peers)} settlements fit equally: {names}",
-            None,
-            tuple(m for m, _ in peers[: max(limit, 1)]),
+        verdict = decide(ranked, near=hints.near is not None, peer_margin=self.peer_margin)
+        if verdict.status == "resolved":
+            chosen = verdict.chosen.match
+            rest = tuple(c for c in candidates if c.id != chosen.id)
+            return Resolution(text, "resolved", verdict.reason, chosen, (chosen, *rest)[: len(candidates)])
+        return Resolution(text, "ambiguous", verdict.reason, None, tuple(c.match for c in verdict.peers[:limit]))
+
+    def _city_elsewhere(self, ranked: list[Candidate], hints: Hints) -> bool:
+        """Is the best fitting candidate a mere look-alike, or reached by a variant only, while a city written
+        so officially lies outside the hinted units? (Sloviansk with a Dnipropetrovsk hint is not found there:
+        not a town one letter away, nor one that carries the name as a stray variant.)"""
+        if hints.oblasts is None and hints.raions is None and hints.hromadas is None:
+            return False
+        fitting = [c for c in ranked if self._fits(c.settlement, hints)]
+        if not fitting or fitting[0].spelled or fitting[0].match.match in ("historical", "exact"):
+            return False
+        return any(
+            (c.spelled or (c.exact and not fitting[0].exact))
+            and category_prior(c.settlement.category) >= 2
+            and (c.settlement.population or 0) >= CITY_ELSEWHERE_POPULATION
+            and not self._fits(c.settlement, hints)
+            for c in ranked
         )
 
-    @staticmethod
-    def _chosen(text: str, match: Match, candidates: tuple[Match, ...], reason: str) -> Resolution:
-        """A resolved answer whose match leads the candidates."""
-        rest = tuple(c for c in candidates if c.id != match.id)
-        return Resolution(text, "resolved", reason, match, (match, *rest)[: len(candidates)])
+    def _abbreviations(self, core: str) -> dict[int, tuple[float, str, str, str]]:
+        """Names whose words start with the query's abbreviated words and equal the others (Б. Церква,
+        Кам.-Подільський, Н. Одеса): settlement index -> (score, kind, name, tier)."""
+        words = [w for w in re.split(r"[\s\-–]+", _plain_words(core)) if w]
+        if len(words) < 2:
+            return {}
+        pattern = []
+        for w in words:
+            if w.endswith("."):
+                pattern.append(re.escape(w[:-1]) + r"\w*")
+            elif len(w) <= 4 and w is words[0]:
+                pattern.append(re.escape(w) + r"\w*")
+            else:
+                pattern.append(re.escape(w))
+        regex = re.compile("^" + r"[\s\-]+".join(pattern) + "$")
+        out: dict[int, tuple[float, str, str, str]] = {}
+        for form, hits in self._name_forms().items():
+            if regex.match(form):
+                for hit in hits:
+                    score = KIND_SCORE[hit.kind] * ABBREVIATION_FACTOR
+                    if hit.settlement not in out or out[hit.settlement][0] < score:
+                        out[hit.settlement] = (score, "abbreviation", hit.name, "abbreviation")
+        return out
+
+    def _name_forms(self) -> dict[str, list]:
+        """Every name as lower-case words (apostrophes dropped, ё as е) -> its hits; built on first use."""
+        forms = self.__dict__.get("_forms")
+        if forms is None:
+            forms = {}
+            for hits in self.index.by_key.values():
+                for hit in hits:
+                    forms.setdefault(_plain_words(hit.name), []).append(hit)
+            self.__dict__["_forms"] = forms
+        return forms
+
+    def _familiar(self, key: str) -> list[tuple[int, str, str]]:
+        """Cities of FAMILIAR_POPULATION+ with a name one edit from ``key``: (settlement, kind, name)."""
+        table = self.__dict__.get("_familiar_table")
+        if table is None:
+            table = {}
+            big = {i for i, s in enumerate(self.extract.settlements) if (s.population or 0) >= FAMILIAR_POPULATION}
+            for k, hits in self.index.by_key.items():
+                for hit in hits:
+                    if hit.settlement in big and len(k) >= 5:
+                        for variant in {k[:i] + k[i + 1 :] for i in range(len(k))} | {k}:
+                            table.setdefault(variant, set()).add((k, hit.settlement, hit.kind, hit.name))
+            self.__dict__["_familiar_table"] = table
+        out = {}
+        for variant in {key[:i] + key[i + 1 :] for i in range(len(key))} | {key}:
+            for k, sidx, kind, name in table.get(variant, ()):
+                if k != key and OSA.distance(k, key, score_cutoff=1) <= 1:
+                    out[sidx] = (sidx, kind, name)
+        return list(out.values())
 
     def _candidates(
         self, key: str, core: str, script: str, fits: Callable[[int], bool] | None = None
-    ) -> dict[int, tuple[float, str, str]]:
-        """Settlement index -> (score, match kind, matched variant), the best per settlement.
+    ) -> dict[int, tuple[float, str, str, str]]:
+        """Settlement index -> (score, match kind, matched variant, tier), the best per settlement.
 
         Tiers run in order and stop at the first that finds a settlement fitting the hints (``fits``);
         without hints, at the first that finds anything.
         """
         index = self.index
-        out: dict[int, tuple[float, str, str]] = {}
+        out: dict[int, tuple[float, str, str, str]] = {}
 
-        def offer(sidx: int, score: float, kind: str, name: str) -> None:
+        def offer(sidx: int, score: float, kind: str, name: str, tier: str) -> None:
             if sidx not in out or out[sidx][0] < score:
-                out[sidx] = (score, kind, name)
+                out[sidx] = (score, kind, name, tier)
 
         def fitting(ids: Iterable[int]) -> bool:
             """Does any of these settlements fit the hints (any at all, without hints)?"""
@@ -402,8 +483,20 @@ class Resolver:
             return bool(out) and fitting(out)
 
         lang = cyrillic_language(core) if script == "cyrillic" else None
-        for hit in index.exact(key):
-            offer(hit.settlement, KIND_SCORE[hit.kind], self._label(hit.kind, script, lang), hit.name)
+        settlements_ = self.extract.settlements
+        exact = index.exact(key)
+        for hit in exact:
+            offer(hit.settlement, KIND_SCORE[hit.kind], self._label(hit.kind, script, lang), hit.name, "exact")
+        if (
+            out
+            and all(hit.kind in FAMILIAR_BESIDE for hit in exact)
+            and not any((settlements_[i].population or 0) >= FAMILIAR_POPULATION for i in out)
+        ):
+            # A familiar foreign spelling of a large city one letter from its own (Nikolayev ~ Nikolaev)
+            # stands beside the small places that carry it exactly; the ranking rules decide.
+            for sidx, kind, name in self._familiar(key):
+                label = "russian" if lang == "ru" else self._label(kind, script, lang)
+                offer(sidx, FAMILIAR_SCORE, label if label != "exact" else "alternate", name, "familiar")
         if done() or key in self.extract.not_places:
             return out
         ukrainian = lang == "uk"
@@ -420,7 +513,7 @@ class Resolver:
                 plain = max(plain, fuzz.ratio(key, fold_key(name_uk)) / 100)
                 if sim >= 0.6:
                     kind = "russian" if (ru > plain or lang == "ru") and not ukrainian else "fuzzy"
-                    offer(hit.settlement, 0.6 + 0.35 * sim, kind, hit.name)
+                    offer(hit.settlement, 0.6 + 0.35 * sim, kind, hit.name, "skeleton")
                     by_skeleton[hit.settlement] = max(sim, by_skeleton.get(hit.settlement, 0.0))
         if not self.fuzzy or (
             done() and (script != "latin" or max(by_skeleton.values(), default=1.0) >= SKELETON_SURE)
@@ -443,7 +536,7 @@ class Resolver:
                     d = min(dist, written)
                     if d <= allowed:
                         score = max(0.0, 0.9 * (1 - d / (len(key) + 3)))
-                        offer(hit.settlement, score * KIND_SCORE[hit.kind], "fuzzy", hit.name)
+                        offer(hit.settlement, score * KIND_SCORE[hit.kind], "fuzzy", hit.name, "typo")
                         if written <= 1:
                             confirmed.add(hit.settlement)
 
@@ -465,8 +558,8 @@ class Resolver:
             # A loose consonant-skeleton likeness (Kaetyntsi ~ Kotioujyntsi) yields to a name one typo
             # away as written (Kaletyntsi).
             for sidx in by_skeleton.keys() - confirmed:
-                score, kind, name = out[sidx]
-                out[sidx] = (score * SKELETON_YIELD, kind, name)
+                score, kind, name, tier = out[sidx]
+                out[sidx] = (score * SKELETON_YIELD, kind, name, tier)
         return out
 
     def _official_spelling(self, text: str, sidx: int) -> bool:
@@ -491,23 +584,44 @@ class Resolver:
 
     def _fits(self, s: Settlement, hints: Hints) -> bool:
         return (
-            (hints.oblasts is None or s.oblast_id in hints.oblasts)
+            (hints.oblasts is None or self._in_oblasts(s, hints.oblasts))
             and (hints.raions is None or s.raion_id in hints.raions)
             and (hints.hromadas is None or s.hromada_id in hints.hromadas)
         )
 
-    def _rank(self, found: dict[int, tuple[float, str, str]], hints: Hints) -> list[tuple[Match, float]]:
+    def _in_oblasts(self, s: Settlement, oblasts: frozenset[str]) -> bool:
+        """In one of the oblasts; Kyiv and Sevastopol count as in the oblast around them too (people file the
+        capital under Kyiv oblast and Sevastopol under Crimea)."""
+        return s.oblast_id in oblasts or (s.category == "K" and self._surrounding.get(s.id) in oblasts)
+
+    @property
+    def _surrounding(self) -> dict[str, str]:
+        """City with special status -> the oblast around it: that of the nearest settlement outside it."""
+        table = self.__dict__.get("_surrounding_table")
+        if table is None:
+            table = {}
+            settlements = self.extract.settlements
+            for k in (s for s in settlements if s.category == "K"):
+                outside = (s for s in settlements if s.oblast_id != k.oblast_id)
+                nearest = min(outside, key=lambda s: haversine_km(k.lat, k.lon, s.lat, s.lon))
+                table[k.id] = nearest.oblast_id
+            self.__dict__["_surrounding_table"] = table
+        return table
+
+    def _rank(self, found: dict[int, tuple[float, str, str, str]], hints: Hints, core: str) -> list[Candidate]:
+        """Candidates scored with the hints, best first: best score, then nearest, then the larger place, then
+        the id (never beyond)."""
         settlements = self.extract.settlements
         priors = self._priors
         if priors is None:
             priors = self._priors = [settlement_prior(s) for s in settlements]
         plain = hints.oblasts is None and hints.raions is None and hints.hromadas is None and hints.near is None
         rows = []
-        for sidx, (score, kind, name) in found.items():
+        for sidx, (score, kind, name, tier) in found.items():
             s = settlements[sidx]
             dist = 0.0
             if not plain:
-                if hints.oblasts is not None and s.oblast_id not in hints.oblasts:
+                if hints.oblasts is not None and not self._in_oblasts(s, hints.oblasts):
                     score *= OBLAST_MISMATCH
                 if hints.raions is not None and s.raion_id not in hints.raions:
                     score *= UNIT_MISMATCH
@@ -516,12 +630,21 @@ class Resolver:
                 if hints.near is not None:
                     dist = haversine_km(hints.near[0], hints.near[1], s.lat, s.lon)
                     score *= 1 - 0.1 * min(dist, 500) / 500
-            rows.append((-round(score, 6), dist, -priors[sidx], s.id, sidx, score, kind, name))
-        rows.sort()  # best score, then nearest, then the larger place, then the id: never beyond
-        return [(Match(settlements[r[4]], min(1.0, r[5]), r[6], r[7]), r[1]) for r in rows]
+            rows.append((-round(score, 6), dist, -priors[sidx], s.id, sidx, score, kind, name, tier))
+        rows.sort()
+        return [
+            Candidate(
+                Match(settlements[r[4]], min(1.0, r[5]), r[6], r[7]),
+                r[1],
+                exact=r[8] == "exact",
+                spelled=self._spells(core, settlements[r[4]]),
+                familiar=r[8] == "familiar",
+            )
+            for r in rows
+        ]
 
-    def _why_not_found(self, key: str, head: str) -> str:
-        not_place = self.extract.not_places.get(key)
+    def _why_not_found(self, key: str, head: str, not_place: tuple[str, str] | None = None) -> str:
+        not_place = not_place or self.extract.not_places.get(key)
         if not_place:
             return f"{not_place[0]!r} is not a Ukrainian settlement ({not_place[1]})"
         for level in ("oblast", "raion", "hromada"):
@@ -530,6 +653,32 @@ class Resolver:
                 names = ", ".join(sorted(self.extract.units[u].name_uk for u in units))
                 return f"names a {level} ({names}), not a settlement"
         return "no settlement of that name (or close to it)"
+
+
+def unread_hint(level: str, text: object) -> str:
+    """The one wording, everywhere, for a hint left out because it names no unit."""
+    return f"{level} hint {text!r} names no {level} of Ukraine; resolved without it"
+
+
+def _point(near: object) -> tuple[float, float] | None:
+    """A (lat, lon) pair of numbers, or None; ValueError for anything else."""
+    if near is None:
+        return None
+    try:
+        lat, lon = (float(v) for v in near)
+    except (TypeError, ValueError):
+        raise ValueError(f"near must be a (lat, lon) pair of numbers, not {near!r}") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or math.isnan(lat) or math.isnan(lon):
+        raise ValueError(f"near=({lat}, {lon}) is not a valid point")
+    return (lat, lon)
+
+
+@lru_cache(maxsize=65536)
+def _plain_words(text: str) -> str:
+    """Lower-case words of a name: apostrophes dropped, ё as е, single spaces."""
+    s = text.casefold().replace("ё", "е")
+    s = re.sub(r"['’ʼ`´]", "", s)
+    return " ".join(s.split())
 
 
 _default: Resolver | None = None
@@ -567,12 +716,23 @@ def geocode(query: str, **hints) -> Match | None:
 def lookup_many(
     queries: Iterable[object], *, oblasts: Iterable[object] | None = None, resolver: Resolver | None = None
 ) -> list[Resolution]:
-    """Resolve many queries, each distinct (query, oblast) pair once; never raises for bad rows."""
+    """Resolve many queries, each distinct (query, oblast) pair once; never raises for bad rows.
+
+    ``oblasts``, when given, holds one hint per query (None or empty for none); ValueError when it holds
+    fewer or more values than ``queries``.
+    """
     resolver = resolver or default_resolver()
     cache: dict[tuple, Resolution] = {}
     out = []
-    hints = oblasts if oblasts is not None else iter(lambda: None, 0)
-    for query, oblast in zip(queries, hints):
+    if oblasts is None:
+        pairs: Iterable[tuple[object, object]] = ((q, None) for q in queries)
+    else:
+        if hasattr(queries, "__len__") and hasattr(oblasts, "__len__") and len(queries) != len(oblasts):
+            raise ValueError(f"oblasts has {len(oblasts)} values for {len(queries)} queries: give one per query")
+        pairs = zip_longest(queries, oblasts, fillvalue=_NO_VALUE)
+    for query, oblast in pairs:
+        if query is _NO_VALUE or oblast is _NO_VALUE:
+            raise ValueError("oblasts and queries differ in length: give one oblast hint per query")
         try:
             ck = (query, oblast)
             hash(ck)
@@ -588,14 +748,27 @@ def lookup_many(
 
 
 def lookup_one(resolver: Resolver, query: object, oblast: object = None) -> Resolution:
-    """One row of batch work: bad input and unknown hints become status 'invalid' with a reason."""
+    """One row of batch work: bad input becomes status 'invalid' with a reason (the same wording in the CLI
+    batch, pandas and :func:`lookup_many`); a hint that names no unit is left out and the reason says so."""
     if _is_missing(query):
-        return Resolution(query, "invalid", "missing value")
+        return Resolution(query, "invalid", MISSING_VALUE)
+    if isinstance(query, str) and not query.strip():
+        return Resolution(query, "invalid", EMPTY_VALUE)
     if _is_missing(oblast) or (isinstance(oblast, str) and not oblast.strip()):
         oblast = None
     elif not isinstance(oblast, str):
-        return Resolution(query, "invalid", f"oblast hint must be text, not {type(oblast).__name__}")
+        res = resolver.lookup(query)
+        if res.status == "invalid":
+            return res
+        note = f"oblast hint {oblast!r} is not text; resolved without it"
+        return replace(res, reason="; ".join(filter(None, [res.reason, note])))
     return resolver.lookup(query, oblast=oblast)
+
+
+_NO_VALUE = object()
+#: Reasons of invalid rows, worded once for every face.
+MISSING_VALUE = "missing value"
+EMPTY_VALUE = "empty value"
 
 
 def _is_missing(value: object) -> bool:

@@ -51,3 +51,120 @@ def test_any_city_outranks_any_village_whatever_the_populations() -> None:
 
 def test_larger_place_of_one_category_has_the_higher_prior() -> None:
     assert settlement_prior(place(population=5_000)) > settlement_prior(place(population=300))
+
+
+# -- the rules, each on made-up candidates ----------------------------------------------------------
+from gazetteer.model import Match  # noqa: E402
+from gazetteer.rank import (  # noqa: E402
+    RULES,
+    Candidate,
+    Ranking,
+    balanced,
+    city_before_villages,
+    city_by_other_name,
+    decide,
+    far_largest_city,
+    nearest_to_point,
+    peers_by_score,
+    renamed_city_over_hamlets,
+    single_peer,
+    written_as_official,
+)
+
+
+def cand(sid: str, score: float = 1.0, kind: str = "exact", category: str = "C", population=None, **flags) -> Candidate:
+    s = place(sid, category, population)
+    return Candidate(Match(s, score, kind, s.name_uk), **flags)
+
+
+def ranking(*cands: Candidate, near: bool = False) -> Ranking:
+    r = Ranking(sorted(cands, key=lambda c: -c.match.score), near=near)
+    peers_by_score(r)
+    return r
+
+
+def test_rules_run_in_the_documented_order_and_end_with_balanced() -> None:
+    names = [rule.__name__ for rule in RULES]
+    assert names[0] == "peers_by_score" and names[-1] == "balanced"
+    assert names.index("renamed_city_over_hamlets") < names.index("written_as_official") < names.index("single_peer")
+
+
+def test_peers_are_the_candidates_within_the_margin_of_the_best() -> None:
+    r = ranking(cand("a", 1.0), cand("b", 0.99), cand("c", 0.9))
+    assert [c.settlement.id for c in r.peers] == ["a", "b"]
+
+
+def test_single_peer_is_the_answer() -> None:
+    r = ranking(cand("a", 1.0), cand("b", 0.8))
+    assert single_peer(r).chosen.settlement.id == "a"
+    assert single_peer(ranking(cand("a"), cand("b"))) is None
+
+
+def test_written_as_official_narrows_peers_to_the_spelled_ones() -> None:
+    r = ranking(cand("a"), cand("b", spelled=True))
+    assert written_as_official(r).chosen.settlement.id == "b"
+    r = ranking(cand("a"), cand("b", spelled=True), cand("c", spelled=True))
+    assert written_as_official(r) is None and {c.settlement.id for c in r.peers} == {"b", "c"}
+
+
+def test_renamed_city_beats_villages_that_carry_its_former_name() -> None:
+    villages = [cand("v1"), cand("v2", spelled=True)]
+    city = cand("city", 0.93, "historical", "M", 20_000)
+    assert renamed_city_over_hamlets(ranking(*villages, city)).chosen.settlement.id == "city"
+
+
+def test_renamed_small_town_or_a_settlement_peer_keeps_the_current_name() -> None:
+    assert renamed_city_over_hamlets(ranking(cand("v1"), cand("t", 0.93, "historical", "M", 5_000))) is None
+    assert (
+        renamed_city_over_hamlets(ranking(cand("x", category="X"), cand("c", 0.93, "historical", "M", 50_000))) is None
+    )
+
+
+def test_city_by_other_name_joins_peers_unless_the_query_is_the_villages_own_spelling() -> None:
+    r = ranking(cand("v", 1.0, "transliteration"), cand("city", 0.95, "russian", "M", 26_000))
+    city_by_other_name(r)
+    assert {c.settlement.id for c in r.peers} == {"v", "city"}
+    r = ranking(cand("v", 1.0, "transliteration", spelled=True), cand("city", 0.95, "russian", "M", 26_000))
+    city_by_other_name(r)
+    assert [c.settlement.id for c in r.peers] == ["v"]
+
+
+def test_familiar_big_city_one_letter_away_joins_small_exact_hits() -> None:
+    small = cand("town", 0.93, "transliteration", "M", 14_000)
+    big = cand("big", 0.9, "transliteration", "M", 470_000, exact=False, familiar=True)
+    r = ranking(small, big)
+    assert city_by_other_name(r) is None and len(r.peers) == 2
+    assert far_largest_city(r).chosen.settlement.id == "big"
+
+
+def test_nearest_to_point_needs_a_clear_margin() -> None:
+    r = ranking(cand("a", distance=10.0), cand("b", distance=50.0), near=True)
+    assert nearest_to_point(r).chosen.settlement.id == "a"
+    r = ranking(cand("a", distance=10.0), cand("b", distance=15.0), near=True)
+    assert nearest_to_point(r) is None
+
+
+def test_city_before_villages_only_when_one_city() -> None:
+    assert city_before_villages(ranking(cand("v"), cand("c", category="M"))).chosen.settlement.id == "c"
+    assert city_before_villages(ranking(cand("c1", category="M"), cand("c2", category="M"))) is None
+
+
+def test_far_largest_city_needs_five_times_the_next() -> None:
+    r = ranking(cand("a", category="M", population=100_000), cand("b", category="M", population=30_000))
+    city_before_villages(r)
+    assert far_largest_city(r) is None
+    r = ranking(cand("a", category="M", population=200_000), cand("b", category="M", population=30_000))
+    city_before_villages(r)
+    assert far_largest_city(r).chosen.settlement.id == "a"
+
+
+def test_balanced_peers_are_ambiguous_and_listed_by_prior() -> None:
+    r = ranking(cand("v1", population=100), cand("x", category="X", population=3000), cand("v2", population=900))
+    verdict = balanced(r)
+    assert verdict.status == "ambiguous"
+    assert [c.settlement.id for c in verdict.peers] == ["x", "v2", "v1"]
+
+
+def test_decide_runs_the_rules_to_a_verdict() -> None:
+    assert decide([cand("a", 1.0), cand("b", 0.5)]).chosen.settlement.id == "a"
+    assert decide([cand("a"), cand("b")]).status == "ambiguous"

@@ -1,0 +1,442 @@
+"""One analysis of a query cell: the name, its script and key, inline hints, qualifiers, a place abroad.
+
+>>> from gazetteer.resolve import default_resolver
+>>> q = default_resolver().reader.read("near Izium, Kharkiv oblast, Ukraine")
+>>> q.name, q.oblast, q.qualifiers
+('Izium', 'Kharkiv oblast', ('near',))
+>>> default_resolver().reader.read("Odessa, Texas").foreign
+'Texas: a state of United States'
+
+Real cells carry more than a name: a branch number (``Одеса № 3``, ``Днипро (отд. 12)``), words around
+it (``near Izium``, ``Irpin vicinity``, ``Kharkiv - city centre``), the region before or after it
+(``Donetsk oblast, Novoselivka``; ``Рай-Оленівка, Бахмутський р-н, Донецька обл.``), a city the name is a
+part of (``Obolon, Kyiv``; ``Kalmiuskyi district, Mariupol``), a country or state abroad
+(``Odessa, Texas``), abbreviations (``Б. Церква``, ``Кам.-Подільський``) or a Cyrillic letter inside a
+Latin word (``Жmerynka``). :class:`QueryReader` reads all of that once into a :class:`Query` that every
+tier of the resolver reads; it also reads region hints in the forms registries write them
+(:meth:`QueryReader.oblasts`).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from rapidfuzz.distance import OSA
+
+from gazetteer.index import NameIndex, strip_unit_words, unit_stem
+from gazetteer.normalize import (
+    check_query,
+    cyrillic_language,
+    fold_key,
+    repair_homoglyphs,
+    script_of,
+    strip_type_words,
+)
+
+FOREIGN_FACTS = Path(__file__).resolve().parent / "facts" / "foreign_regions.tsv"
+
+_SPLIT = re.compile(r"\s*[,;()\[\]/|]\s*")
+_QUOTES = "\"'«»“”„`"
+_EDGE = _QUOTES + " .-–—:"
+#: Branch numbers and office labels: "№ 3", "#12", "No. 4", "(отд. 12)", "відділення 5".
+_BRANCH = re.compile(
+    r"\s*(?:(?:№|#|no\.?|nr\.?)\s*\d+\w?|\b(?:отд|отделение|відд|відділення|филиал|філія|branch|office)\.?\s*№?\s*\d*)"
+    r"\s*$|\s+\d+\s*$",
+    re.IGNORECASE,
+)
+#: A city centre is still the city.
+_CENTRE = re.compile(
+    r"\s*(?:[-–—,]\s*)?\b(?:(?:city|town)\s+)?(?:cent(?:re|er)|downtown|центр|центр міста|центр города)\s*$",
+    re.IGNORECASE,
+)
+#: Words that put a place near the name, before it ("near Izium") or after it ("Irpin vicinity").
+_NEAR_BEFORE = re.compile(
+    r"^(?:(?:on\s+)?the\s+)?(?:near|nr\.?|close to|around|outside(?: of)?|outskirts of|vicinity of|surroundings of|"
+    r"environs of|біля|поблизу|поряд з|неподалік|околиці|на околиці|околиця|около|возле|вблизи|недалеко от|"
+    r"окрестности|на окраине|окраина)\s+",
+    re.IGNORECASE,
+)
+_NEAR_AFTER = re.compile(
+    r"\s+(?:vicinity|outskirts|area|surroundings|environs|surrounding area|окол\.?|околиці|окрестности)$",
+    re.IGNORECASE,
+)
+#: "X area of Y", "X district of Y": X is a part of the city Y.
+_PART_OF = re.compile(
+    r"^(?P<part>.+?)\s+(?:area|district|neighbou?rhood|micro-?district|quarter|part|suburb)\s+of\s+(?:the\s+)?"
+    r"(?:city\s+of\s+)?(?P<city>.+)$",
+    re.IGNORECASE,
+)
+#: Words that mark a part of a city: its district, microdistrict, quarter.
+_DISTRICT = re.compile(
+    r"\b(?:district|raion|rayon|neighbou?rhood|micro-?district|quarter|mkr|район|р-н|мікрорайон|микрорайон|"
+    r"мкр|мкрн|житловий масив|жилмассив|ж/м)\b\.?",
+    re.IGNORECASE,
+)
+#: A masculine adjective on its own ("Podilskyi", "Privokzalny", "Петровский") names a city district, not a
+#: settlement, when a city follows it.
+_DISTRICT_ADJECTIVE = re.compile(r"(?:s'?kyi|s'?kyy|s'?ky|s'?kiy|nyi|nyy|ny|nyj|ський|ский|ний|ный|цький|цкий)$", re.I)
+#: Words saying "of the city": "Kyiv City", "city of Kyiv", "м. Київ".
+_CITY_WORD = re.compile(r"^(?:м|г|місто|город|city of|the city of)(?:\.\s*|\s+)|\s+(?:city|місто|город)\.?$", re.IGNORECASE)
+_OBLAST_WORD = re.compile(r"obl|област|region|регі|регио|province|oblys", re.IGNORECASE)
+_UKRAINE = {"ukraine", "ukraina", "ukrania", "ua", "ukr"}
+_UKRAINE_KEYS = _UKRAINE | {fold_key(w) for w in ("Україна", "Украина", "Ukraine")}
+#: Words that only say "the autonomous republic" around Crimea's name.
+_REPUBLIC_WORDS = re.compile(
+    r"\b(?:ар|арк|автономна|автономная|автономної|республіка|республика|республіки|autonomous|republic|of|the|ark|ar)\b",
+    re.IGNORECASE,
+)
+#: Regional names made with -щина (Харківщина, Donechchyna): the stem names the oblast.
+_REGIONAL_SUFFIX = re.compile(r"(?:shchina|shchyna|ccina|chchina|chchyna|shina|ina|yna)$")
+#: An abbreviated word: one to four letters and a dot ("Б.", "Кам.").
+_ABBREVIATED = re.compile(r"^(?P<prefix>\w{1,4})\.$")
+_HYPHEN_ABBREVIATED = re.compile(r"^(?P<prefix>\w{1,4})\.?-(?P<rest>\w{4,}.*)$")
+_LATIN_FOR_CYRILLIC = dict(
+    zip(
+        "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяыэёъ",
+        [
+            "a",
+            "b",
+            "v",
+            "h",
+            "g",
+            "d",
+            "e",
+            "ie",
+            "zh",
+            "z",
+            "y",
+            "i",
+            "i",
+            "i",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "iu",
+            "ia",
+            "y",
+            "e",
+            "io",
+            "",
+        ],
+    )
+)
+_CYRILLIC_FOR_LATIN = dict(zip("abcdefghijklmnopqrstuvwxyz", "абцдефгхіжклмнопкрстувввксиз"))
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A query cell, analysed once. ``name`` is the part that names the settlement; ``core`` is it without
+    settlement-type words; ``key`` is the folding key of ``core``. Hints found inline are text, read later."""
+
+    text: str
+    name: str
+    core: str
+    key: str
+    script: str
+    lang: str | None = None
+    oblast: str | None = None
+    raion: str | None = None
+    city: str | None = None
+    district: bool = False
+    qualifiers: tuple[str, ...] = ()
+    foreign: str | None = None
+    abbreviated: tuple[str, ...] = ()
+    transliterated: bool = False
+
+
+def unmix_scripts(text: str) -> tuple[str, bool]:
+    """Words mixing Latin and Cyrillic beyond look-alike letters, written in their main script.
+
+    ``Жmerynka`` -> ``Zhmerynka``, ``Zbaraж`` -> ``Zbarazh``, ``Kupянськ`` -> ``Купянськ``. Returns the
+    text and whether anything was transliterated (look-alike repairs do not count).
+    """
+    try:
+        return repair_homoglyphs(text), False
+    except ValueError:
+        pass
+    out, changed = [], False
+    for word in re.split(r"(\W+)", text):
+        if script_of(word) == "mixed":
+            try:
+                word = repair_homoglyphs(word)
+            except ValueError:
+                cyr = sum(1 for c in word if "\u0400" <= c <= "\u04ff")
+                lat = sum(1 for c in word if c.isascii() and c.isalpha())
+                table = _CYRILLIC_FOR_LATIN if cyr > lat else _LATIN_FOR_CYRILLIC
+                word = "".join(_case(table.get(c.lower(), c), c) for c in word)
+                changed = True
+        out.append(word)
+    return "".join(out), changed
+
+
+def _case(new: str, old: str) -> str:
+    return new.capitalize() if old.isupper() and new else new
+
+
+class QueryReader:
+    """Reads query cells and hint cells against one index (its oblast, raion and settlement names)."""
+
+    def __init__(self, index: NameIndex) -> None:
+        self.index = index
+
+    # -- facts ------------------------------------------------------------------------------------
+    @cached_property
+    def foreign_regions(self) -> dict[str, tuple[str, str, str]]:
+        """Folding key -> (name, kind, country) of places abroad that cells name or add as qualifiers."""
+        out: dict[str, tuple[str, str, str]] = {}
+        with open(FOREIGN_FACTS, encoding="utf-8", newline="") as fh:
+            rows = csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t")
+            for row in rows:
+                key = fold_key(row["name"])
+                if key and key not in out:
+                    out[key] = (row["name"], row["kind"], row["country"])
+        return out
+
+    def foreign(self, text: str, *, qualifier: bool) -> str | None:
+        """What ``text`` is when it names a place abroad (``'Texas: a state of United States'``), else None.
+
+        Two-letter codes (TX, ON) count only as a ``qualifier`` after a name; so do Ukrainian homonyms
+        of foreign regions (a part that names a Ukrainian oblast or raion is never foreign)."""
+        clean = strip_unit_words(text).strip(_EDGE)
+        fact = self.foreign_regions.get(fold_key(clean)) or self.foreign_regions.get(fold_key(text))
+        if fact is None:
+            listed = self.index.extract.not_places.get(fold_key(clean))
+            if qualifier and listed and listed[1] == "country" and fold_key(clean) not in _UKRAINE_KEYS:
+                return f"{listed[0]}: a country"
+            return None
+        name, kind, country = fact
+        if kind in ("state code", "province") and not qualifier and len(clean) <= 3:
+            return None
+        if kind == "country":
+            return f"{name}: a country" if name == country else f"{name}: a name of {country}"
+        return f"{name}: a {kind.replace(' code', '')} of {country}"
+
+    # -- region hints -----------------------------------------------------------------------------
+    def oblasts(self, text: str) -> frozenset[str]:
+        """Oblast-level units (oblasts, Crimea, Kyiv, Sevastopol) a region cell names; empty if none.
+
+        Reads ``Kharkiv Oblast``, ``Харківська обл.``, ``Donetsk Oblast, Ukraine``, ``АР Крим``, ``Крым (АРК)``,
+        ``Autonomous Republic of Crimea``, ``м. Київ`` / ``Kyiv City`` (the city, not the oblast), KOATUU's
+        ``АВТОНОМНА РЕСПУБЛІКА КРИМ/М.СІМФЕРОПОЛЬ``, regional names (``Харківщина``) and misspellings one or
+        two edits away (``Donestk``, ``Kharviv``).
+        """
+        parts = [p for p in _SPLIT.split(text) if p.strip(_EDGE)]
+        parts = [p for p in parts if fold_key(p) not in _UKRAINE] or parts
+        for part in parts:
+            found = self._oblasts_of_part(part)
+            if found:
+                return found
+        return frozenset()
+
+    def _oblasts_of_part(self, part: str) -> frozenset[str]:
+        index = self.index
+        part = part.strip(_EDGE)
+        city = bool(_CITY_WORD.search(part))
+        bare = _CITY_WORD.sub("", part).strip(_EDGE) if city else part
+        oblast_word = bool(_OBLAST_WORD.search(part))
+        forms = [bare]
+        republic = _REPUBLIC_WORDS.sub(" ", bare)
+        if republic.split() != bare.split():
+            forms.append(republic)
+        if re.search(r"crimean|кримськ|крымск", bare, re.I):
+            forms.append("Crimea")
+        for form in forms:
+            found = index.find_units(form, "oblast") if fold_key(strip_unit_words(form)) else set()
+            if not found:
+                found = self._regional_name(form) or self._misspelt_oblast(form)
+            if found:
+                capitals = {u for u in found if self._is_city_unit(u)}
+                if len(found) > 1 and capitals:
+                    # "Kyiv" names the city and the oblast around it: a city word picks the city, an oblast
+                    # word (or an adjective) the oblast.
+                    if city:
+                        found = capitals
+                    elif oblast_word or fold_key(form) != fold_key(strip_unit_words(form)):
+                        found = found - capitals
+                return frozenset(found)
+        return frozenset()
+
+    def _is_city_unit(self, uid: str) -> bool:
+        """Kyiv and Sevastopol: oblast-level units that are cities (they hold a settlement of category K)."""
+        return uid in self._city_units
+
+    @cached_property
+    def _city_units(self) -> frozenset[str]:
+        return frozenset(s.oblast_id for s in self.index.extract.settlements if s.category == "K")
+
+    @cached_property
+    def _oblast_stems(self) -> dict[str, set[str]]:
+        """Adjective stems and keys of oblast names -> oblast ids, for regional names and misspellings."""
+        out: dict[str, set[str]] = {}
+        for k, ids in self.index.unit_keys.get("oblast", {}).items():
+            if k.startswith("k:"):
+                continue
+            out.setdefault(k.removeprefix("s:"), set()).update(ids)
+        return out
+
+    def _regional_name(self, text: str) -> set[str]:
+        """Харківщина, Donechchyna, Вінниччина: the stem before -щина is the oblast's adjective stem."""
+        key = fold_key(strip_unit_words(text))
+        stem = _REGIONAL_SUFFIX.sub("", key)
+        if stem == key or len(stem) < 4:
+            return set()
+        found = {u for s, ids in self._oblast_stems.items() if len(s) >= 4 and s.startswith(stem[:5]) for u in ids}
+        found = {u for u in found if not self._is_city_unit(u)}
+        return found if len(found) == 1 else set()
+
+    def _misspelt_oblast(self, text: str) -> set[str]:
+        """The one oblast whose name or stem lies within one edit (two for long names) of ``text``."""
+        key = fold_key(strip_unit_words(text))
+        if len(key) < 5:
+            return set()
+        allowed = 1 if len(key) < 7 else 2
+        best: dict[int, set[str]] = {}
+        for form in {key, unit_stem(key)}:
+            for other, ids in self._oblast_stems.items():
+                if abs(len(other) - len(form)) > allowed or len(other) < 4:
+                    continue
+                d = OSA.distance(form, other, score_cutoff=allowed)
+                if d <= allowed:
+                    best.setdefault(d, set()).update(ids)
+        if not best:
+            return set()
+        found = best[min(best)]
+        if len(found) > 1:
+            found = {u for u in found if not self._is_city_unit(u)}
+        return found if len(found) == 1 else set()
+
+    def names_unit(self, text: str, level: str) -> bool:
+        """Does ``text`` name a unit of ``level`` (raion: with or without the word raion)?"""
+        if level == "oblast":
+            return bool(self.oblasts(text))
+        return bool(self.index.find_units(text, level))
+
+    # -- query cells ------------------------------------------------------------------------------
+    def read(self, query: object) -> Query:
+        """Analyse a query cell; TypeError / ValueError for what :func:`check_query` refuses."""
+        transliterated = False
+        if isinstance(query, str) and script_of(query) == "mixed":
+            query, transliterated = unmix_scripts(query)
+        text = " ".join(check_query(query).split())
+        qualifiers: list[str] = []
+
+        def qualify(pattern: re.Pattern, value: str, label: str) -> str:
+            new = pattern.sub("", value).strip(_EDGE + ",")
+            if new != value.strip(_EDGE + ",") and new:
+                if label not in qualifiers:
+                    qualifiers.append(label)
+                return new
+            return value
+
+        body = text
+        # Parenthesised or trailing branch numbers go before the split ("Днипро (отд. 12)").
+        branch = re.sub(r"\(([^()]*\d[^()]*)\)", lambda m: " " if _BRANCH.search(m.group(1)) else m.group(0), body)
+        if branch != body:
+            body = branch.strip()
+            qualifiers.append("branch")
+        body = qualify(_BRANCH, body, "branch")
+        parts = [p.strip(_EDGE) for p in _SPLIT.split(body) if p.strip(_EDGE)] or [body.strip(_EDGE)]
+        oblast = raion = city = foreign = None
+        district = False
+        rest: list[str] = []
+        for i, part in enumerate(parts):
+            part = qualify(_CENTRE, part, "centre")
+            if i > 0 or len(parts) > 1:
+                near = qualify(_NEAR_AFTER, qualify(_NEAR_BEFORE, part, "near"), "near")
+            else:
+                near = qualify(_NEAR_BEFORE, part, "near")
+                near = qualify(_NEAR_AFTER, near, "near") if near == part else near
+            part = near
+            if fold_key(part) in _UKRAINE and len(parts) > 1:
+                continue
+            rest.append(part)
+        name = None
+        if len(rest) == 2 and _DISTRICT.search(rest[0]) and strip_unit_words(rest[1]) == rest[1]:
+            # "Kalmiuskyi district, Mariupol": a part of the city named second.
+            name, city, district = rest[0], rest[1], True
+            rest = []
+        for part in rest:
+            has_unit_word = strip_unit_words(part) != part
+            districtish = bool(_DISTRICT.search(part)) and not _OBLAST_WORD.search(part)
+            if name is not None and not has_unit_word and foreign is None:
+                foreign = self.foreign(part, qualifier=True)
+                if foreign:
+                    continue
+            if has_unit_word or name is not None:
+                if oblast is None and not districtish and self.oblasts(part):
+                    oblast = part
+                    if not has_unit_word and city is None:
+                        city = part  # "Obolon, Kyiv": a city, or the oblast named after it
+                    continue
+                if raion is None and self.index.find_units(part, "raion"):
+                    raion = part
+                    continue
+            if name is None:
+                name = part
+            elif foreign is None and (foreign := self.foreign(part, qualifier=True)):
+                continue
+            elif not has_unit_word and city is None:
+                city = part
+            elif _DISTRICT.search(part):
+                if "district" not in qualifiers:
+                    qualifiers.append("district")
+            elif has_unit_word and oblast is None:
+                oblast = part  # unreadable: the resolver says so and resolves without it
+        if name is None:
+            name = rest[0] if rest else text
+        part_of = _PART_OF.match(name)
+        if part_of and city is None:
+            name, city, district = part_of["part"], part_of["city"], True
+        if _DISTRICT.search(name) and (city is not None or not self.index.find_units(name, "raion")):
+            district = district or city is not None
+        elif city is not None and _DISTRICT_ADJECTIVE.search(name.split()[-1]):
+            district = True
+        if city is not None:
+            city = _CITY_WORD.sub("", qualify(_NEAR_AFTER, city, "near")).strip(_EDGE) or city
+        core = strip_type_words(name)
+        if core != name and fold_key(name) in self.index.by_key:
+            core = name  # "Нижнє Селище", "Старе Місто": the type word belongs to the official name
+        if district and city is not None:
+            core = " ".join(_DISTRICT.sub(" ", core).split()) or core
+        key = fold_key(core) or fold_key(name) or fold_key(text)
+        script = script_of(core)
+        abbreviated = tuple(
+            m["prefix"]
+            for w in re.split(r"\s+", core)
+            for m in [_ABBREVIATED.match(w) or _HYPHEN_ABBREVIATED.match(w)]
+            if m
+        )
+        return Query(
+            text=text,
+            name=name,
+            core=core,
+            key=key,
+            script=script,
+            lang=cyrillic_language(core) if script == "cyrillic" else None,
+            oblast=oblast,
+            raion=raion,
+            city=city,
+            district=district,
+            qualifiers=tuple(qualifiers),
+            foreign=foreign,
+            abbreviated=abbreviated,
+            transliterated=transliterated,
+        )

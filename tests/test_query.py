@@ -1,0 +1,159 @@
+"""query: one analysis of a cell (name, inline hints, qualifiers, abroad) and region hints in every form."""
+
+from __future__ import annotations
+
+import pytest
+
+from gazetteer.query import unmix_scripts
+
+CRIMEA = "UA01000000000013043"
+KYIV_CITY = "UA80000000000093317"
+KYIV_OBLAST = "UA32000000000030281"
+SEVASTOPOL = "UA85000000000065278"
+KHARKIV_OBLAST = "UA63000000000041885"
+DONETSK_OBLAST = "UA14000000000091971"
+
+
+@pytest.fixture(scope="module")
+def reader(resolver):
+    return resolver.reader
+
+
+@pytest.mark.parametrize(
+    "hint",
+    [
+        "АР Крим",
+        "Автономна Республіка Крим",
+        "Республіка Крим",
+        "Республика Крым",
+        "Autonomous Republic of Crimea",
+        "Крым (АРК)",
+        "Crimean",
+        "АВТОНОМНА РЕСПУБЛІКА КРИМ/М.ЯЛТА",
+    ],
+)
+def test_crimea_in_the_forms_registries_write(reader, hint: str) -> None:
+    assert reader.oblasts(hint) == {CRIMEA}
+
+
+@pytest.mark.parametrize("hint", ["м. Київ", "М.КИЇВ", "Kyiv City", "city of Kyiv", "місто Київ"])
+def test_kyiv_city_forms_name_the_city_not_the_oblast(reader, hint: str) -> None:
+    assert reader.oblasts(hint) == {KYIV_CITY}
+
+
+@pytest.mark.parametrize("hint", ["Київська область", "Kyiv Oblast", "Киевская обл."])
+def test_kyiv_oblast_forms_name_the_oblast(reader, hint: str) -> None:
+    assert reader.oblasts(hint) == {KYIV_OBLAST}
+
+
+@pytest.mark.parametrize("hint", ["м. Севастополь", "Sevastopol City"])
+def test_sevastopol_city_forms(reader, hint: str) -> None:
+    assert reader.oblasts(hint) == {SEVASTOPOL}
+
+
+@pytest.mark.parametrize(
+    ("hint", "oblast"),
+    [
+        ("Kharkiv Oblast, Ukraine", KHARKIV_OBLAST),
+        ("Ukraine, Donetsk Oblast", DONETSK_OBLAST),
+        ("Donestk Oblast", DONETSK_OBLAST),
+        ("Doneck", DONETSK_OBLAST),
+        ("Kharkvi oblast", KHARKIV_OBLAST),
+        ("Харківщина", KHARKIV_OBLAST),
+        ("Kharkivshchyna", KHARKIV_OBLAST),
+        ("Донеччина", DONETSK_OBLAST),
+        ("Харьковщина", KHARKIV_OBLAST),
+    ],
+)
+def test_oblast_misspelt_or_regional_or_with_country(reader, hint: str, oblast: str) -> None:
+    assert reader.oblasts(hint) == {oblast}
+
+
+@pytest.mark.parametrize("hint", ["East", "Atlantis", "Narnia oblast", "Europe"])
+def test_region_that_names_no_oblast_reads_as_nothing(reader, hint: str) -> None:
+    assert reader.oblasts(hint) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("cell", "name", "qualifier"),
+    [
+        ("near Izium", "Izium", "near"),
+        ("outskirts of Bucha", "Bucha", "near"),
+        ("Irpin vicinity", "Irpin", "near"),
+        ("Izium area", "Izium", "near"),
+        ("біля Ізюма", "Ізюма", "near"),
+        ("Одеса № 3", "Одеса", "branch"),
+        ("Львів #12", "Львів", "branch"),
+        ("Днипро (отд. 12)", "Днипро", "branch"),
+        ("Kharkiv - city centre", "Kharkiv", "centre"),
+    ],
+)
+def test_words_around_the_name_become_qualifiers(reader, cell: str, name: str, qualifier: str) -> None:
+    q = reader.read(cell)
+    assert q.name == name and qualifier in q.qualifiers
+
+
+def test_region_before_the_name_is_a_hint(reader) -> None:
+    q = reader.read("Kharkiv oblast, Radkivka")
+    assert q.name == "Radkivka" and q.oblast == "Kharkiv oblast"
+
+
+def test_several_levels_inline(reader) -> None:
+    q = reader.read("Новоселівка, Краматорський р-н, Донецька обл.")
+    assert (q.name, q.raion, q.oblast) == ("Новоселівка", "Краматорський р-н", "Донецька обл")
+
+
+@pytest.mark.parametrize(
+    ("cell", "name", "city"),
+    [
+        ("Obolon, Kyiv", "Obolon", "Kyiv"),
+        ("Slobidskyi district, Kharkiv", "Slobidskyi district", "Kharkiv"),
+        ("Moskovskyi area of Kharkiv", "Moskovskyi", "Kharkiv"),
+        ("Zavodskyi, Mykolaiv City", "Zavodskyi", "Mykolaiv"),
+    ],
+)
+def test_a_part_of_a_city_names_the_city(reader, cell: str, name: str, city: str) -> None:
+    q = reader.read(cell)
+    assert (q.name, q.city) == (name, city)
+
+
+@pytest.mark.parametrize(
+    ("cell", "country"),
+    [
+        ("Odessa, Texas", "United States"),
+        ("Odessa, TX", "United States"),
+        ("Odessa, Ontario", "Canada"),
+        ("Donetsk, Rostov Oblast", "Russia"),
+        ("Donetsk, Russia", "Russia"),
+        ("Kharkov, Armenia", "Armenia"),
+        ("Berlin, Germany", "Germany"),
+    ],
+)
+def test_a_qualifier_abroad_is_read(reader, cell: str, country: str) -> None:
+    assert country in (reader.read(cell).foreign or "")
+
+
+@pytest.mark.parametrize("cell", ["Kupiansk, Ukraine", "Kupiansk, Kharkiv", "Odesa", "Georgiivka"])
+def test_ukrainian_cells_are_not_abroad(reader, cell: str) -> None:
+    assert reader.read(cell).foreign is None
+
+
+def test_state_codes_count_only_as_qualifiers(reader) -> None:
+    assert reader.foreign("TX", qualifier=False) is None
+    assert reader.foreign("TX", qualifier=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"), [("Жmerynka", "Zhmerynka"), ("Zbaraж", "Zbarazh"), ("Kupянськ", "Купянськ")]
+)
+def test_mixed_scripts_are_written_in_the_main_script(text: str, fixed: str) -> None:
+    assert unmix_scripts(text) == (fixed, True)
+
+
+def test_look_alike_letters_are_repaired_not_transliterated() -> None:
+    assert unmix_scripts("Кiндрашівка") == ("Кіндрашівка", False)
+
+
+@pytest.mark.parametrize("cell", ["Б. Церква", "Кам.-Подільський", "Н. Одеса", "В. Новосілка"])
+def test_abbreviated_words_are_marked(reader, cell: str) -> None:
+    assert reader.read(cell).abbreviated
