@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
@@ -37,6 +37,8 @@ from gazetteer.normalize import (
     strip_type_words,
 )
 
+#: How many analysed cells a reader keeps.
+READ_CACHE = 65_536
 FOREIGN_FACTS = Path(__file__).resolve().parent / "facts" / "foreign_regions.tsv"
 
 _SPLIT = re.compile(r"\s*[,;()\[\]/|]\s*")
@@ -80,7 +82,79 @@ _DISTRICT = re.compile(
 #: settlement, when a city follows it.
 _DISTRICT_ADJECTIVE = re.compile(r"(?:s'?kyi|s'?kyy|s'?ky|s'?kiy|nyi|nyy|ny|nyj|ський|ский|ний|ный|цький|цкий)$", re.I)
 #: Words saying "of the city": "Kyiv City", "city of Kyiv", "м. Київ".
-_CITY_WORD = re.compile(r"^(?:м|г|місто|город|city of|the city of)(?:\.\s*|\s+)|\s+(?:city|місто|город)\.?$", re.IGNORECASE)
+_CITY_WORD = re.compile(
+    r"^(?:м|г|місто|город|city of|the city of)(?:\.\s*|\s+)|\s+(?:city|місто|город)\.?$", re.IGNORECASE
+)
+#: Cells without any of these characters or words hold just a name (the fast path of QueryReader.read).
+_ANALYSIS_CHARS = re.compile(r"[,;()\[\]/|#№\d.]|\s[-–—]\s|^\w{1,4}-")
+_ANALYSIS_WORDS = frozenset(
+    [
+        "near",
+        "nr",
+        "close",
+        "around",
+        "outside",
+        "outskirts",
+        "vicinity",
+        "surroundings",
+        "environs",
+        "area",
+        "of",
+        "centre",
+        "center",
+        "downtown",
+        "district",
+        "raion",
+        "rayon",
+        "neighbourhood",
+        "neighborhood",
+        "quarter",
+        "suburb",
+        "mkr",
+        "oblast",
+        "region",
+        "province",
+        "біля",
+        "поблизу",
+        "поряд",
+        "неподалік",
+        "околиці",
+        "околиця",
+        "околица",
+        "около",
+        "возле",
+        "вблизи",
+        "недалеко",
+        "окрестности",
+        "окраина",
+        "окраине",
+        "центр",
+        "район",
+        "р-н",
+        "мікрорайон",
+        "микрорайон",
+        "мкр",
+        "мкрн",
+        "обл",
+        "область",
+        "області",
+        "области",
+        "отд",
+        "відд",
+        "отделение",
+        "відділення",
+        "филиал",
+        "філія",
+        "branch",
+        "office",
+    ]
+)
+
+
+def _needs_analysis(text: str) -> bool:
+    return bool(_ANALYSIS_CHARS.search(text)) or not _ANALYSIS_WORDS.isdisjoint(text.casefold().split())
+
+
 _OBLAST_WORD = re.compile(r"obl|област|region|регі|регио|province|oblys", re.IGNORECASE)
 _UKRAINE = {"ukraine", "ukraina", "ukrania", "ua", "ukr"}
 _UKRAINE_KEYS = _UKRAINE | {fold_key(w) for w in ("Україна", "Украина", "Ukraine")}
@@ -141,8 +215,7 @@ _LATIN_FOR_CYRILLIC = dict(
 _CYRILLIC_FOR_LATIN = dict(zip("abcdefghijklmnopqrstuvwxyz", "абцдефгхіжклмнопкрстувввксиз"))
 
 
-@dataclass(frozen=True, slots=True)
-class Query:
+class Query(NamedTuple):
     """A query cell, analysed once. ``name`` is the part that names the settlement; ``core`` is it without
     settlement-type words; ``key`` is the folding key of ``core``. Hints found inline are text, read later."""
 
@@ -196,6 +269,7 @@ class QueryReader:
 
     def __init__(self, index: NameIndex) -> None:
         self.index = index
+        self._cache: dict[str, Query] = {}
 
     # -- facts ------------------------------------------------------------------------------------
     @cached_property
@@ -209,6 +283,11 @@ class QueryReader:
                 if key and key not in out:
                     out[key] = (row["name"], row["kind"], row["country"])
         return out
+
+    def maybe_foreign(self, text: str) -> bool:
+        """A quick test before :meth:`foreign`: could ``text`` name a place abroad at all?"""
+        table = self.foreign_regions
+        return fold_key(text) in table or (" " in text and fold_key(strip_unit_words(text)) in table)
 
     def foreign(self, text: str, *, qualifier: bool) -> str | None:
         """What ``text`` is when it names a place abroad (``'Texas: a state of United States'``), else None.
@@ -330,12 +409,43 @@ class QueryReader:
         return bool(self.index.find_units(text, level))
 
     # -- query cells ------------------------------------------------------------------------------
+    def _plain(self, text: str, transliterated: bool) -> Query:
+        """A cell with nothing but a name (and perhaps a settlement-type word): the common, fast case."""
+        name = text.strip(_EDGE) or text
+        core = strip_type_words(name)
+        if core != name and fold_key(name) in self.index.by_key:
+            core = name
+        key = fold_key(core) or fold_key(name) or fold_key(text)
+        script = script_of(core)
+        lang = cyrillic_language(core) if script == "cyrillic" else None
+        return Query(text, name, core, key, script, lang, transliterated=transliterated)
+
     def read(self, query: object) -> Query:
-        """Analyse a query cell; TypeError / ValueError for what :func:`check_query` refuses."""
+        """Analyse a query cell; TypeError / ValueError for what :func:`check_query` refuses.
+
+        Analyses are kept (up to READ_CACHE cells; a Query is immutable), as folding keys are."""
+        if type(query) is str:
+            cached = self._cache.get(query)
+            if cached is None:
+                if len(self._cache) >= READ_CACHE:
+                    self._cache.clear()
+                cached = self._cache[query] = self._read(query)
+            return cached
+        return self._read(query)
+
+    def _read(self, query: object) -> Query:
         transliterated = False
-        if isinstance(query, str) and script_of(query) == "mixed":
+        try:
+            text = check_query(query)
+        except ValueError:
+            if not (isinstance(query, str) and script_of(query) == "mixed"):
+                raise
             query, transliterated = unmix_scripts(query)
-        text = " ".join(check_query(query).split())
+            text = check_query(query)
+        if "  " in text or "\n" in text or "\t" in text or "\r" in text:
+            text = " ".join(text.split())
+        if not _needs_analysis(text):
+            return self._plain(text, transliterated)
         qualifiers: list[str] = []
 
         def qualify(pattern: re.Pattern, value: str, label: str) -> str:

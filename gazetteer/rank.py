@@ -90,6 +90,11 @@ class Candidate:
     exact: bool = True
     spelled: bool = False
     familiar: bool = False
+    prior: float = -1.0  # settlement_prior of the settlement; computed when not given
+
+    def __post_init__(self) -> None:
+        if self.prior < 0:
+            self.prior = settlement_prior(self.match.settlement)
 
     @property
     def settlement(self) -> Settlement:
@@ -121,7 +126,7 @@ class Decision:
 
 
 def _prior_order(c: Candidate) -> tuple[float, str]:
-    return (-settlement_prior(c.settlement), c.settlement.id)
+    return (-c.prior, c.settlement.id)
 
 
 def peers_by_score(r: Ranking) -> Decision | None:
@@ -170,7 +175,10 @@ def city_by_other_name(r: Ranking) -> Decision | None:
     official spelling: the city prior then prefers it."""
     if any(c.spelled for c in r.peers):
         return None
-    best, top_prior = r.top.match.score, max(settlement_prior(c.settlement) for c in r.peers)
+    best = r.top.match.score
+    # Beside villages any sizeable city joins; beside a city, only a far larger one (Nikolayev).
+    cities = [c.settlement.population or 0 for c in r.peers if category_prior(c.settlement.category) >= 2]
+    floor = max(OTHER_NAME_POPULATION, FAR_LARGEST_RATIO * max(cities, default=0))
     ids = {c.settlement.id for c in r.peers}
     r.peers += [
         c
@@ -178,9 +186,8 @@ def city_by_other_name(r: Ranking) -> Decision | None:
         if (c.exact or c.familiar)
         and c.match.match in OTHER_NAME_KINDS
         and category_prior(c.settlement.category) >= 2
-        and (c.settlement.population or 0) >= OTHER_NAME_POPULATION
+        and (c.settlement.population or 0) >= floor
         and c.match.score >= best - OTHER_NAME_MARGIN
-        and settlement_prior(c.settlement) > top_prior
         and c.settlement.id not in ids
     ]
     return None

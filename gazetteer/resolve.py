@@ -56,6 +56,8 @@ KIND_SCORE = {
     "historical": 0.93,
     "district": 0.9,
 }
+#: Candidates this far below the best are not checked for being written as the query (see _rank).
+SPELLED_CHECK_MARGIN = 0.1
 #: A query that mixed scripts (Жmerynka) and was transliterated scores this much lower.
 MIXED_SCRIPT_FACTOR = 0.95
 #: A name matched by expanding abbreviated words (Б. Церква, Кам.-Подільський) scores this much lower.
@@ -343,7 +345,9 @@ class Resolver:
         if q.transliterated:
             found = {i: (v[0] * MIXED_SCRIPT_FACTOR, *v[1:]) for i, v in found.items()}
         not_place = self.extract.not_places.get(key)
-        abroad = self.reader.foreign(q.name, qualifier=False) if not not_place else None
+        abroad = None
+        if not not_place and self.reader.maybe_foreign(q.name):
+            abroad = self.reader.foreign(q.name, qualifier=False)
         if abroad:
             not_place = (q.name, abroad.split(": ", 1)[-1])
         if (
@@ -382,6 +386,8 @@ class Resolver:
             return Resolution(
                 text, "not_found", f"{why}; closest: {closest.label} ({closest.score:.2f})", None, candidates
             )
+        if len(ranked) == 1:  # the common case: one candidate, nothing to decide
+            return Resolution(text, "resolved", "", top, candidates)
         verdict = decide(ranked, near=hints.near is not None, peer_margin=self.peer_margin)
         if verdict.status == "resolved":
             chosen = verdict.chosen.match
@@ -632,13 +638,17 @@ class Resolver:
                     score *= 1 - 0.1 * min(dist, 500) / 500
             rows.append((-round(score, 6), dist, -priors[sidx], s.id, sidx, score, kind, name, tier))
         rows.sort()
+        # Whether the query is written as a settlement's own name matters for the peers and for cities
+        # (see rank.py); the long tail of a common name is left unchecked.
+        near_best = -rows[0][0] - SPELLED_CHECK_MARGIN
         return [
             Candidate(
                 Match(settlements[r[4]], min(1.0, r[5]), r[6], r[7]),
                 r[1],
                 exact=r[8] == "exact",
-                spelled=self._spells(core, settlements[r[4]]),
+                spelled=(r[5] >= near_best or -r[2] >= 2) and self._spells(core, settlements[r[4]]),
                 familiar=r[8] == "familiar",
+                prior=-r[2],
             )
             for r in rows
         ]
