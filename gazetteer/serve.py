@@ -1,0 +1,800 @@
+"""A Nominatim-compatible local HTTP service and a search page: ``gazetteer serve``.
+
+    $ gazetteer serve                                   # http://127.0.0.1:8080, Ctrl-C to stop
+
+Any Nominatim client works unchanged when pointed at it, e.g. geopy::
+
+    from geopy.geocoders import Nominatim
+    nominatim = Nominatim(domain="127.0.0.1:8080", scheme="http", user_agent="my-project")
+    nominatim.geocode("Kupyansk").raw["gazetteer"]["katottg"]     # 'UA63080090010026457'
+
+Endpoints (GET, Nominatim's parameters and shapes):
+
+* ``/search`` — ``q`` or structured ``city`` / ``county`` (raion) / ``state`` (oblast) / ``country``;
+  ``format`` = ``jsonv2`` (default) | ``json`` | ``geojson`` | ``geocodejson``; ``limit`` (1-40, default 10);
+  ``addressdetails``; ``accept-language`` (``uk``, ``en``, ``ru``; the header works too); ``countrycodes``
+  (answers nothing unless it lists ``ua``). Ambiguous names give every candidate, best first.
+* ``/reverse`` — ``lat``, ``lon``, ``zoom`` (<= 4 country, 5-7 oblast, 8-9 raion, >= 10 settlement), same
+  formats. The nearest settlement with its own coordinates (:func:`gazetteer.nearby.reverse`); a point
+  outside Ukraine gets ``{"error": "Unable to geocode"}`` as from Nominatim.
+* ``/lookup`` — ``osm_ids`` (or ``ids``): up to 50 comma-separated KATOTTG ids (or ``place_id`` numbers).
+* ``/status`` — ``OK`` (``format=json`` for data date and versions).
+* ``/`` — the search page (``gazetteer/static``); ``/map.json`` the map it draws (oblast outlines and
+  settlement points from the extract); ``POST /batch`` a column of names (text, one per line, or JSON
+  ``{"names": [...], "oblast": ...}``) -> the ``gaz_*`` columns of ``gazetteer batch`` per name.
+
+Every result carries Nominatim's fields (``place_id``, ``lat``/``lon`` as strings, ``display_name``,
+``address`` with ``city``/``town``/``village``, ``municipality`` (hromada), ``district`` (raion), ``state``
+(oblast), ``country``, ``country_code``; ``boundingbox``, ``importance``, ``addresstype``) plus a
+``gazetteer`` object: ``katottg``, ``coord_precision``, ``match``, ``matched``, ``score``, ``status``
+(``resolved`` / ``ambiguous`` / ``candidate``), ``reason``, ``rank`` and ``candidates`` (the KATOTTG ids of
+all candidates, best first).
+
+Bad input gets a 400 with Nominatim's error object (``{"error": {"code": 400, "message": ...}}``): empty
+or over-long ``q``, malformed coordinates, unknown ``format``. Unknown parameters are ignored. Requests
+are bounded (URL, body, batch size) and each client (by address) has a request budget, a token bucket
+(``rate`` requests per second, ``burst`` at once; 429 with ``Retry-After`` beyond it). No parameter ever
+names a file. The service has no authentication: it binds to 127.0.0.1 unless told otherwise.
+
+Needs the ``serve`` extra (Starlette, uvicorn).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+import unicodedata
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from gazetteer import __version__
+from gazetteer.errors import GazetteerError
+from gazetteer.model import Resolution, Settlement, Unit
+from gazetteer.resolve import Resolver, default_resolver
+
+__all__ = ["Settings", "create_app", "run"]
+
+STATIC = Path(__file__).resolve().parent / "static"
+FORMATS = ("jsonv2", "json", "geojson", "geocodejson")
+LANGUAGES = ("uk", "en", "ru")
+#: What a result's ``addresstype`` (and its key in ``address``) is, per KATOTTG category.
+ADDRESSTYPE = {"K": "city", "M": "city", "X": "town", "C": "village"}
+PLACE_RANK = {"K": 16, "M": 16, "X": 18, "C": 19}
+#: Half the side of a result's bounding box in degrees, by category, and by precision when approximate.
+_BOX_CATEGORY = {"K": 0.15, "M": 0.05, "X": 0.02, "C": 0.01}
+_BOX_PRECISION = {"hromada_centroid": 0.1, "raion_centroid": 0.3, "oblast_centroid": 1.0}
+_COUNTRY = {"uk": "Україна", "en": "Ukraine", "ru": "Украина"}
+_OBLAST_WORD = {"uk": "область", "en": "oblast", "ru": "область"}
+_RAION_WORD = {"uk": "район", "en": "raion", "ru": "район"}
+_HROMADA_WORD = {"uk": "громада", "en": "hromada", "ru": "громада"}
+_UKRAINE = frozenset({"ua", "ukr", "ukraine", "україна", "украина", "ukraina"})
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Limits of one service. ``rate`` = 0 turns the per-client budget off."""
+
+    rate: float = 100.0  # requests per second per client
+    burst: int = 200  # requests a client may send at once
+    max_query_chars: int = 256
+    max_url_bytes: int = 8192
+    max_body_bytes: int = 1_000_000
+    max_batch: int = 5000
+    default_limit: int = 10
+    max_limit: int = 40
+    max_lookup_ids: int = 50
+
+
+class BadRequest(GazetteerError, ValueError):
+    """A request the service cannot answer as asked (400)."""
+
+
+def _error(code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=code, headers=headers)
+
+
+# -- the per-client budget and request bounds ----------------------------------------------------------
+class Budget:
+    """Token buckets per client: ``take(client)`` -> 0.0 if allowed, else seconds until it would be."""
+
+    def __init__(self, rate: float, burst: int, max_clients: int = 10_000) -> None:
+        self.rate, self.burst, self.max_clients = rate, max(1, burst), max_clients
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, client: str, now: float | None = None) -> float:
+        if self.rate <= 0:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        tokens, then = self._buckets.get(client, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - then) * self.rate)
+        if tokens < 1.0:
+            self._buckets[client] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+        if len(self._buckets) >= self.max_clients and client not in self._buckets:
+            self._forget_full(now)
+        self._buckets[client] = (tokens - 1.0, now)
+        return 0.0
+
+    def _forget_full(self, now: float) -> None:
+        full = [c for c, (t, then) in self._buckets.items() if t + (now - then) * self.rate >= self.burst]
+        for c in full or list(self._buckets)[: len(self._buckets) // 2]:
+            del self._buckets[c]
+
+
+class Guard:
+    """ASGI middleware: bounded URL and body, the per-client budget, CORS for browser clients."""
+
+    def __init__(self, app: Any, settings: Settings) -> None:
+        self.app, self.settings = app, settings
+        self.budget = Budget(settings.rate, settings.burst)
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        s = self.settings
+        response = None
+        if len(scope.get("query_string", b"")) + len(scope.get("path", "")) > s.max_url_bytes:
+            response = _error(414, f"the request URL is longer than {s.max_url_bytes} bytes")
+        else:
+            length = dict(scope.get("headers") or []).get(b"content-length")
+            if length is not None and (not length.isdigit() or int(length) > s.max_body_bytes):
+                response = _error(413, f"the request body is larger than {s.max_body_bytes} bytes")
+            else:
+                client = (scope.get("client") or ("-", 0))[0]
+                wait = self.budget.take(client)
+                if wait:
+                    response = _error(
+                        429,
+                        f"request budget exceeded ({s.rate:g} requests/s, {s.burst} at once); retry later",
+                        {"Retry-After": str(max(1, math.ceil(wait)))},
+                    )
+        if response is not None:
+            await response(scope, receive, send)
+            return
+
+        async def send_with_cors(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"access-control-allow-origin", b"*")]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
+# -- parameters --------------------------------------------------------------------------------------
+def _param(request: Request, *names: str) -> str | None:
+    for name in names:
+        value = request.query_params.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+def _flag(request: Request, name: str, default: bool = False) -> bool:
+    value = request.query_params.get(name)
+    return default if value is None else value.strip().lower() in _TRUE
+
+
+def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    value = request.query_params.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        n = int(value)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number, not {value!r}") from None
+    return min(max(n, low), high)
+
+
+def _coordinate(request: Request, name: str, bound: float) -> float:
+    value = request.query_params.get(name)
+    if value is None or not value.strip():
+        raise BadRequest(f"missing {name}: give lat and lon in decimal degrees")
+    try:
+        x = float(value)
+    except ValueError:
+        raise BadRequest(f"{name} must be a number in decimal degrees, not {value[:40]!r}") from None
+    if not math.isfinite(x) or abs(x) > bound:
+        raise BadRequest(f"{name}={value[:40]} is out of range (-{bound:g} .. {bound:g})")
+    return x
+
+
+def _format(request: Request) -> str:
+    fmt = (request.query_params.get("format") or "jsonv2").strip().lower()
+    if fmt not in FORMATS:
+        raise BadRequest(f"format {fmt!r} is not served: use one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def language_of(request: Request) -> str:
+    """``accept-language`` parameter or header -> "uk", "en" or "ru" (the first of them asked for; uk)."""
+    raw = request.query_params.get("accept-language") or request.headers.get("accept-language") or ""
+    tags = []
+    for i, part in enumerate(raw.split(",")):
+        tag, _, q = part.strip().partition(";")
+        try:
+            weight = float(q.strip()[2:]) if q.strip().startswith("q=") else 1.0
+        except ValueError:
+            weight = 0.0
+        tags.append((-weight, i, tag.strip().lower().split("-")[0]))
+    for _, _, tag in sorted(tags):
+        tag = "uk" if tag == "ua" else tag
+        if tag in LANGUAGES:
+            return tag
+    return "uk"
+
+
+# -- records -----------------------------------------------------------------------------------------
+def _strip_accents(text: str) -> str:
+    return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", text) if c != "\u0301"))
+
+
+class Places:
+    """Settlements and units of one extract as Nominatim records, in uk, en or ru."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        ex = resolver.extract
+        self.extract = ex
+        self.licence = f"Data: codifier KATOTTG, GeoNames (CC BY 4.0), OCHA COD-AB; extract built {ex.manifest.get('built_at', '?')}"
+
+    @cached_property
+    def russian(self) -> dict[str, str]:
+        """KATOTTG id -> its first Russian name variant (without stress marks)."""
+        ex = self.extract
+        out: dict[str, str] = {}
+        for sidx, text, kind in zip(ex.name_settlement, ex.name_text, ex.name_kind, strict=True):
+            if kind == "russian":
+                out.setdefault(ex.settlements[sidx].id, _strip_accents(text))
+        return out
+
+    def name(self, s: Settlement, lang: str) -> str:
+        if lang == "en":
+            return s.name_en or s.name_uk
+        if lang == "ru":
+            return self.russian.get(s.id, s.name_uk)
+        return s.name_uk
+
+    def unit_name(self, unit_id: str, lang: str) -> str:
+        u = self.extract.units.get(unit_id)
+        if u is None:
+            return ""
+        return {"uk": u.name_uk, "en": u.name_en, "ru": u.name_ru}.get(lang) or u.name_uk
+
+    def unit_phrase(self, unit_id: str, lang: str) -> str:
+        """"Харківська область", "Kupianskyi raion", "Куп'янська громада"; Kyiv and Sevastopol bare."""
+        u = self.extract.units.get(unit_id)
+        if u is None:
+            return ""
+        name = self.unit_name(unit_id, lang)
+        if u.level == "oblast":
+            if unit_id.startswith(("UA80", "UA85", "UA01")):
+                return name  # Kyiv, Sevastopol (cities) and Crimea (autonomous republic) are named as they are
+            return f"{name} {_OBLAST_WORD[lang]}"
+        word = {"raion": _RAION_WORD, "hromada": _HROMADA_WORD}.get(u.level, {}).get(lang, "")
+        return f"{name} {word}".strip()
+
+    def address(self, s: Settlement, lang: str) -> dict[str, str]:
+        out = {ADDRESSTYPE.get(s.category, "village"): self.name(s, lang)}
+        hromada, raion = self.unit_phrase(s.hromada_id, lang), self.unit_phrase(s.raion_id, lang)
+        if hromada and s.hromada_id != s.oblast_id:
+            out["municipality"] = hromada
+        if raion and s.raion_id != s.oblast_id:
+            out["district"] = raion
+        state = self.unit_phrase(s.oblast_id, lang)
+        if state and not s.oblast_id.startswith(("UA80", "UA85")):
+            out["state"] = state
+        out["country"] = _COUNTRY[lang]
+        out["country_code"] = "ua"
+        return out
+
+    def display_name(self, address: dict[str, str]) -> str:
+        parts: list[str] = []
+        for value in address.values():
+            if value and value not in parts and value != "ua":
+                parts.append(value)
+        return ", ".join(parts)
+
+    def record(
+        self,
+        s: Settlement,
+        lang: str,
+        fmt: str,
+        details: bool,
+        extension: dict[str, Any],
+    ) -> dict[str, Any]:
+        """One settlement as a Nominatim json/jsonv2 record with the ``gazetteer`` extension object."""
+        address = self.address(s, lang)
+        half = _BOX_PRECISION.get(s.coord_precision, _BOX_CATEGORY.get(s.category, 0.01))
+        kind = ADDRESSTYPE.get(s.category, "village")
+        score = extension.get("score")
+        rec: dict[str, Any] = {
+            "place_id": int(s.id[2:]),
+            "licence": self.licence,
+            "lat": f"{s.lat:.7f}",
+            "lon": f"{s.lon:.7f}",
+            ("category" if fmt == "jsonv2" else "class"): "place",
+            "type": kind,
+            "place_rank": PLACE_RANK.get(s.category, 19),
+            "importance": round(float(score), 4) if score is not None else 0.5,
+            "addresstype": kind,
+            "name": self.name(s, lang),
+            "display_name": self.display_name(address),
+        }
+        if details:
+            rec["address"] = address
+        rec["boundingbox"] = [f"{s.lat - half:.7f}", f"{s.lat + half:.7f}", f"{s.lon - half:.7f}", f"{s.lon + half:.7f}"]
+        rec["gazetteer"] = {
+            "katottg": s.id,
+            "category": s.category,
+            "coord_precision": s.coord_precision,
+            "oblast_id": s.oblast_id,
+            "raion_id": s.raion_id,
+            "hromada_id": s.hromada_id,
+            "geonameid": s.geonameid,
+            "population": s.population,
+            **extension,
+        }
+        return rec
+
+    def unit_record(self, u: Unit, lang: str, fmt: str, details: bool, extension: dict[str, Any]) -> dict[str, Any]:
+        """An oblast or raion as a Nominatim record (reverse at a coarse zoom)."""
+        kind = "state" if u.level == "oblast" else "county" if u.level == "raion" else "municipality"
+        phrase = self.unit_phrase(u.id, lang)
+        address = {kind: phrase}
+        if u.level != "oblast":
+            parent = self.extract.units.get(u.parent_id)
+            while parent is not None and parent.level != "oblast":
+                parent = self.extract.units.get(parent.parent_id)
+            if parent is not None:
+                address["state"] = self.unit_phrase(parent.id, lang)
+        address.update(country=_COUNTRY[lang], country_code="ua")
+        half = 1.5 if u.level == "oblast" else 0.4
+        lat, lon = u.lat or 0.0, u.lon or 0.0
+        rec: dict[str, Any] = {
+            "place_id": int(u.id[2:]),
+            "licence": self.licence,
+            "lat": f"{lat:.7f}",
+            "lon": f"{lon:.7f}",
+            ("category" if fmt == "jsonv2" else "class"): "boundary",
+            "type": "administrative",
+            "place_rank": 8 if u.level == "oblast" else 12,
+            "importance": 0.5,
+            "addresstype": kind,
+            "name": self.unit_name(u.id, lang),
+            "display_name": self.display_name(address),
+        }
+        if details:
+            rec["address"] = address
+        rec["boundingbox"] = [f"{lat - half:.7f}", f"{lat + half:.7f}", f"{lon - half:.7f}", f"{lon + half:.7f}"]
+        rec["gazetteer"] = {"katottg": u.id, "level": u.level, "coord_precision": f"{u.level}_centroid", **extension}
+        return rec
+
+    def country_record(self, lang: str, fmt: str, details: bool) -> dict[str, Any]:
+        address = {"country": _COUNTRY[lang], "country_code": "ua"}
+        rec: dict[str, Any] = {
+            "place_id": 0,
+            "licence": self.licence,
+            "lat": "48.3794330",
+            "lon": "31.1655800",
+            ("category" if fmt == "jsonv2" else "class"): "boundary",
+            "type": "administrative",
+            "place_rank": 4,
+            "importance": 0.5,
+            "addresstype": "country",
+            "name": _COUNTRY[lang],
+            "display_name": _COUNTRY[lang],
+        }
+        if details:
+            rec["address"] = address
+        rec["boundingbox"] = ["44.1", "52.4", "22.1", "40.2"]
+        rec["gazetteer"] = {"level": "country", "coord_precision": "country"}
+        return rec
+
+
+# -- output formats ----------------------------------------------------------------------------------
+def _feature(rec: dict[str, Any]) -> dict[str, Any]:
+    props = {k: v for k, v in rec.items() if k not in ("lat", "lon", "boundingbox", "licence")}
+    s, n, w, e = (float(x) for x in rec["boundingbox"])
+    return {
+        "type": "Feature",
+        "properties": props,
+        "bbox": [w, s, e, n],
+        "geometry": {"type": "Point", "coordinates": [float(rec["lon"]), float(rec["lat"])]},
+    }
+
+
+def _geocodejson_feature(rec: dict[str, Any]) -> dict[str, Any]:
+    address = rec.get("address", {})
+    geocoding: dict[str, Any] = {
+        "place_id": rec["place_id"],
+        "type": rec["addresstype"],
+        "label": rec["display_name"],
+        "name": rec["name"],
+        "country_code": "ua",
+    }
+    for key in ("city", "town", "village"):
+        if key in address:
+            geocoding["city"] = address[key]
+    for key, target in (
+        ("municipality", "locality"),
+        ("district", "county"),
+        ("state", "state"),
+        ("country", "country"),
+    ):
+        if key in address:
+            geocoding[target] = address[key]
+    geocoding["gazetteer"] = rec["gazetteer"]
+    feat = _feature(rec)
+    feat["properties"] = {"geocoding": geocoding}
+    return feat
+
+
+def render(records: list[dict[str, Any]], fmt: str, licence: str, query: str = "") -> Any:
+    """A list of json/jsonv2 records in the asked format: the list itself, or a FeatureCollection."""
+    if fmt in ("json", "jsonv2"):
+        return records
+    if fmt == "geojson":
+        return {"type": "FeatureCollection", "licence": licence, "features": [_feature(r) for r in records]}
+    return {
+        "type": "FeatureCollection",
+        "geocoding": {"version": "0.1.0", "attribution": licence, "licence": licence, "query": query},
+        "features": [_geocodejson_feature(r) for r in records],
+    }
+
+
+# -- map for the page --------------------------------------------------------------------------------
+def _hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Convex hull (Andrew's monotone chain), counter-clockwise, first point not repeated."""
+    pts = sorted(set(points))
+    if len(pts) < 3:
+        return pts
+
+    def cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list[tuple[float, float]] = []
+    for p in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
+            lower.pop()
+        lower.append(p)
+    upper: list[tuple[float, float]] = []
+    for p in reversed(pts):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
+            upper.pop()
+        upper.append(p)
+    return lower[:-1] + upper[:-1]
+
+
+def map_data(resolver: Resolver) -> dict[str, Any]:
+    """What the page draws: oblast outlines (lon/lat rings), label points, settlement points.
+
+    Outlines are :func:`gazetteer.maps.oblast_shapes` (Voronoi cells of the settlements, dissolved per
+    oblast) when shapely is installed, else the convex hull of each oblast's settlements; both come
+    from the extract alone, no download.
+    """
+    ex = resolver.extract
+    outlines: dict[str, list[list[list[float]]]] = {}
+    kind = "convex hulls of each oblast's settlements"
+    try:
+        import shapely
+
+        from gazetteer.maps import _oblast_table
+
+        for oid, _uk, _en, shape in _oblast_table():
+            simple = shapely.simplify(shape, 0.02)
+            rings = []
+            for poly in shapely.get_parts(simple):
+                coords = shapely.get_coordinates(shapely.get_exterior_ring(poly))
+                if len(coords) >= 4:
+                    rings.append([[round(x, 3), round(y, 3)] for x, y in coords.tolist()])
+            outlines[oid] = rings
+        kind = "Voronoi cells of the settlements, dissolved per oblast (gazetteer.maps)"
+    except ImportError:
+        by_oblast: dict[str, list[tuple[float, float]]] = {}
+        for s in ex.settlements:
+            by_oblast.setdefault(s.oblast_id, []).append((round(s.lon, 3), round(s.lat, 3)))
+        outlines = {oid: [[list(p) for p in _hull(pts)]] for oid, pts in by_oblast.items()}
+    oblasts = []
+    for u in ex.oblasts:
+        oblasts.append(
+            {
+                "id": u.id,
+                "name_uk": u.name_uk,
+                "name_en": u.name_en,
+                "lat": u.lat,
+                "lon": u.lon,
+                "rings": outlines.get(u.id, []),
+            }
+        )
+    points = sorted({(round(s.lon, 2), round(s.lat, 2)) for s in ex.settlements if s.coord_precision == "point"})
+    return {"outlines": kind, "oblasts": oblasts, "points": [list(p) for p in points]}
+
+
+# -- the application ---------------------------------------------------------------------------------
+class Service:
+    """The request handlers over one resolver."""
+
+    def __init__(self, resolver: Resolver, settings: Settings) -> None:
+        self.resolver, self.settings = resolver, settings
+        self.places = Places(resolver)
+        self._map: bytes | None = None
+        self._static = {
+            "/": ("index.html", "text/html; charset=utf-8"),
+            "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
+            "/static/app.css": ("app.css", "text/css; charset=utf-8"),
+        }
+
+    def respond(self, payload: Any, fmt: str = "json", headers: dict[str, str] | None = None) -> JSONResponse:
+        media = "application/geo+json" if fmt in ("geojson", "geocodejson") else "application/json"
+        return JSONResponse(payload, media_type=media, headers=headers)
+
+    # /search
+    async def search(self, request: Request) -> Response:
+        try:
+            fmt = _format(request)
+            lang = language_of(request)
+            limit = _int(request, "limit", self.settings.default_limit, 1, self.settings.max_limit)
+            details = _flag(request, "addressdetails", default=fmt == "geocodejson")
+            q = request.query_params.get("q")
+            structured = {k: request.query_params.get(k) for k in ("city", "county", "state", "country")}
+            other = any(request.query_params.get(k) for k in ("street", "amenity", "postalcode"))
+            given = {k: v for k, v in structured.items() if v and v.strip()}
+            if q is not None and (given or other):
+                raise BadRequest("q cannot be combined with structured parameters (city, county, state, ...)")
+            if q is None and not given and not other:
+                raise BadRequest("give q, or a structured query: city (with county, state)")
+            codes = request.query_params.get("countrycodes")
+            foreign = codes is not None and codes.strip() and "ua" not in {c.strip().lower() for c in codes.split(",")}
+            country = given.get("country")
+            if country and country.strip().casefold() not in _UKRAINE:
+                foreign = True
+            text = q if q is not None else given.get("city")
+            if text is None:  # street/postalcode only, or a unit without a settlement: nothing at this level
+                return self._results([], fmt, "", "not_found", "a settlement name (city) is needed")
+            text = text.strip()
+            if not text:
+                raise BadRequest("q is empty")
+            if len(text) > self.settings.max_query_chars:
+                raise BadRequest(f"q is longer than {self.settings.max_query_chars} characters")
+            if foreign:
+                return self._results([], fmt, text, "not_found", "only Ukraine (countrycodes=ua) is served")
+            res = self._lookup(text, given.get("state"), given.get("county"), limit)
+        except BadRequest as exc:
+            return _error(400, str(exc))
+        records = self._records(res, lang, fmt, details)
+        return self._results(records, fmt, text, res.status, res.reason)
+
+    def _lookup(self, text: str, oblast: str | None, raion: str | None, limit: int) -> Resolution:
+        try:
+            self.resolver.parse_hints(oblast=oblast, raion=raion)
+        except ValueError as exc:  # UnknownOblast: Nominatim finds nothing in a region that does not exist
+            return Resolution(text, "not_found", str(exc))
+        try:
+            return self.resolver.lookup(text, oblast=oblast, raion=raion, limit=limit, strict=True)
+        except (TypeError, ValueError) as exc:
+            raise BadRequest(str(exc)) from None
+
+    def _records(self, res: Resolution, lang: str, fmt: str, details: bool) -> list[dict[str, Any]]:
+        ids = [m.settlement.id for m in res.candidates]
+        out = []
+        for rank, m in enumerate(res.candidates, 1):
+            status = res.status if res.status != "resolved" or m is res.match else "candidate"
+            ext = {
+                "status": status,
+                "reason": res.reason,
+                "match": m.match,
+                "matched": m.matched,
+                "score": round(m.score, 4),
+                "rank": rank,
+                "candidates": ids,
+            }
+            out.append(self.places.record(m.settlement, lang, fmt, details, ext))
+        return out
+
+    def _results(self, records: list, fmt: str, query: str, status: str, reason: str) -> Response:
+        headers = {"X-Gazetteer-Status": status, "X-Gazetteer-Reason": quote(reason or "", safe=" ,;:()'")}
+        return self.respond(render(records, fmt, self.places.licence, query), fmt, headers)
+
+    # /reverse
+    async def reverse(self, request: Request) -> Response:
+        from gazetteer.nearby import PointOutsideUkraine, reverse
+
+        try:
+            fmt = _format(request)
+            lang = language_of(request)
+            details = _flag(request, "addressdetails", default=True)
+            lat = _coordinate(request, "lat", 90.0)
+            lon = _coordinate(request, "lon", 180.0)
+            zoom = _int(request, "zoom", 18, 0, 18)
+        except BadRequest as exc:
+            return _error(400, str(exc))
+        try:
+            found = reverse(lat, lon, k=1)
+        except PointOutsideUkraine:
+            found = []
+        if not found:
+            if fmt in ("json", "jsonv2"):
+                return self.respond({"error": "Unable to geocode"})
+            return self.respond(render([], fmt, self.places.licence), fmt)
+        s, km = found[0]
+        ext = {"status": "nearest", "distance_km": round(km, 3)}
+        units = self.resolver.extract.units
+        if zoom <= 4:
+            rec = self.places.country_record(lang, fmt, details)
+        elif zoom <= 7 and s.oblast_id in units:
+            rec = self.places.unit_record(units[s.oblast_id], lang, fmt, details, ext)
+        elif zoom <= 9 and s.raion_id in units:
+            rec = self.places.unit_record(units[s.raion_id], lang, fmt, details, ext)
+        else:
+            rec = self.places.record(s, lang, fmt, details, ext)
+        if fmt in ("json", "jsonv2"):
+            return self.respond(rec)
+        return self.respond(render([rec], fmt, self.places.licence), fmt)
+
+    # /lookup
+    async def lookup(self, request: Request) -> Response:
+        try:
+            fmt = _format(request)
+            lang = language_of(request)
+            details = _flag(request, "addressdetails", default=True)
+            raw = _param(request, "osm_ids", "ids", "place_ids")
+            if raw is None or not raw.strip():
+                raise BadRequest("give osm_ids (or ids): comma-separated KATOTTG ids")
+            ids = [p.strip() for p in raw.split(",") if p.strip()]
+            if len(ids) > self.settings.max_lookup_ids:
+                raise BadRequest(f"at most {self.settings.max_lookup_ids} ids per request")
+        except BadRequest as exc:
+            return _error(400, str(exc))
+        ex = self.resolver.extract
+        records = []
+        for raw_id in ids:
+            sid = raw_id.upper()
+            if sid.isdigit():
+                sid = "UA" + sid.zfill(17)
+            try:
+                s = ex.settlement(sid)
+            except KeyError:
+                u = ex.units.get(sid)
+                if u is not None:
+                    records.append(self.places.unit_record(u, lang, fmt, details, {}))
+                continue
+            records.append(self.places.record(s, lang, fmt, details, {"status": "lookup"}))
+        return self.respond(render(records, fmt, self.places.licence), fmt)
+
+    # /status
+    async def status(self, request: Request) -> Response:
+        m = self.resolver.extract.manifest
+        if (request.query_params.get("format") or "text").lower() == "json":
+            return JSONResponse(
+                {
+                    "status": 0,
+                    "message": "OK",
+                    "data_updated": m.get("built_at"),
+                    "software_version": f"gazetteer {__version__}",
+                    "database_version": m.get("built_at"),
+                    "settlements": len(self.resolver.extract.settlements),
+                }
+            )
+        return PlainTextResponse("OK")
+
+    # the page
+    async def static(self, request: Request) -> Response:
+        name, media = self._static[request.url.path]
+        return Response((STATIC / name).read_bytes(), media_type=media, headers={"Cache-Control": "no-cache"})
+
+    async def map_json(self, request: Request) -> Response:
+        if self._map is None:
+            data = await run_in_threadpool(map_data, self.resolver)
+            self._map = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return Response(self._map, media_type="application/json", headers={"Cache-Control": "max-age=3600"})
+
+    async def batch(self, request: Request) -> Response:
+        """POST a column of names; answer the ``gaz_*`` columns of ``gazetteer batch`` for each, in order."""
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > self.settings.max_body_bytes:
+                return _error(413, f"the request body is larger than {self.settings.max_body_bytes} bytes")
+        try:
+            text = body.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return _error(400, "the body must be UTF-8")
+        oblast = request.query_params.get("oblast")
+        if "json" in request.headers.get("content-type", ""):
+            try:
+                payload = json.loads(text)
+                names = payload["names"] if isinstance(payload, dict) else payload
+                oblast = payload.get("oblast", oblast) if isinstance(payload, dict) else oblast
+            except (ValueError, KeyError, TypeError):
+                return _error(400, 'the body must be JSON: {"names": [...], "oblast": optional}')
+            if not isinstance(names, list):
+                return _error(400, "names must be a list")
+        else:
+            names = text.splitlines()
+            while names and not names[-1].strip():
+                names.pop()
+        if len(names) > self.settings.max_batch:
+            return _error(413, f"at most {self.settings.max_batch} names per request")
+        rows = await run_in_threadpool(self._batch_rows, names, oblast)
+        return JSONResponse({"rows": rows})
+
+    def _batch_rows(self, names: list, oblast: str | None) -> list[dict[str, Any]]:
+        from gazetteer.resolve import lookup_many
+
+        hints = [oblast if oblast and oblast.strip() else None] * len(names)
+        out = []
+        for name, res in zip(names, lookup_many(names, oblasts=hints, resolver=self.resolver), strict=True):
+            row = {"query": name if isinstance(name, str) else json.dumps(name, ensure_ascii=False)}
+            row.update(res.to_columns())
+            out.append(row)
+        return out
+
+
+def create_app(resolver: Resolver | None = None, settings: Settings | None = None) -> Any:
+    """The ASGI application (Starlette, wrapped in the request guard). Loads the extract on startup."""
+    resolver = resolver or default_resolver()
+    settings = settings or Settings()
+    svc = Service(resolver, settings)
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        return _error(500, f"internal error: {type(exc).__name__}")
+
+    routes = [
+        Route("/search", svc.search),
+        Route("/search.php", svc.search),
+        Route("/reverse", svc.reverse),
+        Route("/reverse.php", svc.reverse),
+        Route("/lookup", svc.lookup),
+        Route("/status", svc.status),
+        Route("/status.php", svc.status),
+        Route("/map.json", svc.map_json),
+        Route("/batch", svc.batch, methods=["POST"]),
+        *(Route(path, svc.static) for path in svc._static),
+    ]
+    app = Starlette(routes=routes, exception_handlers={Exception: on_error})
+    app.state.service = svc
+    resolver.lookup("Київ")  # load the extract and index before the first request
+    return Guard(app, settings)
+
+
+_ENV = "GAZETTEER_SERVE_SETTINGS"
+
+
+def app_from_env() -> Any:
+    """Factory for uvicorn's worker processes: settings travel in an environment variable."""
+    raw = os.environ.get(_ENV)
+    return create_app(settings=Settings(**json.loads(raw)) if raw else Settings())
+
+
+def run(
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    workers: int = 1,
+    settings: Settings | None = None,
+    log_level: str = "warning",
+) -> None:
+    """Serve until interrupted. ``workers`` > 1 starts that many processes (each loads the extract)."""
+    import uvicorn
+
+    settings = settings or Settings()
+    common = {"host": host, "port": port, "log_level": log_level, "access_log": False, "server_header": False}
+    if workers > 1:
+        os.environ[_ENV] = json.dumps(asdict(settings))
+        uvicorn.run("gazetteer.serve:app_from_env", factory=True, workers=workers, **common)
+    else:
+        uvicorn.run(create_app(settings=settings), **common)

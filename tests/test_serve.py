@@ -1,0 +1,342 @@
+"""serve: a real uvicorn server on 127.0.0.1, asked by geopy's own Nominatim class and by raw HTTP (httpx)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+pytest.importorskip("starlette")
+uvicorn = pytest.importorskip("uvicorn")
+
+from gazetteer.serve import Budget, Settings, create_app  # noqa: E402
+
+KUPYANSK = "UA63080090010026457"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LocalServer:
+    """uvicorn serving the app in a thread of this process, on a free port of 127.0.0.1."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(
+            create_app(settings=settings), host="127.0.0.1", port=self.port, log_level="error", access_log=False
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LocalServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the local server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LocalServer]:
+    with LocalServer(Settings(rate=0)) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def http(server: LocalServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def nominatim(server: LocalServer):
+    geopy = pytest.importorskip("geopy.geocoders")
+    return geopy.Nominatim(domain=f"127.0.0.1:{server.port}", scheme="http", user_agent="gazetteer-tests", timeout=30)
+
+
+# -- geopy's own Nominatim class ------------------------------------------------------------------------
+def test_geopy_nominatim_geocodes_a_romanized_name(nominatim) -> None:
+    loc = nominatim.geocode("Kupyansk")
+    assert loc is not None
+    assert loc.raw["gazetteer"]["katottg"] == KUPYANSK
+    assert (round(loc.latitude, 2), round(loc.longitude, 2)) == (49.71, 37.62)
+    assert loc.address.startswith("Куп’янськ") and "Харківська область" in loc.address
+
+
+def test_geopy_nominatim_exactly_one_false_gives_ranked_candidates(nominatim) -> None:
+    locs = nominatim.geocode("Радьківка", exactly_one=False)
+    assert len(locs) == 3
+    assert {loc.raw["gazetteer"]["status"] for loc in locs} == {"ambiguous"}
+    scores = [loc.raw["gazetteer"]["score"] for loc in locs]
+    assert scores == sorted(scores, reverse=True)
+    assert [loc.raw["gazetteer"]["rank"] for loc in locs] == [1, 2, 3]
+
+
+def test_geopy_nominatim_reverse_names_the_nearest_settlement(nominatim) -> None:
+    loc = nominatim.reverse((50.4501, 30.5234))
+    assert loc.raw["gazetteer"]["katottg"].startswith("UA80")  # Kyiv
+    assert loc.raw["address"]["city"] == "Київ"
+
+
+def test_geopy_nominatim_reverse_outside_ukraine_is_none(nominatim) -> None:
+    assert nominatim.reverse((52.52, 13.40)) is None  # Berlin
+
+
+def test_geopy_nominatim_language_and_address_details(nominatim) -> None:
+    loc = nominatim.geocode("Купянск", language="en", addressdetails=True)
+    assert loc.raw["address"]["state"] == "Kharkivska oblast"
+    assert loc.raw["address"]["country_code"] == "ua"
+
+
+def test_geopy_nominatim_other_country_answers_nothing(nominatim) -> None:
+    assert nominatim.geocode("Kupyansk", country_codes=["pl"]) is None
+
+
+def test_geopy_nominatim_unknown_name_is_none(nominatim) -> None:
+    assert nominatim.geocode("Moscow") is None
+
+
+# -- raw shapes -----------------------------------------------------------------------------------------
+def test_search_json_record_has_nominatim_fields_and_the_extension(http: httpx.Client) -> None:
+    r = http.get("/search", params={"q": "Kupyansk", "format": "json", "addressdetails": 1})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    rec = r.json()[0]
+    assert rec["place_id"] == int(KUPYANSK[2:])
+    assert isinstance(rec["lat"], str) and isinstance(rec["lon"], str)
+    assert rec["class"] == "place" and rec["addresstype"] == "city"
+    assert len(rec["boundingbox"]) == 4 and all(isinstance(v, str) for v in rec["boundingbox"])
+    s, n, w, e = map(float, rec["boundingbox"])
+    assert s < float(rec["lat"]) < n and w < float(rec["lon"]) < e
+    address = rec["address"]
+    assert address["city"] == "Куп’янськ" and address["state"] == "Харківська область"
+    assert address["district"].endswith("район") and address["municipality"].endswith("громада")
+    assert address["country"] == "Україна" and address["country_code"] == "ua"
+    ext = rec["gazetteer"]
+    assert ext["katottg"] == KUPYANSK and ext["status"] == "resolved" and ext["coord_precision"] == "point"
+    assert 0 < ext["score"] <= 1 and ext["match"] and ext["candidates"][0] == KUPYANSK
+
+
+def test_search_jsonv2_uses_category_and_no_address_by_default(http: httpx.Client) -> None:
+    rec = http.get("/search", params={"q": "Kupyansk"}).json()[0]
+    assert rec["category"] == "place" and "class" not in rec and "address" not in rec
+
+
+def test_search_geojson_is_a_feature_collection_of_points(http: httpx.Client) -> None:
+    data = http.get("/search", params={"q": "Kupyansk", "format": "geojson"}).json()
+    assert data["type"] == "FeatureCollection"
+    feat = data["features"][0]
+    assert feat["geometry"]["type"] == "Point"
+    lon, lat = feat["geometry"]["coordinates"]
+    assert (round(lat, 2), round(lon, 2)) == (49.71, 37.62)
+    assert feat["properties"]["gazetteer"]["katottg"] == KUPYANSK
+
+
+def test_search_geocodejson_has_geocoding_properties(http: httpx.Client) -> None:
+    data = http.get("/search", params={"q": "Kupyansk", "format": "geocodejson"}).json()
+    assert data["geocoding"]["query"] == "Kupyansk"
+    props = data["features"][0]["properties"]["geocoding"]
+    assert props["city"] == "Куп’янськ" and props["state"] == "Харківська область" and props["country_code"] == "ua"
+
+
+def test_search_structured_query_uses_state_as_oblast_hint(http: httpx.Client) -> None:
+    data = http.get("/search", params={"city": "Радьківка", "state": "Kharkiv"}).json()
+    assert data[0]["gazetteer"]["katottg"] == "UA63080070250094966"
+    assert data[0]["gazetteer"]["status"] == "resolved"
+    assert all(r["gazetteer"]["status"] == "candidate" for r in data[1:])  # the others, ranked below
+
+
+def test_search_ambiguous_name_returns_candidates_in_rank_order(http: httpx.Client) -> None:
+    data = http.get("/search", params={"q": "Новоселівка", "limit": 5}).json()
+    assert len(data) == 5
+    assert all(r["gazetteer"]["status"] == "ambiguous" for r in data)
+    assert data[0]["gazetteer"]["candidates"] == [r["gazetteer"]["katottg"] for r in data]
+
+
+def test_search_limit_is_respected(http: httpx.Client) -> None:
+    assert len(http.get("/search", params={"q": "Новоселівка", "limit": 2}).json()) == 2
+
+
+@pytest.mark.parametrize(
+    ("lang", "state"), [("uk", "Харківська область"), ("en", "Kharkivska oblast"), ("ru", "Харьковская область")]
+)
+def test_search_accept_language(http: httpx.Client, lang: str, state: str) -> None:
+    rec = http.get("/search", params={"q": "Kupyansk", "accept-language": lang, "addressdetails": 1}).json()[0]
+    assert rec["address"]["state"] == state
+
+
+def test_accept_language_header_is_used_when_no_parameter(http: httpx.Client) -> None:
+    rec = http.get(
+        "/search", params={"q": "Kupyansk", "addressdetails": 1}, headers={"Accept-Language": "de, en;q=0.8"}
+    ).json()[0]
+    assert rec["address"]["city"] == "Kupiansk"
+
+
+def test_countrycodes_without_ua_answers_nothing(http: httpx.Client) -> None:
+    assert http.get("/search", params={"q": "Kupyansk", "countrycodes": "pl,de"}).json() == []
+    assert http.get("/search", params={"q": "Kupyansk", "countrycodes": "pl,UA"}).json() != []
+
+
+def test_unknown_parameters_are_ignored(http: httpx.Client) -> None:
+    r = http.get("/search", params={"q": "Kupyansk", "polygon_geojson": 1, "email": "x@y", "frobnicate": "yes"})
+    assert r.status_code == 200 and r.json()[0]["gazetteer"]["katottg"] == KUPYANSK
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"q": ""}, "empty"),
+        ({"q": "   "}, "empty"),
+        ({"q": "Київ" * 100}, "longer"),
+        ({}, "give q"),
+        ({"q": "Kyiv", "city": "Kyiv"}, "cannot be combined"),
+        ({"q": "Kyiv", "format": "xml"}, "format"),
+        ({"q": "Kyiv", "limit": "ten"}, "limit"),
+    ],
+)
+def test_search_bad_input_is_a_400_with_a_json_error(http: httpx.Client, params: dict, message: str) -> None:
+    r = http.get("/search", params=params)
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert error["code"] == 400 and message in error["message"]
+
+
+def test_not_found_reason_travels_in_a_header(http: httpx.Client) -> None:
+    r = http.get("/search", params={"q": "Moscow"})
+    assert r.json() == [] and r.headers["x-gazetteer-status"] == "not_found"
+    assert "not a Ukrainian settlement" in r.headers["x-gazetteer-reason"]
+
+
+def test_reverse_json_record(http: httpx.Client) -> None:
+    rec = http.get("/reverse", params={"lat": "49.7100", "lon": "37.6158", "format": "json"}).json()
+    assert rec["gazetteer"]["katottg"] == KUPYANSK and rec["gazetteer"]["distance_km"] < 1
+    assert rec["address"]["city"] == "Куп’янськ"
+
+
+@pytest.mark.parametrize(("zoom", "addresstype"), [(3, "country"), (6, "state"), (8, "county"), (14, "city")])
+def test_reverse_zoom_picks_the_level(http: httpx.Client, zoom: int, addresstype: str) -> None:
+    rec = http.get("/reverse", params={"lat": "49.7100", "lon": "37.6158", "zoom": zoom}).json()
+    assert rec["addresstype"] == addresstype
+
+
+def test_reverse_outside_ukraine_is_nominatims_error(http: httpx.Client) -> None:
+    r = http.get("/reverse", params={"lat": "52.52", "lon": "13.40"})
+    assert r.status_code == 200 and r.json() == {"error": "Unable to geocode"}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"lat": "abc", "lon": "30"}, {"lat": "50"}, {"lat": "91", "lon": "30"}, {"lat": "nan", "lon": "30"}, {}],
+)
+def test_reverse_malformed_coordinates_are_rejected(http: httpx.Client, params: dict) -> None:
+    r = http.get("/reverse", params=params)
+    assert r.status_code == 400 and r.json()["error"]["code"] == 400
+
+
+def test_lookup_by_katottg_id_and_place_id(http: httpx.Client) -> None:
+    data = http.get("/lookup", params={"osm_ids": f"{KUPYANSK},{int(KUPYANSK[2:])},UA00000000000000000"}).json()
+    assert [r["gazetteer"]["katottg"] for r in data] == [KUPYANSK, KUPYANSK]
+
+
+def test_lookup_without_ids_is_a_400(http: httpx.Client) -> None:
+    assert http.get("/lookup").status_code == 400
+
+
+def test_parameters_never_reach_the_file_system(http: httpx.Client) -> None:
+    for value in ("../../../../etc/passwd", "/etc/passwd", "file:///etc/passwd"):
+        for path, name in (("/search", "q"), ("/lookup", "osm_ids"), ("/search", "format")):
+            r = http.get(path, params={name: value})
+            assert "root:" not in r.text
+    assert http.get("/static/../serve.py").status_code == 404
+    assert http.get("/static/app.js/../../serve.py").status_code == 404
+
+
+def test_status(http: httpx.Client) -> None:
+    assert http.get("/status").text == "OK"
+    data = http.get("/status", params={"format": "json"}).json()
+    assert data["status"] == 0 and data["message"] == "OK" and data["data_updated"]
+
+
+def test_cross_origin_clients_are_allowed(http: httpx.Client) -> None:
+    assert http.get("/status").headers["access-control-allow-origin"] == "*"
+
+
+def test_batch_endpoint_keeps_every_row_in_order(http: httpx.Client) -> None:
+    names = ["Kupyansk", "Москва", "", "Радьківка", "Kupyansk"]
+    rows = http.post("/batch", json={"names": names}).json()["rows"]
+    assert [r["query"] for r in rows] == names
+    assert [r["gaz_status"] for r in rows] == ["resolved", "not_found", "invalid", "ambiguous", "resolved"]
+    rows = http.post("/batch", json={"names": ["Радьківка"], "oblast": "Kharkiv"}).json()["rows"]
+    assert rows[0]["gaz_id"] == "UA63080070250094966"
+
+
+def test_batch_text_body_is_one_name_per_line(http: httpx.Client) -> None:
+    rows = http.post("/batch", content="Kupyansk\nArtemivsk\n".encode()).json()["rows"]
+    assert [r["gaz_name_uk"] for r in rows] == ["Куп’янськ", "Бахмут"]
+
+
+def test_map_data_has_every_oblast_with_an_outline(http: httpx.Client) -> None:
+    data = http.get("/map.json").json()
+    assert len(data["oblasts"]) == 27 and all(o["rings"] for o in data["oblasts"])
+    assert len(data["points"]) > 3000
+
+
+def test_page_is_served_without_third_party_scripts(http: httpx.Client) -> None:
+    page = http.get("/").text
+    assert 'id="q"' in page and "/static/app.js" in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # every script and style is our own
+    assert "gazetteer" in http.get("/static/app.js").text
+
+
+# -- bounds -----------------------------------------------------------------------------------------------
+def test_oversized_url_is_refused() -> None:
+    with LocalServer(Settings(rate=0, max_url_bytes=200)) as srv:
+        r = httpx.get(f"{srv.url}/search", params={"q": "x" * 300})
+        assert r.status_code == 414 and r.json()["error"]["code"] == 414
+
+
+def test_oversized_body_and_batch_are_refused() -> None:
+    with LocalServer(Settings(rate=0, max_body_bytes=100, max_batch=3)) as srv:
+        assert httpx.post(f"{srv.url}/batch", content=b"x\n" * 200).status_code == 413
+        assert httpx.post(f"{srv.url}/batch", content=b"a\nb\nc\nd\n").status_code == 413
+        assert httpx.post(f"{srv.url}/batch", content=b"a\nb\nc\n").status_code == 200
+
+
+def test_per_client_budget_answers_429_with_retry_after() -> None:
+    with LocalServer(Settings(rate=1, burst=3)) as srv, httpx.Client(base_url=srv.url) as client:
+        codes = [client.get("/status").status_code for _ in range(6)]
+        assert codes[:3] == [200, 200, 200] and 429 in codes[3:]
+        r = client.get("/status")
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+
+
+def test_budget_refills_over_time_and_is_per_client() -> None:
+    b = Budget(rate=2, burst=2)
+    assert [b.take("a", now=0.0) for _ in range(3)][:2] == [0.0, 0.0]
+    assert b.take("a", now=0.0) > 0
+    assert b.take("b", now=0.0) == 0.0  # another client is not starved
+    assert b.take("a", now=1.0) == 0.0  # two tokens back after a second
+
+
+def test_budget_forgets_idle_clients_beyond_its_bound() -> None:
+    b = Budget(rate=10, burst=1, max_clients=10)
+    for i in range(100):
+        b.take(f"client{i}", now=float(i))
+    assert len(b._buckets) <= 10

@@ -1,0 +1,149 @@
+"""The search page at / driven in a real headless Chromium (Debian's chromium + chromium-driver, selenium).
+
+Skips, saying why, where the browser, its driver or selenium is missing (`.ci/run` installs them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_serve import LocalServer
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+SHOTS = Path(os.environ.get("GAZETTEER_SCREENSHOTS", tempfile.gettempdir()))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
+    if not CHROMIUM or not CHROMEDRIVER:
+        pytest.skip("headless Chromium is not installed: apt-get install -y chromium chromium-driver")
+    profile = tempfile.mkdtemp(prefix="gazetteer-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1000",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    from selenium.webdriver.chrome.service import Service
+
+    try:
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    except Exception as exc:  # a broken browser install: say so instead of failing obscurely
+        pytest.skip(f"headless Chromium did not start: {str(exc).splitlines()[0]}")
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def page(browser) -> Iterator[tuple[object, LocalServer]]:
+    from gazetteer.serve import Settings
+
+    with LocalServer(Settings(rate=0)) as srv:
+        browser.get(srv.url + "/")
+        yield browser, srv
+
+
+def wait(driver, condition, timeout: float = 30):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def test_typing_an_ambiguous_name_shows_ranked_candidates_and_the_chosen_place(page) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver, _ = page
+    wait(driver, lambda d: d.find_element(By.ID, "map").get_attribute("data-ready") == "1")
+    box = driver.find_element(By.ID, "q")
+    box.clear()
+    box.send_keys("Радьківка\n")
+    wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results tbody tr")) == 3)
+    rows = driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")
+    cells = [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in rows]
+    assert {c[3] for c in cells} == {"Сумська область", "Харківська область", "Чернігівська область"}
+    assert all(c[4].endswith("район") and c[5].endswith("громада") for c in cells)
+    scores = [float(c[8]) for c in cells]
+    assert scores == sorted(scores, reverse=True)
+    assert driver.find_element(By.ID, "status").text.startswith("ambiguous")
+    chosen = driver.find_elements(By.CSS_SELECTOR, "#map circle.chosen")
+    assert len(chosen) == 1 and chosen[0].get_attribute("data-katottg") == rows[0].get_attribute("data-katottg")
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#map circle.candidate")) == 2
+    rows[2].click()  # choosing another candidate moves the marker
+    wait(
+        driver,
+        lambda d: d.find_element(By.CSS_SELECTOR, "#map circle.chosen").get_attribute("data-katottg")
+        == rows[2].get_attribute("data-katottg"),
+    )
+    driver.save_screenshot(str(SHOTS / "gazetteer-page-search.png"))
+
+
+def test_a_russian_spelling_resolves_and_the_oblast_is_highlighted(page) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver, _ = page
+    box = driver.find_element(By.ID, "q")
+    box.clear()
+    box.send_keys("Купянск\n")
+    wait(driver, lambda d: d.find_element(By.ID, "status").text.startswith("resolved"))
+    first = driver.find_element(By.CSS_SELECTOR, "#results tbody tr")
+    assert first.get_attribute("data-katottg") == "UA63080090010026457"
+    assert "point" in first.text
+    hit = driver.find_elements(By.CSS_SELECTOR, "#map path.oblast.hit")
+    assert [h.get_attribute("data-id") for h in hit] == ["UA63000000000041885"]
+
+
+def test_an_unknown_name_says_why(page) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver, _ = page
+    box = driver.find_element(By.ID, "q")
+    box.clear()
+    box.send_keys("Moscow\n")
+    wait(driver, lambda d: d.find_element(By.ID, "status").text.startswith("not found"))
+    assert "not a Ukrainian settlement" in driver.find_element(By.ID, "status").text
+
+
+def test_pasting_a_column_gives_a_table_and_a_csv_download(page) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver, _ = page
+    area = driver.find_element(By.ID, "batch-input")
+    area.clear()
+    area.send_keys("Kupyansk\nАртемовск\nBerlin\nНовоселівка")
+    driver.find_element(By.ID, "batch-run").click()
+    wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#batch-table tbody tr")) == 4)
+    rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#batch-table tbody tr")]
+    assert rows[0].startswith("Kupyansk resolved Куп’янськ") and "Бахмут" in rows[1]
+    assert "not_found" in rows[2] and "ambiguous" in rows[3]
+    link = driver.find_element(By.ID, "download")
+    assert link.is_displayed() and link.get_attribute("href").startswith("blob:")
+    csv_text = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(document.getElementById('download').href).then(r => r.text()).then(done);"
+    )
+    lines = csv_text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("query,gaz_id,gaz_name_uk") and len(lines) == 5
+    assert lines[2].startswith("Артемовск,") and "Бахмут" in lines[2]
+    driver.save_screenshot(str(SHOTS / "gazetteer-page-batch.png"))
