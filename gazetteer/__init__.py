@@ -77,7 +77,15 @@ def __getattr__(name: str):
         import importlib
 
         module, attr = _LAZY[name]
-        return getattr(importlib.import_module(module), attr)
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except ImportError as exc:  # a missing extra: one line naming it, not a deep traceback
+            from gazetteer.extras import missing_extra
+
+            missing = missing_extra(exc, f"gazetteer.{name}")
+            if missing is None:
+                raise
+            raise missing from None
     raise AttributeError(f"module 'gazetteer' has no attribute {name!r}")
 
 

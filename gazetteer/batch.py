@@ -34,12 +34,15 @@ class BatchError(GazetteerError, ValueError):
 
 
 def detect_format(path: str | Path | None, fmt: str | None = None) -> str:
+    """The table format a path's extension says (csv unless known; see gazetteer.formats.SUFFIXES)."""
+    from gazetteer.formats import FORMATS, SUFFIXES
+
     if fmt:
-        if fmt not in ("csv", "tsv", "parquet"):
-            raise BatchError(f"unknown format {fmt!r}: use csv, tsv or parquet")
+        if fmt not in FORMATS:
+            raise BatchError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}")
         return fmt
     suffix = Path(str(path)).suffix.lower() if path and str(path) != "-" else ".csv"
-    return {".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet"}.get(suffix, "csv")
+    return SUFFIXES.get(suffix, "csv")
 
 
 @contextmanager
@@ -101,12 +104,15 @@ def enrich_file(
     resolver: Resolver | None = None,
     progress: bool | None = None,
     online: Any = None,
+    bom: bool = False,
 ) -> Counter:
     """Enrich ``src`` into ``dst`` (stdout if None or '-'); return how many rows got each status.
 
     ``delimiter`` defaults to tab for TSV and, for CSV, to whichever of , ; | or tab the header line uses.
     ``online`` (a :class:`gazetteer.online.OnlineGeocoder`) is asked for names not resolved offline or
     resolved to approximate coordinates; its answers are cached on disk, so an interrupted run resumes.
+    Formats follow the extensions (``fmt``/``out_fmt`` force them): csv, tsv, parquet, jsonl, xlsx in;
+    the same and geojson out (:mod:`gazetteer.formats`); ``bom`` starts a CSV with a BOM for Excel.
     """
     if (column is None) == (text_column is None):
         raise BatchError("give exactly one of --column (place names) or --text-column (free text)")
@@ -115,6 +121,23 @@ def enrich_file(
     out_fmt = (
         detect_format(dst, out_fmt) if dst not in (None, "-") else (out_fmt or ("tsv" if in_fmt == "tsv" else "csv"))
     )
+    from gazetteer import formats
+
+    if formats.needs_formats(in_fmt, out_fmt, bom):
+        return formats.enrich_table(
+            src,
+            dst,
+            in_fmt=in_fmt,
+            out_fmt=out_fmt,
+            query_column=column or text_column,
+            oblast_column=oblast_column,
+            added=list(TEXT_COLUMNS if text_column else RESULT_COLUMNS),
+            row_fn=_text_row(resolver) if text_column else _name_row(resolver, online),
+            encoding=encoding,
+            delimiter=delimiter,
+            bom=bom,
+            progress=(lambda rows, total: _progress(rows, True, total)) if _progress_on(progress) else None,
+        )
     if in_fmt == "parquet" or out_fmt == "parquet":
         return _enrich_parquet(src, dst, column, oblast_column, text_column, resolver, progress, out_fmt, online)
     try:
@@ -153,7 +176,8 @@ def enrich_file(
         with atomic_output(dst) as out:
             writer = csv.writer(out, delimiter=out_delimiter, lineterminator="\r\n")  # RFC 4180: quotes any \r or \n
             writer.writerow(header + added)
-            for row in _progress(_rows(reader, src, encoding), progress):
+            total = formats.count_data_rows(src, in_fmt) if _progress_on(progress) else None
+            for row in _progress(_rows(reader, src, encoding), progress, total):
                 extra = []
                 if len(row) != width:
                     extra = row[width:]
@@ -193,12 +217,17 @@ def _rows(reader: Iterator[list[str]], src: object, encoding: str) -> Iterator[l
         raise BatchError(f"cannot parse {src}: {exc}") from None
 
 
-def _progress(rows: Iterator, enabled: bool | None) -> Iterator:
-    if enabled is False or (enabled is None and not sys.stderr.isatty()):
+def _progress_on(enabled: bool | None) -> bool:
+    return enabled is True or (enabled is None and sys.stderr.isatty())
+
+
+def _progress(rows: Iterator, enabled: bool | None, total: int | None = None) -> Iterator:
+    """A progress bar on stderr (rows done, rate, and time left when ``total`` rows are known)."""
+    if not _progress_on(enabled):
         return rows
     from tqdm import tqdm
 
-    return tqdm(rows, unit=" rows", file=sys.stderr, mininterval=0.5)
+    return tqdm(rows, total=total, unit=" rows", file=sys.stderr, mininterval=0.5)
 
 
 def _cell(value: object) -> object:

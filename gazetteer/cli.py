@@ -2,13 +2,16 @@
 
     gazetteer resolve "Kupyansk" --json
     gazetteer resolve "Радьківка" --oblast Kharkiv
-    gazetteer batch events.csv --column place --oblast-column region -o events.gaz.csv
+    gazetteer resolve - < names.txt > answers.jsonl
+    gazetteer reverse 49.71 37.62 [--json] [-k 3]
+    gazetteer batch events.csv --column place --oblast-column region -o events.gaz.xlsx
     gazetteer parse article.txt --geojson
+    gazetteer serve [--port 8080]
     gazetteer data info --json
     gazetteer data build --out data
     gazetteer data update [--url URL]
 
-Errors print one line to stderr and exit non-zero (2 for usage and input errors, 1 for data errors).
+Errors print one line to stderr and exit non-zero (see EXIT_CODES).
 ``batch --online`` exits 4 when the output is complete but the online step is not (rate limited, or the
 service kept failing): the rows it did not finish say "online pending" or "online lookup failed" in
 ``gaz_reason``; run the same command again to finish them (answers already received come from the cache).
@@ -26,6 +29,15 @@ from gazetteer.errors import GazetteerError
 
 #: Exit status of ``batch --online`` when every row was written but some online questions are unanswered.
 EXIT_ONLINE_INCOMPLETE = 4
+
+EXIT_CODES = """exit codes:
+  0  resolved (resolve), found (reverse), done (batch, parse, serve, data; resolve - once every line is answered)
+  1  data error: the extract is missing, damaged or could not be updated
+  2  usage or input error (bad arguments, unknown oblast, unreadable file, missing optional extra)
+  3  ambiguous: several settlements fit equally (resolve)
+  4  not found: no settlement fits (resolve), or the point is outside Ukraine / nothing near it (reverse);
+     batch --online: every row written but some online questions unanswered (run it again to finish)
+  130 interrupted"""
 
 
 def _point(text: str) -> tuple[float, float]:
@@ -46,28 +58,62 @@ def _positive(text: str) -> int:
     return n
 
 
+def _float_arg(text: str) -> float:
+    import math
+
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in decimal degrees, got {text!r}") from None
+    if not math.isfinite(x):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return x
+
+
+INPUT_FORMATS = ("csv", "tsv", "parquet", "jsonl", "xlsx")
+OUTPUT_FORMATS = ("csv", "tsv", "parquet", "jsonl", "geojson", "xlsx")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gazetteer", description="Resolve Ukrainian settlement names, offline.")
+    p = argparse.ArgumentParser(
+        prog="gazetteer",
+        description="Resolve Ukrainian settlement names, offline.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--version", action="version", version=f"gazetteer {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    r = sub.add_parser("resolve", help="resolve one place name")
-    r.add_argument("query")
+    r = sub.add_parser(
+        "resolve",
+        help="resolve one place name (or - : one per line from stdin, JSON Lines out)",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument("query", help="a place name in any spelling, or - to read names from stdin, one per line")
     r.add_argument("--oblast", help="oblast hint, in any language or form")
     r.add_argument("--raion", help="raion hint")
     r.add_argument("--hromada", help="hromada hint")
     r.add_argument("--near", type=_point, metavar="LAT,LON", help="prefer settlements near this point")
     r.add_argument("--limit", type=_positive, default=5)
-    r.add_argument("--json", action="store_true", help="print a JSON array of candidates, best first")
+    r.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: query, status, reason, match and candidates (best first)",
+    )
     _add_online_arguments(r, "ask an online geocoder when offline data falls short")
 
-    b = sub.add_parser("batch", help="enrich a CSV/TSV/Parquet file")
+    b = sub.add_parser("batch", help="enrich a table: csv, tsv, parquet, jsonl, xlsx in; the same or geojson out")
     b.add_argument("input", help="input file, or - for stdin")
     b.add_argument("--column", help="column with place names")
     b.add_argument("--text-column", help="column with free text: find and resolve the places it mentions")
     b.add_argument("--oblast-column", help="column with an oblast hint per row")
     b.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
-    b.add_argument("--format", choices=("csv", "tsv", "parquet"), help="input format (default: by extension)")
+    b.add_argument("--format", choices=INPUT_FORMATS, help="input format (default: by extension)")
+    b.add_argument(
+        "--output-format", choices=OUTPUT_FORMATS, help="output format (default: by the output's extension)"
+    )
+    b.add_argument("--excel", "--bom", dest="bom", action="store_true", help="CSV output starts with a BOM (Excel)")
     b.add_argument("--encoding", default="utf-8-sig", help="input text encoding (default: UTF-8)")
     b.add_argument("--delimiter", default=None, help="CSV field separator (default: detected from the header)")
     b.add_argument("--no-progress", action="store_true")
@@ -76,6 +122,33 @@ def build_parser() -> argparse.ArgumentParser:
         "ask an online geocoder for names not resolved offline or with approximate coordinates "
         "(answers cached on disk: an interrupted run resumes)",
     )
+
+    rv = sub.add_parser(
+        "reverse",
+        help="the settlements nearest a point",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rv.add_argument("lat", type=_float_arg, help="latitude, decimal degrees")
+    rv.add_argument("lon", type=_float_arg, help="longitude, decimal degrees")
+    rv.add_argument("-k", type=_positive, default=1, help="how many settlements, nearest first (default 1)")
+    rv.add_argument("--max-km", type=float, default=None, help="ignore settlements farther than this")
+    rv.add_argument(
+        "--any-precision",
+        action="store_true",
+        help="also settlements whose coordinates are only a hromada/raion centroid",
+    )
+    rv.add_argument("--json", action="store_true", help="print one JSON object with the results")
+
+    sv = sub.add_parser("serve", help="a Nominatim-compatible local HTTP service and search page (needs [serve])")
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    sv.add_argument("--port", type=_positive, default=8080)
+    sv.add_argument("--workers", type=_positive, default=1, help="processes (each loads the extract)")
+    sv.add_argument(
+        "--rate", type=float, default=100.0, help="requests per second per client (0: no budget; default 100)"
+    )
+    sv.add_argument("--burst", type=_positive, default=200, help="requests a client may send at once (default 200)")
+    sv.add_argument("--max-batch", type=_positive, default=5000, help="names per POST /batch (default 5000)")
 
     t = sub.add_parser("parse", help="find and resolve the places mentioned in a text")
     t.add_argument("file", help="text file, or - for stdin")
@@ -112,6 +185,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TypeError, ValueError) as exc:
         print(f"gazetteer: error: {exc}", file=sys.stderr)
         return 2
+    except ImportError as exc:
+        from gazetteer.extras import missing_extra
+
+        missing = missing_extra(exc, f"gazetteer {args.command}")
+        if missing is None:
+            raise
+        print(f"gazetteer: error: {missing}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("gazetteer: interrupted", file=sys.stderr)
         return 130
@@ -119,26 +200,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _cmd_resolve(args: argparse.Namespace) -> int:
-    from gazetteer.resolve import default_resolver
+_STATUS_EXIT = {"resolved": 0, "ambiguous": 3, "not_found": 4, "invalid": 2}
 
-    resolver = default_resolver()
+
+def _resolve_one(resolver, args: argparse.Namespace, query: object, strict: bool):
     res = resolver.lookup(
-        args.query,
+        query,
         oblast=args.oblast,
         raion=args.raion,
         hromada=args.hromada,
         near=args.near,
         limit=args.limit,
-        strict=True,
+        strict=strict,
     )
-    if args.online and (res.status != "resolved" or res.match.settlement.coord_precision != "point"):
+    if args.online and res.status != "invalid" and (
+        res.status != "resolved" or res.match.settlement.coord_precision != "point"
+    ):
         from gazetteer.online import online_lookup
 
         res = online_lookup(res, provider=args.provider, oblast=args.oblast, **_online_settings(args))
-    if args.json:
-        print(json.dumps([m.to_dict() for m in res.candidates], ensure_ascii=False, indent=2))
+    return res
+
+
+def resolution_json(res) -> dict:
+    """One query's answer as the JSON object ``resolve --json`` prints (and ``resolve -`` per line)."""
+    return {
+        "query": res.query if isinstance(res.query, str) else None,
+        "status": res.status,
+        "reason": res.reason,
+        "match": res.match.to_dict() if res.match is not None else None,
+        "candidates": [m.to_dict() for m in res.candidates],
+    }
+
+
+def _cmd_resolve(args: argparse.Namespace) -> int:
+    from gazetteer.resolve import default_resolver
+
+    resolver = default_resolver()
+    if args.query == "-":
+        # Hints are the same for every line: check them once, so a bad one is one error, not N rows.
+        resolver.parse_hints(oblast=args.oblast, raion=args.raion, hromada=args.hromada, near=args.near)
+        for line in sys.stdin:
+            res = _resolve_one(resolver, args, line.rstrip("\r\n"), strict=False)
+            print(json.dumps(resolution_json(res), ensure_ascii=False), flush=True)
         return 0
+    res = _resolve_one(resolver, args, args.query, strict=True)
+    if args.json:
+        print(json.dumps(resolution_json(res), ensure_ascii=False, indent=2))
+        return _STATUS_EXIT.get(res.status, 2)
     print(f"{args.query}: {res.status}" + (f" ({res.reason})" if res.reason else ""))
     for i, m in enumerate(res.candidates, 1):
         s = m.settlement
@@ -148,7 +257,43 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
             f"{s.raion_uk or '-'} raion, {s.hromada_uk} hromada  {s.lat:.4f},{s.lon:.4f} ({s.coord_precision})  "
             f"score {m.score:.2f} {m.match} via {m.matched!r}  {s.id}"
         )
-    return 0 if res.status == "resolved" else 3
+    return _STATUS_EXIT.get(res.status, 2)
+
+
+def _cmd_reverse(args: argparse.Namespace) -> int:
+    from gazetteer.nearby import PointOutsideUkraine, reverse
+
+    precision = None if args.any_precision else "point"
+    try:
+        found = reverse(args.lat, args.lon, k=args.k, max_km=args.max_km, precision=precision)
+        status, reason = ("found", "") if found else ("not_found", f"no settlement within {args.max_km} km")
+    except PointOutsideUkraine as exc:
+        found, status, reason = [], "outside_ukraine", str(exc)
+    if args.json:
+        results = [{**s.to_dict(), "distance_km": round(km, 3)} for s, km in found]
+        out = {"lat": args.lat, "lon": args.lon, "status": status, "reason": reason, "results": results}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    elif not found:
+        print(f"{args.lat}, {args.lon}: {status} ({reason})")
+    else:
+        for i, (s, km) in enumerate(found, 1):
+            print(
+                f"{i}. {s.name_uk} / {s.name_en}  [{s.category_name}]  {s.oblast_uk} obl., {s.raion_uk or '-'} raion, "
+                f"{s.hromada_uk} hromada  {km:.1f} km  ({s.coord_precision})  {s.id}"
+            )
+    return 0 if found else 4
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from gazetteer.serve import Settings, run
+
+    settings = Settings(rate=args.rate, burst=args.burst, max_batch=args.max_batch)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"gazetteer: warning: serving on {args.host}: the service has no authentication", file=sys.stderr)
+    print(f"gazetteer: serving http://{args.host}:{args.port}/ (Nominatim API: /search, /reverse, /lookup, /status)")
+    print("gazetteer: Ctrl-C to stop", flush=True)
+    run(args.host, args.port, workers=args.workers, settings=settings)
+    return 0
 
 
 def _add_online_arguments(parser: argparse.ArgumentParser, online_help: str) -> None:
@@ -186,6 +331,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             delimiter=args.delimiter,
             progress=False if args.no_progress else None,
             online=og,
+            out_fmt=args.output_format,
+            bom=args.bom,
         )
     summary = ", ".join(f"{k} {v}" for k, v in statuses.most_common())
     print(f"gazetteer: {sum(statuses.values())} rows: {summary}", file=sys.stderr)
@@ -294,7 +441,14 @@ def _data_reset(_args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"resolve": _cmd_resolve, "batch": _cmd_batch, "parse": _cmd_parse, "data": _cmd_data}
+_COMMANDS = {
+    "resolve": _cmd_resolve,
+    "reverse": _cmd_reverse,
+    "serve": _cmd_serve,
+    "batch": _cmd_batch,
+    "parse": _cmd_parse,
+    "data": _cmd_data,
+}
 _DATA_COMMANDS = {"info": _data_info, "build": _data_build, "update": _data_update, "reset": _data_reset}
 
 if __name__ == "__main__":  # pragma: no cover

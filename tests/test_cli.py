@@ -50,20 +50,22 @@ def test_version(capsys) -> None:
 def test_resolve_json_has_the_contract_fields(capsys) -> None:
     code, out, _ = run(capsys, "resolve", "Kupyansk", "--json")
     data = json.loads(out)
-    assert code == 0 and set(data[0]) >= RESOLVE_FIELDS and data[0]["name_uk"] == "Куп’янськ"
+    assert code == 0 and data["status"] == "resolved" and data["match"]["name_uk"] == "Куп’янськ"
+    assert set(data["match"]) >= RESOLVE_FIELDS and set(data["candidates"][0]) >= RESOLVE_FIELDS
 
 
 def test_resolve_json_lists_ambiguous_candidates_best_first(capsys) -> None:
-    _, out, _ = run(capsys, "resolve", "Радьківка", "--json", "--limit", "2")
+    code, out, _ = run(capsys, "resolve", "Радьківка", "--json", "--limit", "2")
     data = json.loads(out)
-    assert len(data) == 2 and data[0]["score"] >= data[1]["score"]
+    assert code == 3 and data["status"] == "ambiguous" and data["match"] is None
+    assert len(data["candidates"]) == 2 and data["candidates"][0]["score"] >= data["candidates"][1]["score"]
 
 
 def test_resolve_with_oblast_and_near(capsys) -> None:
     _, out, _ = run(capsys, "resolve", "Radkivka", "--oblast", "Kharkivska oblast", "--json")
-    assert json.loads(out)[0]["oblast_uk"] == "Харківська"
+    assert json.loads(out)["match"]["oblast_uk"] == "Харківська"
     _, out, _ = run(capsys, "resolve", "Радьківка", "--near", "49.7,37.6", "--json")
-    assert json.loads(out)[0]["oblast_uk"] == "Харківська"
+    assert json.loads(out)["candidates"][0]["oblast_uk"] == "Харківська"
 
 
 def test_resolve_text_output_marks_status(capsys) -> None:

@@ -1,0 +1,467 @@
+"""Table readers and writers for ``gazetteer batch`` beyond the CSV/TSV and Parquet fast paths.
+
+    $ gazetteer batch events.xlsx --column place -o events.gaz.xlsx     # Excel in, Excel out
+    $ gazetteer batch events.csv --column place -o events.gaz.geojson    # points for QGIS
+    $ gazetteer batch events.csv --column place -o events.gaz.csv --excel  # CSV with a BOM for Excel
+
+What the output's extension says is what gets written: ``.csv``, ``.tsv``, ``.parquet``, ``.jsonl``
+(``.ndjson``), ``.geojson`` and ``.xlsx`` (needs the ``xlsx`` extra, openpyxl); inputs may be ``.csv``,
+``.tsv``, ``.parquet``, ``.jsonl`` and ``.xlsx``. Rows keep their order; every input column is kept and the
+``gaz_*`` columns are appended, as in the CSV path. GeoJSON writes one Feature per row (a null geometry
+where nothing resolved). In Excel, text that starts with ``=`` is written as text, never as a formula.
+
+:func:`enrich_table` is what :func:`gazetteer.batch.enrich_file` calls for these formats; readers yield
+lists of cell values after a header, writers take such lists.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from gazetteer.batch import BatchError, atomic_output, sniff_delimiter
+
+__all__ = ["FORMATS", "INPUT_FORMATS", "count_data_rows", "enrich_table", "needs_formats", "read_table"]
+
+FORMATS = ("csv", "tsv", "parquet", "jsonl", "geojson", "xlsx")
+INPUT_FORMATS = ("csv", "tsv", "parquet", "jsonl", "xlsx")
+SUFFIXES = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".geojson": "geojson",
+    ".xlsx": "xlsx",
+}
+EXCEL_MAX_ROWS = 1_048_576
+_FLOAT = frozenset({"gaz_lat", "gaz_lon", "gaz_score"})
+_INT = frozenset({"gaz_place_count"})
+
+
+def needs_formats(in_fmt: str, out_fmt: str, bom: bool = False) -> bool:
+    """True when this module (not the CSV or Parquet fast path of batch.py) must do the work."""
+    if in_fmt in ("csv", "tsv") and out_fmt in ("csv", "tsv"):
+        return bom
+    return not (in_fmt == "parquet" and out_fmt == "parquet")
+
+
+def _openpyxl(what: str) -> Any:
+    try:
+        import openpyxl
+    except ImportError as exc:
+        from gazetteer.extras import missing_extra
+
+        raise missing_extra(exc, what) or exc from None
+    return openpyxl
+
+
+def _pyarrow(what: str) -> tuple[Any, Any]:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        from gazetteer.extras import missing_extra
+
+        raise missing_extra(exc, what) or exc from None
+    return pa, pq
+
+
+# -- reading -----------------------------------------------------------------------------------------
+def count_data_rows(src: str | Path, fmt: str) -> int | None:
+    """Rows after the header, for a progress bar's time left (None when unknown, e.g. stdin)."""
+    if str(src) == "-" or not Path(src).is_file():
+        return None
+    if fmt in ("csv", "tsv", "jsonl"):
+        n, last = 0, b"\n"
+        with open(src, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                n += chunk.count(b"\n")
+                last = chunk[-1:]
+        n += last != b"\n"  # a last line without a newline
+        return max(0, n - 1) if fmt != "jsonl" else n
+    if fmt == "parquet":
+        _, pq = _pyarrow("Parquet")
+        return pq.ParquetFile(src).metadata.num_rows
+    return None
+
+
+@contextmanager
+def read_table(
+    src: str | Path, fmt: str, *, encoding: str = "utf-8-sig", delimiter: str | None = None
+) -> Iterator[tuple[list[str], Iterator[list[Any]], dict]]:
+    """Open a table: ``(header, rows, info)``; rows are lists as long as the header (or longer: ragged).
+
+    ``info`` carries what a writer may want to keep (``delimiter`` of a CSV, ``arrow_schema`` of Parquet).
+    Raises :class:`~gazetteer.batch.BatchError` for a missing or unreadable file.
+    """
+    if fmt not in INPUT_FORMATS:
+        raise BatchError(f"cannot read {fmt}: inputs may be {', '.join(INPUT_FORMATS)}")
+    if str(src) != "-" and not Path(src).is_file():
+        raise BatchError(f"input file not found: {src}")
+    if fmt in ("csv", "tsv"):
+        with _text(src, encoding) as fh:
+            yield _read_csv(fh, src, encoding, "\t" if fmt == "tsv" and delimiter is None else delimiter)
+    elif fmt == "jsonl":
+        with _text(src, encoding) as fh:
+            yield _read_jsonl(fh, src)
+    elif fmt == "parquet":
+        yield _read_parquet(src)
+    else:
+        yield _read_xlsx(src)
+
+
+@contextmanager
+def _text(src: str | Path, encoding: str) -> Iterator[io.TextIOBase]:
+    if str(src) == "-":
+        yield io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, newline="")
+        return
+    try:
+        fh = open(src, encoding=encoding, newline="")
+    except OSError as exc:
+        raise BatchError(f"cannot read {src}: {exc.strerror}") from None
+    with fh:
+        yield fh
+
+
+def _decode_error(src: object, encoding: str, exc: UnicodeDecodeError) -> BatchError:
+    return BatchError(f"cannot decode {src} as {encoding}: {exc.reason} at byte {exc.start}; pass --encoding")
+
+
+def _read_csv(fh: io.TextIOBase, src: object, encoding: str, delimiter: str | None) -> tuple:
+    try:
+        first = fh.readline()
+    except UnicodeDecodeError as exc:
+        raise _decode_error(src, encoding, exc) from None
+    if not first:
+        raise BatchError(f"input is empty: {src}")
+    delimiter = delimiter or sniff_delimiter(first)
+    if len(delimiter) != 1:
+        raise BatchError(f"the delimiter must be one character, not {delimiter!r}")
+    header = next(csv.reader([first], delimiter=delimiter))
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            yield from csv.reader(fh, delimiter=delimiter)
+        except UnicodeDecodeError as exc:
+            raise _decode_error(src, encoding, exc) from None
+        except csv.Error as exc:
+            raise BatchError(f"cannot parse {src}: {exc}") from None
+
+    return header, rows(), {"delimiter": delimiter}
+
+
+def _read_jsonl(fh: io.TextIOBase, src: object) -> tuple:
+    """JSON Lines: the header is every key in order of first appearance (the file is read twice)."""
+    seekable = str(src) != "-"
+    lines = fh if seekable else io.StringIO(fh.read())
+    header: dict[str, None] = {}
+    for line in lines:
+        try:
+            obj = json.loads(line) if line.strip() else None
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            header.update(dict.fromkeys(obj))
+    lines.seek(0)
+    if not header:
+        raise BatchError(f"no JSON object in {src}: expected one object per line")
+    names = list(header)
+
+    def rows() -> Iterator[list[Any]]:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                obj = None
+            if not isinstance(obj, dict):  # kept, empty, and marked invalid by the caller
+                yield [None] * len(names) + [f"line {number} is not a JSON object"]
+                continue
+            yield [obj.get(k) for k in names]
+
+    return names, rows(), {}
+
+
+def _read_parquet(src: str | Path) -> tuple:
+    pa, pq = _pyarrow("Parquet")
+    try:
+        pf = pq.ParquetFile(src)
+    except (OSError, pa.ArrowException) as exc:
+        raise BatchError(f"cannot read Parquet file {src}: {exc}") from None
+    names = pf.schema_arrow.names
+
+    def rows() -> Iterator[list[Any]]:
+        for batch in pf.iter_batches(batch_size=65536):
+            columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            yield from (list(r) for r in zip(*columns, strict=True))
+
+    return names, rows(), {"arrow_schema": pf.schema_arrow}
+
+
+def _read_xlsx(src: str | Path) -> tuple:
+    openpyxl = _openpyxl("reading .xlsx")
+    try:
+        wb = openpyxl.load_workbook(src, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a bad file
+        raise BatchError(f"cannot read Excel workbook {src}: {exc}") from None
+    ws = wb.worksheets[0]
+    it = ws.iter_rows(values_only=True)
+    try:
+        first = next(it)
+    except StopIteration:
+        wb.close()
+        raise BatchError(f"input is empty: {src}") from None
+    header = [str(v) if v is not None else f"column{i + 1}" for i, v in enumerate(first)]
+    while header and header[-1].startswith("column") and first[len(header) - 1] is None:
+        header.pop()  # trailing empty header cells
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            for r in it:
+                values = list(r)
+                while len(values) > len(header) and values[-1] is None:
+                    values.pop()
+                if any(v is not None for v in values):
+                    yield values
+        finally:
+            wb.close()
+
+    return header, rows(), {"total": max(0, (ws.max_row or 1) - 1)}
+
+
+# -- writing -----------------------------------------------------------------------------------------
+class _Writer:
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+
+    def write(self, row: list[Any]) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class _CsvWriter(_Writer):
+    def __init__(self, fh: Any, columns: list[str], delimiter: str) -> None:
+        super().__init__(columns)
+        self.w = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
+        self.w.writerow(columns)
+
+    def write(self, row: list[Any]) -> None:
+        self.w.writerow(["" if v is None else v for v in row])
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+class _JsonlWriter(_Writer):
+    def __init__(self, fh: Any, columns: list[str]) -> None:
+        super().__init__(columns)
+        self.fh = fh
+
+    def write(self, row: list[Any]) -> None:
+        obj = {c: _jsonable(v) for c, v in zip(self.columns, row)}
+        self.fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+class _GeoJsonWriter(_Writer):
+    """A FeatureCollection written as it goes: one Feature per row, Point geometry from gaz_lat/gaz_lon."""
+
+    def __init__(self, fh: Any, columns: list[str]) -> None:
+        super().__init__(columns)
+        self.fh, self.first = fh, True
+        self.lat = columns.index("gaz_lat") if "gaz_lat" in columns else None
+        self.lon = columns.index("gaz_lon") if "gaz_lon" in columns else None
+        fh.write('{"type": "FeatureCollection", "features": [\n')
+
+    def write(self, row: list[Any]) -> None:
+        geometry = None
+        if self.lat is not None and row[self.lat] not in (None, "") and row[self.lon] not in (None, ""):
+            geometry = {"type": "Point", "coordinates": [float(row[self.lon]), float(row[self.lat])]}
+        feature = {
+            "type": "Feature",
+            "properties": {c: _jsonable(v) for c, v in zip(self.columns, row)},
+            "geometry": geometry,
+        }
+        self.fh.write(("" if self.first else ",\n") + json.dumps(feature, ensure_ascii=False))
+        self.first = False
+
+    def close(self) -> None:
+        self.fh.write("\n]}\n")
+
+
+class _ParquetWriter(_Writer):
+    """Row batches of 65,536 under one fixed schema: input columns keep their Arrow types, gaz_* are typed."""
+
+    def __init__(self, fh: Any, columns: list[str], schema: Any) -> None:
+        super().__init__(columns)
+        pa, pq = _pyarrow("Parquet output")
+        self.pa, self.buffer = pa, []
+        fields = []
+        for i, name in enumerate(columns):
+            if schema is not None and i < len(schema.names) and schema.names[i] == name:
+                fields.append(schema.field(i))
+            elif name in _FLOAT:
+                fields.append(pa.field(name, pa.float64()))
+            elif name in _INT:
+                fields.append(pa.field(name, pa.int64()))
+            else:
+                fields.append(pa.field(name, pa.string()))
+        self.schema = pa.schema(fields)
+        self.writer = pq.ParquetWriter(fh, self.schema)
+
+    def write(self, row: list[Any]) -> None:
+        self.buffer.append(row)
+        if len(self.buffer) >= 65536:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.buffer:
+            return
+        pa = self.pa
+        arrays = []
+        for i, f in enumerate(self.schema):
+            values = [r[i] if i < len(r) else None for r in self.buffer]
+            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
+                values = [v if v is None or isinstance(v, str) else str(v) for v in values]
+            elif pa.types.is_floating(f.type):
+                values = [None if v in (None, "") else float(v) for v in values]
+            arrays.append(pa.array(values, type=f.type))
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+        self.buffer = []
+
+    def close(self) -> None:
+        self._flush()
+        self.writer.close()
+
+
+class _XlsxWriter(_Writer):
+    def __init__(self, fh: Any, columns: list[str]) -> None:
+        super().__init__(columns)
+        openpyxl = _openpyxl("writing .xlsx")
+        from openpyxl.cell import WriteOnlyCell
+
+        self.fh, self.cell_type, self.rows = fh, WriteOnlyCell, 0
+        self.wb = openpyxl.Workbook(write_only=True)
+        self.ws = self.wb.create_sheet("gazetteer")
+        self.ws.append(columns)
+
+    def _cell(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("="):
+            cell = self.cell_type(self.ws, value=value)
+            cell.data_type = "s"  # text, never a formula
+            return cell
+        return value
+
+    def write(self, row: list[Any]) -> None:
+        self.rows += 1
+        if self.rows >= EXCEL_MAX_ROWS:
+            raise BatchError(f"Excel holds at most {EXCEL_MAX_ROWS - 1:,} rows: write .csv or .parquet instead")
+        self.ws.append([self._cell(v) for v in row])
+
+    def close(self) -> None:
+        self.wb.save(self.fh)
+
+
+@contextmanager
+def open_writer(
+    dst: str | Path | None, fmt: str, columns: list[str], *, bom: bool = False, delimiter: str = ",", schema: Any = None
+) -> Iterator[_Writer]:
+    """A writer whose file appears at ``dst`` only when the block succeeds (stdout for None or '-')."""
+    if fmt not in FORMATS:
+        raise BatchError(f"cannot write {fmt}: outputs may be {', '.join(FORMATS)}")
+    if fmt == "xlsx":
+        _openpyxl("writing .xlsx")  # fail before any work is done
+    if fmt == "parquet":
+        _pyarrow("Parquet output")
+    binary = fmt in ("parquet", "xlsx")
+    if binary and dst in (None, "-") and sys.stdout.isatty():
+        raise BatchError(f"{fmt} is binary: give an output file with -o")
+    with atomic_output(dst, binary=binary, encoding="utf-8-sig" if bom else "utf-8") as fh:
+        if bom and dst in (None, "-"):
+            fh.write("\ufeff")
+        if fmt in ("csv", "tsv"):
+            writer: _Writer = _CsvWriter(fh, columns, "\t" if fmt == "tsv" else delimiter)
+        elif fmt == "jsonl":
+            writer = _JsonlWriter(fh, columns)
+        elif fmt == "geojson":
+            writer = _GeoJsonWriter(fh, columns)
+        elif fmt == "parquet":
+            writer = _ParquetWriter(fh, columns, schema)
+        else:
+            writer = _XlsxWriter(fh, columns)
+        yield writer
+        writer.close()
+
+
+# -- the batch ---------------------------------------------------------------------------------------
+def enrich_table(
+    src: str | Path,
+    dst: str | Path | None,
+    *,
+    in_fmt: str,
+    out_fmt: str,
+    query_column: str,
+    oblast_column: str | None,
+    added: list[str],
+    row_fn: Callable[[object, object], dict],
+    encoding: str = "utf-8-sig",
+    delimiter: str | None = None,
+    bom: bool = False,
+    progress: Callable[[Iterator, int | None], Iterator] | None = None,
+) -> Counter:
+    """Read ``src``, append the ``added`` columns that ``row_fn(query, oblast)`` returns, write ``dst``."""
+    with read_table(src, in_fmt, encoding=encoding, delimiter=delimiter) as (header, rows, info):
+        for what, name in (("column", query_column), ("oblast column", oblast_column)):
+            if name is not None and name not in header:
+                raise BatchError(f"{what} {name!r} is not in the input (columns: {', '.join(header[:20])})")
+        clash = [c for c in added if c in header]
+        if clash:
+            raise BatchError(f"input already has output columns {clash}: rename them first")
+        qi = header.index(query_column)
+        oi = header.index(oblast_column) if oblast_column else None
+        width = len(header)
+        out_delimiter = info.get("delimiter", ",")
+        out_delimiter = "," if out_delimiter == "\t" else out_delimiter
+        total = info.get("total")
+        if total is None and progress is not None:
+            total = count_data_rows(src, in_fmt)
+        statuses: Counter = Counter()
+        with open_writer(
+            dst, out_fmt, header + added, bom=bom, delimiter=out_delimiter, schema=info.get("arrow_schema")
+        ) as writer:
+            for row in progress(rows, total) if progress is not None else rows:
+                extra: list[Any] = []
+                if len(row) != width:
+                    extra = row[width:]
+                    row = row[:width] + [None] * (width - len(row))
+                values = row_fn(row[qi], row[oi] if oi is not None else None)
+                if extra:
+                    values["gaz_status"] = "invalid"
+                    if in_fmt == "jsonl":  # a line that is not a JSON object: its message, no cells
+                        values["gaz_reason"], extra = extra[0], []
+                    else:
+                        values["gaz_reason"] = f"row has {width + len(extra)} fields, header has {width}"
+                        if out_fmt not in ("csv", "tsv"):  # no column to hold them: keep them in the reason
+                            values["gaz_reason"] += f"; extra cells: {json.dumps(extra, ensure_ascii=False)}"
+                            extra = []
+                statuses[values["gaz_status"]] += 1
+                writer.write(row + [values[c] for c in added] + extra)
+    return statuses
