@@ -110,9 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--oblast-column", help="column with an oblast hint per row")
     b.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
     b.add_argument("--format", choices=INPUT_FORMATS, help="input format (default: by extension)")
-    b.add_argument(
-        "--output-format", choices=OUTPUT_FORMATS, help="output format (default: by the output's extension)"
-    )
+    b.add_argument("--output-format", choices=OUTPUT_FORMATS, help="output format (default: by the output's extension)")
     b.add_argument("--excel", "--bom", dest="bom", action="store_true", help="CSV output starts with a BOM (Excel)")
     b.add_argument("--encoding", default="utf-8-sig", help="input text encoding (default: UTF-8)")
     b.add_argument("--delimiter", default=None, help="CSV field separator (default: detected from the header)")
@@ -213,8 +211,10 @@ def _resolve_one(resolver, args: argparse.Namespace, query: object, strict: bool
         limit=args.limit,
         strict=strict,
     )
-    if args.online and res.status != "invalid" and (
-        res.status != "resolved" or res.match.settlement.coord_precision != "point"
+    if (
+        args.online
+        and res.status != "invalid"
+        and (res.status != "resolved" or res.match.settlement.coord_precision != "point")
     ):
         from gazetteer.online import online_lookup
 

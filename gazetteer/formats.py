@@ -127,7 +127,7 @@ def _text(src: str | Path, encoding: str) -> Iterator[io.TextIOBase]:
         yield io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, newline="")
         return
     try:
-        fh = open(src, encoding=encoding, newline="")
+        fh = open(src, encoding=encoding, newline="")  # noqa: SIM115 - closed below; open errors become BatchError
     except OSError as exc:
         raise BatchError(f"cannot read {src}: {exc.strerror}") from None
     with fh:

@@ -275,7 +275,7 @@ class Places:
         return {"uk": u.name_uk, "en": u.name_en, "ru": u.name_ru}.get(lang) or u.name_uk
 
     def unit_phrase(self, unit_id: str, lang: str) -> str:
-        """"Харківська область", "Kupianskyi raion", "Куп'янська громада"; Kyiv and Sevastopol bare."""
+        """ "Харківська область", "Kupianskyi raion", "Куп'янська громада"; Kyiv and Sevastopol bare."""
         u = self.extract.units.get(unit_id)
         if u is None:
             return ""
@@ -336,7 +336,12 @@ class Places:
         }
         if details:
             rec["address"] = address
-        rec["boundingbox"] = [f"{s.lat - half:.7f}", f"{s.lat + half:.7f}", f"{s.lon - half:.7f}", f"{s.lon + half:.7f}"]
+        rec["boundingbox"] = [
+            f"{s.lat - half:.7f}",
+            f"{s.lat + half:.7f}",
+            f"{s.lon - half:.7f}",
+            f"{s.lon + half:.7f}",
+        ]
         rec["gazetteer"] = {
             "katottg": s.id,
             "category": s.category,

@@ -122,7 +122,7 @@ ROWS = [
     ["place", "region", "note"],
     ["Kupyansk", "", "a"],
     ["Радьківка", "Kharkiv", "b"],
-    ["=HYPERLINK(\"x\")", "", "c"],
+    ['=HYPERLINK("x")', "", "c"],
     ["Moscow", "", "d"],
     ["Kupyansk", "", "e"],
 ]
@@ -137,7 +137,9 @@ def table(tmp_path: Path) -> Path:
 
 
 def _batch(capsys, src: Path, dst: Path, *extra: str) -> int:
-    code, _, err = run(capsys, "batch", str(src), "--column", "place", "--oblast-column", "region", "-o", str(dst), *extra)
+    code, _, err = run(
+        capsys, "batch", str(src), "--column", "place", "--oblast-column", "region", "-o", str(dst), *extra
+    )
     assert code == 0, err
     return code
 

@@ -288,7 +288,7 @@ def test_batch_endpoint_keeps_every_row_in_order(http: httpx.Client) -> None:
 
 
 def test_batch_text_body_is_one_name_per_line(http: httpx.Client) -> None:
-    rows = http.post("/batch", content="Kupyansk\nArtemivsk\n".encode()).json()["rows"]
+    rows = http.post("/batch", content="Купянск\nArtemivsk\n".encode()).json()["rows"]
     assert [r["gaz_name_uk"] for r in rows] == ["Куп’янськ", "Бахмут"]
 
 

@@ -93,8 +93,10 @@ def test_typing_an_ambiguous_name_shows_ranked_candidates_and_the_chosen_place(p
     rows[2].click()  # choosing another candidate moves the marker
     wait(
         driver,
-        lambda d: d.find_element(By.CSS_SELECTOR, "#map circle.chosen").get_attribute("data-katottg")
-        == rows[2].get_attribute("data-katottg"),
+        lambda d: (
+            d.find_element(By.CSS_SELECTOR, "#map circle.chosen").get_attribute("data-katottg")
+            == rows[2].get_attribute("data-katottg")
+        ),
     )
     driver.save_screenshot(str(SHOTS / "gazetteer-page-search.png"))
 
