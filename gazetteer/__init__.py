@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
+from gazetteer import accessors as _accessors
 from gazetteer.errors import (
     AmbiguousName,
     BuildError,
@@ -25,6 +26,9 @@ from gazetteer.errors import (
 )
 from gazetteer.model import Match, Mention, Resolution, Settlement, Unit
 from gazetteer.resolve import Resolver, geocode, lookup_many, resolve
+
+# df.gazetteer on pandas/polars frames, registered when (or once) they are imported; imports neither.
+_accessors.install()
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from gazetteer.accessors import PandasAccessor, register_pandas
 from gazetteer.model import RESULT_COLUMNS, Resolution
 from gazetteer.resolve import EMPTY_VALUE, MISSING_VALUE, Resolver, default_resolver, lookup_one
 
@@ -143,12 +144,26 @@ def enrich(
 ) -> pd.DataFrame:
     """A copy of ``df`` with the ``gaz_*`` columns appended (a GeoDataFrame with ``geo=True``).
 
+    ``df`` may also be a polars DataFrame or LazyFrame: the answer is the same kind of frame (lazy stays
+    lazy), converted through Arrow; only the key columns cross over to pandas.
+
     ``cache``: a dict you keep between calls (chunks of one file) so a name already resolved in an
     earlier chunk is not resolved again; it grows by one small entry per distinct (query, hints).
 
     Raises KeyError when a named column is missing and ValueError when ``df`` already has ``gaz_*``
     output columns; bad cells never raise (they get status 'invalid' and a reason).
     """
+    if _is_polars(df):
+        return _enrich_polars(
+            df,
+            column,
+            oblast_column=oblast_column,
+            raion_column=raion_column,
+            resolver=resolver,
+            geo=geo,
+            progress=progress,
+            cache=cache,
+        )
     _check_frame(df, column, oblast_column, raion_column)
     resolver = resolver or default_resolver()
     key_columns = [c for c in (column, oblast_column, raion_column) if c is not None]
@@ -243,12 +258,43 @@ def settlements_gdf() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
 
 
-@pd.api.extensions.register_dataframe_accessor("gazetteer")
-class GazetteerAccessor:
-    """``df.gazetteer.enrich("place", oblast_column="region")``: :func:`enrich` as a DataFrame method."""
+#: ``df.gazetteer.enrich("place", oblast_column="region")``: :func:`enrich` as a DataFrame method.
+GazetteerAccessor = PandasAccessor
+register_pandas()
 
-    def __init__(self, df: pd.DataFrame) -> None:
-        self._df = df
 
-    def enrich(self, column: str, **kwargs: Any) -> pd.DataFrame:
-        return enrich(self._df, column, **kwargs)
+# -- polars ------------------------------------------------------------------------------------------
+def _is_polars(df: object) -> bool:
+    return type(df).__module__.split(".")[0] == "polars"
+
+
+def _enrich_polars(df: Any, column: str, **kwargs: Any) -> Any:
+    """:func:`enrich` for a polars DataFrame (eager) or LazyFrame (lazy, via ``map_batches``)."""
+    import polars as pl
+
+    if kwargs.get("geo"):
+        raise ValueError("geo=True needs a pandas DataFrame (GeoPandas); enrich the polars frame without it")
+    names = [column, kwargs.get("oblast_column"), kwargs.get("raion_column")]
+    schema = df.collect_schema() if isinstance(df, pl.LazyFrame) else df.schema
+    for what, name in zip(("column", "oblast_column", "raion_column"), names, strict=True):
+        if name is not None and name not in schema:
+            shown = ", ".join(list(schema)[:20])
+            raise KeyError(f"{what} {name!r} is not in the DataFrame (columns: {shown})")
+    clash = [c for c in RESULT_COLUMNS if c in schema]
+    if clash:
+        raise ValueError(f"the DataFrame already has output columns {clash}: rename or drop them first")
+    keys = [n for n in names if n is not None]
+
+    def eager(frame: pl.DataFrame) -> pl.DataFrame:
+        import pyarrow as pa
+
+        key_frame = frame.select(keys).to_arrow().to_pandas()
+        result = enrich(key_frame, column, **kwargs)[list(RESULT_COLUMNS)]
+        table = pa.Table.from_pandas(result, preserve_index=False)
+        return frame.hstack(pl.from_arrow(table).get_columns())
+
+    if isinstance(df, pl.LazyFrame):
+        out_schema = dict(schema)
+        out_schema.update({c: pl.Float64 if c in _FLOAT_COLUMNS else pl.String for c in RESULT_COLUMNS})
+        return df.map_batches(eager, schema=out_schema)
+    return eager(df)

@@ -18,11 +18,13 @@ It drops into geopy pipelines unchanged::
     geocode = RateLimiter(Gazetteer().geocode, min_delay_seconds=0)
     df["location"] = df["place"].apply(geocode)
 
-Ambiguity. geopy users expect ``exactly_one=True`` to give the service's best guess, so an ambiguous
-name ("Мирне": 65 settlements) returns its top-ranked candidate, but flagged: ``raw["status"]`` is
-``"ambiguous"`` and ``raw["alternatives"]`` counts the equally good candidates. Check ``raw["status"]``,
-or pass ``ambiguous="none"`` (return None) or ``ambiguous="raise"`` (raise geopy's ``GeocoderQueryError``)
-to the constructor. ``exactly_one=False`` returns every candidate, best first.
+Ambiguity. ``exactly_one=True`` asks for *the* place; for an ambiguous name ("Новоселівка": 78 villages)
+there is none, so ``geocode`` returns None (``geopandas.tools.geocode`` and ``RateLimiter`` pipelines then
+leave the row empty instead of plotting one village of 78 as if it were the answer).
+``exactly_one=False`` returns the ranked candidates, best first, each with ``raw["status"] ==
+"ambiguous"``. Pass ``ambiguous="first"`` to the constructor for the top candidate, flagged
+(``raw["status"]`` is ``"ambiguous"``, ``raw["alternatives"]`` counts the others), or ``ambiguous="raise"``
+for geopy's ``GeocoderQueryError``.
 
 Names that are not settlements, unknown names and invalid queries (empty, NaN) return None, like geopy's
 web geocoders do; an oblast hint that names no oblast raises :class:`~gazetteer.errors.UnknownOblast`.
@@ -92,7 +94,8 @@ class Gazetteer(Geocoder):
     """The offline resolver behind geopy's geocoder interface.
 
     ``language`` ("uk" or "en") sets the address line; ``ambiguous`` what ``exactly_one=True`` does with an
-    ambiguous name: "first" (default: top candidate, ``raw["status"] == "ambiguous"``), "none" or "raise";
+    ambiguous name: "none" (default: return None), "first" (top candidate, ``raw["status"] == "ambiguous"``)
+    or "raise";
     ``reverse_max_km`` how far ``reverse`` looks for a settlement before answering None.
     """
 
@@ -101,7 +104,7 @@ class Gazetteer(Geocoder):
         resolver: Resolver | None = None,
         *,
         language: str = "uk",
-        ambiguous: str = "first",
+        ambiguous: str = "none",
         limit: int = 5,
         reverse_max_km: float = 20.0,
         user_agent: str | None = None,

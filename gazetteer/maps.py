@@ -154,11 +154,16 @@ def plot_places(
     color_by: str = "gaz_coord_precision",
     title: str | None = None,
     *,
-    lat: str = "gaz_lat",
-    lon: str = "gaz_lon",
+    lat: str | None = None,
+    lon: str | None = None,
     size: float = 18,
 ) -> Axes:
-    """Draw resolved places (``gaz_lat``/``gaz_lon`` of :func:`gazetteer.frames.enrich`) on the base map.
+    """Draw resolved places on the base map.
+
+    Coordinates come from ``lat``/``lon`` if given, else from ``gaz_lat``/``gaz_lon`` (what
+    :func:`gazetteer.frames.enrich` and ``gazetteer batch`` add) or ``lat``/``lon`` (what
+    :func:`gazetteer.find_places` and ``gazetteer parse`` give per mention), whichever the data has;
+    ``color_by`` falls back the same way (``gaz_coord_precision`` or ``coord_precision``).
 
     Points are coloured by ``color_by`` (by default the coordinate precision: red = the place's own point,
     orange/blue = a hromada/raion centroid) with a legend; rows without coordinates are skipped and
@@ -168,9 +173,18 @@ def plot_places(
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
+    if lat is None and lon is None:
+        lat, lon = next(
+            ((a, b) for a, b in (("gaz_lat", "gaz_lon"), ("lat", "lon")) if a in data.columns and b in data.columns),
+            ("gaz_lat", "gaz_lon"),
+        )
+        if color_by == "gaz_coord_precision" and color_by not in data.columns and "coord_precision" in data.columns:
+            color_by = "coord_precision"
     for col in (lat, lon):
         if col not in data.columns:
-            raise KeyError(f"column {col!r} is not in the data: enrich it first (gazetteer.frames.enrich)")
+            raise KeyError(
+                f"column {col!r} is not in the data: enrich it first (gazetteer.frames.enrich), or pass lat=/lon="
+            )
     ax = base_map(ax)
     ys = data[lat].to_numpy(dtype=np.float64)
     xs = data[lon].to_numpy(dtype=np.float64)
@@ -184,7 +198,7 @@ def plot_places(
     cmap = plt.get_cmap("tab10")
     handles = []
     for i, group in enumerate(order):
-        color = PRECISION_COLORS.get(group) if color_by == "gaz_coord_precision" else None
+        color = PRECISION_COLORS.get(group) if color_by in ("gaz_coord_precision", "coord_precision") else None
         color = color or cmap(i % 10)
         mask = groups == group
         ax.scatter(xs[mask], ys[mask], s=size, color=color, edgecolor="black", linewidth=0.3, zorder=3, alpha=0.85)

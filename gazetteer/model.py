@@ -9,7 +9,7 @@ from typing import Any
 PRECISIONS = ("point", "hromada_centroid", "raion_centroid", "oblast_centroid")
 
 #: KATOTTG categories of settlements.
-CATEGORIES = {"K": "city with special status", "M": "city", "X": "settlement", "C": "village"}
+CATEGORIES = {"K": "special status city", "M": "city", "X": "settlement", "C": "village"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +170,7 @@ class Resolution:
         """The flat columns batch work appends to a row (same names in the CLI and pandas)."""
         s = self.match.settlement if self.match else None
         out: dict[str, Any] = {f"{prefix}{name}": (getattr(s, name) if s else None) for name in SETTLEMENT_COLUMNS}
+        out[f"{prefix}category"] = s.category_name if s else None  # "city", not the KATOTTG letter "M"
         out[f"{prefix}score"] = round(self.match.score, 4) if self.match else None
         out[f"{prefix}match"] = self.match.match if self.match else None
         out[f"{prefix}status"] = self.status

@@ -63,15 +63,17 @@ def test_geocode_exactly_one_false_for_resolved_name_puts_the_match_first(geo):
     assert locs[0].raw["status"] == "resolved" and locs[0].raw["name_uk"] == "Куп’янськ"
 
 
-def test_geocode_ambiguous_name_returns_top_candidate_flagged_ambiguous(geo):
-    loc = geo.geocode("Радьківка")
+def test_geocode_ambiguous_name_returns_none_by_default(geo):
+    assert geo.geocode("Радьківка") is None
+    assert geo.geocode("Новоселівка") is None
+    assert len(geo.geocode("Новоселівка", exactly_one=False)) == geo.limit
+
+
+def test_geocode_ambiguous_name_returns_top_candidate_flagged_ambiguous_when_asked(geo):
+    loc = Gazetteer(geo.resolver, ambiguous="first").geocode("Радьківка")
     assert loc.raw["status"] == "ambiguous"
     assert loc.raw["alternatives"] == 2
     assert "3 settlements fit equally" in loc.raw["reason"]
-
-
-def test_geocode_ambiguous_name_returns_none_when_asked(geo):
-    assert Gazetteer(geo.resolver, ambiguous="none").geocode("Радьківка") is None
 
 
 def test_geocode_ambiguous_name_raises_geocoder_query_error_when_asked(geo):
@@ -136,7 +138,7 @@ def test_rate_limiter_pipeline_over_pandas_series(geo):
     assert locs[0].raw["name_uk"] == "Куп’янськ"
     assert locs[1].raw["name_uk"] == "Харків"
     assert locs[2] is None and locs[3] is None
-    assert locs[4].raw["status"] == "ambiguous"
+    assert locs[4] is None  # ambiguous: no row gets one village of three as if it were the answer
     assert points[1] == pytest.approx((49.98177, 36.25475))
 
 
