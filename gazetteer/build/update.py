@@ -2,6 +2,11 @@
 
     $ gazetteer data update                       # UA.zip + alternatenames/UA.zip from GeoNames
     $ gazetteer data update --url http://127.0.0.1:8000/UA.zip --no-alternate-names
+    $ gazetteer data update --codifier kodifikator-2025-10-01.xlsx   # a newer KATOTTG edition
+
+With ``--codifier`` (a file or an https address) the extract is rebuilt with that codifier and the
+bundled GeoNames dump (or the one at ``--url`` when given); settlements renamed since the extract in use
+keep their old names as former names.
 
 The new extract is built into its own folder under :func:`gazetteer.store.user_data_dir`, loaded and
 checked, and only then named by the ``current`` pointer (written to a temporary file and renamed). A
@@ -14,6 +19,7 @@ import os
 import shutil
 import tempfile
 import time
+import urllib.parse
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -161,16 +167,21 @@ def update(
     force: bool = False,
     max_loss: float = MAX_LOSS,
     timeout: float = TIMEOUT_S,
+    codifier: str | Path | None = None,
+    codifier_edition: str | None = None,
 ) -> dict:
     """Download, rebuild and swap in a new extract; return its manifest. UpdateError on any failure.
 
     The rebuilt extract is compared with the one in use: losing more than ``max_loss`` (5%) of its
     settlements, own points or names is refused with the figures in the message, unless ``force=True``.
-    Every download has a total deadline of ``timeout`` seconds.
+    Every download has a total deadline of ``timeout`` seconds. ``codifier``: a KATOTTG file or https
+    address to rebuild with (GeoNames is then downloaded only when ``url`` is given), its edition date
+    ``codifier_edition`` (default: from the file name).
     """
     from gazetteer import store
     from gazetteer.build.pipeline import build_extract
 
+    download_geonames = codifier is None or url is not None
     url = url or os.environ.get("GAZETTEER_GEONAMES_URL") or DEFAULT_URL
     alternate_names_url = (
         alternate_names_url or os.environ.get("GAZETTEER_GEONAMES_ALTNAMES_URL") or DEFAULT_ALTERNATE_NAMES_URL
@@ -182,22 +193,38 @@ def update(
     target = extracts / name
     from gazetteer.online.transport import check_url
 
-    for u in (url, alternate_names_url) if with_alternate_names else (url,):
+    asked = ((url, alternate_names_url) if with_alternate_names else (url,)) if download_geonames else ()
+    if codifier is not None and str(codifier).startswith(("http://", "https://")):
+        asked += (str(codifier),)
+    for u in asked:
         try:
             check_url(u)
         except OnlineError as exc:
             raise UpdateError(f"refused to download: {exc}") from None
     with tempfile.TemporaryDirectory(prefix="gazetteer-update-", dir=home) as tmp:
         work = Path(tmp)
-        download(url, work / "UA.zip", max_bytes=max_bytes, timeout=timeout)
-        extract_member(work / "UA.zip", "UA.txt", work / "UA.txt")
-        alt_path = None
-        if with_alternate_names:
-            download(alternate_names_url, work / "alt.zip", max_bytes=max_bytes, timeout=timeout)
-            alt_path = work / "alternateNames-UA.txt"
-            extract_member(work / "alt.zip", "UA.txt", alt_path)
+        dump_path = alt_path = codifier_path = None
+        former: list[tuple[str, str, str]] = []
+        if codifier is not None:
+            codifier_path = _fetch_codifier(str(codifier), work, max_bytes, timeout)
+            former = _renamed_since(store.data_dir(), codifier_path)
+        if download_geonames:
+            download(url, work / "UA.zip", max_bytes=max_bytes, timeout=timeout)
+            dump_path = work / "UA.txt"
+            extract_member(work / "UA.zip", "UA.txt", dump_path)
+            if with_alternate_names:
+                download(alternate_names_url, work / "alt.zip", max_bytes=max_bytes, timeout=timeout)
+                alt_path = work / "alternateNames-UA.txt"
+                extract_member(work / "alt.zip", "UA.txt", alt_path)
         try:
-            manifest = build_extract(target, dump=work / "UA.txt", alternate_names=alt_path)
+            manifest = build_extract(
+                target,
+                dump=dump_path,
+                alternate_names=alt_path,
+                codifier=codifier_path,
+                codifier_edition=codifier_edition,
+                former_names=former,
+            )
             loaded = store.load(target)
         except (BuildError, DataError) as exc:
             shutil.rmtree(target, ignore_errors=True)
@@ -225,6 +252,43 @@ def update(
     _prune(extracts, keep={name})
     store.reset_cache()
     return manifest
+
+
+def _fetch_codifier(source: str, work: Path, max_bytes: int, timeout: float) -> Path:
+    """A local codifier file as given, or one downloaded from an https address (keeping its file name,
+    which often carries the edition date)."""
+    if source.startswith(("http://", "https://")):
+        name = PurePosixPath(urllib.parse.urlparse(source).path).name or "kodifikator.xlsx"
+        dest = work / name
+        download(source, dest, max_bytes=max_bytes, timeout=timeout)
+        return dest
+    path = Path(source)
+    if not path.is_file():
+        raise UpdateError(f"codifier file not found: {path}")
+    return path
+
+
+def _renamed_since(current: Path, codifier: Path) -> list[tuple[str, str, str]]:
+    """(settlement id, former official name, note) for each settlement whose name differs between the
+    extract in use and the new codifier, plus the former names the extract in use already carries."""
+    from gazetteer.build.diff import diff_editions
+
+    try:
+        report = diff_editions(current, codifier)
+    except BuildError as exc:
+        raise UpdateError(f"cannot compare the codifier with the extract in use: {exc}") from exc
+    out = [
+        (r["id"], r["old_name_uk"], f"renamed by the codifier update to {r['new_name_uk']}") for r in report["renamed"]
+    ]
+    names = current / "names.tsv"
+    if names.is_file():
+        with open(names, encoding="utf-8") as fh:
+            next(fh, None)
+            for line in fh:
+                sid, name, kind, lang, *_ = line.rstrip("\n").split("\t")
+                if kind in ("renamed", "historical") and lang == "uk":
+                    out.append((sid, name, "former name carried over from the extract in use"))
+    return out
 
 
 def reset(home: Path | None = None) -> bool:
