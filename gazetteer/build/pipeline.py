@@ -257,9 +257,15 @@ def build_extract(
     # City sections: a `district` name of the city they lie in (their own points go to districts.tsv).
     points = {row[0]: (float(row[7]), float(row[8])) for row in settlement_rows if row[9] == "point"}
     districts, sections_left = attach_sections(sections, settlements, points, admin1_to_oblast)
+    not_places = [[r["name"], r["reason"], fold_key(r["name"])] for r in _read_csv("not_places.csv", sources)]
+    not_places += _foreign_places()
+    not_place_keys = {row[2] for row in not_places}
     for d in districts:
         for text in dict.fromkeys([d.name, d.place.name, *(a.name for a in d.place.alternates)]):
-            if script_of(text) in ("cyrillic", "latin") and not any(ch.isdigit() for ch in text) and len(text) <= 60:
+            # A section named after a foreign city (Варшава in Sloviansk) must not make "Warszawa" Ukrainian.
+            if fold_key(text) in not_place_keys or any(ch.isdigit() for ch in text) or len(text) > 60:
+                continue
+            if script_of(text) in ("cyrillic", "latin"):
                 names.add(d.settlement_id, text, "district", "")
     district_rows = [
         [
@@ -336,9 +342,6 @@ def build_extract(
         for row in names.rows_for(sid):
             if row[2] in ("official", "romanization", "geonames", "russian", "renamed", "historical"):
                 add_unit_name(uid, row[1], "centre")
-
-    not_places = [[r["name"], r["reason"], fold_key(r["name"])] for r in _read_csv("not_places.csv", sources)]
-    not_places += _foreign_places()
 
     unmatched_rows = sorted(
         (
