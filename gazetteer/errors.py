@@ -81,3 +81,21 @@ class OnlineBadResponse(OnlineError, ValueError):
 
 class OnlineCacheError(OnlineError):
     """The on-disk cache of online answers is damaged, or locked by another process for too long."""
+
+
+# -- input text and batch files (gazetteer.normalize, gazetteer.batch, gazetteer.delimited) -----------------
+class InvalidText(GazetteerError, ValueError):
+    """Text that cannot be a name: longer than a name can be, or not valid Unicode (a lone surrogate)."""
+
+
+class BatchError(GazetteerError, ValueError):
+    """The input or output of a batch cannot be used (missing file or column, bad encoding, ...)."""
+
+
+class MalformedRecord(BatchError):
+    """A record of a delimited file is damaged (unbalanced quote, wrong field count, over-long cell) and
+    the batch runs with ``strict=True``. ``line`` is the physical line number (1-based) where it starts."""
+
+    def __init__(self, message: str, line: int) -> None:
+        self.line = line
+        super().__init__(message)

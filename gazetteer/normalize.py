@@ -19,6 +19,8 @@ from functools import lru_cache
 import translitua
 from unidecode import unidecode
 
+from gazetteer.errors import InvalidText
+
 KEY_VERSION = 3
 
 #: Every character people type for the Ukrainian apostrophe (and soft-sign marks of romanizations).
@@ -122,8 +124,25 @@ def fold_key(text: str) -> str:
     return _fold_cached(text)
 
 
+#: Longest text :func:`fold_key` and :func:`light_key` accept: far above any place or unit name, far below
+#: what would make their caches hold megabytes per entry.
+MAX_FOLD_LENGTH = 1000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_text(text: str) -> None:
+    """Raise :class:`~gazetteer.errors.InvalidText` for text no name can be: over :data:`MAX_FOLD_LENGTH`
+    characters, or holding a lone surrogate (not valid Unicode; libraries would warn deep inside)."""
+    if len(text) > MAX_FOLD_LENGTH:
+        raise InvalidText(f"text too long for a name ({len(text)} characters, at most {MAX_FOLD_LENGTH})")
+    found = _SURROGATE.search(text)
+    if found:
+        raise InvalidText(f"text contains a lone surrogate U+{ord(found.group()):04X}: not valid Unicode")
+
+
 def _latin_letters(text: str) -> str:
     """Lower-case ASCII letters of a name in any script: national romanization, diacritics mapped."""
+    check_text(text)  # on a cache miss only, and before anything is cached
     s = unicodedata.normalize("NFC", text).casefold().translate(_APOSTROPHE_TABLE)
     if _CYRILLIC.search(s):
         s = translitua.translit(s.translate(_CYRILLIC_EXTRA), translitua.UkrainianKMU)
@@ -276,6 +295,7 @@ def check_query(query: object) -> str:
         raise ValueError("empty place name")
     if len(text) > MAX_QUERY_LENGTH:
         raise ValueError(f"place name too long ({len(text)} characters, at most {MAX_QUERY_LENGTH})")
+    check_text(text)
     if _CONTROL.search(text):
         raise ValueError("place name contains control characters")
     if script_of(text) == "mixed":

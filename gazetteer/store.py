@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gazetteer.errors import DataError
-from gazetteer.model import Settlement, Unit
+from gazetteer.model import PRECISIONS, Settlement, Unit
 
 FORMAT_VERSION = 1
 REQUIRED_FILES = ("settlements.tsv", "units.tsv", "names.tsv", "unit_names.tsv", "not_places.tsv")
@@ -144,13 +144,17 @@ def verify(path: Path) -> dict:
         raise DataError("no extract here (MANIFEST missing)", manifest_path) from None
     except (OSError, ValueError) as exc:
         raise DataError(f"MANIFEST is unreadable: {exc}", manifest_path) from exc
-    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+    if not isinstance(manifest, dict):
+        raise DataError(f"MANIFEST is not a JSON object but {type(manifest).__name__}: damaged", manifest_path)
+    if manifest.get("format_version") != FORMAT_VERSION:
         raise DataError(
             f"extract format {manifest.get('format_version')!r} is not {FORMAT_VERSION}; "
             "rebuild it with `gazetteer data build`",
             manifest_path,
         )
     files = manifest.get("files") or {}
+    if not isinstance(files, dict) or not all(isinstance(m, dict) for m in files.values()):
+        raise DataError("MANIFEST 'files' is not an object of file entries: damaged", manifest_path)
     for name in REQUIRED_FILES:
         if name not in files:
             raise DataError(f"MANIFEST lists no {name}", manifest_path)
@@ -170,6 +174,13 @@ def verify(path: Path) -> dict:
 
 def _float(value: str) -> float | None:
     return float(value) if value else None
+
+
+def _coordinate(value: str, sid: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"settlement {sid} has coordinate {value!r}, not a number") from None
 
 
 def load(path: str | Path | None = None) -> Extract:
@@ -209,8 +220,8 @@ def load(path: str | Path | None = None) -> Extract:
                     hid,
                     h.name_uk,
                     h.name_en,
-                    float(lat),
-                    float(lon),
+                    _coordinate(lat, sid),
+                    _coordinate(lon, sid),
                     prec,
                     int(gid) if gid else None,
                     int(pop) if pop else None,
@@ -238,7 +249,42 @@ def load(path: str | Path | None = None) -> Extract:
             f"uses {KEY_VERSION}: rebuild with `gazetteer data build`",
             path / "MANIFEST",
         )
-    return Extract(path, manifest, settlements, units, n_sid, n_text, n_kind, n_key, unit_names, not_places)
+    extract = Extract(path, manifest, settlements, units, n_sid, n_text, n_kind, n_key, unit_names, not_places)
+    validate(extract)
+    return extract
+
+
+#: Where every settlement of Ukraine lies (degrees, with a margin): a coordinate outside is damage.
+UKRAINE_BOUNDS = (43.0, 53.5, 21.0, 41.5)  # south, north, west, east
+
+
+def validate(extract: Extract) -> None:
+    """Check the VALUES of a loaded extract, not just its bytes; raise DataError naming the first fault.
+
+    Checksums only prove the files are the ones the MANIFEST lists; a build (or an update) that wrote
+    NaN coordinates, no settlements or a duplicate id would still match. Checked: at least one
+    settlement; ids unique; every latitude/longitude finite and inside :data:`UKRAINE_BOUNDS`; a known
+    ``coord_precision``; every oblast id a unit of the extract; every name with a non-empty key.
+    """
+    path = extract.path
+    where = path / "settlements.tsv"
+    if not extract.settlements:
+        raise DataError("the extract has no settlements", where)
+    south, north, west, east = UKRAINE_BOUNDS
+    seen: set[str] = set()
+    for s in extract.settlements:
+        if s.id in seen:
+            raise DataError(f"settlement {s.id} is listed twice", where)
+        seen.add(s.id)
+        if not (south <= s.lat <= north and west <= s.lon <= east):  # False for NaN too
+            raise DataError(f"settlement {s.id} has coordinates ({s.lat}, {s.lon}) outside Ukraine", where)
+        if s.coord_precision not in PRECISIONS:
+            raise DataError(f"settlement {s.id} has unknown coord_precision {s.coord_precision!r}", where)
+        if s.oblast_id not in extract.units:
+            raise DataError(f"settlement {s.id} names unknown oblast {s.oblast_id}", where)
+    for i, key in enumerate(extract.name_key):
+        if not key:
+            raise DataError(f"name {extract.name_text[i]!r} (row {i + 2}) has an empty key", path / "names.tsv")
 
 
 _lock = threading.Lock()

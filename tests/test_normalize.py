@@ -139,3 +139,44 @@ def test_check_query_raises_only_type_or_value_errors(value: object) -> None:
     except (TypeError, ValueError):
         return
     assert isinstance(out, str) and out == out.strip() and fold_key(out)
+
+
+def test_over_long_text_is_refused_before_folding_or_caching() -> None:
+    from gazetteer.errors import InvalidText
+    from gazetteer.normalize import MAX_FOLD_LENGTH, _fold_cached, light_key
+
+    before = _fold_cached.cache_info().currsize
+    long_text = "Харків" * (MAX_FOLD_LENGTH // 6 + 1)
+    for fn in (fold_key, light_key):
+        with pytest.raises(InvalidText, match="too long"):
+            fn(long_text)
+    assert _fold_cached.cache_info().currsize == before
+    assert isinstance(InvalidText("x"), ValueError)
+
+
+@pytest.mark.parametrize("text", ["Kyiv\ud800", "\udc00Харків", "Ky\udfffiv"])
+def test_lone_surrogate_is_invalid_text_not_a_warning(text: str) -> None:
+    import warnings
+
+    from gazetteer.errors import InvalidText
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InvalidText, match="surrogate"):
+            fold_key(text)
+        with pytest.raises(ValueError, match="surrogate"):
+            check_query(text)
+
+
+def test_lone_surrogate_or_over_long_hint_makes_an_invalid_row(resolver) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for query, oblast, reason in [
+            ("Kyiv\ud800", None, "surrogate"),
+            ("Київ", "Kharkiv\udc00", "surrogate"),
+            ("Київ", "y" * 100_000, "too long"),
+        ]:
+            res = resolver.lookup(query, oblast=oblast)
+            assert res.status == "invalid" and reason in res.reason and len(res.reason) < 300

@@ -131,3 +131,76 @@ def test_settlements_dataframe_has_one_row_per_settlement(extract) -> None:
     assert len(df) == len(extract.settlements)
     assert {"name_uk", "oblast_uk", "lat", "lon", "coord_precision"} <= set(df.columns)
     assert df.index.is_unique
+
+
+def _rewrite(extract_dir: Path, name: str, text: str, rows: int | None = None) -> None:
+    """Replace one extract file and make the MANIFEST agree with it (checksums match, values are bad)."""
+    import hashlib
+
+    path = extract_dir / name
+    path.write_text(text, encoding="utf-8")
+    manifest = json.loads((extract_dir / "MANIFEST").read_text(encoding="utf-8"))
+    meta = manifest["files"][name]
+    meta["bytes"] = path.stat().st_size
+    meta["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    if rows is not None:
+        meta["rows"] = rows
+    (extract_dir / "MANIFEST").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize("content", ["[]", "null", '"x"', "42"])
+def test_manifest_that_is_not_an_object_is_a_data_error(extract_copy: Path, content: str) -> None:
+    (extract_copy / "MANIFEST").write_text(content, encoding="utf-8")
+    with pytest.raises(DataError, match="MANIFEST"):
+        load(extract_copy)
+
+
+def test_manifest_with_files_not_an_object_is_a_data_error(extract_copy: Path) -> None:
+    manifest = json.loads((extract_copy / "MANIFEST").read_text(encoding="utf-8"))
+    manifest["files"] = ["settlements.tsv"]
+    (extract_copy / "MANIFEST").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(DataError, match="MANIFEST"):
+        load(extract_copy)
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf", "91.5", ""])
+def test_bad_coordinates_with_matching_checksums_are_refused(extract_copy: Path, bad: str) -> None:
+    lines = (extract_copy / "settlements.tsv").read_text(encoding="utf-8").split("\n")
+    cells = lines[7].split("\t")
+    cells[7] = bad  # lat
+    lines[7] = "\t".join(cells)
+    _rewrite(extract_copy, "settlements.tsv", "\n".join(lines))
+    with pytest.raises(DataError, match="settlements.tsv") as err:
+        load(extract_copy)
+    assert cells[0] in str(err.value)
+
+
+def test_extract_with_zero_settlements_is_refused(extract_copy: Path) -> None:
+    header = (extract_copy / "settlements.tsv").read_text(encoding="utf-8").split("\n")[0]
+    _rewrite(extract_copy, "settlements.tsv", header + "\n", rows=0)
+    _rewrite(extract_copy, "names.tsv", "settlement_id\tname\tkind\tlang\tkey\n", rows=0)
+    with pytest.raises(DataError, match="no settlements"):
+        load(extract_copy)
+
+
+def test_duplicate_settlement_id_is_refused(extract_copy: Path) -> None:
+    lines = (extract_copy / "settlements.tsv").read_text(encoding="utf-8").rstrip("\n").split("\n")
+    lines.append(lines[2])
+    _rewrite(extract_copy, "settlements.tsv", "\n".join(lines) + "\n", rows=len(lines) - 1)
+    with pytest.raises(DataError, match="twice"):
+        load(extract_copy)
+
+
+def test_damaged_extract_is_a_one_line_cli_error(extract_copy: Path, monkeypatch, capsys) -> None:
+    from gazetteer.cli import main
+    from gazetteer.store import reset_cache
+
+    (extract_copy / "MANIFEST").write_text("null", encoding="utf-8")
+    monkeypatch.setenv("GAZETTEER_DATA", str(extract_copy))
+    reset_cache()
+    try:
+        code = main(["resolve", "Kyiv"])
+    finally:
+        reset_cache()
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "MANIFEST" in err
