@@ -13,24 +13,29 @@ import csv
 import io
 import itertools
 import json
-import os
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from gazetteer.errors import GazetteerError
+from gazetteer.atomic import atomic_output
+from gazetteer.delimited import Records
+from gazetteer.errors import BatchError, MalformedRecord
 from gazetteer.model import RESULT_COLUMNS, Resolution
+from gazetteer.normalize import MAX_FOLD_LENGTH
 from gazetteer.resolve import EMPTY_VALUE, Resolver, default_resolver, lookup_one
 
 TEXT_COLUMNS = ("gaz_places", "gaz_place_ids", "gaz_place_count", "gaz_status", "gaz_reason")
+__all__ = ["BatchError", "BatchStats", "MalformedRecord", "enrich_file"]
 
 
-class BatchError(GazetteerError, ValueError):
-    """The input or output of a batch cannot be used (missing file or column, bad encoding, ...)."""
+class BatchStats(Counter):
+    """How many rows got each status; ``notes`` names the damaged lines of the input, one line each."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.notes: list[str] = []
 
 
 def detect_format(path: str | Path | None, fmt: str | None = None) -> str:
@@ -43,34 +48,6 @@ def detect_format(path: str | Path | None, fmt: str | None = None) -> str:
         return fmt
     suffix = Path(str(path)).suffix.lower() if path and str(path) != "-" else ".csv"
     return SUFFIXES.get(suffix, "csv")
-
-
-@contextmanager
-def atomic_output(path: str | Path | None, binary: bool = False, encoding: str = "utf-8") -> Iterator:
-    """A file handle whose content appears at ``path`` only if the block succeeds (stdout for None/'-')."""
-    if path is None or str(path) == "-":
-        yield sys.stdout.buffer if binary else sys.stdout
-        return
-    target = Path(path)
-    if target.is_dir():
-        raise BatchError(f"output path is a folder: {target}")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise BatchError(f"output folder does not exist: {folder}")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise BatchError(f"cannot write to {folder}: {exc.strerror}") from exc
-    try:
-        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            yield fh
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _open_text(path: str | Path, encoding: str) -> io.TextIOBase:
@@ -105,8 +82,14 @@ def enrich_file(
     progress: bool | None = None,
     online: Any = None,
     bom: bool = False,
-) -> Counter:
+    strict: bool = False,
+) -> BatchStats:
     """Enrich ``src`` into ``dst`` (stdout if None or '-'); return how many rows got each status.
+
+    Every physical line of a CSV/TSV input is accounted for: a record that swallowed line breaks (an
+    unbalanced quote), a row with the wrong number of fields or a cell over 131,072 characters gets
+    status ``invalid`` and a reason naming its line, and the returned stats' ``notes`` list those lines.
+    With ``strict=True`` the first such record raises :class:`MalformedRecord` instead (nothing written).
 
     ``delimiter`` defaults to tab for TSV and, for CSV, to whichever of , ; | or tab the header line uses.
     ``online`` (a :class:`gazetteer.online.OnlineGeocoder`) is asked for names not resolved offline or
@@ -155,40 +138,60 @@ def enrich_file(
             raise BatchError(f"the delimiter must be one character, not {delimiter!r}")
         # CSV out keeps the input's delimiter (a semicolon file from Excel stays one); TSV out uses tabs.
         out_delimiter = "\t" if out_fmt == "tsv" else "," if delimiter == "\t" else delimiter
-        reader = csv.reader(itertools.chain([first] if first else [], fh), delimiter=delimiter)
+        records = Records(itertools.chain([first] if first else [], fh), delimiter)
+        rows = iter(records)
         try:
-            header = next(reader)
+            head = next(rows)
         except StopIteration:
             raise BatchError(f"input is empty: {src}") from None
         except UnicodeDecodeError as exc:
             raise _undecodable(src, encoding, exc) from None
-        except csv.Error as exc:
-            raise BatchError(f"cannot parse {src}: {exc}") from None
+        if head.problem:
+            raise BatchError(f"cannot parse the header of {src}: {head.problem}")
+        header = head.fields
+        records.width = len(header)
         qi = _column_index(header, column or text_column, "column")
         oi = _column_index(header, oblast_column, "oblast column")
         added = list(TEXT_COLUMNS if text_column else RESULT_COLUMNS)
-        clash = [c for c in added if c in header]
-        if clash:
-            raise BatchError(f"input already has output columns {clash}: rename them first")
+        refuse_output_columns(header, added)
         width = len(header)
-        statuses: Counter = Counter()
+        statuses = BatchStats()
+        statuses.notes = records.notes
         row_fn = _text_row(resolver) if text_column else _name_row(resolver, online)
+        blank = dict.fromkeys(added, "")
         with atomic_output(dst) as out:
             writer = csv.writer(out, delimiter=out_delimiter, lineterminator="\r\n")  # RFC 4180: quotes any \r or \n
             writer.writerow(header + added)
             total = formats.count_data_rows(src, in_fmt) if _progress_on(progress) else None
-            for row in _progress(_rows(reader, src, encoding), progress, total):
-                extra = []
-                if len(row) != width:
-                    extra = row[width:]
-                    row = row[:width] + [""] * (width - len(row))
-                values = row_fn(row[qi], row[oi] if oi is not None else None)
-                if extra:
-                    values["gaz_status"] = "invalid"
-                    values["gaz_reason"] = f"row has {width + len(extra)} fields, header has {width}"
-                statuses[values["gaz_status"]] += 1
-                writer.writerow(row + [_cell(values[c]) for c in added] + extra)
+            for rec in _progress(_rows(rows, src, encoding), progress, total):
+                row = rec.fields
+                if rec.problem is None:
+                    values = row_fn(row[qi], row[oi] if oi is not None else None)
+                    writer.writerow(row + [_cell(values[c]) for c in added])
+                    statuses[values["gaz_status"]] += 1
+                    continue
+                if strict and rec.kind != "empty":
+                    raise MalformedRecord(f"{src}: line {rec.line}: {rec.problem} (--strict)", rec.line)
+                # A damaged record: every cell kept as read, nothing resolved from cells that may be shifted.
+                extra = row[width:]
+                row = row[:width] + [""] * (width - len(row))
+                values = dict(blank, gaz_status="invalid", gaz_reason=_line_reason(rec))
+                if "gaz_place_count" in values:
+                    values.update(gaz_places="[]", gaz_place_count=0)
+                statuses["invalid"] += 1
+                writer.writerow(row + [values[c] for c in added] + extra)
     return statuses
+
+
+def _line_reason(rec: Any) -> str:
+    return rec.problem if f"line {rec.line}" in rec.problem else f"{rec.problem} (line {rec.line})"
+
+
+def refuse_output_columns(names: list[str], added: list[str]) -> None:
+    """One rule for every format: an input that already has a ``gaz_*`` output column is refused."""
+    clash = [c for c in added if c in names]
+    if clash:
+        raise BatchError(f"input already has output columns {clash}: rename them first (or drop them)")
 
 
 def _undecodable(src: object, encoding: str, exc: UnicodeDecodeError) -> BatchError:
@@ -208,13 +211,11 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _rows(reader: Iterator[list[str]], src: object, encoding: str) -> Iterator[list[str]]:
+def _rows(records: Iterator, src: object, encoding: str) -> Iterator:
     try:
-        yield from reader
+        yield from records
     except UnicodeDecodeError as exc:
         raise BatchError(f"cannot decode {src} as {encoding}: {exc.reason}; pass --encoding") from None
-    except csv.Error as exc:
-        raise BatchError(f"cannot parse {src}: {exc}") from None
 
 
 def _progress_on(enabled: bool | None) -> bool:
@@ -244,6 +245,8 @@ def _name_row(resolver: Resolver, online: Any = None) -> Callable[[object, objec
             values = cache.get(key)
         except TypeError:  # unhashable cell (a list in Parquet): resolve without caching
             key, values = None, None
+        if key is not None and values is None and _too_long(query, oblast):
+            key = None  # over-long text is invalid: never keep it as a cache key
         if values is None:
             if isinstance(query, str) and not query.strip():
                 res = Resolution(query, "invalid", EMPTY_VALUE)
@@ -260,6 +263,10 @@ def _name_row(resolver: Resolver, online: Any = None) -> Callable[[object, objec
         return dict(values)
 
     return row_fn
+
+
+def _too_long(*cells: object) -> bool:
+    return any(isinstance(c, str) and len(c) > MAX_FOLD_LENGTH for c in cells)
 
 
 def _text_row(resolver: Resolver) -> Callable[[object, object], dict]:
@@ -297,7 +304,17 @@ def _text_row(resolver: Resolver) -> Callable[[object, object], dict]:
     return row_fn
 
 
-def _enrich_parquet(src, dst, column, oblast_column, text_column, resolver, progress, out_fmt, online=None) -> Counter:
+def output_schema(added: list[str]):
+    """The Arrow types of the ``gaz_*`` columns: fixed, whatever the first rows resolve to."""
+    import pyarrow as pa
+
+    types = {"gaz_lat": pa.float64(), "gaz_lon": pa.float64(), "gaz_score": pa.float64(), "gaz_place_count": pa.int64()}
+    return pa.schema([pa.field(c, types.get(c, pa.string())) for c in added])
+
+
+def _enrich_parquet(
+    src, dst, column, oblast_column, text_column, resolver, progress, out_fmt, online=None
+) -> BatchStats:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -308,30 +325,38 @@ def _enrich_parquet(src, dst, column, oblast_column, text_column, resolver, prog
     try:
         pf = pq.ParquetFile(src)
     except (OSError, pa.ArrowException) as exc:
-        raise BatchError(f"cannot read Parquet file {src}: {exc}") from None
+        raise BatchError(f"cannot read Parquet file {src}: {_one_line(exc)}") from None
     names = pf.schema_arrow.names
     _column_index(names, column or text_column, "column")
     _column_index(names, oblast_column, "oblast column")
     added = list(TEXT_COLUMNS if text_column else RESULT_COLUMNS)
+    refuse_output_columns(names, added)
     row_fn = _text_row(resolver) if text_column else _name_row(resolver, online)
-    statuses: Counter = Counter()
+    statuses = BatchStats()
     if out_fmt != "parquet":
         raise BatchError("Parquet input is written as Parquet: give an output path ending in .parquet")
-    with atomic_output(dst, binary=True) as out:
-        writer = None
-        for batch in _progress(pf.iter_batches(batch_size=65536), progress):
+    gaz_schema = output_schema(added)
+    schema = pf.schema_arrow
+    for f in gaz_schema:
+        schema = schema.append(f)
+    with atomic_output(dst, binary=True) as out, pq.ParquetWriter(out, schema) as writer:
+        batches = iter(_progress(pf.iter_batches(batch_size=65536), progress))
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                break
+            except (OSError, pa.ArrowException) as exc:  # a corrupt page: rows would be lost, so stop
+                raise BatchError(f"cannot read Parquet file {src}: {_one_line(exc)}") from None
             queries = batch.column(column or text_column).to_pylist()
             hints = batch.column(oblast_column).to_pylist() if oblast_column else [None] * len(queries)
             results = [row_fn(q, h) for q, h in zip(queries, hints)]
             for r in results:
                 statuses[r["gaz_status"]] += 1
-            table = pa.Table.from_batches([batch])
-            for c in added:
-                table = table.append_column(c, pa.array([r[c] for r in results]))
-            if writer is None:
-                writer = pq.ParquetWriter(out, table.schema)
-            writer.write_table(table)
-        if writer is None:
-            raise BatchError(f"input is empty: {src}")
-        writer.close()
+            arrays = list(batch.columns) + [pa.array([r[f.name] for r in results], f.type) for f in gaz_schema]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
     return statuses
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -116,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--encoding", default="utf-8-sig", help="input text encoding (default: UTF-8)")
     b.add_argument("--delimiter", default=None, help="CSV field separator (default: detected from the header)")
     b.add_argument("--no-progress", action="store_true")
+    b.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop at the first damaged record (unbalanced quote, wrong field count, over-long cell) instead of "
+        "marking it invalid and going on",
+    )
     _add_online_arguments(
         b,
         "ask an online geocoder for names not resolved offline or with approximate coordinates "
@@ -185,9 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from gazetteer.atomic import Terminated, terminate_cleanly
+
     args = build_parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args)
+        with terminate_cleanly():  # SIGTERM unwinds like Ctrl-C: no .part file or temp folder left
+            return _COMMANDS[args.command](args)
+    except Terminated:
+        print("gazetteer: terminated", file=sys.stderr)
+        return 143
     except GazetteerError as exc:
         print(f"gazetteer: error: {exc}", file=sys.stderr)
         from gazetteer.errors import DataError, UpdateError
@@ -346,7 +358,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             online=og,
             out_fmt=args.output_format,
             bom=args.bom,
+            strict=args.strict,
         )
+    _print_notes(getattr(statuses, "notes", []))
     summary = ", ".join(f"{k} {v}" for k, v in statuses.most_common())
     print(f"gazetteer: {sum(statuses.values())} rows: {summary}", file=sys.stderr)
     incomplete = og.incomplete() if args.online else None
@@ -354,6 +368,14 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         print(f"gazetteer: {incomplete}", file=sys.stderr)
         return EXIT_ONLINE_INCOMPLETE
     return 0
+
+
+def _print_notes(notes: list[str], limit: int = 20) -> None:
+    """Name the damaged lines of a batch input on stderr (the rows themselves say it in gaz_reason)."""
+    for note in notes[:limit]:
+        print(f"gazetteer: warning: {note}", file=sys.stderr)
+    if len(notes) > limit:
+        print(f"gazetteer: warning: ... and {len(notes) - limit} more (see gaz_reason)", file=sys.stderr)
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:

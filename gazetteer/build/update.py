@@ -179,6 +179,7 @@ def update(
     ``codifier_edition`` (default: from the file name).
     """
     from gazetteer import store
+    from gazetteer.atomic import sweep_update_leftovers
     from gazetteer.build.pipeline import build_extract
 
     download_geonames = codifier is None or url is not None
@@ -201,7 +202,8 @@ def update(
             check_url(u)
         except OnlineError as exc:
             raise UpdateError(f"refused to download: {exc}") from None
-    with tempfile.TemporaryDirectory(prefix="gazetteer-update-", dir=home) as tmp:
+    sweep_update_leftovers(home)  # what a killed run left: its temp folder and pointer file
+    with tempfile.TemporaryDirectory(prefix=f"gazetteer-update-{os.getpid()}-", dir=home) as tmp:
         work = Path(tmp)
         dump_path = alt_path = codifier_path = None
         former: list[tuple[str, str, str]] = []
