@@ -27,6 +27,7 @@ that spans several lines:
 from __future__ import annotations
 
 import csv
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -65,10 +66,17 @@ class Records:
         self._cr = False  # a bare CR was replaced in the record being read
         self._join_cr: bool | None = None  # decided from the first line's ending
         self._tsv = delimiter == "\t"
+        self._again: deque[str] = deque()  # lines of a damaged record to read again, after its first line
 
     # -- physical lines -------------------------------------------------------------------------
     def _source(self) -> Iterator[str]:
-        buf = self._buf
+        buf, again = self._buf, self._again
+        while again:
+            line = again.popleft()
+            if _CR_STAND_IN in line:
+                self._cr = True
+            buf.append(line)
+            yield line
         for line in self._lines:
             if self._join_cr is None:  # a file whose lines end in CR alone is an old Mac file: CR ends lines
                 self._join_cr = not (line.endswith("\r") and not line.endswith("\r\n"))
@@ -111,9 +119,8 @@ class Records:
                 return
             except csv.Error as exc:
                 start, lines = self._take()
-                yield from self._salvage(start, lines, str(exc))
-                self._cr = False
-                reader = csv.reader(src, delimiter=self.delimiter)  # go on after the damaged lines
+                yield self._salvage(start, lines, str(exc))
+                reader = csv.reader(self._source(), delimiter=self.delimiter)  # go on after the damaged line
                 continue
             if (
                 len(buf) == 1
@@ -136,7 +143,8 @@ class Records:
                 self.notes.append(f"line {start}: a bare CR inside a cell, kept in the cell")
             why = self._swallowed(fields, lines)
             if why:
-                yield from self._salvage(start, lines, why)
+                yield self._salvage(start, lines, why)
+                reader = csv.reader(self._source(), delimiter=self.delimiter)
                 continue
             yield self._checked(start, fields)
 
@@ -173,41 +181,38 @@ class Records:
             return False
         return _shape(inner.split(d, 1)[0]) == _shape(first_cell)
 
-    def _salvage(self, start: int, lines: list[str], why: str) -> Iterator[Record]:
-        """Read the physical lines of a damaged record one by one: each line becomes its own record."""
-        end = start + len(lines) - 1
-        if "field larger than field limit" in why:
-            what = f"a cell longer than {MAX_CELL:,} characters"
-        else:
-            what = "an unbalanced quote"
+    def _salvage(self, start: int, lines: list[str], why: str) -> Record:
+        """A damaged record: its first line (where the stray quote or the over-long cell is) is read on
+        its own and returned; the lines after it go back to be read again as usual."""
+        self._cr = False
         if len(lines) > 1:
+            what = f"a cell longer than {MAX_CELL:,} characters" if "field larger" in why else "an unbalanced quote"
+            end = start + len(lines) - 1
             self.notes.append(
-                f"lines {start}-{end}: {what} made one record of {len(lines)} lines; each line is read on its own"
+                f"line {start}: {what} joined lines {start}-{end} into one record; line {start} is read on its "
+                "own, the next lines as usual"
             )
-        for offset, raw in enumerate(lines):
-            line = start + offset
-            body = raw[:-2] if raw.endswith("\r\n") else raw[:-1] if raw.endswith(("\n", "\r")) else raw
-            body_cr = body.replace(_CR_STAND_IN, "\r")
-            try:
-                parsed = list(csv.reader([body], delimiter=self.delimiter, strict=True))
-            except csv.Error as exc:
-                cells = body_cr.split(self.delimiter)
-                if self.delimiter == "\t" and len(cells) == self.width and "field larger" not in str(exc):
-                    yield Record(line, cells)  # TSV has no quoting convention: a quote is part of the cell
-                    continue
-                if "field larger" in str(exc):
-                    problem, kind = f"a cell longer than {MAX_CELL:,} characters on line {line}", "cell"
-                else:
-                    problem, kind = (
-                        f"unbalanced quote on line {line} (the line is read on its own, quotes as written)",
-                        "quote",
-                    )
-                if len(lines) == 1:
-                    self.notes.append(f"line {line}: {problem}")
-                yield Record(line, cells, problem, kind)
-                continue
-            fields = [f.replace(_CR_STAND_IN, "\r") for f in parsed[0]] if parsed else []
-            yield self._checked(line, fields)
+            self._again.extend(lines[1:])
+            self._next_line = start + 1
+        raw = lines[0]
+        body = raw[:-2] if raw.endswith("\r\n") else raw[:-1] if raw.endswith(("\n", "\r")) else raw
+        body_cr = body.replace(_CR_STAND_IN, "\r")
+        try:
+            parsed = list(csv.reader([body], delimiter=self.delimiter, strict=True))
+        except csv.Error as exc:
+            cells = body_cr.split(self.delimiter)
+            if "field larger" in str(exc):
+                problem, kind = f"a cell longer than {MAX_CELL:,} characters on line {start}", "cell"
+            elif self._tsv and len(cells) == self.width:
+                return Record(start, cells)  # TSV has no quoting convention: a quote is part of the cell
+            else:
+                problem = f"unbalanced quote on line {start} (the line is read on its own, quotes as written)"
+                kind = "quote"
+            if len(lines) == 1:
+                self.notes.append(f"line {start}: {problem}")
+            return Record(start, cells, problem, kind)
+        fields = [f.replace(_CR_STAND_IN, "\r") for f in parsed[0]] if parsed else []
+        return self._checked(start, fields)
 
 
 def _shape(cell: str) -> str:
