@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-SECTIONS = ["resolver", "real_tables", "text", "real_news", "cost_curve", "serve"]
+SECTIONS = ["resolver", "real_tables", "text", "real_news", "cost_curve", "serve", "integrity"]
 HERE = Path(__file__).resolve().parent
 
 

@@ -139,8 +139,7 @@ class Records:
             start, lines = self._take()
             if self._cr:
                 fields = [f.replace(_CR_STAND_IN, "\r") for f in fields]
-                self._cr = False
-                self.notes.append(f"line {start}: a bare CR inside a cell, kept in the cell")
+                self._cr = False  # kept inside its cell: not damage, so no note
             why = self._swallowed(fields, lines)
             if why:
                 yield self._salvage(start, lines, why)

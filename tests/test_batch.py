@@ -70,7 +70,7 @@ def test_bare_cr_inside_a_cell_stays_in_its_row(tmp_path: Path, capsys) -> None:
     code, rows, err, _ = enrich(tmp_path, capsys, "bare_cr_in_cell.csv")
     assert [r["id"] for r in rows] == ["1", "2", "3"]
     assert rows[0]["note"] == "a\rb" and rows[2]["note"] == "d\re"
-    assert [r["gaz_status"] for r in rows] == ["resolved"] * 3 and "line 2" in err
+    assert [r["gaz_status"] for r in rows] == ["resolved"] * 3
 
 
 def test_wrong_field_count_is_marked_never_silently_padded(tmp_path: Path, capsys) -> None:
