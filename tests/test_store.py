@@ -199,7 +199,7 @@ def test_damaged_extract_is_a_one_line_cli_error(extract_copy: Path, monkeypatch
     monkeypatch.setenv("GAZETTEER_DATA", str(extract_copy))
     reset_cache()
     try:
-        code = main(["resolve", "Kyiv"])
+        code = main(["data", "info"])
     finally:
         reset_cache()
     err = capsys.readouterr().err
