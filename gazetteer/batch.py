@@ -120,6 +120,7 @@ def enrich_file(
             delimiter=delimiter,
             bom=bom,
             progress=(lambda rows, total: _progress(rows, True, total)) if _progress_on(progress) else None,
+            strict=strict,
         )
     if in_fmt == "parquet" or out_fmt == "parquet":
         return _enrich_parquet(src, dst, column, oblast_column, text_column, resolver, progress, out_fmt, online)
@@ -175,7 +176,7 @@ def enrich_file(
                 # A damaged record: every cell kept as read, nothing resolved from cells that may be shifted.
                 extra = row[width:]
                 row = row[:width] + [""] * (width - len(row))
-                values = dict(blank, gaz_status="invalid", gaz_reason=_line_reason(rec))
+                values = dict(blank, gaz_status="invalid", gaz_reason=line_reason(rec))
                 if "gaz_place_count" in values:
                     values.update(gaz_places="[]", gaz_place_count=0)
                 statuses["invalid"] += 1
@@ -183,7 +184,8 @@ def enrich_file(
     return statuses
 
 
-def _line_reason(rec: Any) -> str:
+def line_reason(rec: Any) -> str:
+    """The gaz_reason of a damaged record: its problem, naming its line."""
     return rec.problem if f"line {rec.line}" in rec.problem else f"{rec.problem} (line {rec.line})"
 
 

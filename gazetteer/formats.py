@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import sys
 from collections import Counter
@@ -26,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from gazetteer.batch import BatchError, atomic_output, sniff_delimiter
+from gazetteer.batch import BatchError, BatchStats, MalformedRecord, atomic_output, line_reason, sniff_delimiter
 
 __all__ = ["FORMATS", "INPUT_FORMATS", "count_data_rows", "enrich_table", "needs_formats", "read_table"]
 
@@ -148,17 +149,32 @@ def _read_csv(fh: io.TextIOBase, src: object, encoding: str, delimiter: str | No
     delimiter = delimiter or sniff_delimiter(first)
     if len(delimiter) != 1:
         raise BatchError(f"the delimiter must be one character, not {delimiter!r}")
-    header = next(csv.reader([first], delimiter=delimiter))
+    from gazetteer.delimited import Records
+
+    records = Records(itertools.chain([first], fh), delimiter)  # the same record rules as batch's CSV path
+    it = iter(records)
+    head = next(it)
+    if head.problem:
+        raise BatchError(f"cannot parse the header of {src}: {head.problem}")
+    header = head.fields
+    records.width = len(header)
 
     def rows() -> Iterator[list[Any]]:
         try:
-            yield from csv.reader(fh, delimiter=delimiter)
+            for rec in it:
+                yield rec.fields if rec.problem is None else Damaged(rec.fields, rec)
         except UnicodeDecodeError as exc:
             raise _decode_error(src, encoding, exc) from None
-        except csv.Error as exc:
-            raise BatchError(f"cannot parse {src}: {exc}") from None
 
-    return header, rows(), {"delimiter": delimiter}
+    return header, rows(), {"delimiter": delimiter, "notes": records.notes}
+
+
+class Damaged(list):
+    """The cells of a damaged CSV/TSV record (see :mod:`gazetteer.delimited`); ``record`` says why."""
+
+    def __init__(self, cells: list[Any], record: Any) -> None:
+        super().__init__(cells)
+        self.record = record
 
 
 def _read_jsonl(fh: io.TextIOBase, src: object) -> tuple:
@@ -203,7 +219,14 @@ def _read_parquet(src: str | Path) -> tuple:
     names = pf.schema_arrow.names
 
     def rows() -> Iterator[list[Any]]:
-        for batch in pf.iter_batches(batch_size=65536):
+        batches = pf.iter_batches(batch_size=65536)
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                return
+            except (OSError, pa.ArrowException) as exc:  # a corrupt page: rows would be lost, so stop
+                raise BatchError(f"cannot read Parquet file {src}: {' '.join(str(exc).split())}") from None
             columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
             yield from (list(r) for r in zip(*columns, strict=True))
 
@@ -426,6 +449,7 @@ def enrich_table(
     delimiter: str | None = None,
     bom: bool = False,
     progress: Callable[[Iterator, int | None], Iterator] | None = None,
+    strict: bool = False,
 ) -> Counter:
     """Read ``src``, append the ``added`` columns that ``row_fn(query, oblast)`` returns, write ``dst``."""
     with read_table(src, in_fmt, encoding=encoding, delimiter=delimiter) as (header, rows, info):
@@ -443,11 +467,26 @@ def enrich_table(
         total = info.get("total")
         if total is None and progress is not None:
             total = count_data_rows(src, in_fmt)
-        statuses: Counter = Counter()
+        statuses = BatchStats()
+        statuses.notes = info.get("notes", [])
         with open_writer(
             dst, out_fmt, header + added, bom=bom, delimiter=out_delimiter, schema=info.get("arrow_schema")
         ) as writer:
             for row in progress(rows, total) if progress is not None else rows:
+                if isinstance(row, Damaged):  # marked like batch's CSV path: cells kept, nothing resolved
+                    rec = row.record
+                    if strict and rec.kind != "empty":
+                        raise MalformedRecord(f"{src}: line {rec.line}: {rec.problem} (--strict)", rec.line)
+                    extra = list(row[width:]) if out_fmt in ("csv", "tsv") else []
+                    values = dict.fromkeys(added, None)
+                    values.update(gaz_status="invalid", gaz_reason=line_reason(rec))
+                    if "gaz_place_count" in values:
+                        values.update(gaz_places="[]", gaz_place_count=0)
+                    if len(row) > width and not extra:
+                        values["gaz_reason"] += f"; extra cells: {json.dumps(row[width:], ensure_ascii=False)}"
+                    statuses["invalid"] += 1
+                    writer.write(list(row[:width]) + [None] * (width - len(row)) + [values[c] for c in added] + extra)
+                    continue
                 extra: list[Any] = []
                 if len(row) != width:
                     extra = row[width:]

@@ -350,3 +350,31 @@ def test_raw_lines_with_stray_quotes_lose_nothing(tmp_path: Path, capsys, cells)
     text = dst.read_text(encoding="utf-8")
     for i in range(len(cells)):  # each line is a row, or visibly inside the previous row's quoted cell
         assert i in ids or f"\n{i}," in text
+
+
+def test_other_output_formats_follow_the_same_record_rules(tmp_path: Path, capsys) -> None:
+    import json
+
+    src, dst = tmp_path / "in.csv", tmp_path / "out.jsonl"
+    shutil.copy(HOSTILE / "unclosed_quote_to_end.csv", src)
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    rows = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
+    assert code == 0 and [r["id"] for r in rows] == ["1", "2", "3"]
+    assert [r["gaz_status"] for r in rows] == ["invalid", "resolved", "resolved"] and "line 2" in rows[0]["gaz_reason"]
+    assert "lines 2-4" in err
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / "o2.jsonl"), "--strict")
+    assert code == 2 and "line 2" in err and not (tmp_path / "o2.jsonl").exists()
+
+
+def test_corrupt_parquet_page_into_another_format_is_a_one_line_error(tmp_path: Path, capsys) -> None:
+    import pyarrow.parquet as pq
+
+    src, dst = tmp_path / "in.parquet", tmp_path / "out.jsonl"
+    _parquet(src, {"place": ["Kyiv"] * 1000 + ["Lviv"] * 1000}, row_group_size=1000, compression="none")
+    column = pq.ParquetFile(src).metadata.row_group(1).column(0)
+    start = column.dictionary_page_offset or column.data_page_offset
+    data = bytearray(src.read_bytes())
+    data[start : start + 12] = b"\xff" * 12
+    src.write_bytes(bytes(data))
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    assert code == 2 and "cannot read Parquet file" in err and err.count("\n") == 1 and not dst.exists()
