@@ -29,6 +29,7 @@ from gazetteer.build.swap import swap_in as _swap_in
 from gazetteer.build.swap import sweep_build_leftovers
 from gazetteer.errors import BuildError
 from gazetteer.geodesy import haversine_km
+from gazetteer.nearby import inside_ukraine
 from gazetteer.normalize import KEY_VERSION, cyrillic_language, fold_key, romanizations, romanize, script_of
 
 SOURCES_DIR = Path(__file__).parent / "sources"
@@ -169,6 +170,10 @@ def build_extract(
     admin1_to_oblast = {code: oblast_by_pcode[pc] for code, pc in admin1.items() if pc in oblast_by_pcode}
 
     joined = join_places(places, settlements, admin1_to_oblast, centroids)
+    _refuse_points_abroad(joined, admin1_to_oblast)
+    sections = [
+        p for p, ok in zip(sections, inside_ukraine([p.lat for p in sections], [p.lon for p in sections])) if ok
+    ]
 
     # --- units ---------------------------------------------------------------------------------
     prefix = {"oblast": 4, "raion": 6, "hromada": 9}
@@ -518,6 +523,22 @@ def _join_report(
         },
         "points_beyond_40_km": sorted(far, key=lambda f: -f["km"]),
     }
+
+
+def _refuse_points_abroad(joined, admin1_to_oblast: dict[str, str]) -> None:
+    """A GeoNames point outside Ukraine's outline (Natural Earth, widened by 3 km: sources/
+    ukraine_boundary.geojson) is not the settlement's point: it stays on its centroid, with a reason."""
+    sids = sorted(joined.by_settlement)
+    inside = inside_ukraine(
+        [joined.by_settlement[s][0].lat for s in sids], [joined.by_settlement[s][0].lon for s in sids]
+    )
+    for sid, ok in zip(sids, inside):
+        if not ok:
+            place, _tier = joined.by_settlement.pop(sid)
+            joined.scope.pop(sid, None)
+            joined.unmatched.append(
+                (place, admin1_to_oblast.get(place.admin1, ""), f"point outside Ukraine's outline (for {sid})")
+            )
 
 
 def _readme(m: dict) -> str:
