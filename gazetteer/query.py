@@ -309,23 +309,24 @@ class QueryReader:
         return f"{name}: a {kind.replace(' code', '')} of {country}"
 
     # -- region hints -----------------------------------------------------------------------------
-    def oblasts(self, text: str) -> frozenset[str]:
+    def oblasts(self, text: str, *, fuzzy: bool = True) -> frozenset[str]:
         """Oblast-level units (oblasts, Crimea, Kyiv, Sevastopol) a region cell names; empty if none.
 
         Reads ``Kharkiv Oblast``, ``Харківська обл.``, ``Donetsk Oblast, Ukraine``, ``АР Крим``, ``Крым (АРК)``,
         ``Autonomous Republic of Crimea``, ``м. Київ`` / ``Kyiv City`` (the city, not the oblast), KOATUU's
         ``АВТОНОМНА РЕСПУБЛІКА КРИМ/М.СІМФЕРОПОЛЬ``, regional names (``Харківщина``) and misspellings one or
-        two edits away (``Donestk``, ``Kharviv``).
+        two edits away (``Donestk``, ``Kharviv``; only with ``fuzzy``, as for a region column or a part of a
+        cell with the word oblast).
         """
         parts = [p for p in _SPLIT.split(text) if p.strip(_EDGE)]
         parts = [p for p in parts if fold_key(p) not in _UKRAINE] or parts
         for part in parts:
-            found = self._oblasts_of_part(part)
+            found = self._oblasts_of_part(part, fuzzy)
             if found:
                 return found
         return frozenset()
 
-    def _oblasts_of_part(self, part: str) -> frozenset[str]:
+    def _oblasts_of_part(self, part: str, fuzzy: bool = True) -> frozenset[str]:
         index = self.index
         part = part.strip(_EDGE)
         city = bool(_CITY_WORD.search(part))
@@ -340,7 +341,7 @@ class QueryReader:
         for form in forms:
             found = index.find_units(form, "oblast") if fold_key(strip_unit_words(form)) else set()
             if not found:
-                found = self._regional_name(form) or self._misspelt_oblast(form)
+                found = self._regional_name(form) or (self._misspelt_oblast(form) if fuzzy else set())
             if found:
                 capitals = {u for u in found if self._is_city_unit(u)}
                 if len(found) > 1 and capitals:
@@ -491,7 +492,7 @@ class QueryReader:
                 if foreign:
                     continue
             if has_unit_word or name is not None:
-                if oblast is None and not districtish and self.oblasts(part):
+                if oblast is None and not districtish and self.oblasts(part, fuzzy=has_unit_word):
                     oblast = part
                     if not has_unit_word and city is None:
                         city = part  # "Obolon, Kyiv": a city, or the oblast named after it

@@ -306,6 +306,10 @@ class Resolver:
         city = self._city(q.city) if q.city is not None else None
         if city is not None and q.district:
             return self._district(q, city, limit)
+        if city is not None and hints.oblasts is None:
+            # "Rozivka, Horlivka": a settlement near the city, in its oblast (the capital's: in Kyiv oblast too).
+            around = {city.oblast_id, self._surrounding.get(city.id, city.oblast_id)}
+            hints = replace(hints, oblasts=frozenset(around))
         res = self._lookup_name(q, hints, limit)
         if city is not None and res.status == "not_found":
             return self._district(q, city, limit)
@@ -405,7 +409,7 @@ class Resolver:
         if not fitting or fitting[0].spelled or fitting[0].match.match in ("historical", "exact"):
             return False
         return any(
-            (c.spelled or (c.exact and not fitting[0].exact))
+            c.spelled
             and category_prior(c.settlement.category) >= 2
             and (c.settlement.population or 0) >= CITY_ELSEWHERE_POPULATION
             and not self._fits(c.settlement, hints)
