@@ -284,6 +284,9 @@ class Resolver:
         if text in units:
             return frozenset({text})
         found = set(self.reader.oblasts(text)) if level == "oblast" else self.index.find_units(text, level)
+        if not found and level == "oblast" and (city := self._city(text)) is not None:
+            # A city in the region column ("Mariupol"): its oblast (the capital's: Kyiv oblast too).
+            found = {city.oblast_id, self._surrounding.get(city.id, city.oblast_id)}
         if within:
             found = {u for u in found if self._ancestor_in(u, within)}
         if not found:

@@ -424,3 +424,13 @@ def test_lookup_many_refuses_hints_of_another_length() -> None:
         gazetteer.lookup_many(["Kupiansk", "Bakhmut"], oblasts=["Kharkiv"])
     with pytest.raises(ValueError, match="one"):
         gazetteer.lookup_many(iter(["Kupiansk"]), oblasts=iter(["Kharkiv", "Donetsk"]))
+
+
+def test_a_city_in_the_region_column_stands_for_its_oblast(resolver) -> None:
+    res = resolver.lookup("Radkivka", oblast="Kupiansk")
+    assert res.status == "resolved" and res.match.id == RADKIVKA_KHARKIV and not res.reason
+
+
+def test_a_city_named_beside_a_village_puts_the_village_in_its_oblast(resolver) -> None:
+    res = resolver.lookup("Radkivka, Kupiansk")
+    assert res.status == "resolved" and res.match.id == RADKIVKA_KHARKIV
