@@ -70,6 +70,8 @@ OTHER_NAME_KINDS = frozenset({"russian", "transliteration", "alternate"})
 RENAMED_CITY_MARGIN = 0.08
 #: ...if every settlement carrying the name today is a village (a settlement, X, keeps its current name).
 HAMLET_CATEGORIES = frozenset({"C"})
+#: A former name several places carried names the city among them only if it has this many people.
+FORMER_CITY_POPULATION = 40_000
 #: With a point given, the nearest peer wins when the next one is at least this many times farther.
 NEAREST_RATIO = 2.0
 #: Of several cities of one name, the largest wins when it has this many times the people of the next.
@@ -210,6 +212,19 @@ def nearest_to_point(r: Ranking) -> Decision | None:
     return None
 
 
+def shared_former_name(r: Ranking) -> Decision | None:
+    """A former name several peers carried (Кіровське, Жовтневе) is ambiguous, unless one of them is a city of
+    FORMER_CITY_POPULATION+ with FAR_LARGEST_RATIO times the people of any other city among them (Артемівськ
+    is Бахмут)."""
+    if len(r.peers) < 2 or any(c.match.match != "historical" for c in r.peers):
+        return None
+    cities = sorted((c for c in r.peers if category_prior(c.settlement.category) >= 2), key=_prior_order)
+    pops = [c.settlement.population or 0 for c in cities]
+    if pops and pops[0] >= FORMER_CITY_POPULATION and (len(pops) == 1 or pops[0] >= FAR_LARGEST_RATIO * pops[1]):
+        return Decision("resolved", "a large city's former name before smaller places that also carried it", cities[0])
+    return balanced(r)
+
+
 def city_before_villages(r: Ranking) -> Decision | None:
     """Among equally good names, the one city (or city with special status) before villages."""
     r.peers.sort(key=_prior_order)
@@ -245,6 +260,7 @@ RULES: tuple[Callable[[Ranking], Decision | None], ...] = (
     city_by_other_name,
     single_peer,
     nearest_to_point,
+    shared_former_name,
     city_before_villages,
     far_largest_city,
     balanced,

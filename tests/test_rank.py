@@ -67,6 +67,7 @@ from gazetteer.rank import (  # noqa: E402
     nearest_to_point,
     peers_by_score,
     renamed_city_over_hamlets,
+    shared_former_name,
     single_peer,
     written_as_official,
 )
@@ -168,3 +169,19 @@ def test_balanced_peers_are_ambiguous_and_listed_by_prior() -> None:
 def test_decide_runs_the_rules_to_a_verdict() -> None:
     assert decide([cand("a", 1.0), cand("b", 0.5)]).chosen.settlement.id == "a"
     assert decide([cand("a"), cand("b")]).status == "ambiguous"
+
+
+def test_a_former_name_several_places_carried_is_ambiguous() -> None:
+    r = ranking(cand("v", 0.93, "historical"), cand("town", 0.93, "historical", "M", 20_000))
+    assert shared_former_name(r).status == "ambiguous"
+
+
+def test_a_large_citys_former_name_beats_smaller_places_that_carried_it() -> None:
+    r = ranking(cand("v", 0.93, "historical"), cand("big", 0.93, "historical", "M", 80_000))
+    assert shared_former_name(r).chosen.settlement.id == "big"
+    r = ranking(cand("big", 0.93, "historical", "M", 80_000), cand("other", 0.93, "historical", "M", 30_000))
+    assert shared_former_name(r).status == "ambiguous"
+
+
+def test_shared_former_name_leaves_current_names_to_other_rules() -> None:
+    assert shared_former_name(ranking(cand("v", 0.93, "historical"), cand("w", 0.93, "russian"))) is None
