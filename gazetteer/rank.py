@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gazetteer.model import Match, Settlement
+from gazetteer.normalize import script_of
 
 #: Category part of the prior: K (Kyiv, Sevastopol) 3, M city 2, X settlement 1, C village 0.
 CATEGORY_PRIOR = {"K": 3, "M": 2, "X": 1, "C": 0}
@@ -111,6 +112,7 @@ class Ranking:
     peers: list[Candidate] = field(default_factory=list)
     near: bool = False
     peer_margin: float = PEER_MARGIN
+    script: str = ""  # of the query: "cyrillic", "latin", ...
 
     @property
     def top(self) -> Candidate:
@@ -172,9 +174,10 @@ def written_as_official(r: Ranking) -> Decision | None:
 
 
 def city_by_other_name(r: Ranking) -> Decision | None:
-    """A sizeable city reached by one of its other names (Russian Balakleya, former Красний Лиман, familiar
-    Nikolayev) joins the peers of villages that match better, unless the query is those villages' own
-    official spelling: the city prior then prefers it."""
+    """A sizeable city reached by one of its other names (Russian Balakleya, familiar Nikolayev) joins the
+    peers of villages that match better, unless the query is those villages' own official spelling: the
+    city prior then prefers it. A Cyrillic query must be written so (a Latin variant that only folds like
+    Александровка does not make Донецьк a peer of a hundred Олександрівка)."""
     if any(c.spelled for c in r.peers):
         return None
     best = r.top.match.score
@@ -187,6 +190,7 @@ def city_by_other_name(r: Ranking) -> Decision | None:
         for c in r.ranked
         if (c.exact or c.familiar)
         and c.match.match in OTHER_NAME_KINDS
+        and (r.script != "cyrillic" or script_of(c.match.matched) == "cyrillic")
         and category_prior(c.settlement.category) >= 2
         and (c.settlement.population or 0) >= floor
         and c.match.score >= best - OTHER_NAME_MARGIN
@@ -267,9 +271,11 @@ RULES: tuple[Callable[[Ranking], Decision | None], ...] = (
 )
 
 
-def decide(ranked: list[Candidate], *, near: bool = False, peer_margin: float = PEER_MARGIN) -> Decision:
+def decide(
+    ranked: list[Candidate], *, near: bool = False, peer_margin: float = PEER_MARGIN, script: str = ""
+) -> Decision:
     """Run RULES over candidates sorted best first (non-empty) and return the first verdict."""
-    state = Ranking(ranked, near=near, peer_margin=peer_margin)
+    state = Ranking(ranked, near=near, peer_margin=peer_margin, script=script)
     for rule in RULES:
         verdict = rule(state)
         if verdict is not None:

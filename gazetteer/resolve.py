@@ -395,7 +395,7 @@ class Resolver:
             )
         if len(ranked) == 1:  # the common case: one candidate, nothing to decide
             return Resolution(text, "resolved", "", top, candidates)
-        verdict = decide(ranked, near=hints.near is not None, peer_margin=self.peer_margin)
+        verdict = decide(ranked, near=hints.near is not None, peer_margin=self.peer_margin, script=q.script)
         if verdict.status == "resolved":
             chosen = verdict.chosen.match
             rest = tuple(c for c in candidates if c.id != chosen.id)

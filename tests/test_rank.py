@@ -185,3 +185,16 @@ def test_a_large_citys_former_name_beats_smaller_places_that_carried_it() -> Non
 
 def test_shared_former_name_leaves_current_names_to_other_rules() -> None:
     assert shared_former_name(ranking(cand("v", 0.93, "historical"), cand("w", 0.93, "russian"))) is None
+
+
+def test_a_cyrillic_query_needs_a_cyrillic_variant_to_bring_a_city_in() -> None:
+    village = cand("v", 0.95, "russian")
+    city = Candidate(Match(place("city", "M", 900_000), 0.93, "russian", "Aleksandrovka"))
+    r = ranking(village, city)
+    r.script = "cyrillic"
+    city_by_other_name(r)
+    assert [c.settlement.id for c in r.peers] == ["v"]
+    r = ranking(village, city)
+    r.script = "latin"
+    city_by_other_name(r)
+    assert {c.settlement.id for c in r.peers} == {"v", "city"}
