@@ -8,7 +8,8 @@ beside the checkout and says so where it does not. Each row is resolved as batch
 - wrong: the answer is ``resolved`` and is another settlement;
 - among: top-1, or ``ambiguous`` with the true settlement among the candidates.
 
-Run alone: ``python -m benchmarks.real_tables`` (prints the Markdown table).
+Run alone: ``python -m benchmarks.real_tables`` (prints the Markdown table); ``--misses`` also prints every
+row that is not top-1 (to the terminal only: the rows stay out of the repository and out of RESULTS).
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ def load_rows(path: Path = EVAL) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def score_rows(rows: list[dict[str, str]], *, with_region: bool, resolver=None) -> dict[str, Counter]:
-    """Counters by source (and ``all``): n, top1, wrong, among, and the statuses."""
+def score_rows(
+    rows: list[dict[str, str]], *, with_region: bool, resolver=None, misses: list | None = None
+) -> dict[str, Counter]:
+    """Counters by source (and ``all``): n, top1, wrong, among, and the statuses. Rows that are not top-1
+    are appended to ``misses`` (when given) as (source, query, hint, truth, status, answer, reason)."""
     from gazetteer.resolve import Resolver, lookup_one
 
     resolver = resolver or Resolver()
@@ -43,6 +47,10 @@ def score_rows(rows: list[dict[str, str]], *, with_region: bool, resolver=None) 
         top1 = res.status == "resolved" and res.match is not None and res.match.id in truth
         wrong = res.status == "resolved" and not top1
         among = top1 or (res.status == "ambiguous" and bool(truth.intersection(ids)))
+        if misses is not None and not top1:
+            answer = res.match.label if res.match is not None else ""
+            kind = "wrong" if wrong else "among" if among else res.status
+            misses.append((row["source"], row["query"], hint or "", row["truth_name_uk"], kind, answer, res.reason))
         for key in (row["source"], "all"):
             c = out[key]
             c["n"] += 1
@@ -101,6 +109,21 @@ def run(out_dir: Path | None = None) -> str:
     )
 
 
+def print_misses() -> None:
+    """Every row that is not top-1, with and without the region column (terminal only)."""
+    from gazetteer.resolve import Resolver
+
+    resolver, rows = Resolver(), load_rows()
+    for with_region in (True, False):
+        misses: list = []
+        score_rows(rows, with_region=with_region, resolver=resolver, misses=misses)
+        print(f"\n# misses {'with' if with_region else 'without'} the region column ({len(misses)})")
+        for miss in sorted(misses, key=lambda m: (m[4], m[0])):
+            print("\t".join(str(x)[:100] for x in miss))
+
+
 if __name__ == "__main__":
     print(run())
+    if "--misses" in sys.argv[1:] and EVAL.exists():
+        print_misses()
     sys.exit(0)
