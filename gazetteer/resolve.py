@@ -33,7 +33,7 @@ from rapidfuzz.distance import OSA
 
 from gazetteer.errors import AmbiguousName, UnknownOblast
 from gazetteer.geodesy import haversine_km
-from gazetteer.index import NameIndex
+from gazetteer.index import NameIndex, strip_unit_words, unit_stem
 from gazetteer.model import Match, Resolution, Settlement
 from gazetteer.normalize import (
     cyrillic_language,
@@ -284,6 +284,12 @@ class Resolver:
         if text in units:
             return frozenset({text})
         found = set(self.reader.oblasts(text)) if level == "oblast" else self.index.find_units(text, level)
+        if level == "raion":
+            # A city's district as the raion hint ("Шевченківський район" of Zaporizhzhia) stands for its
+            # city's raion, beside any raion (today's or a former one) of that name.
+            found = set(found) | {
+                self.extract.settlements[i].raion_id for i in self.city_districts.get(_district_key(text), ())
+            }
         if not found and level == "oblast" and (city := self._city(text)) is not None:
             # A city in the region column ("Mariupol"): its oblast (the capital's: Kyiv oblast too).
             found = {city.oblast_id, self._surrounding.get(city.id, city.oblast_id)}
@@ -292,6 +298,21 @@ class Resolver:
         if not found:
             raise UnknownOblast(f"no {level} of Ukraine is called {text!r}")
         return frozenset(found)
+
+    @property
+    def city_districts(self) -> dict[str, frozenset[int]]:
+        """Folding key of a city district's name (without "district") -> indexes of the cities that have one
+        so named, from the extract's ``city_district`` unit names (KOATUU editions)."""
+        table = self.__dict__.get("_city_districts")
+        if table is None:
+            position = {s.id: i for i, s in enumerate(self.extract.settlements)}
+            found: dict[str, set[int]] = {}
+            for sid, name, kind, _key in self.extract.unit_names:
+                if kind == "city_district" and sid in position:
+                    found.setdefault(_district_key(name), set()).add(position[sid])
+            found.pop("", None)
+            table = self.__dict__["_city_districts"] = {k: frozenset(v) for k, v in found.items()}
+        return table
 
     def _ancestor_in(self, uid: str, ancestors: frozenset[str]) -> bool:
         units = self.extract.units
@@ -688,6 +709,11 @@ def _point(near: object) -> tuple[float, float] | None:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or math.isnan(lat) or math.isnan(lon):
         raise ValueError(f"near=({lat}, {lon}) is not a valid point")
     return (lat, lon)
+
+
+def _district_key(text: str) -> str:
+    """Folding key of a district name without the words district, район, р-н (and the stem of its adjective)."""
+    return unit_stem(fold_key(strip_unit_words(text)))
 
 
 @lru_cache(maxsize=65536)

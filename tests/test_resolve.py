@@ -434,3 +434,21 @@ def test_a_city_in_the_region_column_stands_for_its_oblast(resolver) -> None:
 def test_a_city_named_beside_a_village_puts_the_village_in_its_oblast(resolver) -> None:
     res = resolver.lookup("Radkivka, Kupiansk")
     assert res.status == "resolved" and res.match.id == RADKIVKA_KHARKIV
+
+
+def _has_unit_kind(extract, kind: str) -> bool:
+    return any(k == kind for _u, _n, k, _key in extract.unit_names)
+
+
+def test_a_city_district_as_raion_hint_stands_for_its_city(resolver, extract) -> None:
+    if not _has_unit_kind(extract, "city_district"):
+        pytest.skip("this extract has no city districts (unit_names kind city_district)")
+    res = resolver.lookup("Zaporizhzhia", raion="Шевченківський район")
+    assert res.status == "resolved" and res.match.name_uk == "Запоріжжя" and not res.reason
+
+
+def test_a_raion_from_before_2020_is_read_as_todays(resolver, extract) -> None:
+    if not _has_unit_kind(extract, "former_raion"):
+        pytest.skip("this extract has no former raions (unit_names kind former_raion)")
+    res = resolver.lookup("Олешки", oblast="Херсонська", raion="Цюрупинський район")
+    assert res.status == "resolved" and res.match.name_uk == "Олешки" and not res.reason
