@@ -221,8 +221,13 @@ def reverse(
 ) -> list[tuple[Settlement, float]]:
     """The ``k`` settlements nearest to (lat, lon), nearest first, as (Settlement, km) pairs.
 
+    The one reverse geocoder of the package (``gazetteer.reverse``; the geopy face, the HTTP service and
+    the CLI call it). ``lat``/``lon`` in degrees (WGS84); km are great-circle distances
+    (:func:`gazetteer.geodesy.haversine_km`) to the stored coordinates. ``precision="point"`` (default)
+    answers only settlements with their own point; ``None`` takes every settlement (centroids included).
     ``max_km`` drops results farther than that (the list may then be empty). Raises ValueError for a
-    bad point or ``k``, and :class:`PointOutsideUkraine` for a point outside Ukraine.
+    bad point or ``k``, and :class:`PointOutsideUkraine` (a ValueError) for a point outside Ukraine's
+    border (:func:`inside_ukraine`). Data: the loaded extract, and Natural Earth's border.
     """
     try:
         lat_f, lon_f = float(lat), float(lon)
