@@ -186,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     dd.add_argument("old", help="older codifier (xlsx/csv) or extract folder")
     dd.add_argument("new", help="newer codifier (xlsx/csv) or extract folder")
     dd.add_argument("--json", action="store_true")
+    du.add_argument("--timeout", type=_positive, default=None, metavar="SECONDS", help="deadline per download (300)")
     dsub.add_parser("reset", help="go back to the extract bundled with the package")
     return p
 
@@ -472,7 +473,7 @@ def _data_build(args: argparse.Namespace) -> int:
 
 
 def _data_update(args: argparse.Namespace) -> int:
-    from gazetteer.build.update import MAX_DOWNLOAD_BYTES, update
+    from gazetteer.build.update import MAX_DOWNLOAD_BYTES, TIMEOUT_S, update
 
     m = update(
         args.url,
@@ -482,6 +483,7 @@ def _data_update(args: argparse.Namespace) -> int:
         force=args.force,
         codifier=args.codifier,
         codifier_edition=args.edition,
+        timeout=args.timeout or TIMEOUT_S,
     )
     print(f"updated: {m['counts']['settlements']:,} settlements, {m['counts']['geonames_joined']:,} GeoNames points")
     return 0

@@ -336,3 +336,21 @@ def test_zip_member_over_the_cap_is_refused_by_the_bytes_it_produces(tmp_path: P
     _bomb(archive, real_bytes=8 << 20, declared=8 << 20)
     with pytest.raises(UpdateError, match="unpacks to more"):
         read_member(archive, "UA.txt", max_unpacked=1 << 20)
+
+
+def test_download_counts_the_bytes_a_gzip_body_inflates_to(server: Server, tmp_path: Path) -> None:
+    import gzip
+
+    server.routes["/gz"] = (200, {"Content-Encoding": "gzip"}, gzip.compress(b"0" * (20 << 20)), False)
+    with pytest.raises(UpdateError, match="limit"):
+        download(server.url + "/gz", tmp_path / "f", max_bytes=1 << 20)
+    assert (tmp_path / "f").stat().st_size <= 1 << 20
+
+
+def test_cli_update_refuses_a_file_url_in_one_line(tmp_path: Path, home: Path, monkeypatch, capsys) -> None:
+    from gazetteer.cli import main
+
+    monkeypatch.setenv("GAZETTEER_HOME", str(home))
+    assert main(["data", "update", "--url", "file:///etc/passwd", "--no-alternate-names"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "only https" in err

@@ -35,7 +35,7 @@ MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 #: produced, whatever the archive declares. The real UA.txt is ~10 MB, alternatenames' ~40 MB.
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 #: Total deadline (seconds) for one download: connection, redirects and the whole body.
-TIMEOUT_S = 600
+TIMEOUT_S = 300
 KEEP_EXTRACTS = 2
 #: A rebuilt extract may lose at most this share of settlements, own points or names against the current
 #: one; more is refused unless ``force=True`` (``--force``).
@@ -114,7 +114,13 @@ def extract_member(archive: Path, member: str, dest: Path, *, max_unpacked: int 
                     if total > max_unpacked:
                         raise UpdateError(f"{archive.name}: {member} unpacks to more than {max_unpacked} bytes")
                     out.write(chunk)
-        except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
+        except (
+            zipfile.BadZipFile,
+            EOFError,
+            zlib.error,
+            NotImplementedError,
+            RuntimeError,
+        ) as exc:  # RuntimeError: encrypted
             raise UpdateError(f"{archive.name}: {member} is corrupt: {exc}") from None
         except OSError as exc:
             raise UpdateError(f"{archive.name}: {member} cannot be unpacked: {exc}") from None

@@ -77,7 +77,7 @@ def answer_matches_query(name: str, query: str) -> bool:
     return False
 
 
-def answer_names_settlement(name: str, s: Settlement, resolver: Resolver) -> bool:
+def answer_names_settlement(name: str, s: Settlement, resolver: Resolver, _ids: set[str] | None = None) -> bool:
     """True if an answer's name names settlement ``s``: close to its official Ukrainian or English name,
     or a spelling (Russian form, another romanization) that the gazetteer resolves to it."""
     key = fold_key(name)
@@ -85,8 +85,13 @@ def answer_names_settlement(name: str, s: Settlement, resolver: Resolver) -> boo
         return False
     if any(_similar(key, fold_key(n)) for n in (s.name_uk, s.name_en) if n):
         return True
+    ids = _ids if _ids is not None else _resolved_ids(name, resolver)
+    return s.id in ids
+
+
+def _resolved_ids(name: str, resolver: Resolver) -> set[str]:
     res = resolver.lookup(name, strict=False, limit=100)
-    return any(m.settlement.id == s.id for m in res.candidates)
+    return {m.settlement.id for m in res.candidates}
 
 
 def outside(a: Answer) -> str | None:
@@ -111,7 +116,17 @@ def fit_targets(
     """Check an answer against the settlements asked for; record the fit in ``fits`` or say why not."""
     from gazetteer.geodesy import haversine_km
 
-    named = [i for i, m in enumerate(targets) if answer_names_settlement(a.name, m.settlement, resolver)]
+    ids: set[str] | None = None
+    named = []
+    for i, m in enumerate(targets):
+        s = m.settlement
+        if any(_similar(fold_key(a.name), fold_key(n)) for n in (s.name_uk, s.name_en) if n):
+            named.append(i)
+            continue
+        if ids is None:
+            ids = _resolved_ids(a.name, resolver) if fold_key(a.name) else set()
+        if s.id in ids:
+            named.append(i)
     if not named:
         asked = targets[0].settlement.name_uk
         return f"its name does not match the question ({asked!r})"
