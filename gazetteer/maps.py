@@ -12,7 +12,7 @@
 Where the shapes come from (no download, no extra package: only the extract and shapely):
 
 * **Country outline** — :func:`ukraine_outline`: Ukraine's border as drawn by Natural Earth (1:10m, public
-  domain, Crimea included), widened by 3 km: the same outline :func:`gazetteer.nearby.inside_ukraine`
+  domain, Crimea included), widened by 5 km: the same outline :func:`gazetteer.nearby.inside_ukraine`
   uses to tell points inside Ukraine from points outside, for every face (see
   ``gazetteer/build/sources/README.md``).
 * **Oblasts** — :func:`oblast_shapes`: Voronoi cells of the distinct settlement coordinates, each
