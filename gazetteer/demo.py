@@ -68,6 +68,7 @@ def main() -> None:
             detail = res.reason if len(res.reason) < 90 else res.reason[:87] + "..."
             print(f"{query!r:<22} {oblast or '':<19} {res.status:<10} {detail}")
     print('\nTry: .venv/bin/gazetteer resolve "Kupyansk" --json   |   .venv/bin/gazetteer data info')
+    print("     .venv/bin/gazetteer serve   (a local Nominatim and a search page at http://127.0.0.1:8080/)")
 
 
 if __name__ == "__main__":

@@ -340,3 +340,39 @@ def test_budget_forgets_idle_clients_beyond_its_bound() -> None:
     for i in range(100):
         b.take(f"client{i}", now=float(i))
     assert len(b._buckets) <= 10
+
+
+@pytest.mark.slow
+def test_the_serve_command_with_two_workers_answers_geopy(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    geopy = pytest.importorskip("geopy.geocoders")
+    port = free_port()
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(repo), "GAZETTEER_CACHE": str(tmp_path / "cache")}
+    cmd = [sys.executable, "-m", "gazetteer.cli", "serve", "--port", str(port), "--workers", "2", "--rate", "5"]
+    server = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/status", timeout=2).text == "OK":
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None, server.stderr.read()[-2000:]
+            assert time.monotonic() < deadline, "gazetteer serve --workers 2 did not start"
+            time.sleep(0.3)
+        nominatim = geopy.Nominatim(domain=f"127.0.0.1:{port}", scheme="http", user_agent="gazetteer-tests")
+        assert nominatim.geocode("Kupyansk").raw["gazetteer"]["katottg"] == KUPYANSK
+        # the --rate 5 budget travelled to the worker processes: a burst beyond it is refused
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            codes = [client.get("/status").status_code for _ in range(250)]
+        assert 429 in codes
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}/" in out

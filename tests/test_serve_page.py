@@ -149,3 +149,21 @@ def test_pasting_a_column_gives_a_table_and_a_csv_download(page) -> None:
     assert lines[0].startswith("query,gaz_id,gaz_name_uk") and len(lines) == 5
     assert lines[2].startswith("Артемовск,") and "Бахмут" in lines[2]
     driver.save_screenshot(str(SHOTS / "gazetteer-page-batch.png"))
+
+
+def test_a_tile_url_puts_tiles_under_the_map(page) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver, srv = page
+    driver.find_element(By.CSS_SELECTOR, "#tiles-box summary").click()
+    box = driver.find_element(By.ID, "tile-url")
+    box.clear()
+    box.send_keys(srv.url + "/tiles/{z}/{x}/{y}.png")  # nothing serves them: only the URLs are checked
+    driver.find_element(By.ID, "tile-apply").click()
+    images = driver.find_elements(By.CSS_SELECTOR, "#tiles image")
+    hrefs = [i.get_attribute("href") for i in images]
+    # the map (lon 21.9-40.4, lat 44.0-52.6) at zoom 6 spans tiles x 35..39, y 20..23 of the Web Mercator grid
+    assert len(hrefs) == 20 and f"{srv.url}/tiles/6/35/20.png" in hrefs and f"{srv.url}/tiles/6/39/23.png" in hrefs
+    driver.find_element(By.ID, "tile-url").clear()
+    driver.find_element(By.ID, "tile-apply").click()
+    assert driver.find_elements(By.CSS_SELECTOR, "#tiles image") == []

@@ -73,7 +73,7 @@ function drawBase(data) {
 
 function drawTiles(template) {
   map.tiles.replaceChildren();
-  if (!template) return;
+  if (!template) { map.oblasts.removeAttribute("opacity"); return; }
   const t0x = Math.floor(X0 / 256), t1x = Math.floor(X1 / 256);
   const t0y = Math.floor(Y0 / 256), t1y = Math.floor(Y1 / 256);
   for (let tx = t0x; tx <= t1x; tx++) {
