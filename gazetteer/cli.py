@@ -154,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sv.add_argument("--burst", type=_positive, default=200, help="requests a client may send at once (default 200)")
     sv.add_argument("--max-batch", type=_positive, default=5000, help="names per POST /batch (default 5000)")
+    sv.add_argument(
+        "--ambiguous",
+        choices=("candidates", "none"),
+        default="candidates",
+        help="an ambiguous name asked with limit=1 (geopy's exactly_one): its best candidate, flagged "
+        "(default, as Nominatim), or no result",
+    )
 
     t = sub.add_parser("parse", help="find and resolve the places mentioned in a text")
     t.add_argument("file", help="text file, or - for stdin")
@@ -313,7 +320,7 @@ def _cmd_reverse(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from gazetteer.serve import Settings, run
 
-    settings = Settings(rate=args.rate, burst=args.burst, max_batch=args.max_batch)
+    settings = Settings(rate=args.rate, burst=args.burst, max_batch=args.max_batch, ambiguous=args.ambiguous)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"gazetteer: warning: serving on {args.host}: the service has no authentication", file=sys.stderr)
     print(f"gazetteer: serving http://{args.host}:{args.port}/ (Nominatim API: /search, /reverse, /lookup, /status)")

@@ -19,6 +19,11 @@ Endpoints (GET, Nominatim's parameters and shapes):
   outside Ukraine gets ``{"error": "Unable to geocode"}`` as from Nominatim.
 * ``/lookup`` — ``osm_ids`` (or ``ids``): up to 50 comma-separated KATOTTG ids (or ``place_id`` numbers).
 * ``/status`` — ``OK`` (``format=json`` for data date and versions).
+
+An ambiguous name gets its candidates, best first, as Nominatim ranks results; asked for one result
+(``limit=1``, what geopy's ``exactly_one=True`` sends) it gets the best-ranked one flagged
+``"status": "ambiguous"`` — or nothing, when the service runs with ``Settings(ambiguous="none")``
+(``gazetteer serve --ambiguous none``), so that pipelines do not take one village of 78 for the answer.
 * ``/`` — the search page (``gazetteer/static``); ``/map.json`` the map it draws (oblast outlines and
   settlement points from the extract); ``POST /batch`` a column of names (text, one per line, or JSON
   ``{"names": [...], "oblast": ...}``) -> the ``gaz_*`` columns of ``gazetteer batch`` per name.
@@ -95,6 +100,13 @@ class Settings:
     default_limit: int = 10
     max_limit: int = 40
     max_lookup_ids: int = 50
+    #: What /search answers for an ambiguous name asked with limit=1 (geopy's exactly_one=True):
+    #: "candidates" (Nominatim's way: the best-ranked one, flagged ambiguous) or "none" (no result).
+    ambiguous: str = "candidates"
+
+    def __post_init__(self) -> None:
+        if self.ambiguous not in ("candidates", "none"):
+            raise ValueError(f"ambiguous must be 'candidates' or 'none', not {self.ambiguous!r}")
 
 
 class BadRequest(GazetteerError, ValueError):
@@ -577,10 +589,13 @@ class Service:
                 raise BadRequest(f"q is longer than {self.settings.max_query_chars} characters")
             if foreign:
                 return self._results([], fmt, text, "not_found", "only Ukraine (countrycodes=ua) is served")
-            res = self._lookup(text, given.get("state"), given.get("county"), limit)
+            # Ask for at least the default number, so that ``candidates`` tells a single answer's peers.
+            res = self._lookup(text, given.get("state"), given.get("county"), max(limit, self.settings.default_limit))
         except BadRequest as exc:
             return _error(400, str(exc))
-        records = self._records(res, lang, fmt, details)
+        records = self._records(res, lang, fmt, details)[:limit]
+        if res.status == "ambiguous" and limit == 1 and self.settings.ambiguous == "none":
+            records = []  # one answer was asked for and there is none; the header says why
         return self._results(records, fmt, text, res.status, res.reason)
 
     def _lookup(self, text: str, oblast: str | None, raion: str | None, limit: int) -> Resolution:
@@ -758,6 +773,11 @@ def create_app(resolver: Resolver | None = None, settings: Settings | None = Non
     async def on_error(request: Request, exc: Exception) -> Response:
         return _error(500, f"internal error: {type(exc).__name__}")
 
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        code = getattr(exc, "status_code", 500)
+        message = "no such endpoint: use /search, /reverse, /lookup or /status" if code == 404 else str(exc)
+        return _error(code, message)
+
     routes = [
         Route("/search", svc.search),
         Route("/search.php", svc.search),
@@ -770,7 +790,9 @@ def create_app(resolver: Resolver | None = None, settings: Settings | None = Non
         Route("/batch", svc.batch, methods=["POST"]),
         *(Route(path, svc.static) for path in svc._static),
     ]
-    app = Starlette(routes=routes, exception_handlers={Exception: on_error})
+    from starlette.exceptions import HTTPException
+
+    app = Starlette(routes=routes, exception_handlers={Exception: on_error, HTTPException: on_http_error})
     app.state.service = svc
     resolver.lookup("Київ")  # load the extract and index before the first request
     return Guard(app, settings)

@@ -126,6 +126,15 @@ def test_readme_examples_run_verbatim_from_an_installed_wheel(tmp_path: Path) ->
                 )
                 if ran.returncode != 0:
                     failures.append(f"README python block at line {line}:\n{ran.stdout[-3000:]}{ran.stderr[-1500:]}")
+        if servers:  # the page and its map are in the wheel too
+            import httpx
+
+            page = httpx.get("http://127.0.0.1:8080/", timeout=30)
+            script = httpx.get("http://127.0.0.1:8080/static/app.js", timeout=30)
+            drawn = httpx.get("http://127.0.0.1:8080/map.json", timeout=60)
+            assert page.status_code == 200 and 'id="search-form"' in page.text
+            assert script.status_code == 200 and "function search" in script.text
+            assert drawn.status_code == 200 and len(drawn.json()["oblasts"]) == 27
     finally:
         for server in servers:
             server.terminate()
