@@ -39,6 +39,7 @@ from geopy.point import Point
 
 from gazetteer.geodesy import haversine_km
 from gazetteer.model import Match, Resolution, Settlement
+from gazetteer.nominatim import Places
 from gazetteer.resolve import Resolver, default_resolver
 
 __all__ = ["UKRAINE_BBOX", "Gazetteer", "distance_km", "in_ukraine_bbox"]
@@ -57,43 +58,27 @@ def in_ukraine_bbox(lat: float, lon: float) -> bool:
     return s <= lat <= n and w <= lon <= e
 
 
-def _oblast_phrase(s: Settlement, language: str) -> str:
-    if s.oblast_id.startswith(("UA80", "UA85")):  # Kyiv and Sevastopol: cities with special status
-        return ""
-    if s.oblast_id.startswith("UA01"):
-        return s.oblast_uk if language == "uk" else "Autonomous Republic of Crimea"
-    return f"{s.oblast_uk} область" if language == "uk" else f"{s.oblast_en} oblast"
+def address_of(s: Settlement, language: str = "uk", resolver: Resolver | None = None) -> str:
+    """A geopy-style address line: settlement, hromada, raion, oblast, country (the ``display_name`` that
+    ``gazetteer serve`` answers; ``language`` "uk", "en" or "ru")."""
+    return _places(resolver or default_resolver()).display_name_of(s, language)
 
 
-def address_of(s: Settlement, language: str = "uk") -> str:
-    """A geopy-style address line: settlement, hromada, raion, oblast, country."""
-    if language == "uk":
-        parts = [
-            s.name_uk,
-            s.hromada_uk != s.name_uk and f"{s.hromada_uk} громада",
-            s.raion_uk and f"{s.raion_uk} район",
-            _oblast_phrase(s, "uk"),
-            "Україна",
-        ]
-    else:
-        parts = [
-            s.name_en,
-            s.hromada_en != s.name_en and f"{s.hromada_en} hromada",
-            s.raion_en and f"{s.raion_en} raion",
-            _oblast_phrase(s, "en"),
-            "Ukraine",
-        ]
-    out: list[str] = []
-    for p in parts:
-        if p and p not in out:
-            out.append(p)
-    return ", ".join(out)
+def _places(resolver: Resolver) -> Places:
+    places = _PLACES.get(id(resolver))
+    if places is None or places.resolver is not resolver:
+        _PLACES.clear()
+        places = _PLACES[id(resolver)] = Places(resolver)
+    return places
+
+
+_PLACES: dict[int, Places] = {}
 
 
 class Gazetteer(Geocoder):
     """The offline resolver behind geopy's geocoder interface.
 
-    ``language`` ("uk" or "en") sets the address line; ``ambiguous`` what ``exactly_one=True`` does with an
+    ``language`` ("uk", "en" or "ru") sets the address line; ``ambiguous`` what ``exactly_one=True`` does with an
     ambiguous name: "none" (default: return None), "first" (top candidate, ``raw["status"] == "ambiguous"``)
     or "raise";
     ``reverse_max_km`` how far ``reverse`` looks for a settlement before answering None.
@@ -109,8 +94,8 @@ class Gazetteer(Geocoder):
         reverse_max_km: float = 20.0,
         user_agent: str | None = None,
     ) -> None:
-        if language not in ("uk", "en"):
-            raise ValueError(f"language must be 'uk' or 'en', not {language!r}")
+        if language not in ("uk", "en", "ru"):
+            raise ValueError(f"language must be 'uk', 'en' or 'ru', not {language!r}")
         if ambiguous not in ("first", "none", "raise"):
             raise ValueError(f"ambiguous must be 'first', 'none' or 'raise', not {ambiguous!r}")
         super().__init__(user_agent=user_agent or "gazetteer")
@@ -168,7 +153,7 @@ class Gazetteer(Geocoder):
             alternatives=len(res.candidates) - 1,
         )
         s = m.settlement
-        return Location(address_of(s, self.language), Point(s.lat, s.lon), raw)
+        return Location(address_of(s, self.language, self.resolver), Point(s.lat, s.lon), raw)
 
     # -- reverse --------------------------------------------------------------------------------
     def reverse(
@@ -208,7 +193,7 @@ class Gazetteer(Geocoder):
         for s, dist in found:
             raw = s.to_dict()
             raw.update(distance_km=round(dist, 3), status="nearest")
-            locs.append(Location(address_of(s, self.language), Point(s.lat, s.lon), raw))
+            locs.append(Location(address_of(s, self.language, self.resolver), Point(s.lat, s.lon), raw))
         if not locs:
             return None
         return locs[0] if exactly_one else locs
