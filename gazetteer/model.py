@@ -77,13 +77,17 @@ class Match:
     """One candidate answer to a query, geopy-style: a few obvious fields, the record one step away.
 
     ``match`` is the kind of match (exact, transliteration, russian, historical, alternate, fuzzy);
-    ``matched`` the name variant that matched; ``score`` in [0, 1].
+    ``matched`` the name variant that matched; ``score`` in [0, 1]. A ``historical`` match of a former
+    official name also says which one (``former``, "Жовтневе") and when it was in use (``years``,
+    "till 2016", "2016–2024/2025" when the classifier editions only bound the change to a window).
     """
 
     settlement: Settlement
     score: float
     match: str
     matched: str
+    former: str = ""
+    years: str = ""
 
     def __getattr__(self, name: str) -> Any:
         # The settlement's fields read straight off the match: m.name_uk, m.oblast_uk, m.lat ...
@@ -108,9 +112,12 @@ class Match:
         return self.settlement.label
 
     def to_dict(self) -> dict[str, Any]:
-        """Flat JSON-ready record: the settlement's fields plus score, match and matched."""
+        """Flat JSON-ready record: the settlement's fields plus score, match, matched (and former, years for
+        a former official name)."""
         out = self.settlement.to_dict()
         out.update(score=round(self.score, 4), match=self.match, matched=self.matched)
+        if self.former:
+            out.update(former=self.former, years=self.years)
         return out
 
 

@@ -671,7 +671,7 @@ class Resolver:
         near_best = -rows[0][0] - SPELLED_CHECK_MARGIN
         return [
             Candidate(
-                Match(settlements[r[4]], min(1.0, r[5]), r[6], r[7]),
+                self._match(settlements[r[4]], min(1.0, r[5]), r[6], r[7]),
                 r[1],
                 exact=r[8] == "exact",
                 spelled=(r[5] >= near_best or -r[2] >= 2) and self._spells(core, settlements[r[4]]),
@@ -680,6 +680,14 @@ class Resolver:
             )
             for r in rows
         ]
+
+    def _match(self, s: Settlement, score: float, kind: str, name: str) -> Match:
+        """A Match; one of a former official name says which name and years ("Жовтневе", "till 2016")."""
+        if kind == "historical":
+            former = self.extract.former_name(s.id, fold_key(name))
+            if former:
+                return Match(s, score, kind, name, former[0], former[1])
+        return Match(s, score, kind, name)
 
     def _why_not_found(self, key: str, head: str, not_place: tuple[str, str] | None = None) -> str:
         not_place = not_place or self.extract.not_places.get(key)

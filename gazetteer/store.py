@@ -93,6 +93,7 @@ class Extract:
     unit_names: list[tuple[str, str, str, str]]  # (unit id, name, kind, key)
     not_places: dict[str, tuple[str, str]]  # key -> (name, reason)
     _by_id: dict[str, int] = field(default_factory=dict, repr=False)
+    _former: dict[tuple[str, str], tuple[str, str]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id = {s.id: i for i, s in enumerate(self.settlements)}
@@ -103,6 +104,14 @@ class Extract:
             return self.settlements[self._by_id[settlement_id.strip()]]
         except (KeyError, AttributeError):
             raise KeyError(f"no settlement with KATOTTG id {settlement_id!r}") from None
+
+    def former_name(self, settlement_id: str, key: str) -> tuple[str, str] | None:
+        """Which former official name of a settlement a name key is a form of, and its years:
+        ("Жовтневе", "till 2016"); None when that key is no former name of it. Read on first use from
+        ``former_names.tsv`` (absent in older extracts: then always None)."""
+        if self._former is None:
+            self._former = _read_former(self.path, self.manifest)
+        return self._former.get((settlement_id, key))
 
     def index_of(self, settlement_id: str) -> int:
         return self._by_id[settlement_id]
@@ -132,6 +141,18 @@ def _read_rows(path: Path, columns: int) -> tuple[list[str], list[list[str]]]:
         if len(row) != columns:
             raise DataError(f"line {lineno} has {len(row)} fields, expected {columns}", path)
     return header, rows
+
+
+def _read_former(path: Path, manifest: dict) -> dict[tuple[str, str], tuple[str, str]]:
+    """former_names.tsv (settlement_id, key, former_name, years, change, act) by (settlement, key);
+    checked against MANIFEST when the extract was loaded."""
+    meta = (manifest.get("files") or {}).get("former_names.tsv")
+    if meta is None:
+        return {}
+    _header, rows = _read_rows(path / "former_names.tsv", 6)
+    if meta.get("rows") not in (None, len(rows)):
+        raise DataError(f"{len(rows)} rows, MANIFEST says {meta['rows']}", path / "former_names.tsv")
+    return {(sid, key): (name, years) for sid, key, name, years, _change, _act in rows}
 
 
 def verify(path: Path) -> dict:

@@ -21,6 +21,10 @@ from pathlib import Path
 
 from gazetteer import __version__
 from gazetteer.build.districts import attach_sections
+from gazetteer.build.former import FORMER_COLUMNS, ZIP_NAME, build_former, former_table
+from gazetteer.build.former import name_variants as former_name_variants
+from gazetteer.build.former import readme_lines as former_readme_lines
+from gazetteer.build.former import unit_name_rows as former_unit_names
 from gazetteer.build.geonames import SECTION_CODES, GeoPlace, merge_alternates, parse_alternate_names, read_dump
 from gazetteer.build.join import TIER_NAMES, join_places
 from gazetteer.build.katottg import default_path as codifier_default_path
@@ -285,21 +289,15 @@ def build_extract(
         for d in districts
     ]
     by_id = {s.id: s for s in settlements}
-    renamings = _read_csv("renamings.csv", sources) if (sources / "renamings.csv").exists() else []
-    renamed = 0
-    for row in renamings:
-        sid = row.get("settlement_id", "").strip()
-        if sid not in by_id:
-            raise BuildError(f"renamings.csv: unknown settlement_id {sid!r} ({row.get('old_name_uk')})")
-        renamed += 1
-        for col, lang in (("old_name_uk", "uk"), ("old_name_ru", "ru"), ("old_name_en", "en")):
-            old = (row.get(col) or "").strip()
-            if not old:
-                continue
-            names.add(sid, old, "renamed", lang)
-            if lang != "en":
-                for system, variant in romanizations(old, russian=lang == "ru").items():
-                    names.add(sid, variant, "renamed", system)
+    # Former official names (gazetteer/build/former.py): derived from the classifier editions, ending
+    # with this build's codifier, with the hand-checked renamings.csv merged in.
+    former = build_former(
+        sources, settlements, current_label=f"KATOTTG {edition or 'of this build'}", current_date=edition or ""
+    )
+    former_variants = former_name_variants(former)
+    for sid, variant, lang, _f in former_variants:
+        names.add(sid, variant, "renamed", lang)
+    renamed = len(former.former)
 
     # Former official names handed in by the caller (a codifier update keeps the names it replaced).
     for sid, old, _note in former_names or []:
@@ -307,6 +305,7 @@ def build_extract(
             names.add(sid, old, "renamed", "uk")
             for system, variant in romanizations(old).items():
                 names.add(sid, variant, "renamed", system)
+    former_rows = former_table(former_variants, names.rows)
 
     # --- unit names: official, romanized, Russian, administrative centre, regional names -------
     unit_names: list[list[str]] = []
@@ -348,6 +347,10 @@ def build_extract(
             if row[2] in ("official", "romanization", "geonames", "russian", "renamed", "historical"):
                 add_unit_name(uid, row[1], "centre")
 
+    raion_names = {uid: (u.parent_id, u.name_uk) for uid, u in units.items() if u.level == "raion"}
+    for uid, name, kind in former_unit_names(former, raion_names):
+        add_unit_name(uid, name, kind)
+
     unmatched_rows = sorted(
         (
             [p.geonameid, p.name, obl, _fmt(p.lat), _fmt(p.lon), p.population, reason]
@@ -369,6 +372,7 @@ def build_extract(
             "not_places.tsv": _write_tsv(tmp / "not_places.tsv", NOT_PLACE_COLUMNS, sorted(not_places)),
             "districts.tsv": _write_tsv(tmp / "districts.tsv", DISTRICT_COLUMNS, district_rows),
             "geonames_unmatched.tsv": _write_tsv(tmp / "geonames_unmatched.tsv", UNMATCHED_COLUMNS, unmatched_rows),
+            "former_names.tsv": _write_tsv(tmp / "former_names.tsv", FORMER_COLUMNS, former_rows),
         }
         (tmp / "LICENSES").write_text(LICENSES_TEXT.format(edition=_edition_words(edition)), encoding="utf-8")
         counts["LICENSES"] = None
@@ -399,6 +403,11 @@ def build_extract(
                     for p in sorted(sources.glob("*.csv"))
                     if p.resolve() != codifier_path.resolve()
                 ],
+                _source(
+                    "classifier editions: KOATUU 2015-2020, KOATUU->KATOTTG table, KATOTTG 2021-2025",
+                    "",
+                    sources / ZIP_NAME,
+                ),
             ],
             "counts": {
                 "settlements": n,
@@ -422,6 +431,7 @@ def build_extract(
                 ),
             },
             "fallbacks": dict(fallbacks.most_common()),
+            "former_names": former.stats,
             "hromada_centroids": {
                 "ocha_polygon": sum(1 for u in units.values() if u.level == "hromada" and u.id[:9] in centroids),
                 "estimated_from_member_points": len(hromada_estimates),
@@ -647,6 +657,7 @@ def _readme(m: dict) -> str:
         f"| {name} | {v['settlements']:,} | {v['point']:,} | {v['share']:.1%} |"
         for name, v in j["coverage_by_oblast"].items()
     ]
+    lines += former_readme_lines(m)
     if m.get("variant_hygiene"):
         h = m["variant_hygiene"]
         lines += [
@@ -822,6 +833,12 @@ Administrative-unit centroids: OCHA Common Operational Dataset of administrative
 (COD-AB), published on the Humanitarian Data Exchange (licence reported there as CC BY-IGO), as tabulated
 with polygon centroids in the public repository alexandreannic/xls-form-builder. Used as labelled
 approximate coordinates (coord_precision hromada_centroid, raion_centroid, oblast_centroid).
+
+Former names: editions of the Classifier of objects of the administrative-territorial system of Ukraine
+(KOATUU, State Statistics Service of Ukraine, Jul 2015 to Nov 2020), the official KOATUU -> KATOTTG
+transition table, and KATOTTG editions of Jan 2021, Jan 2024 and May 2025. Official public data of
+Ukraine, taken from public mirrors named in gazetteer/build/sources/classifier_editions.README.md.
+Changes: settlements followed through the editions; former names, Russian forms and romanizations derived.
 
 Facts compiled by the gazetteer project (renamings, regional names, not-a-place words): same licence as
 the project.
