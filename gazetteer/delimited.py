@@ -86,14 +86,19 @@ class Records:
             yield line
 
     def _keep_bare_cr(self, line: str) -> str:
+        last = False
         while line.endswith("\r"):  # a bare CR ended the physical line: it belongs inside the cell
             more = next(self._lines, None)
-            if more is None:
+            if more is None:  # ... unless it ends the file
+                last = True
                 break
             line += more
-        body, end = (
-            (line[:-2], "\r\n") if line.endswith("\r\n") else (line[:-1], "\n") if line.endswith("\n") else (line, "")
-        )
+        if line.endswith("\r\n"):
+            body, end = line[:-2], "\r\n"
+        elif line.endswith("\n") or last:
+            body, end = line[:-1], line[-1]
+        else:
+            body, end = line, ""
         if "\r" not in body or _CR_STAND_IN in body:
             return line
         self._cr = True

@@ -378,3 +378,14 @@ def test_corrupt_parquet_page_into_another_format_is_a_one_line_error(tmp_path: 
     src.write_bytes(bytes(data))
     code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
     assert code == 2 and "cannot read Parquet file" in err and err.count("\n") == 1 and not dst.exists()
+
+
+def test_a_bare_cr_that_ends_the_file_ends_the_last_row(tmp_path: Path, capsys) -> None:
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_bytes(b"id,place\r\n1,Kyiv\r\n2,Lviv\r")
+    code, _, _ = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    rows = read_rows(dst)
+    assert code == 0 and [(r["id"], r["place"], r["gaz_status"]) for r in rows] == [
+        ("1", "Kyiv", "resolved"),
+        ("2", "Lviv", "resolved"),
+    ]

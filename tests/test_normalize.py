@@ -180,3 +180,12 @@ def test_lone_surrogate_or_over_long_hint_makes_an_invalid_row(resolver) -> None
         ]:
             res = resolver.lookup(query, oblast=oblast)
             assert res.status == "invalid" and reason in res.reason and len(res.reason) < 300
+
+
+def test_api_raises_a_typed_error_for_over_long_or_broken_hints(resolver) -> None:
+    from gazetteer.errors import GazetteerError, InvalidText
+
+    for query, oblast in [("Київ", "y" * 100_000), ("Київ", "Kharkiv\udc00"), ("Kyiv\ud800", None)]:
+        with pytest.raises(InvalidText) as err:
+            resolver.geocode(query, oblast=oblast)
+        assert isinstance(err.value, GazetteerError) and len(str(err.value)) < 200
