@@ -8,10 +8,13 @@ formulas, blanks. One row in ten thousand is written damaged by hand: an unbalan
 of the place cell (``17,"Kyiv,Kyiv Oblast,note``), which the csv module alone would let swallow the
 following lines; it must come back as its own row, cells as written, status ``invalid``.
 
-Every engine that :func:`gazetteer.batch.enrich_file` offers (``engine="stream"``, ``"arrow"``, ... when
-the parameter exists; else the one streaming path) runs in a fresh process; its output is read back
-and checked: row count, the ``row`` column in order, a BLAKE2 hash of every original column equal to
-the input's, and the damaged rows ``invalid``. Time and peak memory (VmHWM) are reported too.
+That input goes through every engine :func:`gazetteer.batch.enrich_file` offers (``engine="stream"`` and
+``"arrow"`` when the parameter exists, else its one streaming path); an engine may refuse it (the Arrow
+engine hands line breaks and damage to the streaming one), which is reported. When a faster engine
+exists, a second input with only the garbage it takes (no line breaks, NUL or damaged rows) goes through
+it too. Each run is a fresh process; its output is read back and checked: row count, the ``row`` column
+in order, a BLAKE2 hash of every original column equal to the input's, the damaged rows ``invalid``.
+Time and peak memory (VmHWM) are reported too.
 
 Run alone: ``python -m benchmarks.run integrity``; ``GAZETTEER_BENCH_INTEGRITY_ROWS`` sets the size
 (default 10,000,000).
@@ -74,8 +77,20 @@ def _feed(hashes: dict, cells: list[str]) -> None:
         hashes[c].update(len(b).to_bytes(8, "little") + b)
 
 
-def write_input(path: Path, rows: int, vocab: list[tuple[str, str]]) -> dict:
-    """Write the input; return what a faithful output must show (hashes per column, damaged rows)."""
+#: Hostile cells without line breaks or NUL: what the Arrow engine takes rather than handing over to the
+#: streaming engine (which judges those row by row).
+ARROW_SAFE = [c for c in HOSTILE if not any(ch in c for ch in "\r\n\x00")]
+
+
+def write_input(
+    path: Path,
+    rows: int,
+    vocab: list[tuple[str, str]],
+    hostile: list[str] = HOSTILE,
+    damaged_every: int = DAMAGED_EVERY,
+) -> dict:
+    """Write the input; return what a faithful output must show (hashes per column, damaged rows).
+    ``damaged_every=0`` writes no damaged row."""
     rng = random.Random(SEED)
     hashes = _column_hashes()
     damaged: list[int] = []
@@ -91,15 +106,20 @@ def write_input(path: Path, rows: int, vocab: list[tuple[str, str]]) -> dict:
             for i, k in enumerate(picks, done):
                 place, oblast = vocab[k]
                 note = f"n{i % 97}"
-                if i % DAMAGED_EVERY == DAMAGED_EVERY // 2 and "," not in place + oblast and '"' not in place + oblast:
+                if (
+                    damaged_every
+                    and i % damaged_every == damaged_every // 2
+                    and "," not in place + oblast
+                    and '"' not in place + oblast
+                ):
                     raw = f'{i},"{place},{oblast},{note}\n'  # an unbalanced quote, written by hand
                     fh.write(raw)
                     _feed(hashes, [str(i), '"' + place, oblast, note])
                     damaged.append(i)
                     continue
                 if i % GARBAGE_EVERY == 7:
-                    place = HOSTILE[(i // GARBAGE_EVERY) % len(HOSTILE)]
-                    note = HOSTILE[(i // GARBAGE_EVERY + 5) % len(HOSTILE)]
+                    place = hostile[(i // GARBAGE_EVERY) % len(hostile)]
+                    note = hostile[(i // GARBAGE_EVERY + 5) % len(hostile)]
                 cells = [str(i), place, oblast if k % 5 == 0 else "", note]
                 w.writerow(cells)
                 _feed(hashes, cells)
@@ -144,14 +164,15 @@ def check_output(path: Path, expected: dict) -> dict:
     }
 
 
-def engines() -> list[str | None]:
-    """Every engine enrich_file offers (None: it has no ``engine`` parameter, one streaming path)."""
+def plan() -> list[tuple[str, list[str], int, list[str | None]]]:
+    """(input, hostile cells, damaged-row spacing, engines) to run: the hostile input through every engine
+    (an engine may refuse it: that is reported), and, when enrich_file has a faster engine, an input with
+    only the garbage that engine takes, through it. ``None``: enrich_file has no ``engine`` parameter."""
     from gazetteer.batch import enrich_file
 
-    param = inspect.signature(enrich_file).parameters.get("engine")
-    if param is None:
-        return [None]
-    return ["stream", "arrow"]
+    if "engine" not in inspect.signature(enrich_file).parameters:
+        return [("hostile", HOSTILE, DAMAGED_EVERY, [None])]
+    return [("hostile", HOSTILE, DAMAGED_EVERY, ["stream", "arrow"]), ("arrow-safe", ARROW_SAFE, 0, ["arrow"])]
 
 
 _WORK = """
@@ -187,56 +208,60 @@ def run(out_dir: Path) -> str:
     from benchmarks.cost_curve import vocabulary
 
     rows = int(os.environ.get("GAZETTEER_BENCH_INTEGRITY_ROWS", ROWS))
-    src = out_dir / f"integrity-{rows}.csv"
-    t0 = time.perf_counter()
-    expected = write_input(src, rows, vocabulary())
-    gen_s = time.perf_counter() - t0
-    results = []
-    for engine in engines():
-        dst = out_dir / f"integrity-{rows}-{engine or 'default'}.gaz.csv"
-        r = {"engine": engine or "stream (only engine)"}
-        r.update(run_engine(engine, src, dst))
-        if "error" not in r:
-            t1 = time.perf_counter()
-            r.update(check_output(dst, expected))
-            r["check_s"] = time.perf_counter() - t1
-        results.append(r)
-        print(f"integrity: {r['engine']}: {json.dumps(r)[:400]}", file=sys.stderr, flush=True)
-        dst.unlink(missing_ok=True)
-    src.unlink(missing_ok=True)
-    return _markdown(results, rows, expected, gen_s)
+    vocab = vocabulary()
+    results, inputs = [], []
+    for name, hostile, damaged_every, engines in plan():
+        src = out_dir / f"integrity-{name}-{rows}.csv"
+        t0 = time.perf_counter()
+        expected = write_input(src, rows, vocab, hostile, damaged_every)
+        inputs.append((name, len(hostile), len(expected["damaged"]), time.perf_counter() - t0))
+        for engine in engines:
+            dst = out_dir / f"integrity-{name}-{rows}-{engine or 'default'}.gaz.csv"
+            r = {"input": name, "engine": engine or "stream (only engine)", "damaged": len(expected["damaged"])}
+            r.update(run_engine(engine, src, dst))
+            if "error" not in r:
+                t1 = time.perf_counter()
+                r.update(check_output(dst, expected))
+                r["check_s"] = time.perf_counter() - t1
+            results.append(r)
+            print(f"integrity: {name} {r['engine']}: {json.dumps(r)[:400]}", file=sys.stderr, flush=True)
+            dst.unlink(missing_ok=True)
+        src.unlink(missing_ok=True)
+    return _markdown(results, rows, inputs)
 
 
-def _markdown(results: list[dict], rows: int, expected: dict, gen_s: float) -> str:
+def _markdown(results: list[dict], rows: int, inputs: list[tuple]) -> str:
     lines = [
         f"## integrity: {rows:,} rows with 1% garbage, every engine",
         "",
-        f"Input: `row, place, oblast, note`, one row in {GARBAGE_EVERY} with hostile cells (quotes, quoted LF / "
-        "CR LF / bare CR, delimiters, NUL, escapes, emoji, RTL, BOM, 5,000-character cells, formulas, blanks), "
-        f"{len(expected['damaged']):,} rows written with an unbalanced quote (one in {DAMAGED_EVERY:,}). Checked on "
-        "the output: row count, `row` in order, a BLAKE2 hash of every original column, damaged rows `invalid`. "
-        f"Input written in {gen_s:.0f} s.",
+        f"Input `row, place, oblast, note`, one row in {GARBAGE_EVERY} with hostile cells. *hostile*: quotes, quoted "
+        "LF / CR LF / bare CR, delimiters, NUL, escapes, emoji, RTL, BOM, 5,000-character cells, formulas, blanks, "
+        f"and one row in {DAMAGED_EVERY:,} written with an unbalanced quote; *arrow-safe*: the same without line "
+        "breaks, NUL or damaged rows (what the Arrow engine takes). Checked on the output: row count, `row` in "
+        "order, a BLAKE2 hash of every original column, damaged rows `invalid`. An engine that refuses an input "
+        "says so (with `engine=auto` that input goes to the streaming engine).",
         "",
-        "| engine | rows out | count | order | columns equal | damaged rows invalid | seconds | rows/s | peak MiB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| input | engine | rows out | count | order | columns equal | damaged rows invalid | seconds | rows/s | peak MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         if "error" in r:
-            lines.append(f"| {r['engine']} | failed: {r['error']} | | | | | | | |")
+            lines.append(f"| {r['input']} | {r['engine']} | refused or failed: {r['error']} | | | | | | | |")
             continue
         ok = lambda b: "ok" if b else "**FAIL**"  # noqa: E731
         lines.append(
-            f"| {r['engine']} | {r['rows_out']:,} | {ok(r['count_ok'])} | {ok(r['order_ok'])} | "
+            f"| {r['input']} | {r['engine']} | {r['rows_out']:,} | {ok(r['count_ok'])} | {ok(r['order_ok'])} | "
             f"{len(r['columns_equal'])}/{len(COLUMNS)} {ok(r['hash_ok'])} | "
-            f"{r['damaged_invalid']:,}/{len(expected['damaged']):,} | {r['seconds']:.1f} | "
+            f"{r['damaged_invalid']:,}/{r['damaged']:,} | {r['seconds']:.1f} | "
             f"{rows / r['seconds']:,.0f} | {r['peak_mib']} |"
         )
     for r in results:
         if "statuses" in r:
             s = ", ".join(f"{k} {v:,}" for k, v in sorted(r["statuses"].items(), key=lambda kv: -kv[1]))
-            lines.append(f"\n{r['engine']}: {s}; {r['notes']:,} damaged-line notes.")
+            lines.append(f"\n{r['input']}, {r['engine']}: {s}; {r['notes']:,} damaged-line notes.")
         if r.get("first_disorder"):
-            lines.append(f"\n{r['engine']}: first row out of order at {r['first_disorder']}.")
+            lines.append(f"\n{r['input']}, {r['engine']}: first row out of order at {r['first_disorder']}.")
+    lines.append("\nInputs written in " + ", ".join(f"{n}: {t:.0f} s" for n, _, _, t in inputs) + ".")
     return "\n".join(lines)
 
 
