@@ -285,7 +285,8 @@ def validate(extract: Extract) -> None:
     Checksums only prove the files are the ones the MANIFEST lists; a build (or an update) that wrote
     NaN coordinates, no settlements or a duplicate id would still match. Checked: at least one
     settlement; ids unique; every latitude/longitude finite and inside :data:`UKRAINE_BOUNDS`; a known
-    ``coord_precision``; every oblast id a unit of the extract; every name with a non-empty key.
+    ``coord_precision``; every oblast id a unit of the extract; unit centroids (where given) inside too;
+    every name with a non-empty key.
     """
     path = extract.path
     where = path / "settlements.tsv"
@@ -303,6 +304,11 @@ def validate(extract: Extract) -> None:
             raise DataError(f"settlement {s.id} has unknown coord_precision {s.coord_precision!r}", where)
         if s.oblast_id not in extract.units:
             raise DataError(f"settlement {s.id} names unknown oblast {s.oblast_id}", where)
+    for u in extract.units.values():
+        if (u.lat is not None or u.lon is not None) and not (
+            u.lat is not None and u.lon is not None and south <= u.lat <= north and west <= u.lon <= east
+        ):
+            raise DataError(f"unit {u.id} has coordinates ({u.lat}, {u.lon}) outside Ukraine", path / "units.tsv")
     for i, key in enumerate(extract.name_key):
         if not key:
             raise DataError(f"name {extract.name_text[i]!r} (row {i + 2}) has an empty key", path / "names.tsv")

@@ -204,3 +204,14 @@ def test_damaged_extract_is_a_one_line_cli_error(extract_copy: Path, monkeypatch
         reset_cache()
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "MANIFEST" in err
+
+
+def test_unit_centroid_that_is_nan_is_refused(extract_copy: Path) -> None:
+    lines = (extract_copy / "units.tsv").read_text(encoding="utf-8").split("\n")
+    row = next(i for i, line in enumerate(lines[1:], 1) if line.split("\t")[6])  # a unit with a centroid
+    cells = lines[row].split("\t")
+    cells[6] = "nan"
+    lines[row] = "\t".join(cells)
+    _rewrite(extract_copy, "units.tsv", "\n".join(lines))
+    with pytest.raises(DataError, match="units.tsv"):
+        load(extract_copy)
