@@ -207,3 +207,16 @@ def test_one_great_circle_function_for_every_face():
     vec = gazetteer.geodesy.haversine_km_many(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
     one = [gazetteer.geodesy.haversine_km(*p, *q) for p, q in zip(a, b, strict=True)]
     assert vec == pytest.approx(one, rel=1e-9)
+
+
+@pytest.mark.parametrize("precision,k", [("point", 1), ("point", 4), (None, 1), (None, 12)])
+def test_grid_search_gives_the_full_scan_distances(precision, k):
+    rng = np.random.default_rng(11)
+    lats = np.r_[rng.uniform(43.0, 54.0, 1500), 49.7838, 44.5, 52.4]
+    lons = np.r_[rng.uniform(20.0, 42.0, 1500), 22.7678, 33.5, 30.9]
+    g_idx, g_km, g_in = nearest(lats, lons, k, precision=precision)
+    f_idx, f_km, f_in = nearest(lats, lons, k, precision=precision, scan="full")
+    assert g_km == pytest.approx(f_km, abs=1e-6)  # 1 mm: matrix products of other shapes round differently
+    assert (g_in == f_in).all()
+    same = (g_idx == f_idx).mean()
+    assert same > 0.97  # ids differ only where two settlements share one coordinate
