@@ -142,7 +142,8 @@ async function search(event) {
     const tr = document.createElement("tr");
     tr.dataset.katottg = g.katottg;
     for (const v of [i + 1, r.name, r.addresstype, unit(a, "state"), unit(a, "district"), unit(a, "municipality"),
-      g.coord_precision, g.match, g.score.toFixed(2), g.katottg]) tr.appendChild(text("td", v));
+      g.coord_precision, g.match, g.score.toFixed(2)]) tr.appendChild(text("td", v));
+    tr.title = `KATOTTG ${g.katottg} — ${r.display_name}`;
     tr.addEventListener("click", () => choose(i));
     body.appendChild(tr);
   });
