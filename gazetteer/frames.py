@@ -144,8 +144,9 @@ def enrich(
 ) -> pd.DataFrame:
     """A copy of ``df`` with the ``gaz_*`` columns appended (a GeoDataFrame with ``geo=True``).
 
-    ``df`` may also be a polars DataFrame or LazyFrame: the answer is the same kind of frame (lazy stays
-    lazy), converted through Arrow; only the key columns cross over to pandas.
+    ``df`` may also be a polars DataFrame or LazyFrame: the answer is the same kind of frame, converted
+    through Arrow; only the key columns cross over to pandas. A LazyFrame stays lazy: it is resolved
+    when collected, as one batch (``map_batches``), so its key columns are in memory at once.
 
     ``cache``: a dict you keep between calls (chunks of one file) so a name already resolved in an
     earlier chunk is not resolved again; it grows by one small entry per distinct (query, hints).

@@ -151,7 +151,9 @@ class Guard:
             response = _error(414, f"the request URL is longer than {s.max_url_bytes} bytes")
         else:
             length = dict(scope.get("headers") or []).get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > s.max_body_bytes):
+            if length is not None and not length.isdigit():
+                response = _error(400, "Content-Length must be a whole number")
+            elif length is not None and int(length) > s.max_body_bytes:
                 response = _error(413, f"the request body is larger than {s.max_body_bytes} bytes")
             else:
                 client = (scope.get("client") or ("-", 0))[0]
