@@ -360,7 +360,7 @@ class Service:
             res = self._lookup(text, given.get("state"), given.get("county"), max(limit, self.settings.default_limit))
         except BadRequest as exc:
             return _error(400, str(exc))
-        records = self._records(res, lang, fmt, details)[:limit]
+        records = self._records(res, lang, fmt, details, limit)
         if res.status == "ambiguous" and limit == 1 and self.settings.ambiguous == "none":
             records = []  # one answer was asked for and there is none; the header says why
         return self._results(records, fmt, text, res.status, res.reason)
@@ -375,10 +375,10 @@ class Service:
         except (TypeError, ValueError) as exc:
             raise BadRequest(str(exc)) from None
 
-    def _records(self, res: Resolution, lang: str, fmt: str, details: bool) -> list[dict[str, Any]]:
+    def _records(self, res: Resolution, lang: str, fmt: str, details: bool, limit: int) -> list[dict[str, Any]]:
         ids = [m.settlement.id for m in res.candidates]
         out = []
-        for rank, m in enumerate(res.candidates, 1):
+        for rank, m in enumerate(res.candidates[:limit], 1):
             status = res.status if res.status != "resolved" or m is res.match else "candidate"
             ext = {
                 "status": status,
