@@ -65,7 +65,7 @@ __all__ = [
 
 # Faces with heavier dependencies load on first use, so `import gazetteer` stays light.
 _LAZY = {
-    "find_places": ("gazetteer.text", "find_places"),
+    "find_places": ("gazetteer.geoparse", "find_places"),
     "enrich": ("gazetteer.frames", "enrich"),
     "Gazetteer": ("gazetteer.geocoder", "Gazetteer"),
     "reverse": ("gazetteer.nearby", "reverse"),

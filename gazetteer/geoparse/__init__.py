@@ -1,0 +1,95 @@
+"""Find the Ukrainian settlements and oblasts named in free text (Ukrainian, Russian or English).
+
+>>> from gazetteer.geoparse import find_places
+>>> found = find_places("Під Бахмутом і в Куп'янську на Харківщині тривають бої.")
+>>> [(m.text, m.kind) for m in found]
+[('Бахмутом', 'settlement'), ("Куп'янську", 'settlement'), ('Харківщині', 'oblast')]
+>>> [m.match.name for m in found if m.match] + [m.oblast.name_uk for m in found if m.oblast]
+['Бахмут', 'Куп’янськ', 'Харківська']
+
+Stages, one module each:
+
+1. :mod:`~gazetteer.geoparse.tokens`: words, folded keys, sentences, the document's language.
+2. :mod:`~gazetteer.geoparse.lexicon`: every settlement name and oblast phrase in its case forms
+   (pymorphy3, shipped precomputed), folded into one Aho-Corasick automaton.
+3. :mod:`~gazetteer.geoparse.candidates`: automaton hits over the token stream, and lemma/skeleton
+   lookups of capitalised words no form matched (Кондрашовку).
+4. :mod:`~gazetteer.geoparse.filters`: what is not a place (people, rivers, districts, common words,
+   foreign places) is dropped; region phrases become oblasts.
+5. :mod:`~gazetteer.geoparse.disambiguate`: homonyms are resolved from the document's own context
+   (stated oblasts, raions and hromadas, unambiguous places nearby) and a prior.
+
+Word lists (type words, unit words, prepositions...) are data in :mod:`gazetteer.words`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from gazetteer.geoparse.candidates import candidates
+from gazetteer.geoparse.disambiguate import disambiguate, to_mentions
+from gazetteer.geoparse.filters import apply_filters, regions_lists
+from gazetteer.geoparse.lexicon import tables_for
+from gazetteer.geoparse.tokens import doc_lang, tokenize
+from gazetteer.model import Mention
+from gazetteer.resolve import Resolver, default_resolver
+
+__all__ = ["LANGS", "find_places", "mentions_to_geojson"]
+
+LANGS = ("uk", "ru", "en")
+
+
+def find_places(text: str, *, lang: str | None = None, resolver: Resolver | None = None) -> list[Mention]:
+    """The settlements and oblasts ``text`` names, in text order, each with its span and resolution.
+
+    ``lang`` ("uk", "ru" or "en") picks the morphology used for unknown words; by default it is guessed
+    from the letters. A settlement mention carries ``match`` when one settlement fits clearly, otherwise
+    ``candidates``; an oblast mention carries ``oblast``. Raises TypeError when ``text`` is not a str,
+    ValueError for an unknown ``lang``. Data: the extract in use (KATOTTG, GeoNames), pymorphy3's
+    dictionaries for case forms.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    if lang is not None and lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)} (or None), not {lang!r}")
+    if not text.strip():
+        return []
+    tables = tables_for(resolver or default_resolver())
+    language = doc_lang(text, lang)
+    tokens = tokenize(text)
+    if not tokens:
+        return []
+    cands = candidates(text, tokens, tables, language)
+    cands = apply_filters(text, tokens, cands, tables, language)
+    regions_lists(tokens, cands, tables)
+    disambiguate(tokens, cands, tables)
+    return to_mentions(text, tokens, cands, tables)
+
+
+def mentions_to_geojson(mentions: Iterable[Mention]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of the resolved settlement mentions (Point geometry [lon, lat])."""
+    features = []
+    for m in mentions:
+        if m.kind != "settlement" or m.match is None:
+            continue
+        s = m.match.settlement
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
+                "properties": {
+                    "id": s.id,
+                    "name_uk": s.name_uk,
+                    "name_en": s.name_en,
+                    "oblast_uk": s.oblast_uk,
+                    "category": s.category,
+                    "text": m.text,
+                    "start": m.start,
+                    "end": m.end,
+                    "score": round(m.score, 4),
+                    "coord_precision": s.coord_precision,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,216 @@
+"""Candidates: spans of the token stream that may name a settlement or an oblast, with their settlements.
+
+The folded token stream is scanned by the lexicon's automaton in one pass; capitalised Cyrillic words no
+form matched (Russian forms of village names such as Кондрашовку) are lemmatized with pymorphy and
+looked up by key or consonant skeleton.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from gazetteer.geoparse.lexicon import PERSON_TAGS, Tables, parses
+from gazetteer.geoparse.tokens import JOIN_GAP, Token, capitalized, is_cyrillic, plain
+from gazetteer.geoparse.words import folded
+from gazetteer.normalize import fold_key
+from gazetteer.resolve import KIND_SCORE
+
+
+@dataclass(slots=True)
+class Cand:
+    i: int  # first token
+    j: int  # one past the last token
+    kind: str  # "settlement", "oblast", "unit" (a raion or hromada: context only) or "drop"
+    cands: dict[int, tuple[float, str]] = field(default_factory=dict)  # settlement index -> (score, name key)
+    oblast: str = ""
+    units: frozenset[str] = frozenset()  # raion/hromada ids of a "unit" mention
+    weak: bool = False
+    score: float = 1.0
+    categories: str = ""  # KATOTTG categories a type word before the name announces ("C", "XC", "MK")
+    resolved: int | None = None
+    margin: float = 0.0
+    ranked: list[int] = field(default_factory=list)  # best candidates first, when several
+
+
+def scan(text: str, tokens: list[Token], tables: Tables) -> list[tuple[int, int, tuple]]:
+    """Automaton hits as (first token, one past last token, group) over the folded token stream."""
+    parts = [" "]
+    where: dict[int, int] = {}
+    pos = 1
+    for n, tok in enumerate(tokens):
+        if n:
+            gap = text[tokens[n - 1].end : tok.start]
+            sep = " " if JOIN_GAP.fullmatch(gap) else " | "
+            parts.append(sep)
+            pos += len(sep)
+        where[pos] = n
+        parts.append(tok.key)
+        pos += len(tok.key)
+    parts.append(" ")
+    norm = "".join(parts)
+    hits = []
+    for end, (length, nwords, gid) in tables.automaton.iter(norm):
+        first = where.get(end - length + 2)
+        if first is not None:
+            hits.append((first, first + nwords, tables.groups[gid]))
+    return hits
+
+
+def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> list[Cand]:
+    """Non-overlapping candidate spans in text order: longest first, at equal length oblasts first."""
+    extract = tables.resolver.extract
+    admin_after = folded("admin_after")
+    out: list[Cand] = []
+    for i, j, group in scan(text, tokens, tables):
+        tok = tokens[i]
+        if not tok.text[:1].isupper():
+            continue
+        latin = not is_cyrillic(tok.text)
+        obl = [e for e in group if e[0] == "o"]
+        if obl:
+            uid, needs_admin = obl[0][1], obl[0][2]
+            if not (
+                needs_admin and (j >= len(tokens) or tokens[j].key not in admin_after or not tokens[j].text.isupper())
+            ):
+                out.append(Cand(i, j, "oblast", oblast=uid, score=0.97))
+                continue
+        cand = Cand(i, j, "settlement")
+        for e in group:
+            if e[0] != "s" or not (e[4] if latin else e[5]):
+                continue
+            _, sidx, score, key, _lat, _cyr = e
+            if (
+                lang == "ru"
+                and not latin
+                and j - i == 1
+                and key == tok.key
+                and plain(tok.text) != plain(extract.settlements[sidx].name_uk)
+            ):
+                # In Russian text "в Покровске" folds like the Ukrainian nominative Покровське but is the
+                # locative of Покровск: a Ukrainian name matched only through folding is weaker evidence.
+                score = round(score * 0.85, 4)
+            if sidx not in cand.cands or cand.cands[sidx][0] < score:
+                cand.cands[sidx] = (score, key)
+        if (
+            cand.cands
+            and j - i == 1
+            and not latin
+            and lang != "en"
+            and all(extract.settlements[s].category in "CX" for s in cand.cands)
+        ):
+            # A village's name may be a case form of a town's name (Харкове = в Харькове): add the lemma's.
+            for sidx, val in lemma_lookup(tables, [tok.text], lang).items():
+                cand.cands.setdefault(sidx, val)
+        if cand.cands:
+            out.append(cand)
+    covered = {n for c in out for n in range(c.i, c.j)}
+    direction_after = folded("direction_after")
+    for n in range(len(tokens) - 1):
+        if n not in covered and tokens[n + 1].key in direction_after and capitalized(tokens[n].text):
+            out.append(Cand(n, n + 1, "settlement", cands={-1: (0.0, "")}))
+            covered.add(n)
+    out.extend(fallback(tokens, tables, lang, covered))
+    out.sort(key=lambda c: (-(c.j - c.i), c.kind != "oblast", c.i))
+    taken: set[int] = set()
+    kept = []
+    for c in out:
+        span = range(c.i, c.j)
+        if any(n in taken for n in span):
+            continue
+        taken.update(span)
+        kept.append(c)
+    kept.sort(key=lambda c: c.i)
+    return kept
+
+
+def fallback(tokens: list[Token], tables: Tables, lang: str, covered: set[int]) -> list[Cand]:
+    """Capitalised Cyrillic words no form matched: lemmatize, then look up by key or consonant skeleton."""
+    if lang == "en":
+        return []
+    out = []
+    n = 0
+    while n < len(tokens):
+        tok = tokens[n]
+        if n in covered or not capitalized(tok.text) or not is_cyrillic(tok.text) or len(tok.text) < 4:
+            n += 1
+            continue
+        # Try two words first (Малой Даниловке), then one.
+        if (
+            n + 1 < len(tokens)
+            and n + 1 not in covered
+            and capitalized(tokens[n + 1].text)
+            and tokens[n + 1].sentence == tok.sentence
+        ):
+            found = lemma_lookup(tables, [tok.text, tokens[n + 1].text], lang)
+            if found:
+                out.append(Cand(n, n + 2, "settlement", cands=found, score=0.85))
+                n += 2
+                continue
+        found = lemma_lookup(tables, [tok.text], lang)
+        if found:
+            out.append(Cand(n, n + 1, "settlement", cands=found, score=0.85))
+        n += 1
+    return out
+
+
+_TABLES_BY_ID: dict[int, Tables] = {}
+
+
+def lemma_lookup(tables: Tables, words: list[str], lang: str, *, typed: bool = False) -> dict[int, tuple[float, str]]:
+    """Settlements whose name is the nominative of ``words`` (by key, or by skeleton for unknown words;
+    ``typed``: after a type word, known common words too)."""
+    _TABLES_BY_ID[id(tables)] = tables
+    return dict(_lemma_lookup_cached(id(tables), tuple(words), lang, typed))
+
+
+@lru_cache(maxsize=50_000)
+def _lemma_lookup_cached(tables_id: int, words: tuple[str, ...], lang: str, typed: bool) -> tuple:
+    tables = _TABLES_BY_ID[tables_id]
+    index = tables.resolver.index
+    extract = tables.resolver.extract
+    nominatives: list[list[str]] = []
+    known = not typed
+    after_adjective = False
+    geox = False  # a dictionary place name (Львове -> Львов) may be as short as four letters
+    for w in words:
+        forms = []
+        ps = parses(tables, w, lang)[:3]
+        # After an adjective (Старом Салтове), a guessed surname reading of an unknown word is a place's
+        # noun: pymorphy guesses Surn for any -ов/-ев/-ин word it does not know.
+        guessed_ok = typed or after_adjective and ps and not ps[0].is_known
+        if ps and (PERSON_TAGS | {"Orgn", "Abbr"}) & ps[0].tag.grammemes and not guessed_ok:
+            return ()
+        after_adjective = any(p.tag.POS == "ADJF" for p in ps)
+        geox = geox or any("Geox" in p.tag.grammemes and p.is_known for p in ps)
+        for p in ps:
+            if p.tag.POS not in ("NOUN", "ADJF") or (PERSON_TAGS & p.tag.grammemes and not guessed_ok):
+                continue
+            known = known and p.is_known and "Geox" not in p.tag.grammemes
+            infl = p.inflect({"nomn"}) if p.tag.case != "nomn" else p
+            forms.append(infl.word if infl else p.normal_form)
+        if not forms:
+            return ()
+        nominatives.append(list(dict.fromkeys(forms)))
+    found: dict[int, tuple[float, str]] = {}
+    combos = [[f] for f in nominatives[0]]
+    for more in nominatives[1:]:
+        combos = [c + [f] for c in combos for f in more]
+    for combo in combos:
+        key = fold_key(" ".join(combo))
+        if not key or (key in extract.not_places and not typed) or len(key) < (4 if geox else 5):
+            continue
+        for hit in index.exact(key):
+            found.setdefault(hit.settlement, (0.9 * KIND_SCORE.get(hit.kind, 0.93), key))
+        if found or known:
+            continue
+        for other in index.by_skeleton_of(key):
+            if other[0] != key[0] or other in extract.not_places:
+                continue
+            sim = fuzz.ratio(key, other) / 100
+            if sim >= 0.75:
+                for hit in index.exact(other):
+                    found.setdefault(hit.settlement, (0.78 + 0.14 * sim, other))
+    return tuple(found.items())

@@ -1,0 +1,224 @@
+"""Filters: drop what is not a place, turn region phrases into oblasts, keep weak names only with support.
+
+Lower-case words, common words and people (``not_places``, pymorphy's name tags), foreign places,
+rivers, districts and capitalised-phrase neighbours are dropped or made weak; a weak candidate survives
+with support: a type word before it (село, village of) or a listed neighbour place.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gazetteer.geoparse.candidates import Cand
+from gazetteer.geoparse.lexicon import PERSON_TAGS, Tables, parses
+from gazetteer.geoparse.tokens import JOIN_GAP, WORD, Token, capitalized, is_cyrillic
+from gazetteer.geoparse.words import folded, folded_table
+from gazetteer.normalize import fold_key
+
+_CONNECTOR_GAP = re.compile(r"^[\s,;:()\-–—]*$")
+_PROPER_TAG = re.compile(r"^NOUN,(?:masc|femn|neut|plur)\b")
+_NA = fold_key("на")
+_THE = "the"
+
+
+def type_word_before(tokens: list[Token], c: Cand) -> str | None:
+    """The categories a settlement-type word right before the span announces ("село X", "village of X"),
+    or None when there is none."""
+    types = folded_table("type_words")
+    if c.i == 0:
+        return None
+    prev = tokens[c.i - 1]
+    if prev.sentence != tokens[c.i].sentence:
+        return None
+    if prev.key in types:
+        return types[prev.key]
+    if prev.key == "of" and c.i > 1 and tokens[c.i - 2].key in types:
+        return types[tokens[c.i - 2].key]
+    return None
+
+
+def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tables, lang: str) -> list[Cand]:
+    """The candidates that remain places: dropped, weakened and supported as described in the module."""
+    extract = tables.resolver.extract
+    settlements = extract.settlements
+    unit_after = folded("unit_after")
+    direction_after = folded("direction_after")
+    river_before = folded("river_before")
+    prepositions = folded("prepositions")
+    for c in cands:
+        if c.kind != "settlement":
+            continue
+        tok = tokens[c.i]
+        prev = tokens[c.i - 1] if c.i > 0 and tokens[c.i - 1].sentence == tok.sentence else None
+        nxt = tokens[c.j] if c.j < len(tokens) and tokens[c.j].sentence == tokens[c.j - 1].sentence else None
+        categories = type_word_before(tokens, c)
+        typed = categories is not None
+        c.categories = categories or ""
+        latin = not is_cyrillic(tok.text)
+        single = c.j - c.i == 1
+        # "на Запоріжжі" (locative after на) is the region around an oblast centre.
+        if prev is not None and prev.key == _NA and single and lang != "en":
+            centres = {tables.centre_of[s] for s in c.cands if s in tables.centre_of}
+            if centres and any(p.tag.case in ("loct", "loc2") for p in parses(tables, tok.text.lower(), lang)):
+                c.kind, c.oblast, c.cands = "oblast", next(iter(centres)), {}
+                continue
+        # District, raion, river: "Kupiansk district", "Дніпровського району", "Dnipro River".
+        if nxt is not None and nxt.key in unit_after:
+            c.kind = "drop"
+            continue
+        if nxt is not None and nxt.key in direction_after:
+            direction(c, tokens, tables, lang)
+            continue
+        window = tokens[max(0, c.i - 3) : c.i]
+        if any(t.key in river_before and t.sentence == tok.sentence for t in window):
+            c.kind = "drop"
+            continue
+        # English: the Dnipro (a river); a capitalised neighbour makes a name part of a longer name.
+        if latin and single and prev is not None and prev.key == _THE and not typed:
+            after = text[tokens[c.j - 1].end : tokens[c.j - 1].end + 1]
+            if after not in "–-—":
+                c.kind = "drop"
+                continue
+        if latin and single and not typed and _capital_neighbour(text, tokens, c, prev, nxt):
+            c.kind = "drop"
+            continue
+        if typed:
+            continue
+        keys = {key for _score, key in c.cands.values()}
+        reasons = {extract.not_places[k][1] for k in keys if k in extract.not_places}
+        villages_only = all(settlements[s].category in "CX" for s in c.cands)
+        if "word" in reasons or (reasons and villages_only) or latin and single and len(tok.text) < 4:
+            c.weak = True
+        elif not latin and single:
+            ps = parses(tables, tok.text, lang)
+            if ps and villages_only:
+                after_prep = prev is not None and prev.key in prepositions
+                common, proper = readings(ps)
+                if PERSON_TAGS & ps[0].tag.grammemes or common and (tok.first or (not proper and not after_prep)):
+                    c.weak = True
+        if not c.weak and not latin and single and foreign_lemma(tables, tok, c, lang):
+            c.weak = True
+    kept = [c for c in cands if c.kind != "drop"]
+    strong = {id(c) for c in kept if not c.weak}
+    changed = True
+    while changed:
+        changed = False
+        for n, c in enumerate(kept):
+            if id(c) in strong:
+                continue
+            for m in (n - 1, n + 1):
+                if (
+                    0 <= m < len(kept)
+                    and id(kept[m]) in strong
+                    and linked(text, tokens, kept[min(n, m)], kept[max(n, m)])
+                ):
+                    strong.add(id(c))
+                    changed = True
+                    break
+    return [c for c in kept if id(c) in strong]
+
+
+def foreign_lemma(tables: Tables, tok: Token, c: Cand, lang: str) -> bool:
+    """Is the word an inflected form of a place abroad (в Курске: Курск) that only folds like a village's
+    name (Курське), rather than that village's own spelling?"""
+    extract = tables.resolver.extract
+    # A Ukrainian city that shares its name with one abroad (Покровськ, Новомосковськ) is meant as itself.
+    if any(extract.settlements[s].category not in "CX" for s in c.cands):
+        return False
+    if any(extract.settlements[s].name_uk.casefold() == tok.text.casefold() for s in c.cands):
+        return False
+    for p in parses(tables, tok.text, lang)[:3]:
+        entry = extract.not_places.get(fold_key(p.normal_form))
+        if entry is not None and entry[1].startswith("foreign"):
+            return True
+    return False
+
+
+def readings(ps: tuple) -> tuple[bool, bool]:
+    """(has a common-word reading, has a proper-noun reading) of a word in pymorphy's dictionary.
+
+    The Russian dictionary marks place names Geox; the Ukrainian one keeps proper-noun lexemes with the
+    gender right after the part of speech ("NOUN,femn,inan" Кіндрашівка) and common nouns with
+    animacy first ("NOUN,inan femn" сила).
+    """
+    common = proper = False
+    for p in ps:
+        if not p.is_known:
+            continue
+        grams, tag = p.tag.grammemes, str(p.tag)
+        if "Geox" in grams or _PROPER_TAG.match(tag) and not PERSON_TAGS & grams:
+            proper = True
+        elif not PERSON_TAGS & grams:
+            common = True
+    return common, proper
+
+
+def _capital_neighbour(text: str, tokens: list[Token], c: Cand, prev: Token | None, nxt: Token | None) -> bool:
+    if nxt is not None and capitalized(nxt.text) and JOIN_GAP.fullmatch(text[tokens[c.j - 1].end : nxt.start]):
+        if nxt.key not in folded("unit_after"):
+            return True
+    return bool(
+        prev is not None
+        and not prev.first
+        and capitalized(prev.text)
+        and JOIN_GAP.fullmatch(text[prev.end : tokens[c.i].start])
+    )
+
+
+def linked(text: str, tokens: list[Token], a: Cand, b: Cand) -> bool:
+    """Two mentions next to each other in a list or linked by a preposition: "Щастя, Попасна", "Лиман на X"."""
+    if tokens[a.j - 1].sentence != tokens[b.i].sentence:
+        return False
+    between = tokens[a.j : b.i]
+    if len(between) > 2:
+        return False
+    connectors, link_preps = folded("connectors"), folded("link_prepositions")
+    if not all(t.key in connectors or t.key in link_preps for t in between):
+        return False
+    gap = text[tokens[a.j - 1].end : tokens[b.i].start]
+    return bool(_CONNECTOR_GAP.match(WORD.sub(" ", gap))) and (bool(between) or "," in gap or ";" in gap)
+
+
+def direction(c: Cand, tokens: list[Token], tables: Tables, lang: str) -> None:
+    """ "на Покровському напрямку": the direction adjective names a town (Покровськ, Авдіївка).
+
+    The adjective's lemma (pymorphy) loses its adjective suffix; towns and cities whose key is that stem
+    plus a usual town ending are the candidates.
+    """
+    extract = tables.resolver.extract
+    index = tables.resolver.index
+    found: dict[int, tuple[float, str]] = {}
+    for p in parses(tables, tokens[c.i].text.lower(), lang)[:3]:
+        stem = re.sub(r"(?:sk|ck|c)?(?:ii|i|ia|a|e|ie)$", "", fold_key(p.normal_form))
+        for rank, key in enumerate((stem + "sk", stem + "ck", stem + "c", stem + "ka", stem, stem + "e")):
+            for hit in index.exact(key):
+                if extract.settlements[hit.settlement].category in "KM":
+                    found.setdefault(hit.settlement, (0.9 - 0.05 * rank, key))
+        if found:
+            break
+    if found:
+        c.cands = found
+    else:
+        c.kind = "drop"
+
+
+def regions_lists(tokens: list[Token], cands: list[Cand], tables: Tables) -> None:
+    """ "Zhytomyr, Vinnytsia and Khmelnytskyi regions": each centre name in the list is an oblast."""
+    regions_after, connectors = folded("regions_after"), folded("connectors")
+    for n, c in enumerate(cands):
+        if c.kind != "settlement" or c.j >= len(tokens) or tokens[c.j].key not in regions_after:
+            continue
+        m = n
+        while m >= 0:
+            cur = cands[m]
+            centres = {tables.centre_of[s] for s in cur.cands if s in tables.centre_of}
+            if cur.kind != "settlement" or not centres:
+                break
+            cur.kind, cur.oblast, cur.cands = "oblast", next(iter(centres)), {}
+            if (
+                m == 0
+                or cands[m - 1].j < cur.i - 1
+                or (cands[m - 1].j == cur.i - 1 and tokens[cur.i - 1].key not in connectors)
+            ):
+                break
+            m -= 1

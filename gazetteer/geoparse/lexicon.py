@@ -1,0 +1,445 @@
+"""Lexicon: every settlement name and oblast phrase in its case forms, as folded patterns in one automaton.
+
+Case forms come from pymorphy3 (Ukrainian and Russian paradigms: Куп'янськ -> Куп'янську, Куп'янськом...).
+Inflecting ~40,000 names takes pymorphy about half a minute, so the folded forms of every name are
+kept in a *forms lexicon*: shipped with the package for the names of the bundled extract
+(``name_forms.tsv.gz``, written by ``python -m gazetteer.geoparse.lexicon``), and for names it lacks (an
+updated extract) computed once and kept in the cache folder as plain JSON with a version and a sha256
+checksum. Nothing loaded from disk can run code: a cache file that does not parse, has the wrong shape,
+version or checksum is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import pymorphy3
+
+from gazetteer.geoparse.words import area_words, irregular_forms
+from gazetteer.index import NameIndex
+from gazetteer.model import Unit
+from gazetteer.normalize import KEY_VERSION, fold_key
+from gazetteer.resolve import KIND_SCORE, Resolver
+from gazetteer.store import cache_dir
+
+#: Bump when the way name forms are generated changes: shipped and cached forms are then ignored.
+FORMS_VERSION = 5
+SHIPPED_FORMS = Path(__file__).with_name("name_forms.tsv.gz")
+_CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
+_ADJ = {"ADJF", "PRTF"}
+PERSON_TAGS = {"Name", "Surn", "Patr"}
+_KYIV_SEVASTOPOL = ("UA80", "UA85")
+_CYRILLIC = re.compile(r"[А-Яа-яЁёІіЇїЄєҐґ]")
+_SPLIT = re.compile(r"[\s\-‐‑–]+")
+_ONE_WORD = re.compile(r"[^\s\-‐‑–]+")
+_CACHE_FORMAT = "gazetteer-name-forms"
+#: Show a progress line on a terminal when inflecting is expected to take longer than this.
+PROGRESS_AFTER_S = 1.0
+
+
+@lru_cache(maxsize=4)
+def analyzer(lang: str) -> Any:
+    """pymorphy3's analyzer for "uk" or "ru" (loaded once)."""
+    return pymorphy3.MorphAnalyzer(lang=lang)
+
+
+def split_words(name: str) -> list[str]:
+    return [w for w in _SPLIT.split(name) if w]
+
+
+def pattern(words: Iterable[str]) -> str | None:
+    """The automaton pattern of a word sequence: folded keys joined and framed by spaces."""
+    keys = [fold_key(w) for w in words]
+    if not keys or not all(keys):
+        return None
+    return " " + " ".join(keys) + " "
+
+
+# -- morphology ------------------------------------------------------------------------------------
+def _best_parse(morph: Any, word: str) -> Any:
+    parses = morph.parse(word)
+    for p in parses:
+        if p.tag.case == "nomn" and (p.tag.POS == "NOUN" or p.tag.POS in _ADJ) and not (PERSON_TAGS & p.tag.grammemes):
+            return p
+    for p in parses:
+        if p.tag.case == "nomn" and (p.tag.POS == "NOUN" or p.tag.POS in _ADJ):
+            return p
+    return None
+
+
+def _case_forms(morph: Any, word: str) -> dict[str, list[str]]:
+    """Case -> forms of one word of a name, keeping its number (and gender for adjectives)."""
+    p = _best_parse(morph, word)
+    if p is None:
+        return {}
+    out: dict[str, list[str]] = {}
+    plural, gender, adj = p.tag.number == "plur", p.tag.gender, p.tag.POS in _ADJ
+    for f in p.lexeme:
+        t = f.tag
+        if t.case not in _CASES or (t.number == "plur") != plural:
+            continue
+        if adj and not plural and gender and t.gender and t.gender != gender:
+            continue
+        forms = out.setdefault(t.case, [])
+        if f.word not in forms:
+            forms.append(f.word)
+    return out
+
+
+def inflections(lang: str, name: str) -> frozenset[str]:
+    """Case forms (lower case) of a possibly multiword, hyphenated name: Нова Одеса -> нової одеси, ..."""
+    morph = analyzer(lang)
+    words = split_words(name)
+    per_word = [_case_forms(morph, w) for w in words]
+    forms: set[str] = set(irregular_forms().get((lang, name), ()))
+    for case in _CASES:
+        if not any(case in pw for pw in per_word):
+            continue
+        if len(words) == 1:
+            forms.update(per_word[0][case])
+            continue
+        combos: list[list[str]] = [[]]
+        for w, pw in zip(words, per_word):
+            combos = [c + [f] for c in combos for f in pw.get(case, [w.lower()])[:2]]
+        forms.update(" ".join(c) for c in combos[:4])
+    return frozenset(forms)
+
+
+def form_patterns(lang: str, name: str) -> tuple[str, ...]:
+    """The automaton patterns of a name's case forms in one language, sorted."""
+    return tuple(sorted({p for p in (pattern(split_words(f)) for f in inflections(lang, name)) if p}))
+
+
+# -- the forms lexicon (shipped + cached + computed) -------------------------------------------------
+def _stamp() -> str:
+    return f"forms={FORMS_VERSION}|keys={KEY_VERSION}"
+
+
+def _read_shipped(path: Path = SHIPPED_FORMS) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The shipped forms lexicon, or {} when missing or made with other form/key versions."""
+    out: dict[tuple[str, str], tuple[str, ...]] = {}
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            if fh.readline().rstrip("\n") != f"# {_CACHE_FORMAT} {_stamp()}":
+                return {}
+            for line in fh:
+                lang, name, pats = line.rstrip("\n").split("\t")
+                out[(lang, name)] = tuple(f" {p} " for p in pats.split("|")) if pats else ()
+    except (OSError, ValueError, EOFError):
+        return {}
+    return out
+
+
+def write_shipped(names: Iterable[tuple[str, str]], path: Path = SHIPPED_FORMS) -> int:
+    """Write the forms lexicon of ``(lang, name)`` pairs to ``path`` (gzip TSV); returns the count."""
+    rows = sorted(set(names))
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
+        fh.write(f"# {_CACHE_FORMAT} {_stamp()}\n")
+        for lang, name in rows:
+            pats = "|".join(p.strip() for p in form_patterns(lang, name))
+            fh.write(f"{lang}\t{name}\t{pats}\n")
+    return len(rows)
+
+
+def _cache_file(extract_manifest: Any) -> Path:
+    manifest = json.dumps(extract_manifest, sort_keys=True, default=str)
+    versions = f"{_stamp()}|{pymorphy3.__version__}|{manifest}"
+    return cache_dir() / f"text-forms-{hashlib.sha256(versions.encode()).hexdigest()[:16]}.json"
+
+
+def read_cache(path: Path) -> dict[tuple[str, str], tuple[str, ...]] | None:
+    """The cached forms of names the shipped lexicon lacks, or None when the file is missing, not ours,
+    of another version, damaged (checksum) or of the wrong shape. Plain JSON: nothing is executed."""
+    try:
+        raw = path.read_bytes()
+        head, _, body = raw.partition(b"\n")
+        header = json.loads(head)
+        if (
+            not isinstance(header, dict)
+            or header.get("format") != _CACHE_FORMAT
+            or header.get("version") != _stamp()
+            or header.get("sha256") != hashlib.sha256(body).hexdigest()
+        ):
+            return None
+        rows = json.loads(body)
+        out: dict[tuple[str, str], tuple[str, ...]] = {}
+        if not isinstance(rows, list):
+            return None
+        for row in rows:
+            lang, name, pats = row
+            if not (isinstance(lang, str) and isinstance(name, str) and isinstance(pats, list)):
+                return None
+            if not all(isinstance(p, str) and p.startswith(" ") and p.endswith(" ") for p in pats):
+                return None
+            out[(lang, name)] = tuple(pats)
+        return out
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def write_cache(path: Path, forms: dict[tuple[str, str], tuple[str, ...]]) -> None:
+    """Write computed forms as JSON with a header line (format, version, sha256 of the body); atomic."""
+    body = json.dumps([[lang, name, list(p)] for (lang, name), p in sorted(forms.items())], ensure_ascii=False)
+    data = body.encode("utf-8")
+    header = json.dumps({"format": _CACHE_FORMAT, "version": _stamp(), "sha256": hashlib.sha256(data).hexdigest()})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(header.encode() + b"\n" + data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+class _Progress:
+    """A one-line progress counter on stderr, only on a terminal and only once work is slow."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label, self.t0, self.shown = total, label, time.perf_counter(), False
+        self.enabled = total > 0 and sys.stderr.isatty()
+
+    def step(self, done: int) -> None:
+        if not self.enabled or done % 200:
+            return
+        elapsed = time.perf_counter() - self.t0
+        if not self.shown and (elapsed < 0.3 or elapsed / max(done, 1) * self.total < PROGRESS_AFTER_S):
+            return
+        self.shown = True
+        sys.stderr.write(f"\rgazetteer: {self.label}: {done:,}/{self.total:,}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write(f"\rgazetteer: {self.label}: done in {time.perf_counter() - self.t0:.0f} s\n")
+            sys.stderr.flush()
+
+
+def forms_lexicon(wanted: set[tuple[str, str]], manifest: Any) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Forms of every wanted ``(lang, name)``: shipped, else cached, else computed now (and cached)."""
+    lexicon = {k: v for k, v in _read_shipped().items() if k in wanted}
+    missing = wanted - lexicon.keys()
+    if not missing:
+        return lexicon
+    path = _cache_file(manifest)
+    cached = read_cache(path) or {}
+    lexicon.update({k: v for k, v in cached.items() if k in missing})
+    todo = sorted(missing - cached.keys())
+    if todo:
+        progress = _Progress(len(todo), "inflecting place names for the geoparser (once)")
+        for n, (lang, name) in enumerate(todo, 1):
+            lexicon[(lang, name)] = cached[(lang, name)] = form_patterns(lang, name)
+            progress.step(n)
+        progress.close()
+        write_cache(path, {k: v for k, v in cached.items() if k in missing})
+    return lexicon
+
+
+# -- tables built once per extract -------------------------------------------------------------------
+@dataclass(slots=True)
+class Tables:
+    resolver: Resolver
+    automaton: Any
+    groups: list[tuple]
+    centre_of: dict[int, str]  # settlement index of an oblast centre -> oblast id
+    oblast_units: dict[str, Unit]
+    unit_stems: dict[str, dict[str, set[str]]]  # level -> folded adjective stem -> unit ids
+    parse_cache: dict[tuple[str, str], tuple] = field(default_factory=dict)
+
+
+def oblast_units(resolver: Resolver) -> dict[str, Unit]:
+    return {u.id: u for u in resolver.extract.units.values() if u.level == "oblast"}
+
+
+def _settlement_wants(extract: Any) -> Iterable[tuple[str, str]]:
+    for name in set(extract.name_text):
+        if _CYRILLIC.search(name):
+            yield from (("uk", name), ("ru", name))
+
+
+def _oblast_wants(extract: Any, oblasts: dict[str, Unit]) -> Iterable[tuple[str, str]]:
+    for uid, name, kind, _key in extract.unit_names:
+        if uid not in oblasts or uid.startswith(_KYIV_SEVASTOPOL) or kind == "centre" or not _CYRILLIC.search(name):
+            continue
+        if kind in ("official", "russian") and not uid.startswith("UA01"):
+            yield ("ru" if kind == "russian" else "uk", name)
+        else:
+            yield from (("uk", name), ("ru", name))
+
+
+_ADJ_ENDING = re.compile(
+    r"(?:ського|ському|ським|ський|ська|ської|ській|ську|ською|ське|ських|ськими|ськім"
+    r"|ского|скому|ским|ский|ская|ской|скую|ское|ских|скими|ском)$"
+)
+
+
+def adjective_stem(word: str) -> str:
+    """The folded stem of a place adjective in any case: Ізюмського, Изюмском, Ізюмський -> "iziumsk"."""
+    low = word.lower()
+    m = _ADJ_ENDING.search(low)
+    if m is None:
+        return ""
+    return fold_key(low[: m.start()] + "ськ")
+
+
+def _unit_stems(extract: Any) -> dict[str, dict[str, set[str]]]:
+    stems: dict[str, dict[str, set[str]]] = {"raion": defaultdict(set), "hromada": defaultdict(set)}
+    for uid, name, kind, _key in extract.unit_names:
+        unit = extract.units.get(uid)
+        if unit is None or unit.level not in stems or kind not in ("official", "russian"):
+            continue
+        words = split_words(name)
+        stem = adjective_stem(words[-1]) if words else ""
+        if stem:
+            prefix = " ".join(fold_key(w) for w in words[:-1])
+            stems[unit.level][f"{prefix} {stem}".strip()].add(uid)
+    return {level: dict(v) for level, v in stems.items()}
+
+
+def build_tables(resolver: Resolver, lexicon: Callable[..., dict] = forms_lexicon) -> Tables:
+    """The automaton and lookup tables of one extract (name forms from the forms lexicon)."""
+    extract = resolver.extract
+    index: NameIndex = resolver.index
+    oblasts = oblast_units(resolver)
+    wanted = set(_settlement_wants(extract)) | set(_oblast_wants(extract, oblasts))
+    forms = lexicon(wanted, extract.manifest)
+    table: dict[str, dict[tuple, None]] = defaultdict(dict)
+
+    def add(pat: str | None, entry: tuple) -> None:
+        if pat and len(pat) > 4:
+            table[pat][entry] = None
+
+    # Settlements: ("s", settlement index, kind score, nominative key, latin ok, cyrillic ok).
+    pattern_of: dict[str, str | None] = {}
+    for sidx, name, kind, key in zip(extract.name_settlement, extract.name_text, extract.name_kind, extract.name_key):
+        if not key:
+            continue
+        score = KIND_SCORE.get(kind, 0.93)
+        if name not in pattern_of:
+            # One-word names: the extract's key is the folded word (folding 40,000 names again costs 2 s).
+            pattern_of[name] = f" {key} " if _ONE_WORD.fullmatch(name) else pattern(split_words(name))
+        if _CYRILLIC.search(name):
+            add(pattern_of[name], ("s", sidx, score, key, True, True))
+            lang_pairs = (("uk", 1.0), ("ru", 0.99)) if kind != "russian" else (("ru", 1.0), ("uk", 0.98))
+            for lang, factor in lang_pairs:
+                entry = ("s", sidx, round(score * factor, 4), key, False, True)
+                for pat in forms.get((lang, name), ()):
+                    add(pat, entry)
+        else:
+            # Latin names: not inflected; refuse codes (KBP), lower-case transcriptions and tiny keys.
+            words = split_words(name)
+            if len(key) < 4 or not all(w[:1].isupper() and not w.isupper() for w in words):
+                continue
+            add(pattern_of[name], ("s", sidx, score, key, True, False))
+
+    # Oblasts: ("o", unit id, needs an admin abbreviation after it).
+    for uid, name, kind, _key in extract.unit_names:
+        if uid not in oblasts or uid.startswith(_KYIV_SEVASTOPOL) or kind == "centre":
+            continue
+        if not _CYRILLIC.search(name):
+            words = split_words(name)
+            if not all(w[:1].isupper() or w.lower() in ("region", "of") for w in words):
+                continue
+            add(pattern(words), ("o", uid, False))
+            base = words[:-1] if words[-1].lower() == "region" else words if kind != "alias" else None
+            if base:
+                for area in area_words("en"):
+                    add(pattern([*base, area]), ("o", uid, False))
+            continue
+        if kind in ("official", "russian") and not uid.startswith("UA01"):
+            # An adjective: with an area word it is a phrase, alone it needs "ОВА" after it.
+            lang = "ru" if kind == "russian" else "uk"
+            pats = set(forms.get((lang, name), ())) | {pattern(split_words(name.lower()))}
+            for pat in pats:
+                if not pat:
+                    continue
+                for area in area_words(lang):
+                    add(pat + fold_key(area) + " ", ("o", uid, False))
+                add(pat, ("o", uid, True))
+        else:
+            pats = {pattern(split_words(name.lower()))} | set(forms.get(("uk", name), ()))
+            pats |= set(forms.get(("ru", name), ()))
+            for pat in pats:
+                add(pat, ("o", uid, False))
+
+    interned: dict[tuple, int] = {}
+    groups: list[tuple] = []
+    automaton = ahocorasick.Automaton()
+    for pat, entries in table.items():
+        group = tuple(entries)
+        gid = interned.get(group)
+        if gid is None:
+            gid = interned[group] = len(groups)
+            groups.append(group)
+        automaton.add_word(pat, (len(pat), pat.count(" ") - 1, gid))
+    automaton.make_automaton()
+
+    # Oblast centres: the city in the oblast named by a 'centre' unit name.
+    centre_of: dict[int, str] = {}
+    for uid, _name, kind, key in extract.unit_names:
+        if kind != "centre" or uid not in oblasts or uid.startswith(_KYIV_SEVASTOPOL):
+            continue
+        for hit in index.exact(key):
+            s = extract.settlements[hit.settlement]
+            if s.oblast_id == uid and s.category in "KM":
+                centre_of[hit.settlement] = uid
+    return Tables(resolver, automaton, groups, centre_of, oblasts, _unit_stems(extract))
+
+
+_TABLES: dict[int, Tables] = {}
+_TABLES_LOCK = threading.Lock()
+
+
+def tables_for(resolver: Resolver) -> Tables:
+    """The tables of ``resolver``'s extract, built once per process (thread-safe)."""
+    key = id(resolver.extract)
+    tables = _TABLES.get(key)
+    if tables is None:
+        with _TABLES_LOCK:
+            tables = _TABLES.get(key)
+            if tables is None:
+                tables = build_tables(resolver)
+                _TABLES[key] = tables
+    return tables
+
+
+def parses(tables: Tables, word: str, lang: str) -> tuple:
+    """pymorphy parses of ``word`` in ``lang`` ("ru", else Ukrainian), memoised per tables."""
+    ck = (word, lang)
+    got = tables.parse_cache.get(ck)
+    if got is None:
+        got = tuple(analyzer("ru" if lang == "ru" else "uk").parse(word))
+        if len(tables.parse_cache) > 200_000:
+            tables.parse_cache.clear()
+        tables.parse_cache[ck] = got
+    return got
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the shipped forms lexicon for the bundled extract (run after rebuilding data/)."""
+    from gazetteer.resolve import default_resolver
+
+    resolver = default_resolver()
+    extract = resolver.extract
+    wanted = set(_settlement_wants(extract)) | set(_oblast_wants(extract, oblast_units(resolver)))
+    t0 = time.perf_counter()
+    n = write_shipped(wanted)
+    print(f"wrote {SHIPPED_FORMS} ({n:,} names, {time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,77 @@
+"""Tokens of a text: words with their folded keys, sentence numbers and the document's language."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gazetteer.geoparse.words import lowered
+from gazetteer.normalize import fold_key
+
+# Words: letters with inner apostrophes (Куп'янськ, Kup'yans'k). Hyphens separate words.
+WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*")
+JOIN_GAP = re.compile(r"[ \t\u00a0]*(?:[-‐‑][ \t\u00a0]*)?")
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'»”)]*\s+|\n\s*\n|\n(?=\s*[-•*])")
+_POSSESSIVE = re.compile(r"['’]s$")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+@dataclass(slots=True)
+class Token:
+    start: int
+    end: int
+    text: str
+    key: str
+    sentence: int
+    first: bool  # first word of its sentence
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words of ``text`` with folded keys (``_`` when a word folds to nothing) and sentence numbers."""
+    tokens: list[Token] = []
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    sentence, e = 0, 0
+    keys: dict[str, str] = {}
+    for m in WORD.finditer(text):
+        while e < len(ends) and ends[e] <= m.start():
+            sentence += 1
+            e += 1
+        word, end = m.group(), m.end()
+        if _POSSESSIVE.search(word) and word.isascii():
+            word, end = word[:-2], end - 2
+        first = not tokens or tokens[-1].sentence != sentence
+        key = keys.get(word)
+        if key is None:
+            key = keys[word] = fold_key(word) or "_"
+        tokens.append(Token(m.start(), end, word, key, sentence, first))
+    return tokens
+
+
+def is_cyrillic(word: str) -> bool:
+    return bool(_CYRILLIC.match(word))
+
+
+def capitalized(word: str) -> bool:
+    return word[:1].isupper() and not (len(word) > 1 and word.isupper())
+
+
+def plain(word: str) -> str:
+    """Case-folded, apostrophes dropped: the written spelling compared with an official name."""
+    return re.sub(r"['’ʼ`]", "", word.casefold())
+
+
+def doc_lang(text: str, lang: str | None) -> str:
+    """The document's language: ``lang`` if given, else "en" without Cyrillic, else "uk" or "ru" by the
+    letters only one of them has and by little words ("Во Львове и Тернополе")."""
+    if lang is not None:
+        return lang
+    uk = len(re.findall(r"[іїєґІЇЄҐ]", text))
+    ru = len(re.findall(r"[ыэёъЫЭЁЪ]", text))
+    cyr = len(_CYRILLIC.findall(text))
+    if not cyr:
+        return "en"
+    words = re.findall(r"[\u0400-\u04ff]+", text.lower())
+    uk_words, ru_words = lowered("uk_words"), lowered("ru_words")
+    uk += sum(w in uk_words for w in words)
+    ru += sum(w in ru_words for w in words)
+    return "ru" if ru > uk else "uk"

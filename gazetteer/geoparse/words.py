@@ -1,0 +1,43 @@
+"""The geoparser's word lists, folded once: read from :mod:`gazetteer.words` (the one place they live)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from gazetteer.normalize import fold_key
+from gazetteer.words import word_list, word_table
+
+
+@cache
+def folded(name: str) -> frozenset[str]:
+    """The folded keys of word list ``name`` (``fold_key`` of every entry)."""
+    return frozenset(k for k in (fold_key(w) for w in word_list(name)) if k)
+
+
+@cache
+def folded_table(name: str) -> dict[str, str]:
+    """Folded first field -> second field of a two-column word list."""
+    out: dict[str, str] = {}
+    for row in word_table(name):
+        key = fold_key(row[0])
+        if key and len(row) > 1:
+            out.setdefault(key, row[1])
+    return out
+
+
+@cache
+def area_words(lang: str) -> tuple[str, ...]:
+    """Area words of one language ("uk", "ru", "en") that follow an oblast adjective."""
+    return tuple(row[1] for row in word_table("area_words") if row[0] == lang)
+
+
+@cache
+def irregular_forms() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(language, name) -> case forms a dictionary cannot derive (у Кривому Розі)."""
+    return {(row[0], row[1]): tuple(f.strip() for f in row[2].split(",")) for row in word_table("irregular_forms")}
+
+
+@cache
+def lowered(name: str) -> frozenset[str]:
+    """The entries of word list ``name`` in lower case, unfolded (for exact little-word counts)."""
+    return frozenset(w.lower() for w in word_list(name))
