@@ -16,7 +16,9 @@ Stages, one module each:
    lookups of capitalised words no form matched (Кондрашовку).
 4. :mod:`~gazetteer.geoparse.filters`: what is not a place (people, rivers, districts, common words,
    foreign places) is dropped; region phrases become oblasts.
-5. :mod:`~gazetteer.geoparse.disambiguate`: homonyms are resolved from the document's own context
+5. :mod:`~gazetteer.geoparse.regions`: the text's own region phrases (oblast, raion, hromada, in three
+   languages and adjective forms) become context for the mentions around them.
+6. :mod:`~gazetteer.geoparse.disambiguate`: homonyms are resolved from the document's own context
    (stated oblasts, raions and hromadas, unambiguous places nearby) and a prior.
 
 Word lists (type words, unit words, prepositions...) are data in :mod:`gazetteer.words`.
@@ -31,6 +33,7 @@ from gazetteer.geoparse.candidates import candidates
 from gazetteer.geoparse.disambiguate import disambiguate, to_mentions
 from gazetteer.geoparse.filters import apply_filters, regions_lists
 from gazetteer.geoparse.lexicon import tables_for
+from gazetteer.geoparse.regions import oblast_phrases, republic_context, unit_phrases
 from gazetteer.geoparse.tokens import doc_lang, tokenize
 from gazetteer.model import Mention
 from gazetteer.resolve import Resolver, default_resolver
@@ -61,7 +64,9 @@ def find_places(text: str, *, lang: str | None = None, resolver: Resolver | None
     if not tokens:
         return []
     cands = candidates(text, tokens, tables, language)
-    cands = apply_filters(text, tokens, cands, tables, language)
+    cands = unit_phrases(text, tokens, cands, tables) + republic_context(tokens, tables)
+    oblast_phrases(text, tokens, cands, tables)
+    cands = apply_filters(text, tokens, sorted(cands, key=lambda c: c.i), tables, language)
     regions_lists(tokens, cands, tables)
     disambiguate(tokens, cands, tables)
     return to_mentions(text, tokens, cands, tables)

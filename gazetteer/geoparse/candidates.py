@@ -7,6 +7,7 @@ looked up by key or consonant skeleton.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -14,9 +15,17 @@ from rapidfuzz import fuzz
 
 from gazetteer.geoparse.lexicon import PERSON_TAGS, Tables, parses
 from gazetteer.geoparse.tokens import JOIN_GAP, Token, capitalized, is_cyrillic, plain
-from gazetteer.geoparse.words import folded
+from gazetteer.geoparse.words import folded, folded_table
 from gazetteer.normalize import fold_key
 from gazetteer.resolve import KIND_SCORE
+
+#: Weight of Ukrainian names reached from a Russian word by lemma or skeleton when the word also matched
+#: a name form directly.
+RUSSIAN_FORM = 0.97
+
+
+def latin_word(word: str) -> bool:
+    return not is_cyrillic(word)
 
 
 @dataclass(slots=True)
@@ -66,10 +75,16 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
     out: list[Cand] = []
     for i, j, group in scan(text, tokens, tables):
         tok = tokens[i]
+        obl = [e for e in group if e[0] == "o"]
+        if obl and obl[0][2] and j < len(tokens) and capitalized(tokens[j].text) and not latin_word(tok.text):
+            # An oblast adjective right before a name ("харьковскую Ивановку", "Херсонське Садове"): the
+            # oblast is the name's own context, not a mention.
+            if tokens[j].sentence == tok.sentence and text[tok.end : tokens[j].start].isspace():
+                out.append(Cand(i, j, "unit", oblast=obl[0][1]))
+                continue
         if not tok.text[:1].isupper():
             continue
-        latin = not is_cyrillic(tok.text)
-        obl = [e for e in group if e[0] == "o"]
+        latin = latin_word(tok.text)
         if obl:
             uid, needs_admin = obl[0][1], obl[0][2]
             if not (
@@ -94,16 +109,18 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
                 score = round(score * 0.85, 4)
             if sidx not in cand.cands or cand.cands[sidx][0] < score:
                 cand.cands[sidx] = (score, key)
-        if (
-            cand.cands
-            and j - i == 1
-            and not latin
-            and lang != "en"
-            and all(extract.settlements[s].category in "CX" for s in cand.cands)
-        ):
-            # A village's name may be a case form of a town's name (Харкове = в Харькове): add the lemma's.
-            for sidx, val in lemma_lookup(tables, [tok.text], lang).items():
-                cand.cands.setdefault(sidx, val)
+        if cand.cands and j - i == 1 and not latin and lang != "en":
+            if lang == "ru":
+                # A Russian form names villages with no Russian name of their own too (Сосновка: Соснівка,
+                # Глубокое: Глибоке): their Ukrainian names by lemma and skeleton join, weaker; the text's
+                # region decides between them and an official name spelt alike (Ольховатка).
+                ceiling = min(v[0] for v in cand.cands.values()) - 0.03
+                for sidx, val in lemma_lookup(tables, [tok.text], lang, typed=True).items():
+                    cand.cands.setdefault(sidx, (round(min(val[0] * RUSSIAN_FORM, ceiling), 4), val[1]))
+            elif all(extract.settlements[s].category in "CX" for s in cand.cands):
+                # A village's name may be a case form of a town's name (Харкове = в Харькове): add the lemma's.
+                for sidx, val in lemma_lookup(tables, [tok.text], lang).items():
+                    cand.cands.setdefault(sidx, val)
         if cand.cands:
             out.append(cand)
     covered = {n for c in out for n in range(c.i, c.j)}
@@ -130,6 +147,7 @@ def fallback(tokens: list[Token], tables: Tables, lang: str, covered: set[int]) 
     """Capitalised Cyrillic words no form matched: lemmatize, then look up by key or consonant skeleton."""
     if lang == "en":
         return []
+    type_words = folded_table("type_words")
     out = []
     n = 0
     while n < len(tokens):
@@ -149,7 +167,13 @@ def fallback(tokens: list[Token], tables: Tables, lang: str, covered: set[int]) 
                 out.append(Cand(n, n + 2, "settlement", cands=found, score=0.85))
                 n += 2
                 continue
-        found = lemma_lookup(tables, [tok.text], lang)
+        kinds = type_words.get(tokens[n - 1].key) if n > 0 and tokens[n - 1].sentence == tok.sentence else None
+        found = {}
+        if kinds:
+            # After a type word even a common word may be a name (в поселке Глубокое), of that type only.
+            found = lemma_lookup(tables, [tok.text], lang, typed=True)
+            found = {s: v for s, v in found.items() if tables.resolver.extract.settlements[s].category in kinds}
+        found = found or lemma_lookup(tables, [tok.text], lang)
         if found:
             out.append(Cand(n, n + 1, "settlement", cands=found, score=0.85))
         n += 1
@@ -157,6 +181,17 @@ def fallback(tokens: list[Token], tables: Tables, lang: str, covered: set[int]) 
 
 
 _TABLES_BY_ID: dict[int, Tables] = {}
+#: Russian "-ье" nouns are Ukrainian doubled consonant + "я" (Запорожье: Запоріжжя, Заречье: Заріччя).
+_RU_IE = re.compile(r"([бвгджзклмнпрстфхцчшщ])ье$")
+
+
+def _ukrainian_spellings(combos: list[list[str]]) -> list[list[str]]:
+    out = []
+    for combo in combos:
+        last = _RU_IE.sub(r"\1\1я", combo[-1])
+        if last != combo[-1]:
+            out.append([*combo[:-1], last])
+    return out
 
 
 def lemma_lookup(tables: Tables, words: list[str], lang: str, *, typed: bool = False) -> dict[int, tuple[float, str]]:
@@ -175,6 +210,7 @@ def _lemma_lookup_cached(tables_id: int, words: tuple[str, ...], lang: str, type
     known = not typed
     after_adjective = False
     geox = False  # a dictionary place name (Львове -> Львов) may be as short as four letters
+    genders: set[str] = set()
     for w in words:
         forms = []
         ps = parses(tables, w, lang)[:3]
@@ -191,6 +227,14 @@ def _lemma_lookup_cached(tables_id: int, words: tuple[str, ...], lang: str, type
             known = known and p.is_known and "Geox" not in p.tag.grammemes
             infl = p.inflect({"nomn"}) if p.tag.case != "nomn" else p
             forms.append(infl.word if infl else p.normal_form)
+            if p.tag.POS == "ADJF" and p.tag.number != "plur":
+                # An adjective name may be of any gender (Новотроицком: Новотроицкое, Новотроицкий);
+                # those forms are looked up exactly, not by skeleton (unless typed).
+                for gender in ("neut", "femn", "masc"):
+                    infl = p.inflect({"nomn", "sing", gender})
+                    if infl and infl.word not in forms:
+                        genders.add(infl.word)
+                        forms.append(infl.word)
         if not forms:
             return ()
         nominatives.append(list(dict.fromkeys(forms)))
@@ -198,13 +242,13 @@ def _lemma_lookup_cached(tables_id: int, words: tuple[str, ...], lang: str, type
     combos = [[f] for f in nominatives[0]]
     for more in nominatives[1:]:
         combos = [c + [f] for c in combos for f in more]
-    for combo in combos:
+    for combo in [*combos, *_ukrainian_spellings(combos)]:
         key = fold_key(" ".join(combo))
         if not key or (key in extract.not_places and not typed) or len(key) < (4 if geox else 5):
             continue
         for hit in index.exact(key):
             found.setdefault(hit.settlement, (0.9 * KIND_SCORE.get(hit.kind, 0.93), key))
-        if found or known:
+        if (found and not typed) or known or (not typed and genders & set(combo)):
             continue
         for other in index.by_skeleton_of(key):
             if other[0] != key[0] or other in extract.not_places:

@@ -18,6 +18,21 @@ from gazetteer.model import Match, Mention, Settlement
 #: How many sentences before and after a mention count as its context (long texts change topic).
 CONTEXT_SENTENCES = 4
 _CATEGORY_PRIOR = {"K": 3, "M": 2, "X": 1, "C": 0}
+#: Bonuses for a candidate that fits what the text states around its mention, strongest first.
+LOCAL_UNIT = 0.9  # a raion or hromada named in the same sentence ("... Комарской громады")
+LOCAL_OBLAST = 0.6  # the nearest oblast named in the same sentence that fits
+STATED_UNIT = 0.45  # a raion or hromada named within the context window
+STATED_OBLAST = 0.35  # an oblast named within the context window
+DOC_UNIT = 0.25  # a raion or hromada named anywhere else in the document
+DOC_OBLAST = 0.2  # an oblast named anywhere else in the document
+ANCHOR_OBLAST = 0.1  # the oblast of an unambiguous place within the window
+#: A strong prior (an oblast centre, a city of STRONG_POPULATION or more) that co-mentioned places near
+#: a small namesake must not overturn; stated regions still can.
+STRONG_PRIOR = 0.4
+STRONG_POPULATION = 50_000
+#: A candidate whose category a type word before the mention excludes ("села X": not the city X).
+WRONG_CATEGORY = -0.35
+MIN_MARGIN = 0.04
 
 
 def _distance_km(a: Settlement, b: Settlement) -> float:
@@ -28,13 +43,29 @@ def prior(s: Settlement) -> float:
     return 0.06 * _CATEGORY_PRIOR.get(s.category, 0) + 0.03 * math.log10((s.population or 0) + 1)
 
 
-def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None:
-    """Pick one settlement per mention from oblasts and unambiguous places mentioned around it."""
-    settlements = tables.resolver.extract.settlements
-    oblasts_in: dict[int, list[tuple[int, str]]] = defaultdict(list)  # sentence -> [(token, oblast id)]
+def _strong(s: Settlement, sidx: int, tables: Tables) -> bool:
+    return sidx in tables.centre_of or (s.category in "KM" and (s.population or 0) >= STRONG_POPULATION)
+
+
+def _stated(tokens: list[Token], cands: list[Cand]) -> dict[int, list[tuple[int, frozenset[str], frozenset[str]]]]:
+    """sentence -> [(token, oblast ids, unit ids)] of the regions the text states there."""
+    out: dict[int, list[tuple[int, frozenset[str], frozenset[str]]]] = defaultdict(list)
     for c in cands:
-        if c.kind == "oblast":
-            oblasts_in[tokens[c.i].sentence].append((c.i, c.oblast))
+        if c.kind == "oblast" or (c.kind == "unit" and c.oblast):
+            out[tokens[c.i].sentence].append((c.i, frozenset([c.oblast]), frozenset()))
+        elif c.kind == "unit":
+            out[tokens[c.i].sentence].append((c.i, frozenset(), c.units))
+    return out
+
+
+def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None:
+    """Pick one settlement per mention from the regions the text states, unambiguous places around it
+    and a prior; a mention whose best candidate fits a stated region resolves even when namesakes in
+    that region tie (the region is what the text says)."""
+    settlements = tables.resolver.extract.settlements
+    stated_in = _stated(tokens, cands)
+    doc_oblasts = {o for rows in stated_in.values() for _, oblasts, _ in rows for o in oblasts}
+    doc_units = {u for rows in stated_in.values() for _, _, units in rows for u in units}
     places = [c for c in cands if c.kind == "settlement"]
     anchors_in: dict[int, dict[int, int]] = defaultdict(dict)  # sentence -> {id(mention): settlement}
     for c in places:
@@ -47,36 +78,71 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
         for c in pending:
             sent = tokens[c.i].sentence
             window = range(sent - CONTEXT_SENTENCES, sent + CONTEXT_SENTENCES + 1)
-            local = None
-            for _, o in sorted((abs(i - c.i), o) for i, o in oblasts_in.get(sent, ())):
-                if any(settlements[s].oblast_id == o for s in c.cands):
-                    local = o
-                    break
-            near_oblasts = {o for w in window for _, o in oblasts_in.get(w, ())}
-            same = [settlements[s] for s in {s for k, s in anchors_in.get(sent, {}).items() if k != id(c)}]
-            around = [
-                settlements[s] for s in {s for w in window for k, s in anchors_in.get(w, {}).items() if k != id(c)}
-            ]
-            near_oblasts |= {a.oblast_id for a in around}
+            cand_rows = [(sidx, settlements[sidx]) for sidx in c.cands]
+            # Same sentence: the nearest stated oblast that fits, and every stated unit.
+            local_oblast = None
+            local_units: set[str] = set()
+            for _, oblasts, units in sorted(stated_in.get(sent, ()), key=lambda r: abs(r[0] - c.i)):
+                local_units |= units
+                if local_oblast is None:
+                    local_oblast = next(
+                        (o for o in oblasts if any(s.oblast_id == o for _, s in cand_rows)), local_oblast
+                    )
+            stated_oblasts: set[str] = set()
+            stated_units: set[str] = set()
+            for w in window:
+                for _, oblasts, units in stated_in.get(w, ()):
+                    stated_oblasts |= oblasts
+                    stated_units |= units
+            same = [settlements[s] for k, s in anchors_in.get(sent, {}).items() if k != id(c)]
+            around = [settlements[s] for w in window for k, s in anchors_in.get(w, {}).items() if k != id(c)]
+            anchor_oblasts = {a.oblast_id for a in around}
+            best_base = max(b for b, _ in c.cands.values())
             rows = []
-            for sidx, (base, _key) in c.cands.items():
-                s = settlements[sidx]
+            for sidx, s in cand_rows:
+                base = c.cands[sidx][0]
                 score = base + prior(s)
-                if local is not None and s.oblast_id == local:
-                    score += 0.6
-                if s.oblast_id in near_oblasts:
-                    score += 0.15
+                fits = False
+                if local_units and (s.raion_id in local_units or s.hromada_id in local_units):
+                    score += LOCAL_UNIT
+                    fits = True
+                elif stated_units and (s.raion_id in stated_units or s.hromada_id in stated_units):
+                    score += STATED_UNIT
+                    fits = True
+                elif doc_units and (s.raion_id in doc_units or s.hromada_id in doc_units):
+                    score += DOC_UNIT
+                    fits = True
+                if local_oblast is not None and s.oblast_id == local_oblast:
+                    score += LOCAL_OBLAST
+                    fits = True
+                elif s.oblast_id in stated_oblasts:
+                    score += STATED_OBLAST
+                    fits = True
+                elif s.oblast_id in doc_oblasts:
+                    score += DOC_OBLAST
+                    fits = True
+                elif s.oblast_id in anchor_oblasts:
+                    score += ANCHOR_OBLAST
+                if c.categories and s.category not in c.categories:
+                    score += WRONG_CATEGORY
+                elif (
+                    not (c.categories and "C" in c.categories and "M" not in c.categories)
+                    and base >= best_base - 0.02
+                    and _strong(s, sidx, tables)
+                ):
+                    score += STRONG_PRIOR
                 if same:
                     score += 0.35 * max(0.0, 1 - min(_distance_km(s, a) for a in same) / 120)
                 if around:
                     score += 0.1 * max(0.0, 1 - min(_distance_km(s, a) for a in around) / 120)
-                rows.append((score, sidx))
-            rows.sort(key=lambda r: (-r[0], r[1]))
+                rows.append((score, fits, sidx))
+            rows.sort(key=lambda r: (-r[0], r[2]))
             c.margin = rows[0][0] - rows[1][0]
-            c.ranked = [sidx for _, sidx in rows[:5]]
-            c.resolved = rows[0][1] if c.margin >= 0.04 else None
+            c.ranked = [sidx for _, _, sidx in rows[:5]]
+            decided = c.margin >= MIN_MARGIN or rows[0][1] and c.margin >= 0
+            c.resolved = rows[0][2] if decided else None
             if c.margin >= 0.1:
-                new.append((sent, id(c), rows[0][1]))
+                new.append((sent, id(c), rows[0][2]))
         fresh = [(sent, k, sidx) for sent, k, sidx in new if anchors_in[sent].get(k) != sidx]
         if not fresh:
             break

@@ -12,13 +12,17 @@ import re
 from gazetteer.geoparse.candidates import Cand
 from gazetteer.geoparse.lexicon import PERSON_TAGS, Tables, parses
 from gazetteer.geoparse.tokens import JOIN_GAP, WORD, Token, capitalized, is_cyrillic
-from gazetteer.geoparse.words import folded, folded_table
+from gazetteer.geoparse.words import area_words, folded, folded_table
 from gazetteer.normalize import fold_key
 
 _CONNECTOR_GAP = re.compile(r"^[\s,;:()\-–—]*$")
 _PROPER_TAG = re.compile(r"^NOUN,(?:masc|femn|neut|plur)\b")
 _NA = fold_key("на")
 _THE = "the"
+_QUOTES = "«»\"“”„'‘’"
+_HYPHEN = re.compile(r"[-‐‑]")
+#: Words after "the X" that make X a place rather than a river: "the Kupiansk area", "the Kharkiv city".
+_AREA_AFTER = {fold_key(w) for w in ("area", "city", "town", "village", "outskirts", "direction", "axis", "front")}
 
 
 def type_word_before(tokens: list[Token], c: Cand) -> str | None:
@@ -45,6 +49,9 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
     direction_after = folded("direction_after")
     river_before = folded("river_before")
     prepositions = folded("prepositions")
+    areas = {fold_key(w) for lang_ in ("uk", "ru") for w in area_words(lang_)}
+    regions = {n for c in cands if c.kind in ("oblast", "unit") for n in range(c.i, c.j)}
+    starts = {c.i for c in cands if c.kind == "settlement"} | {c.j - 1 for c in cands if c.kind == "settlement"}
     for c in cands:
         if c.kind != "settlement":
             continue
@@ -52,7 +59,8 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
         prev = tokens[c.i - 1] if c.i > 0 and tokens[c.i - 1].sentence == tok.sentence else None
         nxt = tokens[c.j] if c.j < len(tokens) and tokens[c.j].sentence == tokens[c.j - 1].sentence else None
         categories = type_word_before(tokens, c)
-        typed = categories is not None
+        # A type word supports a name of its kind only ("міста Приазов'я" is not the village Призове).
+        typed = categories is not None and any(settlements[s].category in categories for s in c.cands if s >= 0)
         c.categories = categories or ""
         latin = not is_cyrillic(tok.text)
         single = c.j - c.i == 1
@@ -62,24 +70,35 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
             if centres and any(p.tag.case in ("loct", "loc2") for p in parses(tables, tok.text.lower(), lang)):
                 c.kind, c.oblast, c.cands = "oblast", next(iter(centres)), {}
                 continue
-        # District, raion, river: "Kupiansk district", "Дніпровського району", "Dnipro River".
-        if nxt is not None and nxt.key in unit_after:
+        # District, raion, river: "Kupiansk district", "Дніпровського району", "Dnipro River"; a region
+        # the automaton did not take for a Ukrainian oblast is one abroad ("в Брянской области").
+        if nxt is not None and (nxt.key in unit_after or nxt.key in areas and not latin):
             c.kind = "drop"
             continue
-        if nxt is not None and nxt.key in direction_after:
+        if nxt is not None and nxt.key in direction_after and not latin:
             direction(c, tokens, tables, lang)
             continue
         window = tokens[max(0, c.i - 3) : c.i]
         if any(t.key in river_before and t.sentence == tok.sentence for t in window):
             c.kind = "drop"
             continue
-        # English: the Dnipro (a river); a capitalised neighbour makes a name part of a longer name.
+        # Not places: a military unit, army group or club in quotes or after its word («Азов», "Восток").
+        if not typed and _named_body(text, tokens, c, prev):
+            c.kind = "drop"
+            continue
+        # A first name or surname next to another capitalised word: a person (Владимир Рогов).
+        if not typed and not latin and _person(tables, tokens, c, prev, nxt, lang, regions):
+            c.kind = "drop"
+            continue
+        # English: the Dnipro (a river), but "the Kupiansk area", "the Kharkiv city".
         if latin and single and prev is not None and prev.key == _THE and not typed:
             after = text[tokens[c.j - 1].end : tokens[c.j - 1].end + 1]
-            if after not in "–-—":
+            if after not in "–-—" and (nxt is None or nxt.key not in _AREA_AFTER):
                 c.kind = "drop"
                 continue
-        if latin and single and not typed and _capital_neighbour(text, tokens, c, prev, nxt):
+        # A capitalised neighbour makes a name part of a longer name, unless the neighbour is a place too
+        # joined by a hyphen ("the Siversk-Lysychansk direction").
+        if latin and single and not typed and _capital_neighbour(text, tokens, c, prev, nxt, starts):
             c.kind = "drop"
             continue
         if typed:
@@ -98,7 +117,8 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
                     c.weak = True
         if not c.weak and not latin and single and foreign_lemma(tables, tok, c, lang):
             c.weak = True
-    kept = [c for c in cands if c.kind != "drop"]
+    units = [c for c in cands if c.kind == "unit"]
+    kept = [c for c in cands if c.kind not in ("drop", "unit")]
     strong = {id(c) for c in kept if not c.weak}
     changed = True
     while changed:
@@ -115,7 +135,54 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
                     strong.add(id(c))
                     changed = True
                     break
-    return [c for c in kept if id(c) in strong]
+    kept = [c for c in kept if id(c) in strong]
+    _inherit_categories(text, tokens, kept)
+    return sorted(kept + units, key=lambda c: c.i)
+
+
+def _inherit_categories(text: str, tokens: list[Token], kept: list[Cand]) -> None:
+    """A list after a type word shares it: "села Новоукраинка, Ялта и Запорожье" are all villages."""
+    for n in range(1, len(kept)):
+        a, b = kept[n - 1], kept[n]
+        if a.kind == b.kind == "settlement" and a.categories and not b.categories and linked(text, tokens, a, b):
+            b.categories = a.categories
+
+
+def _named_body(text: str, tokens: list[Token], c: Cand, prev: Token | None) -> bool:
+    """Is the span the name of a unit, army group or club: in quotes («Азов», "Tawria") or right after
+    a unit word (brigade, корпус, группировки)?"""
+    before = text[tokens[c.i].start - 1 : tokens[c.i].start] if tokens[c.i].start else ""
+    after = text[tokens[c.j - 1].end : tokens[c.j - 1].end + 1]
+    if before and after and before in _QUOTES and after in _QUOTES:
+        return True
+    unit_words = folded("unit_words")
+    if prev is not None and prev.key in unit_words:
+        return True
+    # "группировки войск «Восток»", "the 'Tawria' brigade"
+    return bool(before and before in _QUOTES and c.j < len(tokens) and tokens[c.j].key in unit_words)
+
+
+def _person(
+    tables: Tables, tokens: list[Token], c: Cand, prev: Token | None, nxt: Token | None, lang: str, regions: set[int]
+) -> bool:
+    """A dictionary first name or surname next to another capitalised word that is not a region phrase:
+    "Владимир Рогов" (not Володимир), but "Каменского Днепропетровской области" stays a place."""
+    if c.j - c.i != 1:
+        return False
+    ps = parses(tables, tokens[c.i].text, lang)
+    if not ps or not PERSON_TAGS & ps[0].tag.grammemes or not ps[0].is_known:
+        return False
+    return bool(
+        nxt is not None
+        and capitalized(nxt.text)
+        and nxt.start - tokens[c.i].end == 1
+        and c.j not in regions
+        or prev is not None
+        and not prev.first
+        and capitalized(prev.text)
+        and tokens[c.i].start - prev.end == 1
+        and c.i - 1 not in regions
+    )
 
 
 def foreign_lemma(tables: Tables, tok: Token, c: Cand, lang: str) -> bool:
@@ -127,7 +194,10 @@ def foreign_lemma(tables: Tables, tok: Token, c: Cand, lang: str) -> bool:
         return False
     if any(extract.settlements[s].name_uk.casefold() == tok.text.casefold() for s in c.cands):
         return False
-    for p in parses(tables, tok.text, lang)[:3]:
+    ps = parses(tables, tok.text, lang)[:3]
+    if not ps or ps[0].tag.POS != "NOUN":
+        return False  # a foreign city is a noun (в Курске); "в Новотроицком" reads first as an adjective
+    for p in ps:
         entry = extract.not_places.get(fold_key(p.normal_form))
         if entry is not None and entry[1].startswith("foreign"):
             return True
@@ -153,16 +223,16 @@ def readings(ps: tuple) -> tuple[bool, bool]:
     return common, proper
 
 
-def _capital_neighbour(text: str, tokens: list[Token], c: Cand, prev: Token | None, nxt: Token | None) -> bool:
-    if nxt is not None and capitalized(nxt.text) and JOIN_GAP.fullmatch(text[tokens[c.j - 1].end : nxt.start]):
-        if nxt.key not in folded("unit_after"):
+def _capital_neighbour(
+    text: str, tokens: list[Token], c: Cand, prev: Token | None, nxt: Token | None, places: set[int]
+) -> bool:
+    if nxt is not None and capitalized(nxt.text) and JOIN_GAP.fullmatch(gap := text[tokens[c.j - 1].end : nxt.start]):
+        if nxt.key not in folded("unit_after") and not (c.j in places and _HYPHEN.search(gap)):
             return True
-    return bool(
-        prev is not None
-        and not prev.first
-        and capitalized(prev.text)
-        and JOIN_GAP.fullmatch(text[prev.end : tokens[c.i].start])
-    )
+    if prev is not None and not prev.first and capitalized(prev.text):
+        gap = text[prev.end : tokens[c.i].start]
+        return bool(JOIN_GAP.fullmatch(gap)) and not (c.i - 1 in places and _HYPHEN.search(gap))
+    return False
 
 
 def linked(text: str, tokens: list[Token], a: Cand, b: Cand) -> bool:

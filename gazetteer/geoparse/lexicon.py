@@ -270,12 +270,22 @@ def _settlement_wants(extract: Any) -> Iterable[tuple[str, str]]:
             yield from (("uk", name), ("ru", name))
 
 
+def _is_adjective(name: str, kind: str) -> bool:
+    """An oblast name that is an adjective (Харківська, alias Дніпровська): a mention only with an area
+    word or an administration abbreviation after it."""
+    return kind in ("official", "russian") or kind == "alias" and bool(_ADJ_ENDING.search(name.lower()))
+
+
+def _adjective_lang(name: str, kind: str) -> str:
+    return "ru" if kind == "russian" or re.search("[ыэъё]", name) else "uk"
+
+
 def _oblast_wants(extract: Any, oblasts: dict[str, Unit]) -> Iterable[tuple[str, str]]:
     for uid, name, kind, _key in extract.unit_names:
         if uid not in oblasts or uid.startswith(_KYIV_SEVASTOPOL) or kind == "centre" or not _CYRILLIC.search(name):
             continue
-        if kind in ("official", "russian") and not uid.startswith("UA01"):
-            yield ("ru" if kind == "russian" else "uk", name)
+        if _is_adjective(name, kind) and not uid.startswith("UA01"):
+            yield (_adjective_lang(name, kind), name)
         else:
             yield from (("uk", name), ("ru", name))
 
@@ -359,9 +369,9 @@ def build_tables(resolver: Resolver, lexicon: Callable[..., dict] = forms_lexico
                 for area in area_words("en"):
                     add(pattern([*base, area]), ("o", uid, False))
             continue
-        if kind in ("official", "russian") and not uid.startswith("UA01"):
+        if _is_adjective(name, kind) and not uid.startswith("UA01"):
             # An adjective: with an area word it is a phrase, alone it needs "ОВА" after it.
-            lang = "ru" if kind == "russian" else "uk"
+            lang = _adjective_lang(name, kind)
             pats = set(forms.get((lang, name), ())) | {pattern(split_words(name.lower()))}
             for pat in pats:
                 if not pat:

@@ -11,7 +11,11 @@ from gazetteer.normalize import fold_key
 # Words: letters with inner apostrophes (Куп'янськ, Kup'yans'k). Hyphens separate words.
 WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*")
 JOIN_GAP = re.compile(r"[ \t\u00a0]*(?:[-‐‑][ \t\u00a0]*)?")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'»”)]*\s+|\n\s*\n|\n(?=\s*[-•*])")
+# A sentence ends at . ! ? … before a space and a word that is not lower case ("с. Чернещина… повреждены"
+# goes on), at a blank line, or before a list item.
+# Abbreviations with a dot do not end a sentence ("с. Чернещина", "м. Харків", "обл.").
+_ABBREVIATION = r"(?<!\b[сСмМгГхХ])(?<!\bсмт)(?<!\bпгт)(?<!\bпос)(?<!\bсел)(?<!\bобл)(?<!\bвул)(?<!\bул)"
+_SENTENCE_END = re.compile(rf"{_ABBREVIATION}[.!?…]+[\"'»”)]*\s+(?![a-zа-яіїєґё])|\n\s*\n|\n(?=\s*[-•*])")
 _POSSESSIVE = re.compile(r"['’]s$")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
