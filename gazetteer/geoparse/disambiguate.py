@@ -6,7 +6,6 @@ them pull each ambiguous name to one settlement; a prior (category, population) 
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 
 from gazetteer.geodesy import haversine_km
@@ -14,13 +13,15 @@ from gazetteer.geoparse.candidates import Cand
 from gazetteer.geoparse.lexicon import Tables
 from gazetteer.geoparse.tokens import Token
 from gazetteer.model import Match, Mention, Settlement
+from gazetteer.rank import settlement_prior
 
 #: How many sentences before and after a mention count as its context (long texts change topic).
 CONTEXT_SENTENCES = 4
-_CATEGORY_PRIOR = {"K": 3, "M": 2, "X": 1, "C": 0}
+#: Scale of the shared prior against the bonuses below (a city over a village: 2 * PRIOR_WEIGHT).
+PRIOR_WEIGHT = 0.06
 #: Bonuses for a candidate that fits what the text states around its mention, strongest first.
-LOCAL_UNIT = 0.9  # a raion or hromada named in the same sentence ("... Комарской громады")
-LOCAL_OBLAST = 0.6  # the nearest oblast named in the same sentence that fits
+LOCAL_UNIT = 1.0  # a raion or hromada named in the same sentence ("... Комарской громады")
+LOCAL_OBLAST = 0.75  # the nearest oblast named in the same sentence that fits
 STATED_UNIT = 0.45  # a raion or hromada named within the context window
 STATED_OBLAST = 0.35  # an oblast named within the context window
 DOC_UNIT = 0.25  # a raion or hromada named anywhere else in the document
@@ -40,7 +41,8 @@ def _distance_km(a: Settlement, b: Settlement) -> float:
 
 
 def prior(s: Settlement) -> float:
-    return 0.06 * _CATEGORY_PRIOR.get(s.category, 0) + 0.03 * math.log10((s.population or 0) + 1)
+    """The shared settlement prior (:func:`gazetteer.rank.settlement_prior`) on this module's scale."""
+    return PRIOR_WEIGHT * settlement_prior(s)
 
 
 def _strong(s: Settlement, sidx: int, tables: Tables) -> bool:
@@ -94,10 +96,20 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
                 for _, oblasts, units in stated_in.get(w, ()):
                     stated_oblasts |= oblasts
                     stated_units |= units
-            same = [settlements[s] for k, s in anchors_in.get(sent, {}).items() if k != id(c)]
-            around = [settlements[s] for w in window for k, s in anchors_in.get(w, {}).items() if k != id(c)]
-            anchor_oblasts = {a.oblast_id for a in around}
+            same_ids = {s for k, s in anchors_in.get(sent, {}).items() if k != id(c)}
+            around_ids = {s for w in window for k, s in anchors_in.get(w, {}).items() if k != id(c)}
+            anchor_oblasts = {settlements[a].oblast_id for a in around_ids}
             best_base = max(b for b, _ in c.cands.values())
+            # A strong candidate (oblast centre, city of 50k+) as well matched as the best is not overturned
+            # by places mentioned nearby: only stated regions (and the prior) decide then.
+            strong = {
+                sidx
+                for sidx, s in cand_rows
+                if c.cands[sidx][0] >= best_base - 0.02
+                and _strong(s, sidx, tables)
+                and not (c.categories and "C" in c.categories and "M" not in c.categories)
+            }
+            near = len(strong) != 1
             rows = []
             for sidx, s in cand_rows:
                 base = c.cands[sidx][0]
@@ -125,16 +137,15 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
                     score += ANCHOR_OBLAST
                 if c.categories and s.category not in c.categories:
                     score += WRONG_CATEGORY
-                elif (
-                    not (c.categories and "C" in c.categories and "M" not in c.categories)
-                    and base >= best_base - 0.02
-                    and _strong(s, sidx, tables)
-                ):
+                elif sidx in strong:
                     score += STRONG_PRIOR
-                if same:
-                    score += 0.35 * max(0.0, 1 - min(_distance_km(s, a) for a in same) / 120)
-                if around:
-                    score += 0.1 * max(0.0, 1 - min(_distance_km(s, a) for a in around) / 120)
+                if near:
+                    same = [settlements[a] for a in same_ids]
+                    around = [settlements[a] for a in around_ids]
+                    if same:
+                        score += 0.35 * max(0.0, 1 - min(_distance_km(s, a) for a in same) / 120)
+                    if around:
+                        score += 0.1 * max(0.0, 1 - min(_distance_km(s, a) for a in around) / 120)
                 rows.append((score, fits, sidx))
             rows.sort(key=lambda r: (-r[0], r[2]))
             c.margin = rows[0][0] - rows[1][0]
