@@ -25,6 +25,8 @@ def test_wheel_contains_extract_and_works_outside_the_repository(tmp_path: Path)
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         assert {"gazetteer/_data/MANIFEST", "gazetteer/_data/settlements.tsv", "gazetteer/_data/LICENSES"} <= names
+        # The geoparser's shipped name forms and the word lists are data inside the package.
+        assert {"gazetteer/geoparse/name_forms.tsv.gz", "gazetteer/words/type_words.txt"} <= names
         assert not any(n.startswith(("tests/", "benchmarks/", "data/")) for n in names)
         zf.extractall(tmp_path / "site")
     work = tmp_path / "elsewhere"

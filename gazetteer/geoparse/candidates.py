@@ -71,8 +71,9 @@ def scan(text: str, tokens: list[Token], tables: Tables) -> list[tuple[int, int,
 def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> list[Cand]:
     """Non-overlapping candidate spans in text order: longest first, at equal length oblasts first."""
     extract = tables.resolver.extract
-    admin_after = folded("admin_after")
+    admin_after, institution_after = folded("admin_after"), folded("institution_after")
     out: list[Cand] = []
+    memo: dict[tuple, dict] = {}  # the same word hitting the same group gives the same candidates
     for i, j, group in scan(text, tokens, tables):
         tok = tokens[i]
         obl = [e for e in group if e[0] == "o"]
@@ -87,11 +88,17 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
         latin = latin_word(tok.text)
         if obl:
             uid, needs_admin = obl[0][1], obl[0][2]
-            if not (
-                needs_admin and (j >= len(tokens) or tokens[j].key not in admin_after or not tokens[j].text.isupper())
-            ):
+            body = j < len(tokens) and (
+                tokens[j].key in admin_after and tokens[j].text.isupper() or tokens[j].key in institution_after
+            )
+            if not needs_admin or body:
                 out.append(Cand(i, j, "oblast", oblast=uid, score=0.97))
                 continue
+        memo_key = (id(group), tok.text, j - i)
+        if memo_key in memo:
+            if memo[memo_key]:
+                out.append(Cand(i, j, "settlement", cands=dict(memo[memo_key])))
+            continue
         cand = Cand(i, j, "settlement")
         for e in group:
             if e[0] != "s" or not (e[4] if latin else e[5]):
@@ -121,6 +128,7 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
                 # A village's name may be a case form of a town's name (Харкове = в Харькове): add the lemma's.
                 for sidx, val in lemma_lookup(tables, [tok.text], lang).items():
                     cand.cands.setdefault(sidx, val)
+        memo[memo_key] = dict(cand.cands)
         if cand.cands:
             out.append(cand)
     covered = {n for c in out for n in range(c.i, c.j)}

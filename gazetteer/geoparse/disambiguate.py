@@ -6,6 +6,8 @@ them pull each ambiguous name to one settlement; a prior (category, population) 
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections import defaultdict
 
 from gazetteer.geodesy import haversine_km
@@ -34,6 +36,8 @@ STRONG_POPULATION = 50_000
 #: A candidate whose category a type word before the mention excludes ("села X": not the city X).
 WRONG_CATEGORY = -0.35
 MIN_MARGIN = 0.04
+#: Places mentioned nearby pull a candidate within this many km (linearly less with distance).
+NEAR_KM = 120.0
 
 
 def _distance_km(a: Settlement, b: Settlement) -> float:
@@ -60,6 +64,82 @@ def _stated(tokens: list[Token], cands: list[Cand]) -> dict[int, list[tuple[int,
     return out
 
 
+class _Nearby:
+    """Anchor settlements in a grid of ~120 km cells, so that the distance from a candidate to the nearest
+    anchor is computed only for anchors that can be within :data:`NEAR_KM` (and each pair once)."""
+
+    def __init__(self, settlements: list[Settlement]) -> None:
+        self.settlements = settlements
+        self.cells: dict[tuple[int, int], set[int]] = defaultdict(set)
+        self.near: dict[int, list[tuple[float, int]]] = {}
+        self.cached: dict[tuple[int, int], set[int]] = defaultdict(set)  # cell -> candidates with a list
+
+    @staticmethod
+    def _cell(s: Settlement) -> tuple[int, int]:
+        return (math.floor(s.lat / 1.1), math.floor(s.lon / 1.75))
+
+    def add(self, sidx: int) -> None:
+        a = self.settlements[sidx]
+        la, lo = self._cell(a)
+        cell = self.cells[(la, lo)]
+        if sidx in cell:
+            return
+        cell.add(sidx)
+        # Keep the cached neighbour lists of candidates around the new anchor up to date.
+        for dla in (-1, 0, 1):
+            for dlo in (-1, 0, 1):
+                for other in self.cached.get((la + dla, lo + dlo), ()):
+                    km = _distance_km(self.settlements[other], a)
+                    if km < NEAR_KM:
+                        bisect.insort(self.near[other], (km, sidx))
+
+    def _near(self, sidx: int) -> list[tuple[float, int]]:
+        """(km, anchor) of every anchor within NEAR_KM of ``sidx``, nearest first; cached until an anchor
+        is added."""
+        got = self.near.get(sidx)
+        if got is None:
+            s = self.settlements[sidx]
+            la, lo = self._cell(s)
+            got = []
+            for dla in (-1, 0, 1):
+                for dlo in (-1, 0, 1):
+                    for a in self.cells.get((la + dla, lo + dlo), ()):
+                        km = _distance_km(s, self.settlements[a])
+                        if km < NEAR_KM:
+                            got.append((km, a))
+            got.sort()
+            self.near[sidx] = got
+            self.cached[(la, lo)].add(sidx)
+        return got
+
+    def closeness(self, sidx: int, allowed: set[int]) -> float:
+        """1 at the same point, falling to 0 at NEAR_KM, for the nearest anchor in ``allowed``."""
+        if not allowed:
+            return 0.0
+        for km, a in self._near(sidx):
+            if a in allowed:
+                return 1 - km / NEAR_KM
+        return 0.0
+
+
+def _context(tokens: list[Token], c: Cand, stated_in: dict, settlements: list[Settlement]) -> tuple:
+    """(local oblast, local units, stated oblasts, stated units) around one mention."""
+    sent = tokens[c.i].sentence
+    local_oblast = None
+    local_units: set[str] = set()
+    for _, oblasts, units in sorted(stated_in.get(sent, ()), key=lambda r: abs(r[0] - c.i)):
+        local_units |= units
+        if local_oblast is None:
+            local_oblast = next((o for o in oblasts if any(settlements[s].oblast_id == o for s in c.cands)), None)
+    stated_oblasts: set[str] = set()
+    stated_units: set[str] = set()
+    for w in range(sent - CONTEXT_SENTENCES, sent + CONTEXT_SENTENCES + 1):
+        for _, oblasts, units in stated_in.get(w, ()):
+            stated_oblasts |= oblasts
+            stated_units |= units
+    return local_oblast, local_units, stated_oblasts, stated_units
+
+
 def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None:
     """Pick one settlement per mention from the regions the text states, unambiguous places around it
     and a prior; a mention whose best candidate fits a stated region resolves even when namesakes in
@@ -70,82 +150,72 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
     doc_units = {u for rows in stated_in.values() for _, _, units in rows for u in units}
     places = [c for c in cands if c.kind == "settlement"]
     anchors_in: dict[int, dict[int, int]] = defaultdict(dict)  # sentence -> {id(mention): settlement}
+    nearby = _Nearby(settlements)
     for c in places:
         if len(c.cands) == 1:
             c.resolved, c.margin = next(iter(c.cands)), 1.0
             anchors_in[tokens[c.i].sentence][id(c)] = c.resolved
+            nearby.add(c.resolved)
     pending = [c for c in places if len(c.cands) > 1]
+    # What does not change between rounds: the stated context and each candidate's fixed score.
+    fixed: dict[int, list[tuple[float, bool, int]]] = {}
+    near_of: dict[int, bool] = {}
+    for c in pending:
+        local_oblast, local_units, stated_oblasts, stated_units = _context(tokens, c, stated_in, settlements)
+        best_base = max(b for b, _ in c.cands.values())
+        # A strong candidate (oblast centre, city of 50k+) as well matched as the best is not overturned
+        # by places mentioned nearby: only stated regions (and the prior) decide then.
+        village_type = bool(c.categories) and "C" in c.categories and "M" not in c.categories
+        strong = {
+            sidx
+            for sidx in c.cands
+            if c.cands[sidx][0] >= best_base - 0.02 and not village_type and _strong(settlements[sidx], sidx, tables)
+        }
+        near_of[id(c)] = len(strong) != 1
+        rows = []
+        for sidx, (base, _key) in c.cands.items():
+            s = settlements[sidx]
+            score = base + prior(s)
+            fits = True
+            if local_units and (s.raion_id in local_units or s.hromada_id in local_units):
+                score += LOCAL_UNIT
+            elif stated_units and (s.raion_id in stated_units or s.hromada_id in stated_units):
+                score += STATED_UNIT
+            elif doc_units and (s.raion_id in doc_units or s.hromada_id in doc_units):
+                score += DOC_UNIT
+            else:
+                fits = False
+            if local_oblast is not None and s.oblast_id == local_oblast:
+                score += LOCAL_OBLAST
+                fits = True
+            elif s.oblast_id in stated_oblasts:
+                score += STATED_OBLAST
+                fits = True
+            elif s.oblast_id in doc_oblasts:
+                score += DOC_OBLAST
+                fits = True
+            if c.categories and s.category not in c.categories:
+                score += WRONG_CATEGORY
+            elif sidx in strong:
+                score += STRONG_PRIOR
+            rows.append((score, fits, sidx))
+        fixed[id(c)] = rows
+    todo = pending
     for _round in range(3):
         new: list[tuple[int, int, int]] = []
-        for c in pending:
+        for c in todo:
             sent = tokens[c.i].sentence
             window = range(sent - CONTEXT_SENTENCES, sent + CONTEXT_SENTENCES + 1)
-            cand_rows = [(sidx, settlements[sidx]) for sidx in c.cands]
-            # Same sentence: the nearest stated oblast that fits, and every stated unit.
-            local_oblast = None
-            local_units: set[str] = set()
-            for _, oblasts, units in sorted(stated_in.get(sent, ()), key=lambda r: abs(r[0] - c.i)):
-                local_units |= units
-                if local_oblast is None:
-                    local_oblast = next(
-                        (o for o in oblasts if any(s.oblast_id == o for _, s in cand_rows)), local_oblast
-                    )
-            stated_oblasts: set[str] = set()
-            stated_units: set[str] = set()
-            for w in window:
-                for _, oblasts, units in stated_in.get(w, ()):
-                    stated_oblasts |= oblasts
-                    stated_units |= units
             same_ids = {s for k, s in anchors_in.get(sent, {}).items() if k != id(c)}
             around_ids = {s for w in window for k, s in anchors_in.get(w, {}).items() if k != id(c)}
             anchor_oblasts = {settlements[a].oblast_id for a in around_ids}
-            best_base = max(b for b, _ in c.cands.values())
-            # A strong candidate (oblast centre, city of 50k+) as well matched as the best is not overturned
-            # by places mentioned nearby: only stated regions (and the prior) decide then.
-            strong = {
-                sidx
-                for sidx, s in cand_rows
-                if c.cands[sidx][0] >= best_base - 0.02
-                and _strong(s, sidx, tables)
-                and not (c.categories and "C" in c.categories and "M" not in c.categories)
-            }
-            near = len(strong) != 1
+            near = near_of[id(c)]
             rows = []
-            for sidx, s in cand_rows:
-                base = c.cands[sidx][0]
-                score = base + prior(s)
-                fits = False
-                if local_units and (s.raion_id in local_units or s.hromada_id in local_units):
-                    score += LOCAL_UNIT
-                    fits = True
-                elif stated_units and (s.raion_id in stated_units or s.hromada_id in stated_units):
-                    score += STATED_UNIT
-                    fits = True
-                elif doc_units and (s.raion_id in doc_units or s.hromada_id in doc_units):
-                    score += DOC_UNIT
-                    fits = True
-                if local_oblast is not None and s.oblast_id == local_oblast:
-                    score += LOCAL_OBLAST
-                    fits = True
-                elif s.oblast_id in stated_oblasts:
-                    score += STATED_OBLAST
-                    fits = True
-                elif s.oblast_id in doc_oblasts:
-                    score += DOC_OBLAST
-                    fits = True
-                elif s.oblast_id in anchor_oblasts:
+            for score, fits, sidx in fixed[id(c)]:
+                if not fits and settlements[sidx].oblast_id in anchor_oblasts:
                     score += ANCHOR_OBLAST
-                if c.categories and s.category not in c.categories:
-                    score += WRONG_CATEGORY
-                elif sidx in strong:
-                    score += STRONG_PRIOR
                 if near:
-                    same = [settlements[a] for a in same_ids]
-                    around = [settlements[a] for a in around_ids]
-                    if same:
-                        score += 0.35 * max(0.0, 1 - min(_distance_km(s, a) for a in same) / 120)
-                    if around:
-                        score += 0.1 * max(0.0, 1 - min(_distance_km(s, a) for a in around) / 120)
+                    score += 0.35 * nearby.closeness(sidx, same_ids) + 0.1 * nearby.closeness(sidx, around_ids)
                 rows.append((score, fits, sidx))
             rows.sort(key=lambda r: (-r[0], r[2]))
             c.margin = rows[0][0] - rows[1][0]
@@ -159,6 +229,10 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
             break
         for sent, k, sidx in fresh:
             anchors_in[sent][k] = sidx
+            nearby.add(sidx)
+        # Only mentions with a changed anchor in their window can change.
+        affected = {sent + d for sent, _, _ in fresh for d in range(-CONTEXT_SENTENCES, CONTEXT_SENTENCES + 1)}
+        todo = [c for c in pending if tokens[c.i].sentence in affected]
 
 
 def to_mentions(text: str, tokens: list[Token], cands: list[Cand], tables: Tables) -> list[Mention]:

@@ -101,11 +101,19 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
         if latin and single and not typed and _capital_neighbour(text, tokens, c, prev, nxt, starts):
             c.kind = "drop"
             continue
+        # A namesake abroad with its state or country after it ("Odessa, Texas", "Одесса (Техас)").
+        if not typed and c.j < len(tokens) and _abroad(text, tokens, c.j):
+            c.kind = "drop"
+            continue
         if typed:
             continue
         keys = {key for _score, key in c.cands.values()}
-        reasons = {extract.not_places[k][1] for k in keys if k in extract.not_places}
         villages_only = all(settlements[s].category in "CX" for s in c.cands)
+        # A river in an oblique case that is also a village's name ("біля Донця", "за Осколом").
+        if villages_only and keys & folded("rivers") and fold_key(tok.text) not in folded("rivers"):
+            c.kind = "drop"
+            continue
+        reasons = {extract.not_places[k][1] for k in keys if k in extract.not_places}
         if "word" in reasons or (reasons and villages_only) or latin and single and len(tok.text) < 4:
             c.weak = True
         elif not latin and single:
@@ -146,6 +154,16 @@ def _inherit_categories(text: str, tokens: list[Token], kept: list[Cand]) -> Non
         a, b = kept[n - 1], kept[n]
         if a.kind == b.kind == "settlement" and a.categories and not b.categories and linked(text, tokens, a, b):
             b.categories = a.categories
+
+
+def _abroad(text: str, tokens: list[Token], n: int) -> bool:
+    """Does a state or country abroad start at token ``n``, right after a comma or bracket?"""
+    gap = text[tokens[n - 1].end : tokens[n].start].strip()
+    if gap not in (",", "(", ", ("):
+        return False
+    states = folded("states_abroad")
+    two = f"{tokens[n].key}{tokens[n + 1].key}" if n + 1 < len(tokens) else ""
+    return tokens[n].key in states or two in states
 
 
 def _named_body(text: str, tokens: list[Token], c: Cand, prev: Token | None) -> bool:

@@ -21,6 +21,7 @@ from gazetteer.normalize import fold_key
 _REPUBLICS = {fold_key("ДНР"): "UA14", fold_key("ЛНР"): "UA44", fold_key("DPR"): "UA14", fold_key("LPR"): "UA44"}
 _REPUBLIC_WORDS = {fold_key(w) for w in ("народной", "народна", "народної", "народную", "народная", "people")}
 _REGION_OF = {fold_key(w) for w in ("region", "oblast", "province")}
+_REGIONAL = {fold_key("regional")}
 _PARTS = {fold_key(w) for w in ("parts", "part")}
 
 
@@ -60,6 +61,7 @@ def unit_phrases(text: str, tokens: list[Token], cands: list[Cand], tables: Tabl
     """Turn raion and hromada phrases into "unit" context candidates (replacing what overlaps them)."""
     unit_after = folded_table("unit_after")
     connectors = folded("connectors")
+    ending_at = {c.j: c for c in cands if c.kind == "settlement"}
     units: list[Cand] = []
     taken: set[int] = set()
     for n in range(1, len(tokens)):
@@ -72,7 +74,7 @@ def unit_phrases(text: str, tokens: list[Token], cands: list[Cand], tables: Tabl
             found, width = _units_of_adjective(tables, tokens, m, level)
             if not found:
                 # English: a settlement's name before "district"/"community" ("the Bohodukhiv district").
-                c = next((c for c in cands if c.j == m + 1 and c.kind == "settlement"), None)
+                c = ending_at.get(m + 1)
                 if c is not None:
                     found, width = _units_of_settlements(tables, c, level), c.j - c.i
             if not found:
@@ -107,7 +109,7 @@ def oblast_phrases(text: str, tokens: list[Token], cands: list[Cand], tables: Ta
         nxt = tokens[c.j] if c.j < len(tokens) and tokens[c.j].sentence == tokens[c.j - 1].sentence else None
         prev = tokens[c.i - 1] if c.i > 0 and tokens[c.i - 1].sentence == tokens[c.i].sentence else None
         before = tokens[c.i - 2] if c.i > 1 and tokens[c.i - 2].sentence == tokens[c.i].sentence else None
-        regional = nxt is not None and nxt.key in ("regional", "oblasts") and capitalized(tokens[c.i].text)
+        regional = nxt is not None and nxt.key in _REGIONAL and capitalized(tokens[c.i].text)
         region_of = prev is not None and prev.key == "of" and before is not None and before.key in _REGION_OF
         parts_of = prev is not None and prev.key == "of" and before is not None and before.key in _PARTS
         if regional or region_of or parts_of:

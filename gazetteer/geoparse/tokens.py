@@ -78,4 +78,6 @@ def doc_lang(text: str, lang: str | None) -> str:
     uk_words, ru_words = lowered("uk_words"), lowered("ru_words")
     uk += sum(w in uk_words for w in words)
     ru += sum(w in ru_words for w in words)
+    if uk == ru == 0 and len(words) >= 3:
+        return "ru"  # three Ukrainian words without one і, ї, є or ґ are rare; Russian ones are not
     return "ru" if ru > uk else "uk"

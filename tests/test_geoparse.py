@@ -1,0 +1,290 @@
+"""The geoparser by kind of failure, on sentences written for these tests; its safe cache; its word lists."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from gazetteer.geoparse import find_places, lexicon
+
+
+def resolved(text: str) -> list[tuple[str, str]]:
+    """(official name, oblast) of each resolved settlement mention."""
+    return [(m.match.name, m.match.settlement.oblast_uk) for m in find_places(text) if m.match]
+
+
+def unresolved(text: str) -> list[str]:
+    return [m.text for m in find_places(text) if m.kind == "settlement" and m.match is None]
+
+
+def oblasts(text: str) -> list[str]:
+    return [m.oblast.name_uk for m in find_places(text) if m.kind == "oblast"]
+
+
+# -- 1. the text names the region ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Окупанти обстріляли Зелений Гай в Херсонской области.", [("Зелений Гай", "Херсонська")]),
+        ("Ворог бив по селу Степове на Миколаївщині.", [("Степове", "Миколаївська")]),
+        ("В селе Весёлое Запорожской области погиб мужчина.", [("Веселе", "Запорізька")]),
+    ],
+)
+def test_an_oblast_phrase_next_to_a_shared_village_name_decides(text, expected):
+    assert resolved(text) == expected
+
+
+def test_a_list_under_one_raion_and_oblast_stays_in_that_oblast():
+    text = "Під обстріл потрапили села Бериславського району Херсонської області: Миколаївка, Петрівка та Ольгівка."
+    assert resolved(text) == [("Миколаївка", "Херсонська"), ("Петрівка", "Херсонська"), ("Ольгівка", "Херсонська")]
+
+
+def test_a_hromada_phrase_in_english_makes_a_mention_resolve():
+    text = "Russian troops shelled a village in the Velykyi Burluk community of Kharkiv region: Hannivka was hit."
+    assert resolved(text) == [("Ганнівка", "Харківська")]
+
+
+def test_a_raion_named_after_its_seat_in_english_is_context_not_the_town():
+    text = "The villages of Novoselivka and Petrivka in the Izium district came under fire."
+    assert resolved(text) == [("Новоселівка", "Харківська"), ("Петрівка", "Харківська")]
+
+
+def test_a_russian_raion_adjective_is_context_not_a_settlement():
+    # Краматорского района: the raion, not the city Kramatorsk; it puts Андреевке in Donetsk oblast.
+    found = resolved("В Андреевке Краматорского района повреждены дома.")
+    assert found == [("Андріївка", "Донецька")]
+
+
+def test_an_oblast_adjective_before_a_name_is_its_context():
+    assert resolved("Враг атаковал харьковскую Ивановку.") == [("Іванівка", "Харківська")]
+
+
+def test_a_list_of_raion_adjectives_is_context_for_the_next_sentences():
+    text = (
+        "Обстрелам подверглись населенные пункты Изюмского, Купянского и Харьковского районов. "
+        "В поселке Боровая повреждены дома."
+    )
+    assert resolved(text) == [("Борова", "Харківська")]
+
+
+# -- 2. co-mentioned places do not pull a city onto a namesake ----------------------------------------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Shelling in Kramatorsk, Pokrovsk and Mykolaiv continued.",
+            [("Краматорськ", "Донецька"), ("Покровськ", "Донецька"), ("Миколаїв", "Миколаївська")],
+        ),
+        ("Poltava and Kharkiv were attacked by drones.", [("Полтава", "Полтавська"), ("Харків", "Харківська")]),
+        (
+            "Вибухи пролунали у Краматорську, Слов'янську та Миколаєві.",
+            [("Краматорськ", "Донецька"), ("Слов’янськ", "Донецька"), ("Миколаїв", "Миколаївська")],
+        ),
+    ],
+)
+def test_large_cities_in_a_list_stay_cities(text, expected):
+    assert resolved(text) == expected
+
+
+def test_a_stated_oblast_still_overrides_a_large_city_of_the_same_name():
+    found = resolved("В Каменском под Васильевкой (Запорожская область) открыли пункт выдачи паспортов.")
+    assert [o for _, o in found] == ["Запорізька", "Запорізька"]
+
+
+def test_villages_after_a_plural_type_word_are_villages():
+    # "села ... Ялта и Запорожье" in the Donetsk "republic": villages, not Yalta in Crimea or the city.
+    text = "Рядом, уже на территории ДНР, расположены села Новоукраинка, Ялта и Запорожье."
+    assert resolved(text) == [("Новоукраїнка", "Донецька"), ("Ялта", "Донецька"), ("Запоріжжя", "Донецька")]
+
+
+# -- 3. not places ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Владимир Путин заявил о переговорах.",
+        "Sumy regional governor Volodymyr Artiukh said two people were injured.",
+        "Zorya Luhansk beat Chornomorets Odesa 2-1.",
+        "ЗСУ відбили атаки біля Донця.",
+        "Odessa, Texas is a city in the United States.",
+        "Belgorod region's Shebekino was shelled again.",
+        "У селі вмикали сирени, Світло зникло.",
+        "Бойцы корпуса «Азов» заняли оборону.",
+        "В Брянской области объявили тревогу.",
+    ],
+)
+def test_non_places_are_not_settlements(text):
+    assert resolved(text) == [] and unresolved(text) == []
+
+
+def test_an_oblast_body_is_an_oblast_mention():
+    assert oblasts("Запорізька обласна прокуратура відкрила провадження.") == ["Запорізька"]
+    assert oblasts("Donetsk Regional Military Administration reported three wounded.") == ["Донецька"]
+
+
+# -- 4. places that used to be dropped ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("В поселке Счастье восстановили водоснабжение.", [("Щастя", "Луганська")]),
+        (
+            "У Миколаєві та Новій Каховці лунали вибухи.",
+            [("Миколаїв", "Миколаївська"), ("Нова Каховка", "Херсонська")],
+        ),
+        ("Взрывы прогремели в Кривом Роге.", [("Кривий Ріг", "Дніпропетровська")]),
+        (
+            "Fighting continues on the Siversk-Lysychansk direction.",
+            [("Сіверськ", "Донецька"), ("Лисичанськ", "Луганська")],
+        ),
+        ("The Kurakhove-Pokrovsk road is under fire.", [("Курахове", "Донецька"), ("Покровськ", "Донецька")]),
+        (
+            "Heavy fighting in the Bakhmut area and near the Kupiansk city.",
+            [("Бахмут", "Донецька"), ("Куп’янськ", "Харківська")],
+        ),
+        ("В Новотроицком Покровской громады погиб мужчина.", [("Новотроїцьке", "Донецька")]),
+    ],
+)
+def test_places_that_were_dropped_are_found(text, expected):
+    assert resolved(text) == expected
+
+
+# -- 5. a Russian or former name colliding with another settlement's official name ------------------
+def test_the_stated_region_decides_a_russian_name_that_is_another_official_name():
+    # Ольховатка: the Russian name of Вільхуватка (Kharkiv) and the official name of a Donetsk settlement.
+    assert resolved("В Харьковской области, в селе Ольховатка, повреждены дома.") == [("Вільхуватка", "Харківська")]
+    assert resolved("В Донецкой области, в поселке Ольховатка, повреждены дома.") == [("Ольховатка", "Донецька")]
+
+
+def test_a_russian_form_reaches_a_village_without_a_russian_name():
+    # Сосновка is the Russian name of several Соснівка; the one in Dnipropetrovsk oblast has none.
+    assert resolved("Армия заняла село Сосновка в Днепропетровской области.") == [("Соснівка", "Дніпропетровська")]
+
+
+# -- 6. region phrases --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, oblast",
+    [
+        ("Shelling hit the region of Kharkiv overnight.", "Харківська"),
+        ("Russian forces occupy parts of Zaporizhzhia.", "Запорізька"),
+    ],
+)
+def test_region_phrases_are_oblast_mentions(text, oblast):
+    assert oblasts(text) == [oblast] and resolved(text) == []
+
+
+def test_the_outskirts_of_a_city_are_the_city():
+    assert resolved("Residents on the outskirts of Kherson were told to stay in shelters.") == [
+        ("Херсон", "Херсонська")
+    ]
+
+
+# -- the forms cache cannot run code ------------------------------------------------------------------
+class _Boom:
+    def __reduce__(self):
+        return (os.system, ("touch PWNED",))
+
+
+def test_a_planted_pickle_in_the_cache_folder_is_never_loaded(tmp_path, monkeypatch):
+    import pickle
+
+    assert resolved("Біля Кіндрашівки тривають бої.") == [("Кіндрашівка", "Харківська")]  # tables built
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(lexicon, "_read_shipped", lambda path=None: {})  # force the cache path
+    manifest = {"planted": True}
+    payload = pickle.dumps(_Boom())
+    (tmp_path / "text-forms-0123456789abcdef.pickle").write_bytes(payload)  # the old cache's name
+    lexicon._cache_file(manifest).write_bytes(payload)  # and the very file the loader reads
+    forms = lexicon.forms_lexicon({("uk", "Кіндрашівка")}, manifest)
+    assert not (tmp_path / "PWNED").exists()
+    assert " kindrashivci " in forms[("uk", "Кіндрашівка")]
+    assert resolved("Біля Кіндрашівки тривають бої.") == [("Кіндрашівка", "Харківська")]
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_a_cache_file_of_the_wrong_shape_or_checksum_is_ignored_and_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    monkeypatch.setattr(lexicon, "SHIPPED_FORMS", tmp_path / "none.tsv.gz")
+    monkeypatch.setattr(lexicon, "_read_shipped", lambda path=None: {})
+    manifest = {"test": "shape"}
+    path = lexicon._cache_file(manifest)
+    wanted = {("uk", "Кіндрашівка")}
+    good = lexicon.forms_lexicon(wanted, manifest)
+    assert path.exists() and lexicon.read_cache(path) == good
+    body = json.dumps({"not": "a list"}).encode()
+    bad_shape = json.dumps(
+        {"format": "gazetteer-name-forms", "version": lexicon._stamp(), "sha256": hashlib.sha256(body).hexdigest()}
+    )
+    for raw in (
+        bad_shape.encode() + b"\n" + body,  # right checksum, wrong shape
+        path.read_bytes().replace(b"kindrash", b"KINDRASH"),  # body changed: checksum mismatch
+        b"\x80\x04garbage",  # not JSON at all
+    ):
+        path.write_bytes(raw)
+        assert lexicon.read_cache(path) is None
+        assert lexicon.forms_lexicon(wanted, manifest) == good  # rebuilt ...
+        assert lexicon.read_cache(path) == good  # ... and rewritten
+
+
+def test_find_places_works_with_a_damaged_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    (tmp_path / "text-forms-0000000000000000.json").write_text("[[1, 2, 3]]")
+    assert resolved("Під Бахмутом бої.") == [("Бахмут", "Донецька")]
+
+
+def test_the_shipped_forms_match_what_pymorphy_gives_now():
+    shipped = lexicon._read_shipped()
+    assert shipped, "name_forms.tsv.gz is missing or of another FORMS_VERSION/KEY_VERSION: regenerate it"
+    sample = sorted(shipped)[:: max(1, len(shipped) // 60)]
+    assert all(shipped[k] == lexicon.form_patterns(*k) for k in sample)
+
+
+def test_the_shipped_forms_cover_most_names_of_the_bundled_extract():
+    from gazetteer.resolve import default_resolver
+
+    resolver = default_resolver()
+    wanted = set(lexicon._settlement_wants(resolver.extract))
+    shipped = lexicon._read_shipped()
+    # Names the lexicon lacks are inflected at first use (slow when many): regenerate after data changes.
+    assert len(wanted & shipped.keys()) >= 0.95 * len(wanted)
+
+
+# -- word lists live in one place -------------------------------------------------------------------
+def test_word_lists_are_data_files_read_by_every_stage():
+    from gazetteer.words import word_list, word_table
+
+    folder = Path(lexicon.__file__).parent.parent / "words"
+    for path in folder.glob("*.txt"):
+        assert word_list(path.stem), path.name
+    assert ("село", "C") in word_table("type_words")
+    # No stage keeps its own copy of a list: the geoparser's modules hold no literal type words.
+    geoparse = Path(lexicon.__file__).parent
+    for module in geoparse.glob("*.py"):
+        text = module.read_text(encoding="utf-8")
+        assert '"селище"' not in text and '"районі"' not in text, module.name
+
+
+# -- measured sets ----------------------------------------------------------------------------------
+def test_generated_city_lists_resolve_every_city_as_itself():
+    from benchmarks.city_lists import generate, score
+    from gazetteer.store import get_extract
+
+    counts = score(generate(get_extract(), n_per_language=40, seed=3), find_places)
+    errors = counts.pop("errors")
+    assert counts["all"]["right"] >= 0.995 * counts["all"]["total"], errors[:5]
+
+
+def test_real_news_development_set_meets_the_targets_where_present():
+    from benchmarks.real_news import EVAL, evaluate, load_passages
+
+    if not EVAL.exists():
+        pytest.skip("../shared/eval is not beside this checkout")
+    result = evaluate(load_passages())
+    for lang, counts in result.items():
+        c = counts["settlement"]
+        assert c["tp"] >= 0.88 * c["gold"], (lang, dict(c))
+    c = result["all"]["settlement"]
+    assert c["tp"] >= 0.95 * c["pred"] and c["tp"] >= 0.92 * c["gold"], dict(c)
