@@ -149,6 +149,7 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
     doc_oblasts = {o for rows in stated_in.values() for _, oblasts, _ in rows for o in oblasts}
     doc_units = {u for rows in stated_in.values() for _, _, units in rows for u in units}
     places = [c for c in cands if c.kind == "settlement"]
+    surface = {id(c): " ".join(t.key for t in tokens[c.i : c.j]) for c in places}
     anchors_in: dict[int, dict[int, int]] = defaultdict(dict)  # sentence -> {id(mention): settlement}
     nearby = _Nearby(settlements)
     for c in places:
@@ -206,8 +207,11 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
         for c in todo:
             sent = tokens[c.i].sentence
             window = range(sent - CONTEXT_SENTENCES, sent + CONTEXT_SENTENCES + 1)
-            same_ids = {s for k, s in anchors_in.get(sent, {}).items() if k != id(c)}
-            around_ids = {s for w in window for k, s in anchors_in.get(w, {}).items() if k != id(c)}
+            # Another mention of the very same word is no evidence for itself ("Радьківка в Сумській
+            # області і ще одна Радьківка в Чернігівській").
+            mine = surface[id(c)]
+            same_ids = {s for k, s in anchors_in.get(sent, {}).items() if surface[k] != mine}
+            around_ids = {s for w in window for k, s in anchors_in.get(w, {}).items() if surface[k] != mine}
             anchor_oblasts = {settlements[a].oblast_id for a in around_ids}
             near = near_of[id(c)]
             rows = []
