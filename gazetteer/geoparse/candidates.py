@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from gazetteer.geoparse.lexicon import PERSON_TAGS, Tables, parses
+from gazetteer.geoparse.lexicon import NOT_IN_TEXT, PERSON_TAGS, Tables, parses
 from gazetteer.geoparse.tokens import JOIN_GAP, Token, capitalized, is_cyrillic, plain
 from gazetteer.geoparse.words import folded, folded_table
 from gazetteer.normalize import fold_key
@@ -36,6 +36,7 @@ class Cand:
     cands: dict[int, tuple[float, str]] = field(default_factory=dict)  # settlement index -> (score, name key)
     oblast: str = ""
     units: frozenset[str] = frozenset()  # raion/hromada ids of a "unit" mention
+    former: frozenset[int] = frozenset()  # candidates matched only by a former/alternate name
     weak: bool = False
     score: float = 1.0
     categories: str = ""  # KATOTTG categories a type word before the name announces ("C", "XC", "MK")
@@ -96,14 +97,16 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
                 continue
         memo_key = (id(group), tok.text, j - i)
         if memo_key in memo:
-            if memo[memo_key]:
-                out.append(Cand(i, j, "settlement", cands=dict(memo[memo_key])))
+            cands_, former = memo[memo_key]
+            if cands_:
+                out.append(Cand(i, j, "settlement", cands=dict(cands_), former=former))
             continue
         cand = Cand(i, j, "settlement")
+        current_ids: set[int] = set()
         for e in group:
             if e[0] != "s" or not (e[4] if latin else e[5]):
                 continue
-            _, sidx, score, key, _lat, _cyr = e
+            _, sidx, score, key, _lat, _cyr, current = e
             if (
                 lang == "ru"
                 and not latin
@@ -116,6 +119,8 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
                 score = round(score * 0.85, 4)
             if sidx not in cand.cands or cand.cands[sidx][0] < score:
                 cand.cands[sidx] = (score, key)
+            if current:
+                current_ids.add(sidx)
         if cand.cands and j - i == 1 and not latin and lang != "en":
             if lang == "ru":
                 # A Russian form names villages with no Russian name of their own too (Сосновка: Соснівка,
@@ -128,7 +133,9 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
                 # A village's name may be a case form of a town's name (Харкове = в Харькове): add the lemma's.
                 for sidx, val in lemma_lookup(tables, [tok.text], lang).items():
                     cand.cands.setdefault(sidx, val)
-        memo[memo_key] = dict(cand.cands)
+        if current_ids:
+            cand.former = frozenset(s for s in cand.cands if s not in current_ids)
+        memo[memo_key] = (dict(cand.cands), cand.former)
         if cand.cands:
             out.append(cand)
     covered = {n for c in out for n in range(c.i, c.j)}
@@ -137,7 +144,10 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
         if n not in covered and tokens[n + 1].key in direction_after and capitalized(tokens[n].text):
             out.append(Cand(n, n + 1, "settlement", cands={-1: (0.0, "")}))
             covered.add(n)
-    out.extend(fallback(tokens, tables, lang, covered))
+    # A word found alone (Старом = в Старое) may open a two-word name (Старом Салтове): the fallback
+    # may try two words from it; the longer span wins below.
+    singles = {c.i for c in out if c.j - c.i == 1 and c.kind == "settlement"}
+    out.extend(fallback(tokens, tables, lang, covered, singles))
     out.sort(key=lambda c: (-(c.j - c.i), c.kind != "oblast", c.i))
     taken: set[int] = set()
     kept = []
@@ -151,7 +161,9 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
     return kept
 
 
-def fallback(tokens: list[Token], tables: Tables, lang: str, covered: set[int]) -> list[Cand]:
+def fallback(
+    tokens: list[Token], tables: Tables, lang: str, covered: set[int], singles: set[int] | frozenset[int] = frozenset()
+) -> list[Cand]:
     """Capitalised Cyrillic words no form matched: lemmatize, then look up by key or consonant skeleton."""
     if lang == "en":
         return []
@@ -160,7 +172,8 @@ def fallback(tokens: list[Token], tables: Tables, lang: str, covered: set[int]) 
     n = 0
     while n < len(tokens):
         tok = tokens[n]
-        if n in covered or not capitalized(tok.text) or not is_cyrillic(tok.text) or len(tok.text) < 4:
+        skip = n in covered and n not in singles
+        if skip or not capitalized(tok.text) or not is_cyrillic(tok.text) or len(tok.text) < 4:
             n += 1
             continue
         # Try two words first (Малой Даниловке), then one.
@@ -175,6 +188,9 @@ def fallback(tokens: list[Token], tables: Tables, lang: str, covered: set[int]) 
                 out.append(Cand(n, n + 2, "settlement", cands=found, score=0.85))
                 n += 2
                 continue
+        if n in covered:
+            n += 1
+            continue
         kinds = type_words.get(tokens[n - 1].key) if n > 0 and tokens[n - 1].sentence == tok.sentence else None
         found = {}
         if kinds:
@@ -255,7 +271,8 @@ def _lemma_lookup_cached(tables_id: int, words: tuple[str, ...], lang: str, type
         if not key or (key in extract.not_places and not typed) or len(key) < (4 if geox else 5):
             continue
         for hit in index.exact(key):
-            found.setdefault(hit.settlement, (0.9 * KIND_SCORE.get(hit.kind, 0.93), key))
+            if hit.kind not in NOT_IN_TEXT:
+                found.setdefault(hit.settlement, (0.9 * KIND_SCORE.get(hit.kind, 0.93), key))
         if (found and not typed) or known or (not typed and genders & set(combo)):
             continue
         for other in index.by_skeleton_of(key):
@@ -264,5 +281,6 @@ def _lemma_lookup_cached(tables_id: int, words: tuple[str, ...], lang: str, type
             sim = fuzz.ratio(key, other) / 100
             if sim >= 0.75:
                 for hit in index.exact(other):
-                    found.setdefault(hit.settlement, (0.78 + 0.14 * sim, other))
+                    if hit.kind not in NOT_IN_TEXT:
+                        found.setdefault(hit.settlement, (0.78 + 0.14 * sim, other))
     return tuple(found.items())

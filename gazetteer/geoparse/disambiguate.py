@@ -36,6 +36,8 @@ STRONG_POPULATION = 50_000
 #: A candidate whose category a type word before the mention excludes ("села X": not the city X).
 WRONG_CATEGORY = -0.35
 MIN_MARGIN = 0.04
+#: A candidate matched only by a former or alternate name when another is matched by its current name.
+FORMER_NAME = -0.1
 #: Places mentioned nearby pull a candidate within this many km (linearly less with distance).
 NEAR_KM = 120.0
 
@@ -195,6 +197,10 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
             elif s.oblast_id in doc_oblasts:
                 score += DOC_OBLAST
                 fits = True
+            if sidx in c.former:
+                # A former or alternate name that is another candidate's current name (Oleksandrivka,
+                # once the name of Клинова-Новоселівка): the current name comes first.
+                score += FORMER_NAME
             if c.categories and s.category not in c.categories:
                 score += WRONG_CATEGORY
             elif sidx in strong:

@@ -113,7 +113,10 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
         if villages_only and keys & folded("rivers") and fold_key(tok.text) not in folded("rivers"):
             c.kind = "drop"
             continue
-        reasons = {extract.not_places[k][1] for k in keys if k in extract.not_places}
+        # A common word or a place abroad only when every reading is one (Новотроицком reads as the
+        # foreign Новотроицкий and as the village Новотроицкое).
+        flagged = [extract.not_places[k][1] for k in keys if k in extract.not_places]
+        reasons = set(flagged) if len(flagged) == len(keys) else set()
         if "word" in reasons or (reasons and villages_only) or latin and single and len(tok.text) < 4:
             c.weak = True
         elif not latin and single:

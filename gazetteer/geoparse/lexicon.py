@@ -3,7 +3,7 @@
 Case forms come from pymorphy3 (Ukrainian and Russian paradigms: Куп'янськ -> Куп'янську, Куп'янськом...).
 Inflecting ~40,000 names takes pymorphy about half a minute, so the folded forms of every name are
 kept in a *forms lexicon*: shipped with the package for the names of the bundled extract
-(``name_forms.tsv.gz``, written by ``python -m gazetteer.geoparse.lexicon``), and for names it lacks (an
+(``name_forms.tsv.gz``, written by ``python -m gazetteer.geoparse``), and for names it lacks (an
 updated extract) computed once and kept in the cache folder as plain JSON with a version and a sha256
 checksum. Nothing loaded from disk can run code: a cache file that does not parse, has the wrong shape,
 version or checksum is ignored and rebuilt.
@@ -47,6 +47,12 @@ _CYRILLIC = re.compile(r"[А-Яа-яЁёІіЇїЄєҐґ]")
 _SPLIT = re.compile(r"[\s\-‐‑–]+")
 _ONE_WORD = re.compile(r"[^\s\-‐‑–]+")
 _CACHE_FORMAT = "gazetteer-name-forms"
+#: Name kinds that do not name the settlement in running text: a city section ("district": Салтівка,
+#: Сосновка in Павлоград) named in a text is the section, and its name is often a village's elsewhere.
+NOT_IN_TEXT = frozenset({"district"})
+#: Name kinds that are a settlement's current name in some language; the others (alternate, renamed,
+#: historical, GeoNames' own) yield to another settlement's current name.
+CURRENT_KINDS = frozenset({"official", "romanization", "russian"})
 #: Show a progress line on a terminal when inflecting is expected to take longer than this.
 PROGRESS_AFTER_S = 1.0
 
@@ -265,7 +271,8 @@ def oblast_units(resolver: Resolver) -> dict[str, Unit]:
 
 
 def _settlement_wants(extract: Any) -> Iterable[tuple[str, str]]:
-    for name in set(extract.name_text):
+    names = {n for n, k in zip(extract.name_text, extract.name_kind) if k not in NOT_IN_TEXT}
+    for name in names:
         if _CYRILLIC.search(name):
             yield from (("uk", name), ("ru", name))
 
@@ -332,20 +339,21 @@ def build_tables(resolver: Resolver, lexicon: Callable[..., dict] = forms_lexico
         if pat and len(pat) > 4:
             table[pat][entry] = None
 
-    # Settlements: ("s", settlement index, kind score, nominative key, latin ok, cyrillic ok).
+    # Settlements: ("s", settlement index, kind score, nominative key, latin ok, cyrillic ok, current name).
     pattern_of: dict[str, str | None] = {}
     for sidx, name, kind, key in zip(extract.name_settlement, extract.name_text, extract.name_kind, extract.name_key):
-        if not key:
+        if not key or kind in NOT_IN_TEXT:
             continue
         score = KIND_SCORE.get(kind, 0.93)
+        current = kind in CURRENT_KINDS
         if name not in pattern_of:
             # One-word names: the extract's key is the folded word (folding 40,000 names again costs 2 s).
             pattern_of[name] = f" {key} " if _ONE_WORD.fullmatch(name) else pattern(split_words(name))
         if _CYRILLIC.search(name):
-            add(pattern_of[name], ("s", sidx, score, key, True, True))
+            add(pattern_of[name], ("s", sidx, score, key, True, True, current))
             lang_pairs = (("uk", 1.0), ("ru", 0.99)) if kind != "russian" else (("ru", 1.0), ("uk", 0.98))
             for lang, factor in lang_pairs:
-                entry = ("s", sidx, round(score * factor, 4), key, False, True)
+                entry = ("s", sidx, round(score * factor, 4), key, False, True, current)
                 for pat in forms.get((lang, name), ()):
                     add(pat, entry)
         else:
@@ -353,7 +361,7 @@ def build_tables(resolver: Resolver, lexicon: Callable[..., dict] = forms_lexico
             words = split_words(name)
             if len(key) < 4 or not all(w[:1].isupper() and not w.isupper() for w in words):
                 continue
-            add(pattern_of[name], ("s", sidx, score, key, True, False))
+            add(pattern_of[name], ("s", sidx, score, key, True, False, current))
 
     # Oblasts: ("o", unit id, needs an admin abbreviation after it).
     for uid, name, kind, _key in extract.unit_names:
