@@ -40,6 +40,7 @@ from gazetteer.normalize import (
 #: How many analysed cells a reader keeps.
 READ_CACHE = 65_536
 FOREIGN_FACTS = Path(__file__).resolve().parent / "facts" / "foreign_regions.tsv"
+REGION_ALIASES = Path(__file__).resolve().parent / "facts" / "region_aliases.tsv"
 
 _SPLIT = re.compile(r"\s*[,;()\[\]/|]\s*")
 _QUOTES = "\"'«»“”„`"
@@ -160,7 +161,8 @@ _UKRAINE = {"ukraine", "ukraina", "ukrania", "ua", "ukr"}
 _UKRAINE_KEYS = _UKRAINE | {fold_key(w) for w in ("Україна", "Украина", "Ukraine")}
 #: Words that only say "the autonomous republic" around Crimea's name.
 _REPUBLIC_WORDS = re.compile(
-    r"\b(?:ар|арк|автономна|автономная|автономної|республіка|республика|республіки|autonomous|republic|of|the|ark|ar)\b",
+    r"\b(?:ар|арк|автономна|автономная|автономної|республіка|республика|республіки|autonomous|republic|of|the|ark|ar|"
+    r"people'?s|peoples|народна|народная)\b",
     re.IGNORECASE,
 )
 #: Regional names made with -щина (Харківщина, Donechchyna): the stem names the oblast.
@@ -326,9 +328,25 @@ class QueryReader:
                 return found
         return frozenset()
 
+    @cached_property
+    def region_aliases(self) -> dict[str, frozenset[str]]:
+        """Folding key of an alias (ДНР, Слобожанщина) -> the oblasts it stands for (facts/region_aliases.tsv)."""
+        by_name: dict[str, set[str]] = {}
+        for uid, unit in self.index.extract.units.items():
+            if unit.level == "oblast":
+                by_name.setdefault(unit.name_uk, set()).add(uid)
+        out: dict[str, set[str]] = {}
+        with open(REGION_ALIASES, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t"):
+                out.setdefault(fold_key(row["alias"]), set()).update(by_name.get(row["oblast"], ()))
+        return {k: frozenset(v) for k, v in out.items() if k and v}
+
     def _oblasts_of_part(self, part: str, fuzzy: bool = True) -> frozenset[str]:
         index = self.index
         part = part.strip(_EDGE)
+        alias = self.region_aliases.get(fold_key(part))
+        if alias:
+            return alias
         city = bool(_CITY_WORD.search(part))
         bare = _CITY_WORD.sub("", part).strip(_EDGE) if city else part
         oblast_word = bool(_OBLAST_WORD.search(part))

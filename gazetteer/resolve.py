@@ -222,6 +222,8 @@ class Resolver:
                 raise
             return Resolution(query, "invalid", str(exc))
         res = self._lookup(q, hints, limit)
+        if "near" in q.qualifiers and res.status == "resolved":
+            notes.append("the cell says near it: the settlement it is near")
         if q.transliterated:
             notes.append("mixed Latin and Cyrillic letters, read as one script")
         if notes:

@@ -157,3 +157,16 @@ def test_look_alike_letters_are_repaired_not_transliterated() -> None:
 @pytest.mark.parametrize("cell", ["Б. Церква", "Кам.-Подільський", "Н. Одеса", "В. Новосілка"])
 def test_abbreviated_words_are_marked(reader, cell: str) -> None:
     assert reader.read(cell).abbreviated
+
+
+@pytest.mark.parametrize(
+    ("hint", "oblasts"),
+    [
+        ("ДНР", {DONETSK_OBLAST}),
+        ("Donetsk People's Republic", {DONETSK_OBLAST}),
+        ("Донбас", {DONETSK_OBLAST, "UA44000000000018893"}),
+        ("Слобожанщина", {KHARKIV_OBLAST, "UA59000000000057109"}),
+    ],
+)
+def test_region_aliases_from_the_facts_table(reader, hint: str, oblasts: set) -> None:
+    assert reader.oblasts(hint) == oblasts

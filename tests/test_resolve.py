@@ -360,6 +360,11 @@ def test_words_around_the_name_do_not_change_the_place(resolver, query: str, nam
     assert res.status == "resolved" and res.match.name_uk == name_uk
 
 
+def test_near_is_said_in_the_reason(resolver) -> None:
+    assert "near" in resolver.lookup("near Kupiansk").reason
+    assert "near" not in resolver.lookup("Kupiansk").reason
+
+
 @pytest.mark.parametrize(
     ("query", "name_uk"),
     [
