@@ -304,8 +304,12 @@ class QueryReader:
                 return f"{listed[0]}: a country"
             return None
         name, kind, country = fact
-        if kind in ("state code", "province") and not qualifier and len(clean) <= 3:
-            return None
+        if len(name.replace(".", "")) <= 3:
+            # Codes: a state's or province's (TX, ON) only after a name and in Latin letters (БЦ is not BC); a
+            # country's (USA, РФ) in capitals, alone or after a name.
+            country_code = kind == "country" and clean.replace(".", "").isupper()
+            if not (country_code or (qualifier and script_of(clean) == "latin" and kind != "country")):
+                return None
         if kind == "country":
             return f"{name}: a country" if name == country else f"{name}: a name of {country}"
         return f"{name}: a {kind.replace(' code', '')} of {country}"

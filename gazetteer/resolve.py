@@ -699,7 +699,7 @@ class Resolver:
             units = self.index.find_units(head, level) if fold_key(head) else set()
             if units and level != "oblast" or units and re.search(r"obl|област|region|регі|регио", head, re.I):
                 names = ", ".join(sorted(self.extract.units[u].name_uk for u in units))
-                return f"names a {level} ({names}), not a settlement"
+                return f"names {'an' if level == 'oblast' else 'a'} {level} ({names}), not a settlement"
         return "no settlement of that name (or close to it)"
 
 

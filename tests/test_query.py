@@ -170,3 +170,9 @@ def test_abbreviated_words_are_marked(reader, cell: str) -> None:
 )
 def test_region_aliases_from_the_facts_table(reader, hint: str, oblasts: set) -> None:
     assert reader.oblasts(hint) == oblasts
+
+
+def test_codes_abroad_only_in_their_own_letters(reader) -> None:
+    assert reader.foreign("USA", qualifier=False)  # a country code in capitals, alone
+    assert reader.foreign("Б. Ц.", qualifier=True) is None  # folds like BC, but is not written so
+    assert reader.foreign("ON", qualifier=False) is None
