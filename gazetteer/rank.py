@@ -15,6 +15,7 @@ a copy.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -77,6 +78,7 @@ FORMER_CITY_POPULATION = 40_000
 NEAREST_RATIO = 2.0
 #: Of several cities of one name, the largest wins when it has this many times the people of the next.
 FAR_LARGEST_RATIO = 5.0
+_WRITTEN = re.compile(r"[\s\-'’ʼ`]+")
 #: How many peers an ambiguity reason names.
 REASON_NAMES = 4
 
@@ -113,6 +115,7 @@ class Ranking:
     near: bool = False
     peer_margin: float = PEER_MARGIN
     script: str = ""  # of the query: "cyrillic", "latin", ...
+    written: str = ""  # the query as written: case, spaces, hyphens and apostrophes folded away
 
     @property
     def top(self) -> Candidate:
@@ -171,6 +174,23 @@ def written_as_official(r: Ranking) -> Decision | None:
             return Decision("resolved", "written as its official name", spelled[0])
         r.peers = spelled
     return None
+
+
+def written_as_variant(r: Ranking) -> Decision | None:
+    """Of peers that fold alike and nothing else tells apart, the one whose name (Russian, former...) is
+    written exactly as the query: Ульяновка is the village whose Russian former name is so written, not
+    those once called Уляновка. (Late in the order: a stray variant must not beat a city.)"""
+    if not r.written or any(c.spelled for c in r.peers):
+        return None
+    written = [c for c in r.peers if written_form(c.match.matched) == r.written]
+    if len(written) == 1 and len(r.peers) > 1:
+        return Decision("resolved", "written as one of its names", written[0])
+    return None
+
+
+def written_form(text: str) -> str:
+    """A name as written, with case, spaces, hyphens and apostrophes folded away."""
+    return _WRITTEN.sub("", text.casefold())
 
 
 def city_by_other_name(r: Ranking) -> Decision | None:
@@ -267,15 +287,22 @@ RULES: tuple[Callable[[Ranking], Decision | None], ...] = (
     shared_former_name,
     city_before_villages,
     far_largest_city,
+    written_as_variant,
     balanced,
 )
 
 
 def decide(
-    ranked: list[Candidate], *, near: bool = False, peer_margin: float = PEER_MARGIN, script: str = ""
+    ranked: list[Candidate],
+    *,
+    near: bool = False,
+    peer_margin: float = PEER_MARGIN,
+    script: str = "",
+    query: str = "",
 ) -> Decision:
-    """Run RULES over candidates sorted best first (non-empty) and return the first verdict."""
-    state = Ranking(ranked, near=near, peer_margin=peer_margin, script=script)
+    """Run RULES over candidates sorted best first (non-empty) and return the first verdict. ``query`` is
+    the name as written, ``script`` its script."""
+    state = Ranking(ranked, near=near, peer_margin=peer_margin, script=script, written=written_form(query))
     for rule in RULES:
         verdict = rule(state)
         if verdict is not None:

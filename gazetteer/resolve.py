@@ -68,6 +68,8 @@ FAMILIAR_POPULATION = 100_000
 FAMILIAR_SCORE = 0.9
 #: ...only when every exact hit is such a variant (not an official, romanized or former name).
 FAMILIAR_BESIDE = frozenset({"alternate", "geonames", "russian"})
+#: ...and only through a name of the city itself (not a district's or a former name).
+FAMILIAR_KINDS = frozenset({"official", "romanization", "geonames", "russian", "alternate"})
 #: A city (M/K) of at least this many people matched exactly outside the hinted units keeps a hint from
 #: taking a mere look-alike inside them (Sloviansk with a Dnipropetrovsk hint is not found there).
 CITY_ELSEWHERE_POPULATION = 10_000
@@ -418,7 +420,7 @@ class Resolver:
             )
         if len(ranked) == 1:  # the common case: one candidate, nothing to decide
             return Resolution(text, "resolved", "", top, candidates)
-        verdict = decide(ranked, near=hints.near is not None, peer_margin=self.peer_margin, script=q.script)
+        verdict = decide(ranked, near=hints.near is not None, peer_margin=self.peer_margin, script=q.script, query=core)
         if verdict.status == "resolved":
             chosen = verdict.chosen.match
             rest = tuple(c for c in candidates if c.id != chosen.id)
@@ -516,7 +518,9 @@ class Resolver:
             return any(fits is None or fits(i) for i in ids)
 
         def done() -> bool:
-            return bool(out) and fitting(out)
+            # A city district's name alone does not end the search: a settlement spelled nearly so may
+            # be meant (Крюково is the village Крюкове before it is Kremenchuk's district Крюків).
+            return bool(out) and fitting(i for i, v in out.items() if v[1] != "district")
 
         lang = cyrillic_language(core) if script == "cyrillic" else None
         settlements_ = self.extract.settlements
@@ -531,6 +535,8 @@ class Resolver:
             # A familiar foreign spelling of a large city one letter from its own (Nikolayev ~ Nikolaev)
             # stands beside the small places that carry it exactly; the ranking rules decide.
             for sidx, kind, name in self._familiar(key):
+                if kind not in FAMILIAR_KINDS:
+                    continue
                 label = "russian" if lang == "ru" else self._label(kind, script, lang)
                 offer(sidx, FAMILIAR_SCORE, label if label != "exact" else "alternate", name, "familiar")
         if done() or key in self.extract.not_places:
@@ -549,7 +555,10 @@ class Resolver:
                 plain = max(plain, fuzz.ratio(key, fold_key(name_uk)) / 100)
                 if sim >= 0.6:
                     kind = "russian" if (ru > plain or lang == "ru") and not ukrainian else "fuzzy"
-                    offer(hit.settlement, 0.6 + 0.35 * sim, kind, hit.name, "skeleton")
+                    score = 0.6 + 0.35 * sim
+                    if hit.kind == "district":  # a city's district name is weaker evidence than its own names
+                        score, kind = min(score, KIND_SCORE["district"]), "district"
+                    offer(hit.settlement, score, kind, hit.name, "skeleton")
                     by_skeleton[hit.settlement] = max(sim, by_skeleton.get(hit.settlement, 0.0))
         if not self.fuzzy or (
             done() and (script != "latin" or max(by_skeleton.values(), default=1.0) >= SKELETON_SURE)

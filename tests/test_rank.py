@@ -70,6 +70,7 @@ from gazetteer.rank import (  # noqa: E402
     shared_former_name,
     single_peer,
     written_as_official,
+    written_as_variant,
 )
 
 
@@ -198,3 +199,14 @@ def test_a_cyrillic_query_needs_a_cyrillic_variant_to_bring_a_city_in() -> None:
     r.script = "latin"
     city_by_other_name(r)
     assert {c.settlement.id for c in r.peers} == {"v", "city"}
+
+
+def test_written_as_variant_splits_only_balanced_peers() -> None:
+    a = Candidate(Match(place("a"), 0.96, "historical", "Ульяновка"))
+    b = Candidate(Match(place("b"), 0.96, "historical", "Уляновка"))
+    r = ranking(a, b)
+    r.written = "ульяновка"
+    assert written_as_variant(r).chosen.settlement.id == "a"
+    assert [rule.__name__ for rule in RULES].index("written_as_variant") > [rule.__name__ for rule in RULES].index(
+        "far_largest_city"
+    )
