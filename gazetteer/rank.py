@@ -72,8 +72,9 @@ OTHER_NAME_KINDS = frozenset({"russian", "transliteration", "alternate"})
 RENAMED_CITY_MARGIN = 0.08
 #: ...if every settlement carrying the name today is a village (a settlement, X, keeps its current name).
 HAMLET_CATEGORIES = frozenset({"C"})
-#: A former name several places carried names the city among them only if it has this many people.
-FORMER_CITY_POPULATION = 40_000
+#: A former name several places carried names the city among them if it has this many people (a sizeable
+#: renamed city wins over hamlets, issue #9); among villages only it stays ambiguous.
+FORMER_CITY_POPULATION = 10_000
 #: With a point given, the nearest peer wins when the next one is at least this many times farther.
 NEAREST_RATIO = 2.0
 #: Of several cities of one name, the largest wins when it has this many times the people of the next.

@@ -173,7 +173,9 @@ def test_decide_runs_the_rules_to_a_verdict() -> None:
 
 
 def test_a_former_name_several_places_carried_is_ambiguous() -> None:
-    r = ranking(cand("v", 0.93, "historical"), cand("town", 0.93, "historical", "M", 20_000))
+    r = ranking(cand("v", 0.93, "historical"), cand("town", 0.93, "historical", "M", 5_000))
+    assert shared_former_name(r).status == "ambiguous"
+    r = ranking(cand("v", 0.93, "historical"), cand("x", 0.93, "historical", "X", 3_000))
     assert shared_former_name(r).status == "ambiguous"
 
 
