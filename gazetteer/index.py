@@ -7,8 +7,6 @@ within k edits of this one". :mod:`gazetteer.resolve` decides what the answers m
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 import re
 import threading
 import zlib
@@ -21,12 +19,13 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from gazetteer import cachefile
 from gazetteer.normalize import KEY_VERSION, fold_key, light_key, skeleton
 from gazetteer.store import Extract, cache_dir
 
 #: Skeletons shorter than this are too common to mean anything (k, hrk, ...).
 MIN_SKELETON = 4
-#: Typo searches by scanning before the one-edit structures are built (see NameIndex.one_edit_keys).
+#: Typo lookups by scanning before the structures that avoid scans are built (see NameIndex.near_keys).
 DELETIONS_AFTER = 64
 _ADJECTIVE_END = re.compile(r"(?:s?k|c)(?:a|aia|oi|ii|oho|ogo|omu|ie|e|ih|im|iu|ui|i|ich|iei)?$")
 
@@ -50,13 +49,12 @@ class OneEdit:
 
     Two strings within one edit share a string obtained by deleting at most one letter from each
     (symmetric deletion). The deletion variants of every string are kept as sorted hashes in two arrays
-    (about 5 MB and 0.3 s for the 60,000 keys of the extract), so a query looks up its own few variants by
-    bisection and checks the few strings they point to. A one-off query is cheaper by scanning (about
-    1 ms); :class:`NameIndex` builds these only once a process has shown it resolves typos in bulk.
+    (about 5 MB and 0.3 s for the 60,000 written spellings of the extract), so a query looks up its own few
+    variants by bisection and checks the few strings they point to.
     """
 
     #: Bump when the layout or the hash changes: cached files of another version are rebuilt.
-    VERSION = 1
+    VERSION = 2
 
     def __init__(self, strings: list[str], arrays: tuple[array, array] | None = None) -> None:
         self.strings = strings
@@ -70,34 +68,35 @@ class OneEdit:
         packed.sort()
         mask = (1 << 20) - 1
         self.hashes = array("q", [p >> 20 for p in packed])
-        self.owners = array("l", [p & mask for p in packed])
+        self.owners = array("q", [p & mask for p in packed])
 
     @classmethod
     def cached(
         cls, name: str, source: list[str], make: Callable[[], tuple[list[str], object]]
     ) -> tuple[OneEdit, object]:
         """The structure named ``name`` for the data ``source`` it is derived from, from the cache folder, or
-        made by ``make()`` (which returns the strings and any picklable companion data) and saved there.
-        A cache that cannot be read or written is ignored."""
-        digest = hashlib.sha256("\n".join(source).encode("utf-8")).hexdigest()[:16]
-        path = cache_dir() / f"one-edit-{name}-v{cls.VERSION}-{digest}.pickle"
-        try:
-            with open(path, "rb") as fh:
-                stored = pickle.load(fh)
-            return cls(stored["strings"], (stored["hashes"], stored["owners"])), stored["extra"]
-        except (OSError, EOFError, KeyError, TypeError, ValueError, AttributeError, pickle.UnpicklingError):
-            pass
+        made by ``make()`` (which returns the strings and any plain-data companion) and saved there.
+        A cache file that is damaged, stale or of another shape is rebuilt (see :mod:`gazetteer.cachefile`)."""
+        digest = hashlib.sha256("\n".join(source).encode("utf-8")).hexdigest()
+        path = cache_dir() / f"one-edit-{name}-v{cls.VERSION}-{digest[:16]}.bin"
+        meta = {"what": f"one-edit-{name}", "version": cls.VERSION, "source": digest}
+        parts = cachefile.read(path, meta)
+        if parts is not None and len(parts) == 4:
+            try:
+                strings = cachefile.loads(parts[0], list)
+                hashes, owners = array("q"), array("q")
+                hashes.frombytes(parts[1])
+                owners.frombytes(parts[2])
+                extra = cachefile.loads(parts[3], (dict, type(None)))
+                if len(hashes) == len(owners) and all(type(s) is str for s in strings):
+                    if not owners or max(owners) < len(strings) and min(owners) >= 0:
+                        return cls(strings, (hashes, owners)), extra
+            except ValueError:
+                pass
         strings, extra = make()
         built = cls(strings)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                stored = {"strings": strings, "hashes": built.hashes, "owners": built.owners, "extra": extra}
-                pickle.dump(stored, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        parts = [cachefile.dumps(strings), built.hashes.tobytes(), built.owners.tobytes(), cachefile.dumps(extra)]
+        cachefile.save(path, meta, parts)
         return built, extra
 
     def near(self, text: str) -> list[tuple[str, int]]:
@@ -120,6 +119,102 @@ class OneEdit:
         return sorted(out)
 
 
+class EditIndex:
+    """The strings of a fixed list within ``k <= DEPTH`` edits of a query (OSA), found without a scan.
+
+    Symmetric deletion on both ends: two strings within k edits share a string obtained by deleting at
+    most k letters from each one's first ``AFFIX`` letters, and likewise from each one's last ``AFFIX``
+    letters (edits that shift the letters after them are paid for by the deletions they need anyway).
+    Every key's deletion variants of both ends are kept as sorted crc32 hashes in numpy arrays (about
+    2.4 million per end for the 41,000 keys of the extract, 38 MB, a few seconds to build, kept in the
+    cache folder); a query hashes its own few dozen variants, intersects the keys both ends point to and
+    checks those with :func:`rapidfuzz.distance.OSA.distance`. The answer is exactly a full scan's.
+    Needs numpy; :class:`NameIndex` scans when it is missing.
+    """
+
+    VERSION = 1
+    DEPTH = 3
+    AFFIX = 7
+
+    def __init__(self, strings: list[str], arrays: tuple | None = None) -> None:
+        import numpy as np
+
+        self._np = np
+        self.strings = strings
+        self._objects = np.array(strings, dtype=object)
+        self.lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+        if arrays is not None:
+            self.prefix_hashes, self.prefix_owners, self.suffix_hashes, self.suffix_owners = arrays
+            return
+        built = []
+        for end in (0, 1):
+            counts, hashes = [], []
+            for text in strings:
+                variants = _variants(text[-self.AFFIX :] if end else text[: self.AFFIX], self.DEPTH)
+                counts.append(len(variants))
+                hashes.extend(zlib.crc32(v.encode("utf-8")) for v in variants)
+            h = np.array(hashes, dtype=np.uint32)
+            owners = np.repeat(np.arange(len(strings), dtype=np.uint32), counts)
+            order = np.argsort(h, kind="stable")
+            built += [h[order], owners[order]]
+        self.prefix_hashes, self.prefix_owners, self.suffix_hashes, self.suffix_owners = built
+
+    @classmethod
+    def cached(cls, strings: list[str]) -> EditIndex:
+        """The index of ``strings`` from the cache folder when a whole, matching file is there; else built
+        and saved."""
+        np = __import__("numpy")
+        digest = hashlib.sha256("\n".join(strings).encode("utf-8")).hexdigest()
+        path = cache_dir() / f"edit-index-v{cls.VERSION}-{digest[:16]}.bin"
+        meta = {"what": "edit-index", "version": cls.VERSION, "depth": cls.DEPTH, "affix": cls.AFFIX, "source": digest}
+        parts = cachefile.read(path, meta)
+        if parts is not None and len(parts) == 4 and all(len(p) % 4 == 0 for p in parts):
+            arrays = tuple(np.frombuffer(p, dtype=np.uint32) for p in parts)
+            n = len(strings)
+            if (
+                len(arrays[0]) == len(arrays[1])
+                and len(arrays[2]) == len(arrays[3])
+                and all(len(a) == 0 or int(a.max()) < n for a in (arrays[1], arrays[3]))
+                and all(bool((a[1:] >= a[:-1]).all()) for a in (arrays[0], arrays[2]))
+            ):
+                return cls(strings, arrays)
+        built = cls(strings)
+        arrays = (built.prefix_hashes, built.prefix_owners, built.suffix_hashes, built.suffix_owners)
+        cachefile.save(path, meta, [a.tobytes() for a in arrays])
+        return built
+
+    def _owners(self, hashes, owners, text: str, k: int):
+        np = self._np
+        query = np.fromiter((zlib.crc32(v.encode("utf-8")) for v in _variants(text, k)), dtype=np.uint32)
+        lo = hashes.searchsorted(query, "left").tolist()
+        hi = hashes.searchsorted(query, "right").tolist()
+        slices = [owners[a:b] for a, b in zip(lo, hi) if b > a]
+        return np.concatenate(slices) if slices else owners[:0]
+
+    def near(self, text: str, k: int) -> list[tuple[str, int]]:
+        """(string, distance) for the strings within ``k`` edits of ``text`` (distance 0 excluded), ordered
+        by length, distance, then string (the order of :meth:`NameIndex.near_keys`' scan)."""
+        if not 0 < k <= self.DEPTH:
+            raise ValueError(f"k must be 1..{self.DEPTH}, not {k}")
+        np = self._np
+        head = self._owners(self.prefix_hashes, self.prefix_owners, text[: self.AFFIX], k)
+        tail = self._owners(self.suffix_hashes, self.suffix_owners, text[-self.AFFIX :] if text else text, k)
+        seen = np.zeros(len(self.strings), dtype=bool)
+        seen[head] = True
+        found = np.unique(tail[seen[tail]])
+        found = found[np.abs(self.lengths[found] - len(text)) <= k]
+        if not len(found):
+            return []
+        choices = self._objects[found].tolist()
+        out = [
+            (other, int(dist))
+            for other, dist, _ in process.extract(text, choices, scorer=OSA.distance, score_cutoff=k, limit=None)
+            if dist > 0
+        ]
+        out.sort(key=lambda pair: (len(pair[0]), pair[1], pair[0]))
+        return out
+
+
 def _hash(text: str) -> int:
     """A hash that is the same in every process (Python's own is salted per process), for cached files."""
     return zlib.crc32(text.encode("utf-8"))
@@ -127,6 +222,15 @@ def _hash(text: str) -> int:
 
 def _deletions(text: str) -> set[str]:
     return {text, *(text[:i] + text[i + 1 :] for i in range(len(text)))}
+
+
+def _variants(text: str, depth: int) -> set[str]:
+    """``text`` and every string made by deleting up to ``depth`` of its letters."""
+    out = frontier = {text}
+    for _ in range(depth):
+        frontier = {t[:i] + t[i + 1 :] for t in frontier for i in range(len(t))}
+        out = out | frontier
+    return out
 
 
 class NameIndex:
@@ -151,11 +255,14 @@ class NameIndex:
         for key in self._sorted_keys:
             by_len[len(key)].append(key)
         self.keys_by_length = dict(by_len)
-        # One-edit lookups (see OneEdit), built on demand by _bulk().
-        self._one_edit_keys: OneEdit | None = None
+        # Typo lookups without scans (see EditIndex, OneEdit), built once typos come in bulk.
+        self._edit: EditIndex | None = None
         self._one_edit_written: tuple[OneEdit, dict[str, list[str]]] | None = None
+        self._written: tuple[list[str], dict[str, list[str]]] | None = None
+        self._written_lengths: dict[int, list[str]] | None = None
         self._scans = 0
-        self._lock = threading.Lock()
+        self._bulk_ready = False
+        self._lock = threading.RLock()
 
         # Units: key, adjective stem and skeleton of the stem -> unit ids, per level.
         self.unit_keys: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -178,21 +285,94 @@ class NameIndex:
         sk = skeleton(key)
         return self.by_skeleton.get(sk, []) if len(sk) >= MIN_SKELETON else []
 
-    def one_edit_keys(self, key: str) -> list[tuple[str, int]] | None:
-        """Keys one edit from ``key`` (OSA: a swap of two letters is one edit), found without a scan; or
-        None while the structure that makes this fast is not worth building yet (see :class:`OneEdit`)."""
-        if not self._bulk():
-            return None
-        return self._one_edit_keys.near(key)
+    def one_edit_keys(self, key: str) -> list[tuple[str, int]]:
+        """(key, 1) for the keys one edit from ``key`` (OSA: a swap of two letters is one edit), sorted."""
+        self._count_typo_lookup()
+        edit = self._edit
+        found = edit.near(key, 1) if edit is not None else self._scan(key, 1)
+        return sorted(found)
 
-    def one_edit_written(self, light: str) -> list[str] | None:
+    def one_edit_written(self, light: str) -> list[str]:
         """Keys of the names whose light spelling (:func:`gazetteer.normalize.light_key`, before folding) is
-        one edit from ``light``: "Zahaitis" is one swap from Zahaitsi as written, two edits once folded.
-        None until the one-edit structures are built (see :meth:`one_edit_keys`)."""
-        if self._one_edit_written is None:
-            return None
-        written, keys_of = self._one_edit_written
-        return sorted({k for other, _ in written.near(light) for k in keys_of[other]})
+        one edit from ``light``: "Zahaitis" is one swap from Zahaitsi as written, two edits once folded."""
+        if self._one_edit_written is not None:
+            written, keys_of = self._one_edit_written
+            near = [other for other, _ in written.near(light)]
+        else:
+            by_length, keys_of = self._written_by_length()
+            near = []
+            for length in (len(light) - 1, len(light), len(light) + 1):
+                for other, dist, _ in process.extract(
+                    light, by_length.get(length, ()), scorer=OSA.distance, score_cutoff=1, limit=None
+                ):
+                    if dist > 0:
+                        near.append(other)
+        return sorted({k for other in near for k in keys_of[other]})
+
+    def near_keys(self, key: str, max_edits: int) -> list[tuple[str, int]]:
+        """Keys within ``max_edits`` edits of ``key`` (a swap of two letters is one edit; key itself excluded),
+        ordered by length, distance and key. The same answer whether the process scans or has the
+        :class:`EditIndex` at hand (built once a process looks up typos in bulk)."""
+        if max_edits <= 0:
+            return []
+        self._count_typo_lookup()
+        edit = self._edit
+        if edit is not None and max_edits <= edit.DEPTH:
+            return edit.near(key, max_edits)
+        return self._scan(key, max_edits)
+
+    def _scan(self, key: str, max_edits: int) -> list[tuple[str, int]]:
+        out: list[tuple[str, int]] = []
+        n = len(key)
+        for length in range(n - max_edits, n + max_edits + 1):
+            keys = self.keys_by_length.get(length)
+            if not keys:
+                continue
+            for found, dist, _ in process.extract(key, keys, scorer=OSA.distance, score_cutoff=max_edits, limit=None):
+                if dist > 0:
+                    out.append((found, int(dist)))
+        return out
+
+    def _written_source(self) -> list[str]:
+        # The written spellings derive from the names and settlements files and the key rules.
+        files = self.extract.manifest.get("files", {})
+        return [f"key_version={KEY_VERSION}"] + [
+            str(files.get(f, {}).get("sha256")) for f in ("names.tsv", "settlements.tsv")
+        ]
+
+    def _written_map(self) -> tuple[list[str], dict[str, list[str]]]:
+        """Every light spelling (names and national romanizations) -> the keys of the names written so; from
+        the cache folder when there (computing it takes about a second)."""
+        if self._written is None:
+            with self._lock:
+                if self._written is None:
+                    digest = hashlib.sha256("\n".join(self._written_source()).encode("utf-8")).hexdigest()
+                    path = cache_dir() / f"written-v1-{digest[:16]}.bin"
+                    meta = {"what": "written", "version": 1, "source": digest}
+                    parts = cachefile.read(path, meta)
+                    written = None
+                    if parts is not None and len(parts) == 2:
+                        try:
+                            strings = cachefile.loads(parts[0], list)
+                            keys_of = cachefile.loads(parts[1], dict)
+                            if all(type(keys_of.get(s)) is list for s in strings):
+                                written = strings, keys_of
+                        except ValueError:
+                            pass
+                    if written is None:
+                        written = self._make_written()
+                        cachefile.save(path, meta, [cachefile.dumps(written[0]), cachefile.dumps(written[1])])
+                    self._written = written
+        return self._written
+
+    def _written_by_length(self) -> tuple[dict[int, list[str]], dict[str, list[str]]]:
+        strings, keys_of = self._written_map()
+        if self._written_lengths is None:
+            by_length: dict[int, list[str]] = defaultdict(list)
+            for text in strings:
+                by_length[len(text)].append(text)
+            self._written_lengths = dict(by_length)
+        return self._written_lengths, keys_of
 
     def _make_written(self) -> tuple[list[str], dict[str, list[str]]]:
         settlements = self.extract.settlements
@@ -204,39 +384,26 @@ class NameIndex:
         written.pop("", None)
         return sorted(written), {k: sorted(v) for k, v in written.items()}
 
-    def _bulk(self) -> bool:
-        """Has this process asked for enough typos to make the one-edit structures worth building (about
-        1 s, or a quick load when an earlier process left them in the cache folder)?"""
-        if self._one_edit_keys is None:
-            self._scans += 1
-            if self._scans <= DELETIONS_AFTER:
-                return False
-            with self._lock:
-                if self._one_edit_keys is None:
-                    # The written spellings derive from the names and settlements files and the key rules.
-                    files = self.extract.manifest.get("files", {})
-                    written_from = [f"key_version={KEY_VERSION}"] + [
-                        str(files.get(f, {}).get("sha256")) for f in ("names.tsv", "settlements.tsv")
-                    ]
-                    self._one_edit_written = OneEdit.cached("written", written_from, self._make_written)
-                    keys, _ = OneEdit.cached("keys", self._sorted_keys, lambda: (self._sorted_keys, None))
-                    self._one_edit_keys = keys
-        return True
-
-    def near_keys(self, key: str, max_edits: int) -> list[tuple[str, int]]:
-        """Keys within ``max_edits`` edits of ``key`` (a swap of two letters is one edit; key itself excluded)."""
-        if max_edits <= 0:
-            return []
-        out: list[tuple[str, int]] = []
-        n = len(key)
-        for length in range(n - max_edits, n + max_edits + 1):
-            keys = self.keys_by_length.get(length)
-            if not keys:
-                continue
-            for found, dist, _ in process.extract(key, keys, scorer=OSA.distance, score_cutoff=max_edits, limit=None):
-                if dist > 0:
-                    out.append((found, int(dist)))
-        return out
+    def _count_typo_lookup(self) -> None:
+        """After DELETIONS_AFTER typo lookups a process is resolving typos in bulk: build (about 3 s) or load
+        from the cache folder the structures that answer without scanning. Answers do not change, only
+        their cost: a one-off query scans (1-4 ms) and pays nothing up front."""
+        if self._bulk_ready:
+            return
+        self._scans += 1
+        if self._scans <= DELETIONS_AFTER:
+            return
+        with self._lock:
+            if self._bulk_ready:
+                return
+            self._bulk_ready = True
+        strings, keys_of = self._written_map()
+        written, _ = OneEdit.cached("written", self._written_source(), lambda: (strings, None))
+        self._one_edit_written = (written, keys_of)
+        try:
+            self._edit = EditIndex.cached(self._sorted_keys)
+        except ImportError:  # numpy missing: keep scanning (same answers, slower)
+            self._edit = None
 
     # -- units ------------------------------------------------------------------------------------
     def find_units(self, text: str, level: str = "oblast") -> set[str]:
