@@ -1,7 +1,9 @@
 """Derived files in the cache folder that cannot run code when read: plain bytes behind a checked header.
 
 A file is a magic line, a JSON header and a payload of byte parts. The header names what the file was
-derived from (``meta``: versions, checksums of the sources) and carries the SHA-256 of the payload;
+derived from (``meta``: versions, checksums of the sources) and carries the CRC-32 of every part (it
+detects damage; like any unkeyed checksum it is no defence against someone who can write the folder,
+which is why nothing read here can run code);
 :func:`read` returns the parts only when the magic, the ``meta`` and the checksum all match, else None and
 the caller rebuilds. Callers decode the parts with :mod:`marshal` (plain data only: never code is run on
 load) or :mod:`array` / numpy, and check the shapes they get.
@@ -13,10 +15,10 @@ load) or :mod:`array` / numpy, and check the shapes they get.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import marshal
 import os
+import zlib
 from pathlib import Path
 
 MAGIC = b"gazetteer-cache 1\n"
@@ -27,11 +29,8 @@ _MAX_HEADER = 1 << 16
 
 def save(path: Path, meta: dict, parts: list[bytes]) -> bool:
     """Write ``parts`` to ``path`` atomically with a header for ``meta``; False (nothing raised) on OSError."""
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part)
     header = json.dumps(
-        {"meta": meta, "parts": [len(p) for p in parts], "sha256": digest.hexdigest()}, sort_keys=True
+        {"meta": meta, "parts": [len(p) for p in parts], "crc32": [zlib.crc32(p) for p in parts]}, sort_keys=True
     ).encode("utf-8")
     # pad so that the payload starts 16-byte aligned: numpy arrays read in place then need no copy
     header += b" " * (-(len(MAGIC) + 4 + len(header)) % 16)
@@ -71,20 +70,21 @@ def read(path: Path, meta: dict) -> list[memoryview] | None:
     try:
         header = json.loads(bytes(view[start : start + size]).decode("utf-8"))
         lengths = [int(n) for n in header["parts"]]
-        stored_meta, stored_digest = header["meta"], header["sha256"]
+        stored_meta, crcs = header["meta"], [int(c) for c in header["crc32"]]
     except (ValueError, KeyError, TypeError):
         return None
     # JSON round trip so that tuples and lists compare alike
-    if stored_meta != json.loads(json.dumps(meta)) or any(n < 0 for n in lengths):
+    if stored_meta != json.loads(json.dumps(meta)) or any(n < 0 for n in lengths) or len(crcs) != len(lengths):
         return None
     at = start + size
     if at + sum(lengths) != len(blob):
         return None
-    if hashlib.sha256(view[at:]).hexdigest() != stored_digest:
-        return None
     parts = []
-    for n in lengths:
-        parts.append(view[at : at + n])
+    for n, crc in zip(lengths, crcs):
+        part = view[at : at + n]
+        if zlib.crc32(part) != crc:
+            return None
+        parts.append(part)
         at += n
     return parts
 

@@ -134,7 +134,6 @@ class Resolver:
     ) -> None:
         self._extract = extract
         self._index: NameIndex | None = None
-        self._priors: list[float] | None = None  # per settlement: category, then population
         self._lock = threading.Lock()
         self.fuzzy = fuzzy
         self.fast_typos = fast_typos
@@ -657,9 +656,6 @@ class Resolver:
         """Candidates scored with the hints, best first: best score, then nearest, then the larger place, then
         the id (never beyond)."""
         settlements = self.extract.settlements
-        priors = self._priors
-        if priors is None:
-            priors = self._priors = [settlement_prior(s) for s in settlements]
         plain = hints.oblasts is None and hints.raions is None and hints.hromadas is None and hints.near is None
         rows = []
         for sidx, (score, kind, name, tier) in found.items():
@@ -675,7 +671,7 @@ class Resolver:
                 if hints.near is not None:
                     dist = haversine_km(hints.near[0], hints.near[1], s.lat, s.lon)
                     score *= 1 - 0.1 * min(dist, 500) / 500
-            rows.append((-round(score, 6), dist, -priors[sidx], s.id, sidx, score, kind, name, tier))
+            rows.append((-round(score, 6), dist, -settlement_prior(s), s.id, sidx, score, kind, name, tier))
         rows.sort()
         # Whether the query is written as a settlement's own name matters for the peers and for cities
         # (see rank.py); the long tail of a common name is left unchecked.

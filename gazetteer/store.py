@@ -16,13 +16,18 @@ Every file is checked against the checksums in ``MANIFEST`` before use; a damage
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import hashlib
 import json
 import os
+import sys
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gazetteer import cachefile, model
 from gazetteer.errors import DataError
 from gazetteer.model import PRECISIONS, Settlement, Unit
 
@@ -97,6 +102,18 @@ class Extract:
 
     def __post_init__(self) -> None:
         self._by_id = {s.id: i for i, s in enumerate(self.settlements)}
+
+    def __getattr__(self, name: str):
+        # Read from a snapshot (see load_snapshot): an attribute is decoded the first time it is used.
+        lazy = self.__dict__.get("_lazy")
+        if not lazy or name not in lazy:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        try:
+            value = _decode(cachefile.loads(lazy[name], tuple), _record_classes())
+        except (ValueError, TypeError, KeyError) as exc:
+            raise DataError(f"the cached snapshot is damaged ({exc}): delete it", cache_dir()) from exc
+        self.__dict__[name] = value
+        return value
 
     def settlement(self, settlement_id: str) -> Settlement:
         """One settlement by KATOTTG id; KeyError if there is none."""
@@ -204,10 +221,32 @@ def _coordinate(value: str, sid: str) -> float:
         raise ValueError(f"settlement {sid} has coordinate {value!r}, not a number") from None
 
 
-def load(path: str | Path | None = None) -> Extract:
-    """Load and verify the extract in ``path`` (default: :func:`data_dir`)."""
+def load(path: str | Path | None = None, *, snapshot: bool = True) -> Extract:
+    """Load and verify the extract in ``path`` (default: :func:`data_dir`).
+
+    Every file is checked against ``MANIFEST`` first. The parsed tables are then kept as a snapshot in
+    the cache folder (see :func:`load_snapshot`) and the next load of the same verified extract reads that
+    instead of parsing the files again; ``snapshot=False`` parses and leaves the cache folder alone.
+    """
     path = Path(path) if path else data_dir()
-    manifest = verify(path)
+    paused = gc.isenabled()
+    gc.disable()  # millions of small objects, none cyclic: the collector would only walk them again and again
+    try:
+        manifest = verify(path)
+        if not snapshot:
+            return _parse(path, manifest)
+        meta = _snapshot_meta(path)
+        extract = load_snapshot(path, meta)
+        if extract is None:
+            extract = _parse(path, manifest)
+            save_snapshot(extract, meta)
+        return extract
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _parse(path: Path, manifest: dict) -> Extract:
     files = manifest["files"]
 
     def table(name: str, columns: int) -> list[list[str]]:
@@ -312,6 +351,189 @@ def validate(extract: Extract) -> None:
     for i, key in enumerate(extract.name_key):
         if not key:
             raise DataError(f"name {extract.name_text[i]!r} (row {i + 2}) has an empty key", path / "names.tsv")
+
+
+#: Bump when the snapshot's layout changes (the extract's own format is FORMAT_VERSION).
+SNAPSHOT_VERSION = 1
+#: Lists of at least this many records stay tuples until an item is used (see RecordList).
+LAZY_RECORDS = 1000
+
+
+class RecordList(Sequence):
+    """A read-only list of records (e.g. :class:`~gazetteer.model.Settlement`) kept as marshalled tuples
+    until used: reading a snapshot then costs one bytes object per record.
+
+    Indexing builds the record for that item once; iterating builds them all. Behaves as a list for
+    ``len``, indexing, slicing, iteration and ``in``.
+    """
+
+    __slots__ = ("_cls", "_rows", "_items", "_width")
+
+    def __init__(self, cls: type, rows: list[bytes]) -> None:
+        self._cls, self._rows = cls, rows
+        self._width = len(dataclasses.fields(cls))
+        self._items: list = [None] * len(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self._rows)))]
+        item = self._items[i]
+        if item is None:
+            item = self._items[i] = self._make(self._rows[i])
+        return item
+
+    def _make(self, row: bytes):
+        fields = cachefile.loads(row, tuple)
+        if len(fields) != self._width:
+            raise DataError(f"snapshot row has {len(fields)} fields, expected {self._width}: delete the cache folder")
+        return self._cls(*fields)
+
+    def __iter__(self) -> Iterator:
+        items = self._items
+        if None in items:
+            rows = self._rows
+            for j, item in enumerate(items):
+                if item is None:
+                    items[j] = self._make(rows[j])
+        return iter(items)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(other) == len(self) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"RecordList({self._cls.__name__}, {len(self)} rows)"
+
+
+def _record_classes() -> dict[str, type]:
+    """The record classes a snapshot may name: the frozen dataclasses of :mod:`gazetteer.model`."""
+    return {
+        name: cls
+        for name, cls in vars(model).items()
+        if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == model.__name__
+    }
+
+
+def _snapshot_meta(path: Path) -> dict:
+    from gazetteer.normalize import KEY_VERSION
+
+    try:
+        manifest = (path / "MANIFEST").read_bytes()
+    except OSError as exc:
+        raise DataError(f"MANIFEST is unreadable: {exc}", path / "MANIFEST") from exc
+    return {
+        "what": "extract",
+        "version": SNAPSHOT_VERSION,
+        "format_version": FORMAT_VERSION,
+        "key_version": KEY_VERSION,
+        "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
+        "path": str(path.resolve()),
+        "python": list(sys.version_info[:2]),
+        "records": sorted(_record_classes()),
+    }
+
+
+def _snapshot_path(meta: dict) -> Path:
+    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    return cache_dir() / f"extract-v{SNAPSHOT_VERSION}-{digest}.bin"
+
+
+def _encode(value: object, classes: dict[str, type]) -> tuple:
+    """A plain-data form of one attribute of the extract: records become (class name, tuples)."""
+    if isinstance(value, Path):
+        return ("path", str(value))
+    if isinstance(value, (list, RecordList)) and value and type(value[0]).__name__ in classes:
+        cls = type(value[0])
+        if all(type(v) is cls for v in value):
+            names = [f.name for f in dataclasses.fields(cls)]
+            rows = [tuple(getattr(v, n) for n in names) for v in value]
+            if len(rows) >= LAZY_RECORDS:  # one marshalled tuple per record, decoded when used
+                return ("lazy_records", cls.__name__, [cachefile.dumps(r) for r in rows])
+            return ("records", cls.__name__, rows)
+    if isinstance(value, dict) and value:
+        first = next(iter(value.values()))
+        cls = type(first)
+        if cls.__name__ in classes and all(type(v) is cls for v in value.values()):
+            names = [f.name for f in dataclasses.fields(cls)]
+            return (
+                "record_dict",
+                cls.__name__,
+                list(value),
+                [tuple(getattr(v, n) for n in names) for v in value.values()],
+            )
+    return ("plain", value)
+
+
+def _decode(item: object, classes: dict[str, type]) -> object:
+    if not isinstance(item, tuple) or not item:
+        raise ValueError("snapshot item is not a tagged tuple")
+    tag = item[0]
+    if tag == "path" and len(item) == 2 and isinstance(item[1], str):
+        return Path(item[1])
+    if tag == "records" and len(item) == 3 and isinstance(item[2], list):
+        cls = classes[item[1]]
+        width = len(dataclasses.fields(cls))
+        rows = item[2]
+        if any(type(r) is not tuple or len(r) != width for r in rows):
+            raise ValueError(f"snapshot rows of {item[1]} have the wrong shape")
+        return [cls(*r) for r in rows]
+    if tag == "lazy_records" and len(item) == 3 and isinstance(item[2], list):
+        if set(map(type, item[2])) - {bytes}:
+            raise ValueError(f"snapshot rows of {item[1]} have the wrong shape")
+        return RecordList(classes[item[1]], item[2])
+    if tag == "record_dict" and len(item) == 4 and isinstance(item[2], list) and isinstance(item[3], list):
+        cls = classes[item[1]]
+        if len(item[2]) != len(item[3]):
+            raise ValueError("snapshot record dict has unequal keys and rows")
+        return {k: cls(*r) for k, r in zip(item[2], item[3])}
+    if tag == "plain" and len(item) == 2:
+        return item[1]
+    raise ValueError(f"unknown snapshot item {tag!r}")
+
+
+#: Attributes decoded when a snapshot is read; the others when first used (see Extract.__getattr__).
+_EAGER = ("manifest", "settlements", "units")
+
+
+def save_snapshot(extract: Extract, meta: dict) -> bool:
+    """Keep ``extract`` (every attribute, records as tuples) in the cache folder for the next load of the
+    same verified extract; False when it cannot be written or holds something that is not plain data."""
+    classes = _record_classes()
+    names = [name for name in vars(extract) if name != "_lazy"]
+    try:
+        parts = [cachefile.dumps(names)]
+        parts += [cachefile.dumps(_encode(getattr(extract, name), classes)) for name in names]
+    except (ValueError, TypeError):
+        return False
+    return cachefile.save(_snapshot_path(meta), meta, parts)
+
+
+def load_snapshot(path: Path, meta: dict) -> Extract | None:
+    """The extract kept by :func:`save_snapshot` for exactly ``meta`` (same MANIFEST bytes, folder, key and
+    snapshot versions); None when there is none or it is damaged, stale or of another shape. Attributes
+    other than the settlements, units and manifest are decoded when first used."""
+    parts = cachefile.read(_snapshot_path(meta), meta)
+    if parts is None:
+        return None
+    classes = _record_classes()
+    try:
+        names = cachefile.loads(parts[0], list)
+        if len(names) != len(parts) - 1 or not {f.name for f in dataclasses.fields(Extract)} <= set(names):
+            return None
+        stored = dict(zip(names, parts[1:]))
+        attrs = {name: _decode(cachefile.loads(stored.pop(name), tuple), classes) for name in _EAGER}
+        if not isinstance(attrs["settlements"], Sequence) or not isinstance(attrs["manifest"], dict):
+            return None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+    stored.pop("path", None)
+    extract = Extract.__new__(Extract)
+    extract.__dict__.update(attrs, path=path, _lazy=stored)
+    return extract
 
 
 _lock = threading.Lock()

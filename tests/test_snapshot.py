@@ -1,0 +1,149 @@
+"""Start-up snapshots in the cache folder: the same extract and index as parsing, never code, never stale."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from gazetteer import cachefile
+from gazetteer.errors import DataError
+from gazetteer.index import NameIndex
+from gazetteer.store import Extract, RecordList, load
+
+
+class _Planted:
+    """Unpickling this runs os.system: a planted cache file must never get that far."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def _same_extract(a: Extract, b: Extract) -> None:
+    assert list(a.settlements) == list(b.settlements)
+    assert a.units == b.units
+    assert (a.name_settlement, a.name_text, a.name_kind, a.name_key) == (
+        b.name_settlement,
+        b.name_text,
+        b.name_kind,
+        b.name_key,
+    )
+    assert a.unit_names == b.unit_names and a.not_places == b.not_places and a.manifest == b.manifest
+    kupiansk = next(s for s in b.settlements if s.name_en == "Kupiansk")
+    assert a.settlement(kupiansk.id) == kupiansk
+
+
+def _snapshots(cache: Path, prefix: str) -> list[Path]:
+    return sorted(cache.glob(f"{prefix}-*.bin"))
+
+
+def test_second_load_reads_the_snapshot_and_equals_parsing(extract_copy, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path / "cache"))
+    parsed = load(extract_copy, snapshot=False)
+    assert not (tmp_path / "cache").exists()  # snapshot=False leaves the cache folder alone
+    first = load(extract_copy)  # parses, then writes the snapshot
+    [path] = _snapshots(tmp_path / "cache", "extract")
+    second = load(extract_copy)
+    assert isinstance(second.settlements, RecordList)  # read from the snapshot: records decoded when used
+    assert second.settlements._items.count(None) == len(second.settlements)
+    _same_extract(second, parsed)
+    _same_extract(first, parsed)
+    assert second.path == extract_copy
+    assert _snapshots(tmp_path / "cache", "extract") == [path]
+
+
+def test_damaged_snapshot_is_rebuilt_not_trusted(extract_copy, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    parsed = load(extract_copy, snapshot=False)
+    load(extract_copy)
+    [path] = _snapshots(tmp_path, "extract")
+    blob = bytearray(path.read_bytes())
+    blob[-100] ^= 0xFF  # one flipped bit in the payload
+    path.write_bytes(bytes(blob))
+    again = load(extract_copy)
+    assert not isinstance(again.settlements, RecordList)  # parsed, not read from the damaged file
+    _same_extract(again, parsed)
+    assert cachefile.read(path, _header_meta(path)) is not None  # and the snapshot was written anew
+
+
+def _header_meta(path: Path) -> dict:
+    import json
+
+    blob = path.read_bytes()
+    size = int.from_bytes(blob[len(cachefile.MAGIC) : len(cachefile.MAGIC) + 4], "little")
+    start = len(cachefile.MAGIC) + 4
+    return json.loads(blob[start : start + size])["meta"]
+
+
+def test_planted_pickle_is_never_executed_and_is_replaced(extract_copy, tmp_path, monkeypatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GAZETTEER_CACHE", str(cache))
+    load(extract_copy)
+    NameIndex(load(extract_copy))
+    marker = tmp_path / "pwned"
+    planted = _snapshots(cache, "extract") + _snapshots(cache, "name-index")
+    assert len(planted) == 2
+    for path in planted:
+        path.write_bytes(pickle.dumps(_Planted(marker)))
+    extract = load(extract_copy)
+    index = NameIndex(extract)
+    assert not marker.exists()
+    assert index.exact("kupiansk")
+    for path in planted:  # rebuilt in the safe format
+        assert path.read_bytes().startswith(cachefile.MAGIC)
+
+
+def test_wrong_shaped_snapshot_with_a_valid_checksum_is_rebuilt(extract_copy, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    parsed = load(extract_copy, snapshot=False)
+    load(extract_copy)
+    NameIndex(parsed)
+    for prefix, parts in [
+        ("extract", [cachefile.dumps(["settlements"]), cachefile.dumps(("plain", 42))]),
+        ("name-index", [cachefile.dumps({"x": 1}), cachefile.dumps([]), cachefile.dumps(None)]),
+    ]:
+        [path] = _snapshots(tmp_path, prefix)
+        assert cachefile.save(path, _header_meta(path), parts)
+    again = load(extract_copy)
+    _same_extract(again, parsed)
+    index = NameIndex(again)
+    assert [h.kind for h in index.exact("kupiansk")]
+    assert index.find_units("Kharkiv")
+
+
+def test_stale_snapshot_is_not_used_for_another_extract(extract_copy, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    load(extract_copy)
+    manifest = extract_copy / "MANIFEST"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("\n", "\n ", 1), encoding="utf-8")
+    fresh = load(extract_copy)  # same files, edited MANIFEST bytes: another key, parsed anew
+    assert not isinstance(fresh.settlements, RecordList)
+    assert len(_snapshots(tmp_path, "extract")) == 2
+
+
+def test_verification_still_runs_when_a_snapshot_exists(extract_copy, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    load(extract_copy)
+    path = extract_copy / "settlements.tsv"
+    data = path.read_bytes()
+    path.write_bytes(data[:-10] + b"0000000000")  # same size, other bytes
+    with pytest.raises(DataError, match="checksum"):
+        load(extract_copy)
+
+
+def test_snapshot_index_answers_like_a_built_one(extract, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    built = NameIndex(extract)
+    read = NameIndex(extract)  # from the snapshot the first one wrote
+    assert isinstance(read._tables["by_skeleton"], memoryview)  # not decoded until used
+    assert list(read.by_key) == list(built.by_key) == sorted(built.by_key)
+    for key in list(built.by_key)[::997] + ["kupiansk", "harkiv"]:
+        assert read.exact(key) == built.exact(key)
+        assert read.by_skeleton_of(key) == built.by_skeleton_of(key)
+    assert read.find_units("Харківська обл.") == built.find_units("Kharkiv") != set()
+    assert read.keys_by_length == built.keys_by_length
