@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import json
 import re
 import sys
@@ -130,16 +131,17 @@ class EditIndex:
     Symmetric deletion on both ends: two strings within k edits share a string obtained by deleting at
     most k letters from each one's first ``AFFIX`` letters, and likewise from each one's last ``AFFIX``
     letters (edits that shift the letters after them are paid for by the deletions they need anyway).
-    Every key's deletion variants of both ends are kept as sorted crc32 hashes in numpy arrays (about
-    2.4 million per end for the 41,000 keys of the extract, 38 MB, a few seconds to build, kept in the
-    cache folder); a query hashes its own few dozen variants, intersects the keys both ends point to and
-    checks those with :func:`rapidfuzz.distance.OSA.distance`. The answer is exactly a full scan's.
-    Needs numpy; :class:`NameIndex` scans when it is missing.
+    The deletion variants of both ends of every string are hashed with numpy, all strings at once, and
+    kept as sorted (hash, owner) arrays (about 2 million per end for the 41,000 keys of the extract,
+    under a second to build, 30 MB, kept in the cache folder); a query hashes its own few dozen variants,
+    keeps the strings both ends point to and checks those with :func:`rapidfuzz.distance.OSA.distance`.
+    The answer is exactly a full scan's. Needs numpy; :class:`NameIndex` scans when it is missing.
     """
 
-    VERSION = 1
+    VERSION = 2
     DEPTH = 3
     AFFIX = 7
+    _BASE = 1000003
 
     def __init__(self, strings: list[str], arrays: tuple | None = None) -> None:
         import numpy as np
@@ -148,21 +150,45 @@ class EditIndex:
         self.strings = strings
         self._objects = np.array(strings, dtype=object)
         self.lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+        # keep-position tables per number of deletions allowed: row = letters kept, padded with AFFIX
+        self._keep = {}
+        for k in range(1, self.DEPTH + 1):
+            rows = [
+                list(kept) + [self.AFFIX] * (self.AFFIX - len(kept))
+                for d in range(k + 1)
+                for kept in itertools.combinations(range(self.AFFIX), self.AFFIX - d)
+            ]
+            self._keep[k] = np.array(rows, dtype=np.intp)
         if arrays is not None:
             self.prefix_hashes, self.prefix_owners, self.suffix_hashes, self.suffix_owners = arrays
             return
         built = []
+        owners = np.arange(len(strings), dtype=np.uint64)
         for end in (0, 1):
-            counts, hashes = [], []
-            for text in strings:
-                variants = _variants(text[-self.AFFIX :] if end else text[: self.AFFIX], self.DEPTH)
-                counts.append(len(variants))
-                hashes.extend(zlib.crc32(v.encode("utf-8")) for v in variants)
-            h = np.array(hashes, dtype=np.uint32)
-            owners = np.repeat(np.arange(len(strings), dtype=np.uint32), counts)
-            order = np.argsort(h, kind="stable")
-            built += [h[order], owners[order]]
+            hashes = self._hashes([t[::-1] if end else t for t in strings], self.DEPTH)
+            packed = ((hashes.astype(np.uint64) << np.uint64(32)) | owners[:, None]).ravel()
+            packed.sort()
+            packed = packed[np.concatenate(([True], packed[1:] != packed[:-1]))]  # np.unique hashes: slow here
+            built += [(packed >> np.uint64(32)).astype(np.uint32), (packed & np.uint64(0xFFFFFFFF)).astype(np.uint32)]
         self.prefix_hashes, self.prefix_owners, self.suffix_hashes, self.suffix_owners = built
+
+    def _hashes(self, texts: list[str], k: int):
+        """(len(texts), variants) uint32 hashes of the deletion variants of each text's first AFFIX letters:
+        every way of keeping the letters of a row of the keep table (a missing letter counts as deleted)."""
+        np = self._np
+        width = self.AFFIX
+        codes = np.zeros((len(texts), width + 1), dtype=np.uint64)
+        if texts:
+            codes[:, :width] = (
+                np.array([t[:width] for t in texts], dtype=f"<U{width}").view(np.uint32).reshape(len(texts), width)
+            )
+        keep = self._keep[k]
+        h = np.zeros((len(texts), len(keep)), dtype=np.uint64)
+        base = np.uint64(self._BASE)
+        for j in range(width):
+            c = codes[:, keep[:, j]]
+            h = np.where(c != 0, h * base + c, h)
+        return ((h ^ (h >> np.uint64(29))) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
     @classmethod
     def cached(cls, strings: list[str]) -> EditIndex:
@@ -190,7 +216,7 @@ class EditIndex:
 
     def _owners(self, hashes, owners, text: str, k: int):
         np = self._np
-        query = np.fromiter((zlib.crc32(v.encode("utf-8")) for v in _variants(text, k)), dtype=np.uint32)
+        query = self._hashes([text], k)[0]
         lo = hashes.searchsorted(query, "left").tolist()
         hi = hashes.searchsorted(query, "right").tolist()
         slices = [owners[a:b] for a, b in zip(lo, hi) if b > a]
@@ -202,11 +228,13 @@ class EditIndex:
         if not 0 < k <= self.DEPTH:
             raise ValueError(f"k must be 1..{self.DEPTH}, not {k}")
         np = self._np
-        head = self._owners(self.prefix_hashes, self.prefix_owners, text[: self.AFFIX], k)
-        tail = self._owners(self.suffix_hashes, self.suffix_owners, text[-self.AFFIX :] if text else text, k)
+        head = self._owners(self.prefix_hashes, self.prefix_owners, text, k)
+        tail = self._owners(self.suffix_hashes, self.suffix_owners, text[::-1], k)
         seen = np.zeros(len(self.strings), dtype=bool)
         seen[head] = True
-        found = np.unique(tail[seen[tail]])
+        both = np.zeros(len(self.strings), dtype=bool)
+        both[tail[seen[tail]]] = True
+        found = np.flatnonzero(both)
         found = found[np.abs(self.lengths[found] - len(text)) <= k]
         if not len(found):
             return []
@@ -227,15 +255,6 @@ def _hash(text: str) -> int:
 
 def _deletions(text: str) -> set[str]:
     return {text, *(text[:i] + text[i + 1 :] for i in range(len(text)))}
-
-
-def _variants(text: str, depth: int) -> set[str]:
-    """``text`` and every string made by deleting up to ``depth`` of its letters."""
-    out = frontier = {text}
-    for _ in range(depth):
-        frontier = {t[:i] + t[i + 1 :] for t in frontier for i in range(len(t))}
-        out = out | frontier
-    return out
 
 
 class LazyTable(Mapping):
