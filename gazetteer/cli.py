@@ -115,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--excel", "--bom", dest="bom", action="store_true", help="CSV output starts with a BOM (Excel)")
     b.add_argument("--encoding", default="utf-8-sig", help="input text encoding (default: UTF-8)")
     b.add_argument("--delimiter", default=None, help="CSV field separator (default: detected from the header)")
+    b.add_argument(
+        "--engine",
+        choices=("auto", "arrow", "stream"),
+        default="auto",
+        help="arrow: pyarrow, each distinct name once (fast); stream: row by row; auto (default): arrow where it can",
+    )
     b.add_argument("--no-progress", action="store_true")
     b.add_argument(
         "--strict",
@@ -367,6 +373,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             out_fmt=args.output_format,
             bom=args.bom,
             strict=args.strict,
+            engine=args.engine,
         )
     _print_notes(getattr(statuses, "notes", []))
     summary = ", ".join(f"{k} {v}" for k, v in statuses.most_common())

@@ -1,0 +1,143 @@
+"""The Arrow batch engine gives the streaming engine's rows, columns and cells on hostile and foreign files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyarrow")
+
+from gazetteer import batch_arrow  # noqa: E402
+from gazetteer.batch import BatchError, enrich_file  # noqa: E402
+
+NAMES = ["Kupiansk", "Куп'янськ", "Lviv", "Odessa", "Kupainsk", "Novoselivka", "Харків", "Zzzz", "", " "]
+HINTS = ["Kharkiv", "", "Донецька", "Lviv oblast"]
+
+# name -> (file bytes, encoding, does the Arrow engine take it itself)
+FIXTURES: dict[str, tuple[bytes, str, bool]] = {
+    "plain": (b"id,place,region\r\n1,Kupiansk,Kharkiv\r\n2,Lviv,\r\n3,Kupiansk,Kharkiv\r\n", "utf-8-sig", True),
+    "lf_no_trailing_newline": (b"id,place,region\n1,Odessa,\n2,Kupiansk,Kharkiv", "utf-8-sig", True),
+    "quoted_delimiters_newlines_quotes": (
+        'id,place,region\n1,"Lviv, city",\n2,"Kupiansk\nKharkiv",\n3,"the ""Kupiansk""",x\n4,"a\r\nb",\n'.encode(),
+        "utf-8-sig",
+        False,
+    ),
+    "semicolon": ("id;place;region\n1;Куп'янськ;Харківська\n2;Lviv;\n".encode(), "utf-8-sig", True),
+    "pipe": (b"id|place|region\n1|Odessa|\n", "utf-8-sig", True),
+    "tab": ("id\tplace\tregion\n1\tХарків\t\n2\tZzzz\tLviv oblast\n".encode(), "utf-8-sig", True),
+    "bom_utf8_sig": ("\ufeffid,place,region\n1,Kupiansk,\n".encode(), "utf-8-sig", True),
+    "bom_kept_by_utf8": ("\ufeffid,place,region\n1,Kupiansk,\n".encode(), "utf-8", False),
+    "cp1251": ("id;place;region\n1;Харків;\n2;Львів;Львівська\n".encode("cp1251"), "cp1251", True),
+    "blank_lines": (b"id,place,region\n1,Lviv,\n\n2,Odessa,\n\n", "utf-8-sig", True),
+    "ragged_rows": (b"id,place,region\n1,Lviv,,extra,cells\n2,Odessa\n3,Kupiansk,Kharkiv\n", "utf-8-sig", False),
+    "nul_in_cell": (b"id,place,region\n1,Lv\x00iv,\n2,Odessa,\n", "utf-8-sig", False),
+    "quoted_delimiters_and_quotes": (b'id,place,region\n1,"Lviv, city",\n3,"the ""Kupiansk""",x\n', "utf-8-sig", True),
+    "unbalanced_quote": (b'id,place,region\n1,"Kyiv,\n2,Lviv,\n3,Odesa,\n', "utf-8-sig", False),
+    "bare_cr_in_cell": (b"id,place,region\n1,Ly\riv,\n2,Odessa,\n", "utf-8-sig", False),
+    "tsv_cells_start_with_quote": (b'id\tplace\n1\t"Kyiv\n2\t"Lviv\n3\tOdesa\n', "utf-8-sig", False),
+    "text_after_closing_quote": (b'id,place\n1,"Lviv"ska\n2,Odessa\n', "utf-8-sig", True),
+    "header_only": (b"id,place,region\n", "utf-8-sig", False),
+    "empty": (b"", "utf-8-sig", False),
+    "bad_utf8": (b"id,place\n1,Lviv\n2,\xff\xfe\n", "utf-8-sig", False),
+    "cell_over_csv_limit": (b"id,place\n1," + b"a" * 140_000 + b"\n2,Lviv\n", "utf-8-sig", False),
+    "cell_over_1mb": (b"id,place,note\n1,Lviv," + ("ї" * 600_000).encode() + b"\n2,Odessa,x\n", "utf-8-sig", False),
+    "quoted_header": (b'"id","place"\n1,Lviv\n', "utf-8-sig", False),
+    "output_column_present": (b"id,place,gaz_status\n1,Lviv,x\n", "utf-8-sig", False),
+}
+
+
+def _run(tmp_path: Path, name: str, data: bytes, encoding: str, engine: str, **kw) -> tuple[object, bytes | None]:
+    src = tmp_path / f"{name}.csv"
+    src.write_bytes(data)
+    dst = tmp_path / f"{name}.{engine}.out.csv"
+    hint = "region" if b"region" in data.split(b"\n", 1)[0] else None
+    try:
+        statuses = enrich_file(
+            src, dst, column="place", oblast_column=hint, encoding=encoding, progress=False, engine=engine, **kw
+        )
+    except BatchError as exc:
+        assert not dst.exists()
+        return f"BatchError: {exc}", None
+    return statuses, dst.read_bytes()
+
+
+def _parsed(data: bytes) -> list[list[str]]:
+    text = data.decode("utf-8")
+    delimiter = batch_arrow_delimiter(text)
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def batch_arrow_delimiter(text: str) -> str:
+    from gazetteer.batch import sniff_delimiter
+
+    return sniff_delimiter(text.split("\n", 1)[0])
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_auto_engine_gives_the_streaming_output(tmp_path: Path, name: str) -> None:
+    data, encoding, _ = FIXTURES[name]
+    streamed, stream_out = _run(tmp_path, name, data, encoding, "stream")
+    auto, auto_out = _run(tmp_path, name, data, encoding, "auto")
+    assert auto == streamed  # the same statuses, or the same one-line error
+    if stream_out is not None:
+        assert _parsed(auto_out) == _parsed(stream_out)
+        rows = _parsed(stream_out)
+        assert sum(streamed.values()) == len(rows) - 1
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_arrow_engine_takes_only_what_it_can_promise(tmp_path: Path, name: str) -> None:
+    data, encoding, takes = FIXTURES[name]
+    src = tmp_path / "in.csv"
+    src.write_bytes(data)
+    hint = "region" if b"region" in data.split(b"\n", 1)[0] else None
+    call = dict(column="place", oblast_column=hint, encoding=encoding, progress=False)
+    if takes:
+        from gazetteer.resolve import default_resolver
+
+        counts = batch_arrow.enrich_csv(src, tmp_path / "out.csv", resolver=default_resolver(), **call)
+        assert sum(counts.values()) >= 1
+    else:
+        with pytest.raises((batch_arrow.Unsupported, BatchError)):
+            batch_arrow.enrich_csv(src, tmp_path / "out.csv", resolver=None, **call)
+        assert not (tmp_path / "out.csv").exists()
+        if name not in ("empty", "bad_utf8", "output_column_present", "cell_over_csv_limit"):
+            with pytest.raises(BatchError, match="Arrow engine cannot take"):
+                enrich_file(src, tmp_path / "out2.csv", engine="arrow", **call)
+
+
+def test_files_without_special_cells_come_out_byte_for_byte(tmp_path: Path) -> None:
+    for name in ("plain", "semicolon", "pipe", "bom_utf8_sig", "cp1251", "lf_no_trailing_newline"):
+        data, encoding, _ = FIXTURES[name]
+        _, stream_out = _run(tmp_path, name, data, encoding, "stream")
+        _, arrow_out = _run(tmp_path, name, data, encoding, "arrow")
+        assert arrow_out == stream_out, name
+
+
+def test_many_batches_of_random_rows_match_the_stream(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(batch_arrow, "BLOCK_SIZE", 4096)  # dozens of record batches
+    rng = random.Random(4)
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["n", "place", "region", "note"])
+    for i in range(3000):
+        note = rng.choice(["", "x", "a, b", 'say "hi"', "ї" * rng.randrange(0, 50)])
+        w.writerow([i, rng.choice(NAMES), rng.choice(HINTS), note])
+    data = out.getvalue().encode()
+    streamed, stream_out = _run(tmp_path, "random", data, "utf-8-sig", "stream")
+    arrowed, arrow_out = _run(tmp_path, "random", data, "utf-8-sig", "arrow")
+    assert isinstance(arrowed, Counter) and arrowed == streamed
+    assert _parsed(arrow_out) == _parsed(stream_out)
+    assert [r[0] for r in _parsed(arrow_out)[1:]] == [str(i) for i in range(3000)]
+
+
+def test_unknown_engine_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_bytes(FIXTURES["plain"][0])
+    with pytest.raises(BatchError, match="unknown engine"):
+        enrich_file(src, tmp_path / "out.csv", column="place", engine="fast")
