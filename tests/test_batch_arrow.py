@@ -23,7 +23,7 @@ FIXTURES: dict[str, tuple[bytes, str, bool]] = {
     "plain": (b"id,place,region\r\n1,Kupiansk,Kharkiv\r\n2,Lviv,\r\n3,Kupiansk,Kharkiv\r\n", "utf-8-sig", True),
     "lf_no_trailing_newline": (b"id,place,region\n1,Odessa,\n2,Kupiansk,Kharkiv", "utf-8-sig", True),
     "quoted_delimiters_newlines_quotes": (
-        'id,place,region\n1,"Lviv, city",\n2,"Kupiansk\nKharkiv",\n3,"the ""Kupiansk""",x\n4,"a\r\nb",\n'.encode(),
+        b'id,place,region\n1,"Lviv, city",\n2,"Kupiansk\nKharkiv",\n3,"the ""Kupiansk""",x\n4,"a\r\nb",\n',
         "utf-8-sig",
         False,
     ),
