@@ -23,7 +23,8 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +114,7 @@ class Extract:
         except (ValueError, TypeError, KeyError) as exc:
             raise DataError(f"the cached snapshot is damaged ({exc}): delete it", cache_dir()) from exc
         self.__dict__[name] = value
+        _adopt(self, name, value)
         return value
 
     def settlement(self, settlement_id: str) -> Settlement:
@@ -367,12 +369,16 @@ class RecordList(Sequence):
     ``len``, indexing, slicing, iteration and ``in``.
     """
 
-    __slots__ = ("_cls", "_rows", "_items", "_width")
+    __slots__ = ("_cls", "_rows", "_items", "_width", "_decoded", "_on_complete")
 
     def __init__(self, cls: type, rows: list[bytes]) -> None:
         self._cls, self._rows = cls, rows
         self._width = len(dataclasses.fields(cls))
         self._items: list = [None] * len(rows)
+        self._decoded = 0
+        # Called with the plain list once every record is built (the owner then swaps it in: plain list
+        # indexing is several times cheaper than this class's).
+        self._on_complete: Callable[[list], None] | None = None
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -383,7 +389,23 @@ class RecordList(Sequence):
         item = self._items[i]
         if item is None:
             item = self._items[i] = self._make(self._rows[i])
+            self._decoded += 1
+            if self._decoded * 8 > len(self._rows):  # bulk work: build the rest once, hand over a list
+                self._complete()
         return item
+
+    def _complete(self) -> list:
+        items = self._items
+        if self._decoded < len(items):
+            rows = self._rows
+            for j, item in enumerate(items):
+                if item is None:
+                    items[j] = self._make(rows[j])
+            self._decoded = len(items)
+        if self._on_complete is not None:
+            callback, self._on_complete = self._on_complete, None
+            callback(items)
+        return items
 
     def _make(self, row: bytes):
         fields = cachefile.loads(row, tuple)
@@ -392,13 +414,7 @@ class RecordList(Sequence):
         return self._cls(*fields)
 
     def __iter__(self) -> Iterator:
-        items = self._items
-        if None in items:
-            rows = self._rows
-            for j, item in enumerate(items):
-                if item is None:
-                    items[j] = self._make(rows[j])
-        return iter(items)
+        return iter(self._complete())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and len(other) == len(self) and all(a == b for a, b in zip(self, other))
@@ -533,7 +549,22 @@ def load_snapshot(path: Path, meta: dict) -> Extract | None:
     stored.pop("path", None)
     extract = Extract.__new__(Extract)
     extract.__dict__.update(attrs, path=path, _lazy=stored)
+    for name, value in attrs.items():
+        _adopt(extract, name, value)
     return extract
+
+
+def _adopt(extract: Extract, name: str, value: object) -> None:
+    """Let a RecordList attribute replace itself by the plain list once all its records are built."""
+    if isinstance(value, RecordList):
+        ref = weakref.ref(extract)
+
+        def swap(items: list) -> None:
+            owner = ref()
+            if owner is not None:
+                owner.__dict__[name] = items
+
+        value._on_complete = swap
 
 
 _lock = threading.Lock()

@@ -189,3 +189,24 @@ def test_api_raises_a_typed_error_for_over_long_or_broken_hints(resolver) -> Non
         with pytest.raises(InvalidText) as err:
             resolver.geocode(query, oblast=oblast)
         assert isinstance(err.value, GazetteerError) and len(str(err.value)) < 200
+
+
+def test_gated_fold_rules_give_the_keys_of_every_rule_in_turn(extract) -> None:
+    # _fold_cached skips a rule when none of its trigger substrings is present; keys must not change.
+    import random
+
+    from gazetteer import normalize
+
+    def every_rule(text: str) -> str:
+        s = normalize._latin_letters(text)
+        for pattern, repl in normalize._FOLD_RULES:
+            s = pattern.sub(repl, s)
+        return s
+
+    rng = random.Random(8)
+    alphabet = "abcdefghijklmnopqrstuvwxyzšžčłüß -'ьїєґщхцчшжтсзгкй"
+    texts = list(dict.fromkeys(extract.name_text)) + [s.name_en for s in extract.settlements]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 16))) for _ in range(20000)]
+    differ = [t for t in texts if every_rule(t) != normalize._fold_cached(t)]
+    assert differ == []
+    assert normalize.fold_key("Schtschors") == every_rule("Schtschors") == "shchors"

@@ -147,3 +147,17 @@ def test_snapshot_index_answers_like_a_built_one(extract, tmp_path, monkeypatch)
         assert read.by_skeleton_of(key) == built.by_skeleton_of(key)
     assert read.find_units("Харківська обл.") == built.find_units("Kharkiv") != set()
     assert read.keys_by_length == built.keys_by_length
+
+
+def test_record_list_hands_over_a_plain_list_once_used_in_bulk(extract_copy, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    load(extract_copy)
+    lazy = load(extract_copy)
+    records = lazy.settlements
+    assert isinstance(records, RecordList)
+    first = records[0]
+    assert isinstance(lazy.settlements, RecordList)  # one record used: still lazy
+    for i in range(0, len(records), 5):  # a batch touching many settlements
+        records[i]
+    assert type(lazy.settlements) is list and lazy.settlements[0] is first
+    assert lazy.settlements == list(load(extract_copy, snapshot=False).settlements)
