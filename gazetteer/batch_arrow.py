@@ -26,12 +26,15 @@ import codecs
 import csv
 import io
 import itertools
+import re
 from array import array
-from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gazetteer.model import RESULT_COLUMNS
+
+if TYPE_CHECKING:
+    from gazetteer.batch import BatchStats
 
 #: Bytes pyarrow parses at a time (a row must fit in one block); also bounds memory per batch.
 BLOCK_SIZE = 1 << 22
@@ -93,7 +96,7 @@ def enrich_csv(
     in_fmt: str = "csv",
     out_fmt: str = "csv",
     progress: bool | None = None,
-) -> Counter:
+) -> BatchStats:
     """Enrich the CSV/TSV file ``src`` into ``dst`` with Arrow; return how many rows got each status.
 
     Same arguments and result as :func:`gazetteer.batch.enrich_file`. Raises :class:`Unsupported` (with
@@ -105,7 +108,8 @@ def enrich_csv(
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
 
-    from gazetteer.batch import BatchError, _name_row, atomic_output, sniff_delimiter
+    from gazetteer.atomic import atomic_output
+    from gazetteer.batch import BatchError, BatchStats, _name_row, sniff_delimiter
 
     if str(src) == "-" or dst is None or str(dst) == "-":
         raise Unsupported("stdin or stdout")
@@ -127,9 +131,9 @@ def enrich_csv(
     qi = header.index(column)
     oi = header.index(oblast_column) if oblast_column is not None else None
 
-    quotes, nul = _scan_bytes(path)
-    if nul:
-        raise Unsupported("a NUL byte")  # judged row by row by the streaming engine
+    quotes, odd = _scan_bytes(path)
+    if odd:  # judged line by line by the streaming engine (gazetteer.delimited)
+        raise Unsupported(odd)
     read_options = pcsv.ReadOptions(
         column_names=header, skip_rows=1, block_size=BLOCK_SIZE, encoding=_arrow_encoding(encoding)
     )
@@ -153,7 +157,7 @@ def enrich_csv(
     rows_out: list[tuple[str, ...]] = []  # formatted gaz_* cells per distinct pair
     needs_quotes: list[bool] = []  # per distinct pair: does a gaz_* cell need quoting
     status_of: list[str] = []
-    counts: Counter = Counter()
+    counts = BatchStats()  # no notes: damaged lines never reach this engine
     schema = pa.schema([pa.field(n, pa.string(), nullable=False) for n in header + added])
     bar = _bar(progress)
     seen_rows = 0
@@ -240,16 +244,29 @@ def enrich_csv(
     return counts
 
 
-def _scan_bytes(path: Path) -> tuple[bool, bool]:
-    """Does the file hold a double quote anywhere, a NUL byte anywhere (read in 16 MB chunks, C speed)."""
-    quotes = nul = False
+def _scan_bytes(path: Path) -> tuple[bool, str | None]:
+    """Does the file hold a double quote anywhere, and what (if anything) makes Arrow's reading of it differ
+    from the streaming engine's: a NUL byte, a blank line, a carriage return not followed by a line feed.
+    Read in 16 MB chunks at C speed."""
+    quotes = False
+    tail = b""
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 24):
+            window = tail + chunk  # a pattern may straddle two chunks
             quotes = quotes or b'"' in chunk
-            nul = nul or b"\x00" in chunk
-            if quotes and nul:
-                break
-    return quotes, nul
+            if b"\x00" in chunk:
+                return quotes, "a NUL byte"
+            if b"\n\n" in window or b"\n\r\n" in window:
+                return quotes, "a blank line"
+            if _BARE_CR.search(window[:-1] if window.endswith(b"\r") else window):
+                return quotes, "a carriage return inside a line"
+            tail = window[-2:]
+    if tail.endswith(b"\r"):
+        return quotes, "a carriage return inside a line"
+    return quotes, None
+
+
+_BARE_CR = re.compile(rb"\r(?!\n)")
 
 
 def _ints(indices):
