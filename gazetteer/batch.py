@@ -98,9 +98,9 @@ def enrich_file(
     Formats follow the extensions (``fmt``/``out_fmt`` force them): csv, tsv, parquet, jsonl, xlsx in;
     the same and geojson out (:mod:`gazetteer.formats`); ``bom`` starts a CSV with a BOM for Excel.
     ``engine``: "stream" reads and writes row by row; "arrow" uses pyarrow (:mod:`gazetteer.batch_arrow`,
-    several times faster on large files) and refuses input it cannot promise the same output for; "auto"
-    (default) uses Arrow when pyarrow is installed and the input allows, else streams. Both give the same
-    rows, columns and cell values.
+    several times faster on large files) and hands input it cannot promise the same output for to the
+    streaming engine, saying so in the stats' ``notes``; "auto" (default) does the same silently. Both
+    give the same rows, columns and cell values.
     """
     if (column is None) == (text_column is None):
         raise BatchError("give exactly one of --column (place names) or --text-column (free text)")
@@ -129,6 +129,7 @@ def enrich_file(
             progress=(lambda rows, total: _progress(rows, True, total)) if _progress_on(progress) else None,
             strict=strict,
         )
+    handed_over = None
     if engine != "stream":
         from gazetteer import batch_arrow
 
@@ -142,7 +143,7 @@ def enrich_file(
             except batch_arrow.Unsupported as exc:
                 why = str(exc)
         if engine == "arrow":
-            raise BatchError(f"the Arrow engine cannot take this input ({why}): use --engine stream or auto")
+            handed_over = f"the Arrow engine handed this input to the streaming engine: {why}"
     if in_fmt == "parquet" or out_fmt == "parquet":
         return _enrich_parquet(src, dst, column, oblast_column, text_column, resolver, progress, out_fmt, online)
     try:
@@ -202,6 +203,8 @@ def enrich_file(
                     values.update(gaz_places="[]", gaz_place_count=0)
                 statuses["invalid"] += 1
                 writer.writerow(row + [values[c] for c in added] + extra)
+    if handed_over:
+        statuses.notes.insert(0, handed_over)
     return statuses
 
 

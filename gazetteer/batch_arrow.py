@@ -159,7 +159,7 @@ def enrich_csv(
     status_of: list[str] = []
     counts = BatchStats()  # no notes: damaged lines never reach this engine
     schema = pa.schema([pa.field(n, pa.string(), nullable=False) for n in header + added])
-    bar = _bar(progress)
+    bar = _bar(progress, path, in_fmt)
     seen_rows = 0
     try:
         reader = pcsv.open_csv(
@@ -293,11 +293,16 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _bar(enabled: bool | None):
+def _bar(enabled: bool | None, path: Path, in_fmt: str):
+    """The streaming engine's progress bar (rows done of the file's rows, rate, time left), or None."""
     import sys
 
-    if enabled is False or (enabled is None and not sys.stderr.isatty()):
+    from gazetteer.batch import _progress_on
+
+    if not _progress_on(enabled):
         return None
     from tqdm import tqdm
 
-    return tqdm(unit=" rows", file=sys.stderr, mininterval=0.5)
+    from gazetteer.formats import count_data_rows
+
+    return tqdm(total=count_data_rows(path, in_fmt), unit=" rows", file=sys.stderr, mininterval=0.5)

@@ -119,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine",
         choices=("auto", "arrow", "stream"),
         default="auto",
-        help="arrow: pyarrow, each distinct name once (fast); stream: row by row; auto (default): arrow where it can",
+        help="arrow: pyarrow, each distinct name once (fast; hands odd input to stream); stream: row by row; "
+        "auto (default): arrow where it can",
     )
     b.add_argument("--no-progress", action="store_true")
     b.add_argument(
