@@ -7,12 +7,15 @@ development: a former name is *held out* when ``crc32("settlement_id|former name
 across runs and machines, independent of order); the remaining third is the development part, reported
 apart. Ranking rules must be tuned on the development part only.
 
-- with the oblast hint, a former name that no other settlement of that oblast carries (as its current or
-  a former official name) must resolve to its settlement: *top-1*; *wrong* = resolved to another;
+- with the oblast hint, a former name that no other settlement of that oblast carries (as an official,
+  romanized, GeoNames, Russian or former name) must resolve to its settlement: *top-1*; *wrong* =
+  resolved to another;
 - with the oblast hint, a name shared inside the oblast should come back ``ambiguous`` with the right one
   among the candidates (*honest*), not confidently wrong;
 - without a hint, the right settlement must be among the candidates (*among*: resolved to it, or
-  ``ambiguous`` with it among the first 50 candidates).
+  ``ambiguous`` with it among the first 50 candidates), at least for *retired* names (no settlement
+  carries them officially today); a name another settlement carries today goes to that one by the
+  ranking rules.
 
 Run alone: ``python -m benchmarks.former_names``.
 """
@@ -25,6 +28,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "classifiers" / "former_names_reference.csv"
+#: Name kinds that make a settlement a carrier of a name (GeoNames' loose alternates and district names
+#: do not count).
+CARRYING_KINDS = ("official", "romanization", "geonames", "renamed", "russian")
 #: Candidates looked at for "among" without a hint (a former name such as Жовтневе has ~40 bearers).
 LIMIT = 50
 
@@ -38,12 +44,15 @@ def former_queries(extract) -> list[dict]:
     """One query per (settlement, former name, language): the Ukrainian former name and its Russian form."""
     from gazetteer.normalize import fold_key
 
-    official_keys: dict[tuple[str, str], set[str]] = defaultdict(set)  # (oblast, key) -> settlement ids
+    carriers: dict[tuple[str, str], set[str]] = defaultdict(set)  # (oblast, key) -> settlement ids
+    current: set[str] = set()  # keys that are some settlement's official name today
     rows = []
     for sidx, name, kind, key in zip(extract.name_settlement, extract.name_text, extract.name_kind, extract.name_key):
         s = extract.settlements[sidx]
-        if kind in ("official", "renamed"):
-            official_keys[(s.oblast_id, key)].add(s.id)
+        if kind in CARRYING_KINDS:
+            carriers[(s.oblast_id, key)].add(s.id)
+        if kind in ("official", "romanization"):
+            current.add(key)
         if kind == "renamed":
             rows.append((s, name, key))
     out, seen = [], set()
@@ -63,7 +72,8 @@ def former_queries(extract) -> list[dict]:
                 "oblast": s.oblast_uk,
                 "former": former[0],
                 "held_out": held_out(s.id, former[0]),
-                "unique_in_oblast": official_keys[(s.oblast_id, key)] == {s.id},
+                "unique_in_oblast": carriers[(s.oblast_id, key)] == {s.id},
+                "current_elsewhere": key in current,
             }
         )
     return out
@@ -98,8 +108,16 @@ def score(queries: list[dict], resolver=None) -> dict[str, Counter]:
                 c["shared_right"] += hinted.status == "resolved" and hinted.match.id == q["id"]
                 c["shared_wrong"] += hinted.status == "resolved" and hinted.match.id != q["id"]
             right_plain = plain_res.status == "resolved" and plain_res.match.id == q["id"]
+            among = right_plain or (plain_res.status != "resolved" and q["id"] in {m.id for m in plain})
             c["plain_top1"] += right_plain
-            c["plain_among"] += right_plain or (plain_res.status != "resolved" and q["id"] in {m.id for m in plain})
+            c["plain_among"] += among
+            if q["current_elsewhere"]:
+                # Another settlement carries this name today: by the ranking rules it wins without a hint.
+                c["current"] += 1
+                c["current_to_today"] += plain_res.status == "resolved" and plain_res.match.match == "exact"
+            else:
+                c["retired"] += 1
+                c["retired_among"] += among
     return out
 
 
@@ -110,8 +128,9 @@ def _pct(a: int, n: int) -> str:
 def table(results: dict[str, Counter]) -> str:
     lines = [
         "| part / language | n | unique in oblast: n | top-1 (hint) | wrong (hint) | shared in oblast: n "
-        "| honest ambiguous (hint) | right (hint) | wrong (hint) | top-1 (no hint) | among (no hint) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| honest ambiguous (hint) | right (hint) | wrong (hint) | top-1 (no hint) | among (no hint) "
+        "| retired: n | among (no hint) | current elsewhere: n | to today's bearer (no hint) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for key in sorted(results, key=lambda k: (not k.startswith("held_out"), not k.endswith("/all"), k)):
         c = results[key]
@@ -119,7 +138,8 @@ def table(results: dict[str, Counter]) -> str:
             f"| {key} | {c['n']} | {c['unique']} | {_pct(c['unique_top1'], c['unique'])} | "
             f"{_pct(c['unique_wrong'], c['unique'])} | {c['shared']} | {_pct(c['shared_honest'], c['shared'])} | "
             f"{_pct(c['shared_right'], c['shared'])} | {_pct(c['shared_wrong'], c['shared'])} | "
-            f"{_pct(c['plain_top1'], c['n'])} | {_pct(c['plain_among'], c['n'])} |"
+            f"{_pct(c['plain_top1'], c['n'])} | {_pct(c['plain_among'], c['n'])} | {c['retired']} | "
+            f"{_pct(c['retired_among'], c['retired'])} | {c['current']} | {_pct(c['current_to_today'], c['current'])} |"
         )
     return "\n".join(lines)
 
@@ -173,7 +193,10 @@ def run(out_dir: Path | None = None) -> str:
         'in Ukrainian and its Russian form. Held out from development: crc32("id|former name") % 3 != 0. '
         "*unique in oblast*: no other settlement of the oblast carries the name (current or former official); "
         "with the hint it must resolve. *shared*: ambiguous with the right one among the candidates is honest. "
-        f"*among (no hint)*: resolved to it, or not resolved with it among the first {LIMIT} candidates.",
+        f"*among (no hint)*: resolved to it, or not resolved with it among the first {LIMIT} candidates; "
+        "*retired*: no settlement carries the name officially today (there it must be among); *current "
+        "elsewhere*: another settlement carries it today, and by the ranking rules that one wins without a hint "
+        "(*to today's bearer*: resolved as an exact current name).",
         "",
     ]
     return "\n".join(head) + "\n" + table(score(queries)) + "\n\n" + reference_agreement(extract) + "\n"
