@@ -475,6 +475,7 @@ def _months(a: Edition | None, b: Edition | None) -> int:
 _RUSSIAN_RULES = [
     (re.compile(p), r)
     for p, r in (
+        (r"ійськ", "ейськ"),  # Гвардійське -> Гвардейское, Красноармійськ -> Красноармейск
         (r"іїв", "еев"),
         (r"аїв", "аев"),
         (r"’їв", "ьев"),  # Юр’ївка -> Юрьевка
@@ -487,6 +488,7 @@ _RUSSIAN_RULES = [
         (r"івка$", "овка"),
         (r"івці$", "овцы"),
         (r"ів$", "ов"),
+        (r"і([бгдзклмнпрстх])$", r"о\1"),  # a closed last syllable: Брід -> Брод, Оскіл -> Оскол
         (r"ське$", "ское"),
         (r"цьке$", "цкое"),
         (r"зьке$", "зкое"),
@@ -502,6 +504,7 @@ _RUSSIAN_RULES = [
     )
 ]
 # Adjective endings of a first word (Нова Олександрівка, Червона Зірка), not nouns (Карла Маркса).
+_POSSESSIVE = next(p for p, _ in _RUSSIAN_RULES if p.pattern == r"([оеє])ве$")
 _FIRST_OF_SEVERAL = [(re.compile(r"([нвкр])а$"), r"\1ая"), (re.compile(r"([нвкр])і$"), r"\1ые")]
 _RUSSIAN_LETTERS = str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г"})
 
@@ -518,12 +521,15 @@ def read_word_table(rows: Iterable[Mapping[str, str]]) -> list[tuple[str, str, s
     return sorted(out, key=lambda r: (-len(r[0]), r[0]))
 
 
-def russian_name(name_uk: str, words: list[tuple[str, str, str]]) -> str:
+def russian_name(name_uk: str, words: list[tuple[str, str, str]], *, possessive: bool = True) -> str:
     """The Russian form of a Ukrainian settlement name: words of the table translated (Жовтневе ->
     Октябрьское, Червона Зірка -> Красная Звезда), the rest respelt by rule (Кіровське -> Кировское).
 
     >>> russian_name("Червона Зірка", [("червон", "красн", "prefix"), ("зірка", "звезда", "word")])
     'Красная Звезда'
+
+    ``possessive=False`` reads -ове/-еве as an adjective ending (Жовтневе -> Жовтневое), not as a
+    possessive one (Кірове -> Кирово).
     """
     text = unicodedata.normalize("NFC", name_uk).translate(_APOSTROPHES)
     parts = re.split(r"(\s+|-)", text)
@@ -542,7 +548,8 @@ def russian_name(name_uk: str, words: list[tuple[str, str, str]]) -> str:
                 break
         if not done:
             for pattern, repl in _RUSSIAN_RULES:
-                low = pattern.sub(repl, low)
+                if possessive or pattern is not _POSSESSIVE:
+                    low = pattern.sub(repl, low)
             if n == 0 and len(words_idx) > 1 and parts[i + 1].isspace():
                 for pattern, repl in _FIRST_OF_SEVERAL:
                     low = pattern.sub(repl, low)
@@ -721,7 +728,7 @@ class FormerBuild:
 
     former: list[FormerName]
     disagreements: list[dict[str, str]]
-    russian: dict[tuple[str, str], str]  # (settlement id, former name) -> its Russian form
+    russian: dict[tuple[str, str], list[str]]  # (settlement id, former name) -> its Russian forms
     old_raions: list[tuple[str, str, float]]
     city_districts: list[tuple[str, str]]
     stats: dict
@@ -748,7 +755,10 @@ def build_former(
     words = read_word_table(_read(sources / "russian_name_words.csv"))
     russian = {}
     for f in merged:
-        russian[(f.settlement_id, f.old_name)] = f.old_name_ru or russian_name(f.old_name, words)
+        # The translated form (Жовтневе -> Октябрьское) and the respelt one Russian sources also use
+        # (Жовтневое: GeoNames has many such); a hand-checked form first.
+        forms = [f.old_name_ru, russian_name(f.old_name, words), russian_name(f.old_name, [], possessive=False)]
+        russian[(f.settlement_id, f.old_name)] = list(dict.fromkeys(x for x in forms if x))
     raions = old_raions(editions, chains, {s.id: s.raion_id for s in settlements})
     districts = city_districts(editions, transition)
     stats = {
@@ -805,8 +815,7 @@ def name_variants(build: FormerBuild) -> list[tuple[str, str, str, FormerName]]:
     for f in build.former:
         out.append((f.settlement_id, f.old_name, "uk", f))
         out.extend((f.settlement_id, v, system, f) for system, v in romanizations(f.old_name).items())
-        ru = build.russian.get((f.settlement_id, f.old_name), "")
-        if ru:
+        for ru in build.russian.get((f.settlement_id, f.old_name), ()):
             out.append((f.settlement_id, ru, "ru", f))
             out.extend((f.settlement_id, v, system, f) for system, v in romanizations(ru, russian=True).items())
         if f.old_name_en:
