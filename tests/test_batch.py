@@ -389,3 +389,51 @@ def test_a_bare_cr_that_ends_the_file_ends_the_last_row(tmp_path: Path, capsys) 
         ("1", "Kyiv", "resolved"),
         ("2", "Lviv", "resolved"),
     ]
+
+
+def test_sigterm_during_data_update_removes_its_temporary_folder(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    stop = threading.Event()
+
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server API
+            self.send_response(200)
+            self.send_header("Content-Length", str(10_000_000))
+            self.end_headers()
+            while not stop.is_set():
+                try:
+                    self.wfile.write(b"x" * 1000)
+                    self.wfile.flush()
+                except OSError:
+                    return
+                stop.wait(0.05)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent), GAZETTEER_HOME=str(home))
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/UA.zip"
+    cmd = "import sys; from gazetteer.cli import main; sys.exit(main())"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", cmd, "data", "update", "--url", url, "--no-alternate-names"],
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(home.glob("gazetteer-update-*/*")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(home.glob("gazetteer-update-*/*")), "the update never started downloading"
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    finally:
+        stop.set()
+        proc.kill()
+        httpd.shutdown()
+    assert code == 143 and not list(home.glob("gazetteer-update-*")) and not list(home.glob(".current.*"))
