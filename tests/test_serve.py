@@ -224,6 +224,18 @@ def test_not_found_reason_travels_in_a_header(http: httpx.Client) -> None:
     assert "not a Ukrainian settlement" in r.headers["x-gazetteer-reason"]
 
 
+def test_a_cyrillic_reason_travels_percent_encoded(http: httpx.Client) -> None:
+    from urllib.parse import unquote
+
+    from gazetteer.resolve import default_resolver
+
+    q = "Харківська область"  # names an oblast: the reason names it in Ukrainian
+    reason = default_resolver().lookup(q).reason
+    assert any("\u0400" <= c <= "\u04ff" for c in reason)
+    r = http.get("/search", params={"q": q})
+    assert r.json() == [] and unquote(r.headers["x-gazetteer-reason"]) == reason
+
+
 def test_reverse_json_record(http: httpx.Client) -> None:
     rec = http.get("/reverse", params={"lat": "49.7100", "lon": "37.6158", "format": "json"}).json()
     assert rec["gazetteer"]["katottg"] == KUPYANSK and rec["gazetteer"]["distance_km"] < 1
