@@ -425,12 +425,6 @@ class QueryReader:
             found = {u for u in found if not self._is_city_unit(u)}
         return found if len(found) == 1 else set()
 
-    def names_unit(self, text: str, level: str) -> bool:
-        """Does ``text`` name a unit of ``level`` (raion: with or without the word raion)?"""
-        if level == "oblast":
-            return bool(self.oblasts(text))
-        return bool(self.index.find_units(text, level))
-
     # -- query cells ------------------------------------------------------------------------------
     def _plain(self, text: str, transliterated: bool) -> Query:
         """A cell with nothing but a name (and perhaps a settlement-type word): the common, fast case."""
