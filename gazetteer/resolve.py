@@ -413,7 +413,8 @@ class Resolver:
             if fits is not None and all(not self._fits(c.settlement, hints) for c in ranked[:3]):
                 why = "no settlement of that name in the hinted units"
             elif fits is not None and closest is not top:
-                why = "no settlement of that name in the hinted units (only look-alikes)"
+                why = "no settlement of that name in the hinted units"
+            candidates = (closest, *(c for c in candidates if c.id != closest.id))[:limit]
             return Resolution(
                 text, "not_found", f"{why}; closest: {closest.label} ({closest.score:.2f})", None, candidates
             )

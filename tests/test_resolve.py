@@ -415,6 +415,7 @@ def test_renamed_city_beats_a_village_that_still_carries_the_old_name(resolver) 
 def test_a_city_name_with_another_oblasts_hint_is_not_a_stray_variant_there(resolver) -> None:
     res = resolver.lookup("Sloviansk", oblast="Dnipropetrovsk")
     assert res.status == "not_found" and "Слов’янськ" in res.reason
+    assert res.candidates[0].name_uk == "Слов’янськ"  # the closest leads the candidates
 
 
 def test_ambiguous_answers_list_towns_first_and_limit_shows_more(resolver) -> None:
