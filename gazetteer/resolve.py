@@ -410,9 +410,9 @@ class Resolver:
                 elsewhere = [c.match for c in ranked if c.exact and not self._fits(c.settlement, hints)]
                 closest = elsewhere[0] if elsewhere and top.score < elsewhere[0].score * 2 else top
             why = "no fitting settlement"
-            if fits is not None and all(not self._fits(c.settlement, hints) for c in ranked[:3]):
-                why = "no settlement of that name in the hinted units"
-            elif fits is not None and closest is not top:
+            if fits is not None and (
+                closest is not top or all(not self._fits(c.settlement, hints) for c in ranked[:3])
+            ):
                 why = "no settlement of that name in the hinted units"
             candidates = (closest, *(c for c in candidates if c.id != closest.id))[:limit]
             return Resolution(
