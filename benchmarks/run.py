@@ -12,7 +12,17 @@ import sys
 import time
 from pathlib import Path
 
-SECTIONS = ["resolver", "real_tables", "former_names", "text", "real_news", "city_lists", "cost_curve", "serve", "integrity"]
+SECTIONS = [
+    "resolver",
+    "real_tables",
+    "former_names",
+    "text",
+    "real_news",
+    "city_lists",
+    "cost_curve",
+    "serve",
+    "integrity",
+]
 HERE = Path(__file__).resolve().parent
 
 
