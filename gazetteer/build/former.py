@@ -6,8 +6,8 @@ stable since. Following one settlement through the editions in date order theref
 name it carried since July 2015 and between which editions each changed:
 
 >>> from gazetteer.build.former import derive_former_names, Edition
->>> eds = [Edition("KOATUU 2015", "2015-07-15", "koatuu", {"1": ("С", "ЖОВТНЕВЕ")}),
-...        Edition("KOATUU 2020", "2020-11-26", "koatuu", {"1": ("С", "ПОКРОВСЬКЕ")})]
+>>> eds = [Edition("KOATUU 2016-05", "2016-05-01", "koatuu", {"1": ("С", "ЖОВТНЕВЕ")}),
+...        Edition("KOATUU 2016-11", "2016-11-30", "koatuu", {"1": ("С", "ПОКРОВСЬКЕ")})]
 >>> [(f.old_name, f.years) for f in derive_former_names(eds, {"1": "UA1"}, {"UA1": "Покровське"})]
 [('Жовтневе', 'till 2016')]
 
@@ -60,8 +60,9 @@ EDITIONS = (
 )
 TRANSITION = "bnotezz_Перехідна таблиця з КОАТУУ на Кодифікатор.csv"
 ZIP_NAME = "classifier_editions.zip"
-#: KOATUU oblast codes whose 2016 renamings KOATUU never recorded (Crimea, Sevastopol).
-CRIMEA_KOATUU = ("01", "85")
+#: Oblast codes (the same in KOATUU and KATOTTG: UA01..., UA85...) whose 2016 renamings KOATUU never
+#: recorded (Crimea, Sevastopol).
+CRIMEA_CODES = ("01", "85")
 CRIMEA_ACT = "Verkhovna Rada resolution of 12 May 2016 on Crimea and Sevastopol (draft No. 4087)"
 #: KOATUU settlement types (NP column) and KATOTTG settlement categories.
 KOATUU_SETTLEMENT = frozenset("МТЩС")
@@ -431,7 +432,7 @@ def _changes(
         window = (ed.year if ed else end_year, nxt_ed.year if nxt_ed else end_year)
         # KOATUU recorded Crimea's 2016 renamings late or never: the codifier shows them first.
         crimea = (
-            sid[2:4] in ("01", "85")
+            sid[2:4] in CRIMEA_CODES
             and ed is not None
             and ed.classifier == "koatuu"
             and ed.year >= 2016
