@@ -334,3 +334,19 @@ def test_old_raion_and_city_district_rows_are_in_the_unit_names() -> None:
     assert ("former_raion", "Артемівський") in kinds
     zaporizhzhia = next(s.id for s in ex.settlements if s.name_uk == "Запоріжжя" and s.category == "M")
     assert (zaporizhzhia, "Шевченківський", "city_district") in {(u, n, k) for u, n, k, _ in ex.unit_names}
+
+
+@pytest.mark.parametrize(
+    ("query", "oblast", "name_uk", "former", "years"),
+    [
+        ("Дніпропетровськ", "Дніпропетровська", "Дніпро", "Дніпропетровськ", "till 2016"),
+        ("Кировоград", "Кіровоградська", "Кропивницький", "Кіровоград", "till 2016"),
+        ("Красноармейск", "Донецька", "Покровськ", "Красноармійськ", "till 2016"),
+        ("Komsomolsk", "Полтавська", "Горішні Плавні", "Комсомольськ", "till 2016"),
+    ],
+)
+def test_well_known_former_names_resolve_with_their_years(query, oblast, name_uk, former, years) -> None:
+    import gazetteer
+
+    m = gazetteer.resolve(query, oblast=oblast)[0]
+    assert (m.name_uk, m.match, m.former, m.years) == (name_uk, "historical", former, years)
