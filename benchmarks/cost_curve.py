@@ -11,7 +11,9 @@ alternate), plus typos (a letter dropped, doubled or swapped) of some of them, p
 
 Ways measured, each in its own subprocess (time inside it, peak RSS from ``os.wait4``):
 
-* ``cli``: :func:`gazetteer.batch.enrich_file` CSV -> CSV (the ``gazetteer batch`` path);
+* ``floor``: pyarrow reading and writing the same file (every column as text): no work can be faster;
+* ``stream`` and ``arrow``: :func:`gazetteer.batch.enrich_file` CSV -> CSV (``gazetteer batch``) with its
+  streaming engine and with its Arrow engine (:mod:`gazetteer.batch_arrow`);
 * ``pandas``: ``pd.read_csv(chunksize=500_000)`` -> :func:`gazetteer.frames.enrich` (with a cache
   shared between chunks) -> ``to_csv`` appended;
 * ``dask``: ``dd.read_csv`` -> :func:`gazetteer.frames.enrich_dask` -> ``to_csv`` on a
@@ -40,6 +42,8 @@ VOCAB_SIZE = 30_000
 ZIPF_S = 1.1
 SEED = 20240601
 CHUNK = 500_000
+#: Ways of running `gazetteer batch` measured: its two engines (see gazetteer.batch.enrich_file).
+ENGINES = ("stream", "arrow")
 EVENTS = ("shelling", "drone attack", "power outage", "evacuation", "humanitarian aid", "school reopened")
 
 
@@ -110,11 +114,22 @@ def write_input(path: Path, rows: int, vocab: list[tuple[str, str]], seed: int =
 def _work(mode: str, src: Path, dst: Path) -> dict:
     t0 = time.perf_counter()
     extra: dict = {}
-    if mode == "cli":
+    if mode in ("cli", "stream", "arrow"):
+        import inspect
+
         from gazetteer.batch import enrich_file
 
-        statuses = enrich_file(src, dst, column="place", oblast_column="oblast", progress=False)
+        kw = {} if mode == "cli" or "engine" not in inspect.signature(enrich_file).parameters else {"engine": mode}
+        statuses = enrich_file(src, dst, column="place", oblast_column="oblast", progress=False, **kw)
         extra["statuses"] = dict(statuses)
+        extra["notes"] = list(getattr(statuses, "notes", []))[:3]
+    elif mode == "floor":  # pyarrow reading and writing the same file, every column as text
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        names = ["date", "event", "place", "oblast"]
+        convert = pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False)
+        pcsv.write_csv(pcsv.read_csv(src, convert_options=convert), dst)
     elif mode == "pandas":
         import pandas as pd
 
@@ -185,7 +200,7 @@ def _plot(results: list[dict], target: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (ax, mem) = plt.subplots(1, 2, figsize=(11, 4.5))
-    for mode, marker in (("cli", "o"), ("pandas", "s"), ("dask", "^")):
+    for mode, marker in (("floor", "x"), ("stream", "o"), ("arrow", "D"), ("pandas", "s"), ("dask", "^")):
         rows = sorted((r["rows"], r["seconds"], r["peak_mib"]) for r in results if r["mode"] == mode)
         if rows:
             ax.plot([r[0] for r in rows], [r[1] for r in rows], marker=marker, label=mode)
@@ -222,7 +237,7 @@ def run(out_dir: Path) -> str:
         if not src.exists():
             write_input(src, n, vocab)
         gen_seconds[n] = time.perf_counter() - t
-        modes = ["cli", "pandas"] + (["dask"] if n <= dask_max else [])
+        modes = ["floor", *ENGINES, "pandas"] + (["dask"] if n <= dask_max else [])
         for mode in modes:
             dst = work / f"out_{mode}_{n}" if mode == "dask" else work / f"out_{mode}_{n}.csv"
             r = measure(mode, src, dst)
@@ -261,7 +276,7 @@ def _markdown(results: list[dict], sizes: list[int], dask_max: int, total: float
         f"Zipf-like (s = {ZIPF_S}) draw from {VOCAB_SIZE:,} distinct spellings (real variants + typos + bad "
         "cells), a fifth of rows with an oblast hint. Each run in a fresh process: time includes loading "
         "the extract and building the name index (~1 s); peak = that process's own peak RSS (VmHWM; dask: "
-        "plus the peaks of its 2 worker processes). `cli` is `gazetteer.batch.enrich_file`, the engine of "
+        "plus the peaks of its 2 worker processes). `stream` and `arrow` are `gazetteer.batch.enrich_file` with each engine, the engines of "
         "`gazetteer batch`, called in-process. Plot: `benchmarks/cost_curve.png`.",
         "",
         "![cost curve](cost_curve.png)",
@@ -269,7 +284,8 @@ def _markdown(results: list[dict], sizes: list[int], dask_max: int, total: float
         "| way | rows | seconds | rows/s | peak MiB | distinct keys |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for r in sorted(results, key=lambda r: (["cli", "pandas", "dask"].index(r["mode"]), r["rows"])):
+    order = ["floor", "stream", "arrow", "cli", "pandas", "dask"]
+    for r in sorted(results, key=lambda r: (order.index(r["mode"]), r["rows"])):
         lines.append(
             f"| {r['mode']} | {r['rows']:,} | {r['seconds']:.1f} | {r['rows_per_s']:,.0f} | "
             f"{r['peak_mib']:.0f} | {r.get('distinct', '')} |"
@@ -277,11 +293,19 @@ def _markdown(results: list[dict], sizes: list[int], dask_max: int, total: float
     lines.append("")
     by = {(r["mode"], r["rows"]): r for r in results}
     big = max(sizes)
-    if ("cli", big) in by and big >= 1_000_000:
-        small = by[("cli", sizes[0])]["seconds"]
+    if ("stream", big) in by and big >= 1_000_000:
+        small = by[("stream", sizes[0])]["seconds"]
         lines.append(
-            f"How it grows: from {sizes[0]:,} to {big:,} rows the CLI time goes from {small:.1f} s to "
-            f"{by[('cli', big)]['seconds']:.1f} s. Distinct names saturate (a Zipf draw of a million rows "
+            f"How it grows: from {sizes[0]:,} to {big:,} rows the streaming engine's time goes from {small:.1f} s "
+            f"to {by[('stream', big)]['seconds']:.1f} s"
+            + (
+                f" and the Arrow engine's to {by[('arrow', big)]['seconds']:.1f} s "
+                f"({by[('arrow', big)]['seconds'] / by[('floor', big)]['seconds']:.1f}x pyarrow reading and writing "
+                f"the same file, {by[('floor', big)]['seconds']:.1f} s)"
+                if ("arrow", big) in by and ("floor", big) in by
+                else ""
+            )
+            + ". Distinct names saturate (a Zipf draw of a million rows "
             "already holds almost the whole vocabulary), so each distinct name is resolved once "
             "(tens of microseconds for a known spelling, about a tenth of a millisecond for a typo once the "
             "one-edit lookup is built: a few seconds in all) and the rest is a per-row constant: CSV parsing "
