@@ -369,13 +369,14 @@ class RecordList(Sequence):
     ``len``, indexing, slicing, iteration and ``in``.
     """
 
-    __slots__ = ("_cls", "_rows", "_items", "_width", "_decoded", "_on_complete")
+    __slots__ = ("_cls", "_rows", "_items", "_width", "_decoded", "_on_complete", "_shared")
 
     def __init__(self, cls: type, rows: list[bytes]) -> None:
         self._cls, self._rows = cls, rows
         self._width = len(dataclasses.fields(cls))
         self._items: list = [None] * len(rows)
         self._decoded = 0
+        self._shared: dict[str, str] = {}
         # Called with the plain list once every record is built (the owner then swaps it in: plain list
         # indexing is several times cheaper than this class's).
         self._on_complete: Callable[[list], None] | None = None
@@ -411,7 +412,9 @@ class RecordList(Sequence):
         fields = cachefile.loads(row, tuple)
         if len(fields) != self._width:
             raise DataError(f"snapshot row has {len(fields)} fields, expected {self._width}: delete the cache folder")
-        return self._cls(*fields)
+        # Records repeat many strings (oblast, raion, hromada names): keep one copy of each, as parsing does.
+        shared = self._shared
+        return self._cls(*[shared.setdefault(f, f) if type(f) is str else f for f in fields])
 
     def __iter__(self) -> Iterator:
         return iter(self._complete())
