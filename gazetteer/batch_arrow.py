@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from gazetteer.batch import BatchStats
 
 #: Bytes pyarrow parses at a time (a row must fit in one block); also bounds memory per batch.
-BLOCK_SIZE = 1 << 22
+BLOCK_SIZE = 1 << 20
 #: The streaming engine's csv module refuses longer cells (characters; bytes bound them from above).
 MAX_CELL_BYTES = 131_072
 #: Longest header line read to find the delimiter and the column names.
