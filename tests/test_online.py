@@ -743,3 +743,21 @@ def test_a_cache_locked_too_long_is_a_one_line_error(settings, resolver, tmp_pat
         holder.execute("ROLLBACK")
         holder.close()
         og.close()
+
+
+def test_a_cache_locked_midway_stops_the_online_step_but_keeps_every_row(service, settings, resolver, tmp_path):
+    import sqlite3
+
+    batch = _centroid_resolutions(resolver, 4)
+    og = OnlineGeocoder(**{**settings, "cache_lock_timeout": 0.2})
+    holder = sqlite3.connect(tmp_path / "online.sqlite", isolation_level=None)
+    try:
+        first = online_lookup_many(batch[:1], errors="keep", geocoder=og)
+        holder.execute("BEGIN EXCLUSIVE")
+        rest = online_lookup_many(batch[1:], errors="keep", geocoder=og)
+    finally:
+        holder.close()
+        og.close()
+    assert len(first) == 1 and len(rest) == 3
+    assert all("online pending" in r.reason and "locked" in r.reason for r in rest)
+    assert og.incomplete() is not None and "3 rows were not asked" in og.incomplete()

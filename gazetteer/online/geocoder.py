@@ -302,10 +302,10 @@ def online_step(og: OnlineGeocoder, res: Resolution, oblast: str | None = None, 
     """The online step for one row of a batch: ask only when the offline answer falls short.
 
     With ``errors="keep"`` (batches) the service's failures never raise: a failed question keeps the offline
-    resolution with "online lookup failed: ..." in its reason; a long rate limit, a refusal, or
-    ``max_failures`` failures in a row stop the step, and every later row that needed it keeps its offline
-    resolution with "online pending: <why>" (nothing is asked). ``og.incomplete()`` sums it up. Settings
-    and cache errors always raise: every row would fail the same way.
+    resolution with "online lookup failed: ..." in its reason; a long rate limit, a refusal, a cache locked
+    (or damaged) mid-run, or ``max_failures`` failures in a row stop the step, and every later row that
+    needed it keeps its offline resolution with "online pending: <why>" (nothing is asked).
+    ``og.incomplete()`` sums it up. Settings errors always raise: every row would fail the same way.
     """
     if not _needs_online(res):
         return res
@@ -314,9 +314,9 @@ def online_step(og: OnlineGeocoder, res: Resolution, oblast: str | None = None, 
         return replace(res, reason=_join_reason(res.reason, f"{PENDING}: {og.stopped}"))
     try:
         out = og.lookup(res, oblast=oblast or None).resolution
-    except (OnlineConfigError, OnlineCacheError):
+    except OnlineConfigError:
         raise
-    except (OnlineRateLimited, OnlineRefused) as exc:
+    except (OnlineRateLimited, OnlineRefused, OnlineCacheError) as exc:
         if errors == "raise":
             raise
         og.stopped = str(exc)
