@@ -536,7 +536,7 @@ def _join_report(
 
 
 def _refuse_points_abroad(joined, admin1_to_oblast: dict[str, str]) -> None:
-    """A GeoNames point outside Ukraine's outline (Natural Earth, widened by 3 km: sources/
+    """A GeoNames point outside Ukraine's outline (Natural Earth, widened by 5 km: sources/
     ukraine_boundary.geojson) is not the settlement's point: it stays on its centroid, with a reason."""
     sids = sorted(joined.by_settlement)
     inside = inside_ukraine(
