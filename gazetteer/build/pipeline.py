@@ -26,6 +26,7 @@ from gazetteer.build.former import name_variants as former_name_variants
 from gazetteer.build.former import readme_lines as former_readme_lines
 from gazetteer.build.former import unit_name_rows as former_unit_names
 from gazetteer.build.geonames import SECTION_CODES, GeoPlace, merge_alternates, parse_alternate_names, read_dump
+from gazetteer.build.hygiene import CHECKED_KINDS, find_collisions
 from gazetteer.build.join import TIER_NAMES, join_places
 from gazetteer.build.katottg import default_path as codifier_default_path
 from gazetteer.build.katottg import edition_of, read_codifier
@@ -58,6 +59,17 @@ NAME_COLUMNS = ["settlement_id", "name", "kind", "lang", "key"]
 UNIT_NAME_COLUMNS = ["unit_id", "name", "kind", "key"]
 NOT_PLACE_COLUMNS = ["name", "reason", "key"]
 UNMATCHED_COLUMNS = ["geonameid", "name", "oblast_id", "lat", "lon", "population", "reason"]
+COLLISION_COLUMNS = [
+    "settlement_id",
+    "name_uk",
+    "variant",
+    "kind",
+    "rule",
+    "other_id",
+    "other_name_uk",
+    "other_owners",
+    "action",
+]
 DISTRICT_COLUMNS = ["settlement_id", "name", "name_en", "lat", "lon", "geonameid", "population"]
 
 #: Kinds of name rows, strongest first: one row per (settlement, key), the strongest kind wins.
@@ -155,6 +167,7 @@ def build_extract(
         merge_alternates(places, parse_alternate_names(alt_path.read_text(encoding="utf-8")))
         geonames_inputs.append(alt_path)
     # Historical places (PPLH) are not settlements; city sections (PPLX) become districts of their city.
+    historic_places = [p for p in places if p.feature_code == "PPLH"]
     places = [p for p in places if p.feature_code != "PPLH"]
     sections = [p for p in places if p.feature_code in SECTION_CODES]
     places = [p for p in places if p.feature_code not in SECTION_CODES]
@@ -307,6 +320,30 @@ def build_extract(
                 names.add(sid, variant, "renamed", system)
     former_rows = former_table(former_variants, names.rows)
 
+    # (Further name rows, such as former official names, are added above this line: hygiene checks them all.)
+
+    # --- variant hygiene: a GeoNames variant naming another settlement goes, unless a fact keeps it --
+    population = {sid: hit[0].population for sid, hit in joined.by_settlement.items()}
+    stray = historic_places + [p for p, _obl, _reason in joined.unmatched]
+    collisions = find_collisions(names.sorted_rows(), by_id, population, points, stray, names.former)
+    for c in collisions:
+        if not c.fact:
+            names.drop(c.settlement_id, c.key)
+    collision_rows = [
+        [
+            c.settlement_id,
+            by_id[c.settlement_id].name_uk,
+            c.variant,
+            c.kind,
+            c.rule,
+            c.other_id,
+            by_id[c.other_id].name_uk,
+            c.owners,
+            c.fact or "dropped",
+        ]
+        for c in collisions
+    ]
+
     # --- unit names: official, romanized, Russian, administrative centre, regional names -------
     unit_names: list[list[str]] = []
     seen_unit_keys: set[tuple[str, str]] = set()
@@ -370,6 +407,7 @@ def build_extract(
             "names.tsv": _write_tsv(tmp / "names.tsv", NAME_COLUMNS, names.sorted_rows()),
             "unit_names.tsv": _write_tsv(tmp / "unit_names.tsv", UNIT_NAME_COLUMNS, sorted(unit_names)),
             "not_places.tsv": _write_tsv(tmp / "not_places.tsv", NOT_PLACE_COLUMNS, sorted(not_places)),
+            "variant_collisions.tsv": _write_tsv(tmp / "variant_collisions.tsv", COLLISION_COLUMNS, collision_rows),
             "districts.tsv": _write_tsv(tmp / "districts.tsv", DISTRICT_COLUMNS, district_rows),
             "geonames_unmatched.tsv": _write_tsv(tmp / "geonames_unmatched.tsv", UNMATCHED_COLUMNS, unmatched_rows),
             "former_names.tsv": _write_tsv(tmp / "former_names.tsv", FORMER_COLUMNS, former_rows),
@@ -429,6 +467,14 @@ def build_extract(
                 "point_or_hromada_share": round(
                     (precision_count["point"] + precision_count["hromada_centroid"]) / n, 4
                 ),
+            },
+            "variant_hygiene": {
+                "checked_kinds": [*CHECKED_KINDS, "romanization"],
+                "collisions": len(collisions),
+                "dropped": sum(1 for c in collisions if not c.fact),
+                "kept_by_fact": sum(1 for c in collisions if c.fact),
+                "dropped_by_rule": dict(Counter(c.rule for c in collisions if not c.fact).most_common()),
+                "report": "variant_collisions.tsv",
             },
             "fallbacks": dict(fallbacks.most_common()),
             "former_names": former.stats,
@@ -583,6 +629,7 @@ def _readme(m: dict) -> str:
         "| districts.tsv | city section (GeoNames PPLX) | " + ", ".join(DISTRICT_COLUMNS) + " |",
         "| not_places.tsv | word that is not a settlement | " + ", ".join(NOT_PLACE_COLUMNS) + " |",
         "| geonames_unmatched.tsv | GeoNames place left out, with why | " + ", ".join(UNMATCHED_COLUMNS) + " |",
+        "| variant_collisions.tsv | variant naming another settlement | " + ", ".join(COLLISION_COLUMNS) + " |",
         "",
         "Name kinds in names.tsv, strongest first: " + ", ".join(f"`{k}`" for k in NAME_KINDS) + ".",
         "`district` rows are names of a city's sections (Saltivka, Troieshchyna) on the city they lie in;",
@@ -664,9 +711,11 @@ def _readme(m: dict) -> str:
             "",
             "## Variant hygiene",
             "",
-            f"{h['dropped']} name variants dropped because they name another, larger settlement"
-            f" ({h['kept_by_fact']} kept because a fact confirms them). Every drop is listed in MANIFEST",
-            "(`variant_hygiene.collisions`).",
+            f"{h['collisions']:,} GeoNames name variants name another settlement: {h['dropped']:,} dropped"
+            f" ({', '.join(f'{k} {v:,}' for k, v in h['dropped_by_rule'].items())}), {h['kept_by_fact']:,} kept"
+            " because a fact confirms them.",
+            "Every one is listed in variant_collisions.tsv with the rule, the other settlement and the action;",
+            "the rules are in gazetteer/build/hygiene.py. Former official names are facts and never dropped.",
         ]
     return "\n".join(lines) + "\n"
 
@@ -691,12 +740,15 @@ class _NameTable:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], list[str]] = {}
         self._by_settlement: dict[str, list[tuple[str, str]]] = {}
+        self.former: set[tuple[str, str]] = set()  # (settlement, key) of former official names
 
     def add(self, sid: str, name: str, kind: str, lang: str) -> None:
         name = " ".join(name.split())
         key = fold_key(name) if name else ""
         if len(key) < 2:
             return
+        if kind in ("renamed", "historical"):
+            self.former.add((sid, key))  # a fact, even where a stronger kind labels the row
         old = self.rows.get((sid, key))
         if old is None:
             self._by_settlement.setdefault(sid, []).append((sid, key))
@@ -705,6 +757,10 @@ class _NameTable:
         ):
             return
         self.rows[(sid, key)] = [sid, name, kind, lang, key]
+
+    def drop(self, sid: str, key: str) -> None:
+        if self.rows.pop((sid, key), None) is not None:
+            self._by_settlement[sid].remove((sid, key))
 
     def rows_for(self, sid: str) -> list[list[str]]:
         return [self.rows[k] for k in self._by_settlement.get(sid, [])]

@@ -1,0 +1,115 @@
+"""Variant hygiene: a GeoNames name variant that names another settlement is dropped unless a fact keeps it.
+
+Every variant that came from GeoNames (kinds ``geonames``, ``alternate``, ``russian``) is checked against
+the names other settlements own: their official names and romanizations, and their own GeoNames variants
+that resemble their official name (Александровка is an Олександрівка's). Homonyms (another settlement of
+the same official name) are not collisions. A variant V on settlement S that another settlement T owns:
+
+- ``not_its_name``: V does not resemble S's own name (Слов'янськ on Нікополь, Кременчук on Ямпіль,
+  Rivne on Серне, Александровка on Донецьк): dropped, whatever the sizes;
+- ``larger_lookalike``: V resembles S's name but resembles T's better and T is larger (category, then
+  population: Миколаїв on Миколаївка): dropped;
+- ``romanization_of_larger``: one of S's own romanizations folds like a larger T's name (the French
+  system writes Вижниця as Vyjnytsia, which folds like Вінниця): that romanization is dropped.
+
+Facts that keep a variant: a former official name of S (a ``renamed``/``historical`` row of the same
+key, e.g. from renamings.csv: GeoNames' Hlyboka on Глибоке, renamed from Глибока in 2018), or a
+GeoNames record joined to no settlement that carries V within :data:`CONFIRM_KM` of S's own point (the
+old village's own record: a merged or renamed place).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from gazetteer.build.geonames import GeoPlace
+from gazetteer.build.katottg import RawSettlement
+from gazetteer.geodesy import haversine_km
+from gazetteer.normalize import fold_key
+
+CHECKED_KINDS = ("geonames", "alternate", "russian")
+OWN_KINDS = ("official", "romanization")
+#: fuzz.ratio (0-100) of folded spellings above which a variant is a spelling of a settlement's name.
+RESEMBLES = 75.0
+#: A GeoNames record (joined to no settlement) carrying the variant this near S's point confirms it (km).
+CONFIRM_KM = 5.0
+_CATEGORY_RANK = {"K": 3, "M": 2, "X": 1, "C": 0}
+
+
+@dataclass(frozen=True)
+class Collision:
+    settlement_id: str
+    variant: str
+    kind: str
+    key: str
+    other_id: str  # the largest settlement that owns the variant
+    owners: int  # how many other settlements own it
+    rule: str  # not_its_name | larger_lookalike
+    fact: str  # "" when dropped, else what keeps it
+
+
+def find_collisions(
+    rows: list[list[str]],
+    settlements: dict[str, RawSettlement],
+    population: dict[str, int],
+    points: dict[str, tuple[float, float]] | None = None,
+    stray_places: list[GeoPlace] | None = None,
+    former: set[tuple[str, str]] | None = None,
+) -> list[Collision]:
+    """Collisions among name rows ``[settlement_id, name, kind, lang, key]`` (see the module docstring),
+    sorted by settlement and key. ``points``/``stray_places`` enable the GeoNames-record confirmation;
+    ``former`` holds (settlement id, key) of former official names, which confirm a variant too."""
+    own: dict[str, set[str]] = defaultdict(set)
+    for sid, _name, kind, _lang, key in rows:
+        if kind in OWN_KINDS:
+            own[sid].add(key)
+
+    def likeness(key: str, sid: str) -> float:
+        return max((fuzz.ratio(key, k) for k in own[sid]), default=0.0)
+
+    owners: dict[str, set[str]] = defaultdict(set)
+    for sid, _name, kind, _lang, key in rows:
+        if kind in OWN_KINDS or (kind in CHECKED_KINDS and likeness(key, sid) >= RESEMBLES):
+            owners[key].add(sid)
+    official = {sid: fold_key(s.name_uk) for sid, s in settlements.items()}
+
+    def size(sid: str) -> tuple[int, int]:
+        return _CATEGORY_RANK.get(settlements[sid].category, 0), population.get(sid, 0)
+
+    stray: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for place in stray_places or []:
+        for text in {place.name, *(a.name for a in place.alternates)}:
+            stray[fold_key(text)].append((place.lat, place.lon))
+
+    out = []
+    for sid, name, kind, _lang, key in rows:
+        romanized = kind == "romanization"
+        if not romanized and (kind not in CHECKED_KINDS or key in own[sid]):
+            continue
+        others = sorted(t for t in owners.get(key, ()) if t != sid and official[t] != official[sid])
+        if not others:
+            continue
+        biggest = max(others, key=lambda t: (size(t), t))
+        mine = likeness(key, sid)
+        if romanized:
+            if key == official[sid] or size(biggest) <= size(sid):
+                continue
+            rule = "romanization_of_larger"
+        elif mine >= RESEMBLES:
+            if size(biggest) <= size(sid) or likeness(key, biggest) <= mine:
+                continue
+            rule = "larger_lookalike"
+        else:
+            rule = "not_its_name"
+        fact = ""
+        point = (points or {}).get(sid)
+        if (sid, key) in (former or ()):
+            fact = "a former official name of this settlement"
+        elif point and any(haversine_km(*point, *p) <= CONFIRM_KM for p in stray.get(key, ())):
+            fact = f"a GeoNames record named {name} (joined to no settlement) lies within {CONFIRM_KM:.0f} km"
+        out.append(Collision(sid, name, kind, key, biggest, len(others), rule, fact))
+    out.sort(key=lambda c: (c.settlement_id, c.key))
+    return out
