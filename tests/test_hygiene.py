@@ -130,8 +130,15 @@ def test_a_russian_village_name_does_not_lead_to_donetsk() -> None:
 
 
 def test_a_former_official_name_keeps_the_variant() -> None:
-    s, pop, rows = world(("G", "Глибоке", "C", 300), ("H", "Глибока", "C", 900))
-    rows.append(variant("G", "Hlyboka", "geonames"))
+    # Кварцитне was Першотравневе till 2016; two villages are still called so.
+    s, pop, rows = world(("K", "Кварцитне", "X", 2_350), ("P", "Першотравневе", "C", 493))
+    rows.append(variant("K", "Першотравневе", "russian"))
     assert not find_collisions(rows, s, pop)[0].fact
-    kept = find_collisions(rows, s, pop, former={("G", fold_key("Hlyboka"))})
+    kept = find_collisions(rows, s, pop, former={("K", fold_key("Першотравневе"))})
     assert kept[0].fact == "a former official name of this settlement"
+
+
+def test_the_russian_name_of_a_village_that_is_a_small_towns_official_name_stays() -> None:
+    # Ольховатка: the Russian name of Вільхуватка (by consonants) and the official name of a small town.
+    s, pop, rows = world(("V", "Вільхуватка", "C", 650), ("O", "Ольховатка", "X", 900))
+    assert find_collisions([*rows, variant("V", "Ольховатка", "russian")], s, pop) == []

@@ -7,8 +7,9 @@ the same official name) are not collisions. A variant V on settlement S that ano
 
 - ``not_its_name``: V does not resemble S's own name (Слов'янськ on Нікополь, Кременчук on Ямпіль,
   Rivne on Серне, Александровка on Донецьк): dropped, whatever the sizes;
-- ``larger_lookalike``: V resembles S's name but resembles T's better and T is larger (category, then
-  population: Миколаїв on Миколаївка): dropped;
+- ``larger_lookalike``: V resembles S's name (plainly, by its Russian form or by consonant skeleton) but
+  resembles T's better and T is a city of 3+ times S's population (Миколаїв on Миколаївка): dropped;
+  a smaller T leaves it (Ольховатка, a Donetsk town, is also the Russian name of Вільхуватка);
 - ``romanization_of_larger``: one of S's own romanizations folds like a larger T's name (the French
   system writes Вижниця as Vyjnytsia, which folds like Вінниця): that romanization is dropped.
 
@@ -28,12 +29,16 @@ from rapidfuzz import fuzz
 from gazetteer.build.geonames import GeoPlace
 from gazetteer.build.katottg import RawSettlement
 from gazetteer.geodesy import haversine_km
-from gazetteer.normalize import fold_key
+from gazetteer.normalize import fold_key, russian_form, skeleton
 
 CHECKED_KINDS = ("geonames", "alternate", "russian")
 OWN_KINDS = ("official", "romanization")
 #: fuzz.ratio (0-100) of folded spellings above which a variant is a spelling of a settlement's name.
 RESEMBLES = 75.0
+#: ...or fuzz.ratio of their consonant skeletons (4+ consonants) at least this.
+SKELETON_RESEMBLES = 80.0
+#: A look-alike of S's own name is taken away only by a city this many times S's population.
+CITY_FACTOR = 3.0
 #: A GeoNames record (joined to no settlement) carrying the variant this near S's point confirms it (km).
 CONFIRM_KM = 5.0
 _CATEGORY_RANK = {"K": 3, "M": 2, "X": 1, "C": 0}
@@ -67,8 +72,16 @@ def find_collisions(
         if kind in OWN_KINDS:
             own[sid].add(key)
 
+    russian = {sid: fold_key(russian_form(s.name_uk)) for sid, s in settlements.items()}
+
     def likeness(key: str, sid: str) -> float:
-        return max((fuzz.ratio(key, k) for k in own[sid]), default=0.0)
+        """How much a folded variant looks like the settlement's own name (0-100): the best of the plain
+        likeness to its official, romanized and rule-made Russian forms, and of the consonant skeletons
+        (Ольховатка is Вільхуватка's Russian name: skeletons lhvtk / vlhvtk)."""
+        mine = own[sid] | ({russian[sid]} if sid in russian else set())
+        plain = max((fuzz.ratio(key, k) for k in mine), default=0.0)
+        skel = max((fuzz.ratio(skeleton(key), skeleton(k)) for k in mine), default=0.0)
+        return max(plain, skel if len(skeleton(key)) >= 4 and skel >= SKELETON_RESEMBLES else 0.0)
 
     owners: dict[str, set[str]] = defaultdict(set)
     for sid, _name, kind, _lang, key in rows:
@@ -99,7 +112,11 @@ def find_collisions(
                 continue
             rule = "romanization_of_larger"
         elif mine >= RESEMBLES:
-            if size(biggest) <= size(sid) or likeness(key, biggest) <= mine:
+            # A spelling of S's own name that is also T's: only a city far larger than S takes it away.
+            city = settlements[biggest].category in ("M", "K")
+            if not city or population.get(biggest, 0) < CITY_FACTOR * max(population.get(sid, 0), 1):
+                continue
+            if likeness(key, biggest) <= mine:
                 continue
             rule = "larger_lookalike"
         else:
