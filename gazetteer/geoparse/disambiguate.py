@@ -40,6 +40,7 @@ MIN_MARGIN = 0.04
 FORMER_NAME = -0.1
 #: Places mentioned nearby pull a candidate within this many km (linearly less with distance).
 NEAR_KM = 120.0
+NEAR_MAX = 0.35 + 0.1 + ANCHOR_OBLAST
 
 
 def _distance_km(a: Settlement, b: Settlement) -> float:
@@ -114,14 +115,20 @@ class _Nearby:
             self.cached[(la, lo)].add(sidx)
         return got
 
-    def closeness(self, sidx: int, allowed: set[int]) -> float:
-        """1 at the same point, falling to 0 at NEAR_KM, for the nearest anchor in ``allowed``."""
-        if not allowed:
-            return 0.0
+    def closeness(self, sidx: int, same: set[int], around: set[int]) -> tuple[float, float]:
+        """For the nearest anchor in ``same`` and in ``around`` (its superset): 1 at the same point,
+        falling to 0 at NEAR_KM."""
+        if not around:
+            return 0.0, 0.0
+        to_same = to_around = 0.0
         for km, a in self._near(sidx):
-            if a in allowed:
-                return 1 - km / NEAR_KM
-        return 0.0
+            if a in around:
+                if not to_around:
+                    to_around = 1 - km / NEAR_KM
+                if a in same:
+                    to_same = 1 - km / NEAR_KM
+                    break
+        return to_same, to_around
 
 
 def _context(tokens: list[Token], c: Cand, stated_in: dict, settlements: list[Settlement]) -> tuple:
@@ -221,11 +228,18 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
             anchor_oblasts = {settlements[a].oblast_id for a in around_ids}
             near = near_of[id(c)]
             rows = []
+            # Nearby places add at most NEAR_MAX: candidates further behind the best cannot win and keep
+            # their fixed score (their order only matters for the candidates listed).
+            reach = max(r[0] for r in fixed[id(c)]) - NEAR_MAX
             for score, fits, sidx in fixed[id(c)]:
+                if score < reach:
+                    rows.append((score, fits, sidx))
+                    continue
                 if not fits and settlements[sidx].oblast_id in anchor_oblasts:
                     score += ANCHOR_OBLAST
-                if near:
-                    score += 0.35 * nearby.closeness(sidx, same_ids) + 0.1 * nearby.closeness(sidx, around_ids)
+                if near and around_ids:
+                    to_same, to_around = nearby.closeness(sidx, same_ids, around_ids)
+                    score += 0.35 * to_same + 0.1 * to_around
                 rows.append((score, fits, sidx))
             rows.sort(key=lambda r: (-r[0], r[2]))
             c.margin = rows[0][0] - rows[1][0]

@@ -225,7 +225,21 @@ def foreign_lemma(tables: Tables, tok: Token, c: Cand, lang: str) -> bool:
     return False
 
 
+_READINGS: dict[tuple, tuple[bool, bool]] = {}
+
+
 def readings(ps: tuple) -> tuple[bool, bool]:
+    """Memoised :func:`_readings` (pymorphy's ``is_known`` is a dictionary walk each time)."""
+    key = (ps[0].word, str(ps[0].tag), len(ps)) if ps else ()
+    got = _READINGS.get(key)
+    if got is None:
+        if len(_READINGS) > 100_000:
+            _READINGS.clear()
+        got = _READINGS[key] = _readings(ps)
+    return got
+
+
+def _readings(ps: tuple) -> tuple[bool, bool]:
     """(has a common-word reading, has a proper-noun reading) of a word in pymorphy's dictionary.
 
     The Russian dictionary marks place names Geox; the Ukrainian one keeps proper-noun lexemes with the

@@ -34,20 +34,23 @@ def tokenize(text: str) -> list[Token]:
     """Words of ``text`` with folded keys (``_`` when a word folds to nothing) and sentence numbers."""
     tokens: list[Token] = []
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-    sentence, e = 0, 0
+    ends.append(len(text) + 1)
+    sentence, next_end, prev_sentence = 0, ends[0], -1
     keys: dict[str, str] = {}
+    append = tokens.append
     for m in WORD.finditer(text):
-        while e < len(ends) and ends[e] <= m.start():
+        start = m.start()
+        while next_end <= start:
             sentence += 1
-            e += 1
+            next_end = ends[sentence]
         word, end = m.group(), m.end()
-        if _POSSESSIVE.search(word) and word.isascii():
+        if word[-1] == "s" and _POSSESSIVE.search(word) and word.isascii():
             word, end = word[:-2], end - 2
-        first = not tokens or tokens[-1].sentence != sentence
         key = keys.get(word)
         if key is None:
             key = keys[word] = fold_key(word) or "_"
-        tokens.append(Token(m.start(), end, word, key, sentence, first))
+        append(Token(start, end, word, key, sentence, sentence != prev_sentence))
+        prev_sentence = sentence
     return tokens
 
 
