@@ -288,3 +288,34 @@ def test_real_news_development_set_meets_the_targets_where_present():
         assert c["tp"] >= 0.88 * c["gold"], (lang, dict(c))
     c = result["all"]["settlement"]
     assert c["tp"] >= 0.95 * c["pred"] and c["tp"] >= 0.92 * c["gold"], dict(c)
+
+
+class _Terminal:
+    def __init__(self, tty: bool) -> None:
+        self.tty, self.text = tty, ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, s: str) -> None:
+        self.text += s
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_a_slow_first_build_says_so_on_a_terminal_only(monkeypatch, tty):
+    import sys
+    import time
+
+    term = _Terminal(tty)
+    monkeypatch.setattr(sys, "stderr", term)
+    monkeypatch.setattr(lexicon, "PROGRESS_AFTER_S", 0.05)
+    with lexicon._Notice("preparing tables"):
+        time.sleep(0.3)
+    assert ("preparing tables ... done in" in term.text) is tty
+    term.text = ""
+    with lexicon._Notice("quick step"):
+        pass
+    assert term.text == ""

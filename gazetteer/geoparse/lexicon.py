@@ -429,9 +429,39 @@ def tables_for(resolver: Resolver) -> Tables:
         with _TABLES_LOCK:
             tables = _TABLES.get(key)
             if tables is None:
-                tables = build_tables(resolver)
+                with _Notice("preparing the geoparser's name tables (once per process)"):
+                    tables = build_tables(resolver)
                 _TABLES[key] = tables
     return tables
+
+
+class _Notice:
+    """On a terminal, say what is going on when a step takes longer than PROGRESS_AFTER_S, and when it is
+    done; silent otherwise (and always silent when stderr is not a terminal)."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.shown = label, False
+        self.timer: threading.Timer | None = None
+
+    def _show(self) -> None:
+        self.shown = True
+        sys.stderr.write(f"gazetteer: {self.label} ...")
+        sys.stderr.flush()
+
+    def __enter__(self) -> _Notice:
+        self.t0 = time.perf_counter()
+        if sys.stderr.isatty():
+            self.timer = threading.Timer(PROGRESS_AFTER_S, self._show)
+            self.timer.daemon = True
+            self.timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        if self.shown:
+            sys.stderr.write(f" done in {time.perf_counter() - self.t0:.1f} s\n")
+            sys.stderr.flush()
 
 
 def parses(tables: Tables, word: str, lang: str) -> tuple:
