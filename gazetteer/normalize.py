@@ -20,6 +20,7 @@ import translitua
 from unidecode import unidecode
 
 from gazetteer.errors import InvalidText
+from gazetteer.words import word_list, word_set
 
 KEY_VERSION = 3
 
@@ -337,79 +338,12 @@ def check_query(query: object) -> str:
     return text
 
 
-# Settlement-type words people put before or after a name (Ukrainian, Russian, English, German, Polish,
-# French). Abbreviations need a dot or a space after them.
-_TYPE_WORDS = sorted(
-    {
-        "м",
-        "с",
-        "смт",
-        "сщ",
-        "с-ще",
-        "сел",
-        "пгт",
-        "пос",
-        "г",
-        "д",
-        "х",
-        "м-то",
-        "місто",
-        "селище",
-        "село",
-        "хутір",
-        "селище міського типу",
-        "селище сільського типу",
-        "город",
-        "поселок",
-        "посёлок",
-        "деревня",
-        "хутор",
-        "поселок городского типа",
-        "посёлок городского типа",
-        "city of",
-        "town of",
-        "village of",
-        "settlement of",
-        "urban-type settlement of",
-        "the city of",
-        "the town of",
-        "the village of",
-        "city",
-        "town",
-        "village",
-        "settlement",
-        "urban-type settlement",
-        "m",
-        "s",
-        "smt",
-        "vil",
-        "v",
-        "selo",
-        "misto",
-        "selyshche",
-        "horod",
-        "gorod",
-        "poselok",
-        "posyolok",
-        "stadt",
-        "dorf",
-        "siedlung",
-        "miasto",
-        "wieś",
-        "wies",
-        "osiedle",
-        "ville de",
-        "village de",
-        "ville",
-    },
-    key=len,
-    reverse=True,
-)
+# Settlement-type words people put before or after a name: data in gazetteer/words (type_prefixes.txt,
+# type_suffixes.txt), the one place the word lists live.
+_TYPE_WORDS = sorted(word_set("type_prefixes"), key=len, reverse=True)
 _TYPE_ALTERNATION = "|".join(re.escape(w) for w in _TYPE_WORDS)
 _TYPE_PREFIX = re.compile(rf"^(?:{_TYPE_ALTERNATION})(?:\.\s*|\s+)", re.IGNORECASE)
-_TYPE_SUFFIX = re.compile(
-    r"\s+(?:city|town|village|settlement|місто|село|селище|город|поселок|stadt|miasto)\.?$", re.IGNORECASE
-)
+_TYPE_SUFFIX = re.compile(rf"\s+(?:{'|'.join(re.escape(w) for w in word_list('type_suffixes'))})\.?$", re.IGNORECASE)
 
 
 def strip_type_words(text: str) -> str:
