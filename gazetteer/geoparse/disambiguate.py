@@ -169,6 +169,7 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
     pending = [c for c in places if len(c.cands) > 1]
     # What does not change between rounds: the stated context and each candidate's fixed score.
     fixed: dict[int, list[tuple[float, bool, int]]] = {}
+    priors: dict[int, float] = {}
     near_of: dict[int, bool] = {}
     for c in pending:
         local_oblast, local_units, stated_oblasts, stated_units = _context(tokens, c, stated_in, settlements)
@@ -185,7 +186,10 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
         rows = []
         for sidx, (base, _key) in c.cands.items():
             s = settlements[sidx]
-            score = base + prior(s)
+            p = priors.get(sidx)
+            if p is None:
+                p = priors[sidx] = prior(s)
+            score = base + p
             fits = True
             if local_units and (s.raion_id in local_units or s.hromada_id in local_units):
                 score += LOCAL_UNIT

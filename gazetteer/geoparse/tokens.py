@@ -13,11 +13,27 @@ WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*")
 JOIN_GAP = re.compile(r"[ \t\u00a0]*(?:[-‐‑][ \t\u00a0]*)?")
 # A sentence ends at . ! ? … before a space and a word that is not lower case ("с. Чернещина… повреждены"
 # goes on), at a blank line, or before a list item.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'»”)]*\s+(?![a-zа-яіїєґё])|\n\s*\n|\n(?=\s*[-•*])")
 # Abbreviations with a dot do not end a sentence ("с. Чернещина", "м. Харків", "обл.").
-_ABBREVIATION = r"(?<!\b[сСмМгГхХ])(?<!\bсмт)(?<!\bпгт)(?<!\bпос)(?<!\bсел)(?<!\bобл)(?<!\bвул)(?<!\bул)"
-_SENTENCE_END = re.compile(rf"{_ABBREVIATION}[.!?…]+[\"'»”)]*\s+(?![a-zа-яіїєґё])|\n\s*\n|\n(?=\s*[-•*])")
+_ABBREVIATION = re.compile(r"(?:^|\W)(?:[сСмМгГхХ]|смт|пгт|пос|сел|обл|вул|ул)$")
+
+
+def _sentence_ends(text: str) -> list[int]:
+    """Offsets where sentences end: at . ! ? … before a space and a word that is not lower case
+    ("с. Чернещина… повреждены" goes on) unless the dot ends an abbreviation, at a blank line, or before
+    a list item."""
+    ends = []
+    for m in _SENTENCE_END.finditer(text):
+        a = m.start()
+        if text[a] == "." and _ABBREVIATION.search(text[max(0, a - 6) : a]):
+            continue
+        ends.append(m.end())
+    return ends
+
+
 _POSSESSIVE = re.compile(r"['’]s$")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LANG_SAMPLE = 60_000
 
 
 @dataclass(slots=True)
@@ -33,7 +49,7 @@ class Token:
 def tokenize(text: str) -> list[Token]:
     """Words of ``text`` with folded keys (``_`` when a word folds to nothing) and sentence numbers."""
     tokens: list[Token] = []
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    ends = _sentence_ends(text)
     ends.append(len(text) + 1)
     sentence, next_end, prev_sentence = 0, ends[0], -1
     keys: dict[str, str] = {}
@@ -72,6 +88,11 @@ def doc_lang(text: str, lang: str | None) -> str:
     letters only one of them has and by little words ("Во Львове и Тернополе")."""
     if lang is not None:
         return lang
+    if len(text) > _LANG_SAMPLE:
+        # The letters of a long text's beginning, middle and end tell its language as well as all of it.
+        third = _LANG_SAMPLE // 3
+        mid = len(text) // 2
+        text = text[:third] + " " + text[mid : mid + third] + " " + text[-third:]
     uk = len(re.findall(r"[іїєґІЇЄҐ]", text))
     ru = len(re.findall(r"[ыэёъЫЭЁЪ]", text))
     cyr = len(_CYRILLIC.findall(text))
