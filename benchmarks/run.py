@@ -19,6 +19,7 @@ SECTIONS = [
     "text",
     "real_news",
     "city_lists",
+    "speed",
     "cost_curve",
     "serve",
     "integrity",
