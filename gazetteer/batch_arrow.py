@@ -152,7 +152,6 @@ def enrich_csv(
     plain = pcsv.WriteOptions(include_header=False, delimiter=out_delimiter, eol="\r\n", quoting_style="none")
     quoted = pcsv.WriteOptions(include_header=False, delimiter=out_delimiter, eol="\r\n", quoting_style="needed")
     special = (out_delimiter, '"', "\r", "\n")
-    row_fn = _name_row(resolver)
     answers: dict[tuple[str, str | None], int] = {}  # (place, hint) -> index into rows_out
     rows_out: list[tuple[str, ...]] = []  # formatted gaz_* cells per distinct pair
     needs_quotes: list[bool] = []  # per distinct pair: does a gaz_* cell need quoting
@@ -199,6 +198,9 @@ def enrich_csv(
                     combined = _ints(place.indices).astype(np.int64) * width + _ints(hint.indices)
                     uniq, inverse = np.unique(combined, return_inverse=True)
                     pairs = [(places[c // width], hints[c % width]) for c in uniq.tolist()]
+                # The streaming engine's row function, new per batch: its own cache of answers would only
+                # duplicate rows_out (a hundred thousand distinct names cost 100 MB more otherwise).
+                row_fn = _name_row(resolver)
                 local = []
                 for key in pairs:
                     at = answers.get(key)
