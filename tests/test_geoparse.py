@@ -319,3 +319,12 @@ def test_a_slow_first_build_says_so_on_a_terminal_only(monkeypatch, tty):
     with lexicon._Notice("quick step"):
         pass
     assert term.text == ""
+
+
+def test_a_word_longer_than_any_name_is_skipped_not_an_error():
+    # fold_key refuses over-long text (InvalidText); one such word must not cost the whole text its places.
+    from gazetteer.normalize import MAX_FOLD_LENGTH
+
+    text = "Обстріл у Харкові, " + "а" * (MAX_FOLD_LENGTH + 500) + " і у Бахмуті. Lone \ud800 surrogate in Kyiv."
+    names = {m.match.name_uk for m in find_places(text) if m.match is not None}
+    assert {"Харків", "Бахмут", "Київ"} <= names

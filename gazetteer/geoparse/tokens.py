@@ -46,6 +46,10 @@ class Token:
     first: bool  # first word of its sentence
 
 
+#: Letters in the longest word worth looking up (settlement names have words of at most ~25 letters).
+MAX_WORD = 64
+
+
 def tokenize(text: str) -> list[Token]:
     """Words of ``text`` with folded keys (``_`` when a word folds to nothing) and sentence numbers."""
     tokens: list[Token] = []
@@ -64,7 +68,8 @@ def tokenize(text: str) -> list[Token]:
             word, end = word[:-2], end - 2
         key = keys.get(word)
         if key is None:
-            key = keys[word] = fold_key(word) or "_"
+            # A word longer than any name is no place: never folded (fold_key refuses over-long text).
+            key = keys[word] = (fold_key(word) or "_") if len(word) <= MAX_WORD else "_"
         append(Token(start, end, word, key, sentence, sentence != prev_sentence))
         prev_sentence = sentence
     return tokens
