@@ -435,7 +435,8 @@ def _data_info(args: argparse.Namespace) -> int:
         "with_coordinates": sum(1 for s in ex.settlements if s.lat is not None and s.lon is not None),
         "with_precision": sum(1 for s in ex.settlements if s.coord_precision),
         "with_former_names": len(
-            {ex.name_settlement[i] for i, k in enumerate(ex.name_kind) if k in ("renamed", "historical")}
+            ex.former_name_settlements()
+            or {ex.name_settlement[i] for i, k in enumerate(ex.name_kind) if k in ("renamed", "historical")}
         ),
         "coord_precision": m.get("coord_precision", {}),
         "coverage": m.get("coverage", {}),

@@ -124,6 +124,13 @@ class Extract:
         except (KeyError, AttributeError):
             raise KeyError(f"no settlement with KATOTTG id {settlement_id!r}") from None
 
+    def former_name_settlements(self) -> set[str]:
+        """Ids of the settlements that have a former official name in ``former_names.tsv`` (empty in older
+        extracts, which lack the file)."""
+        if self._former is None:
+            self._former = _read_former(self.path, self.manifest)
+        return {sid for sid, _key in self._former}
+
     def former_name(self, settlement_id: str, key: str) -> tuple[str, str] | None:
         """Which former official name of a settlement a name key is a form of, and its years:
         ("Жовтневе", "till 2016"); None when that key is no former name of it. Read on first use from
