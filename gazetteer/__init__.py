@@ -101,8 +101,15 @@ def get_settlement(settlement_id: str) -> Settlement:
 
 
 def settlements() -> pd.DataFrame:
-    """All settlements as a pandas DataFrame, one row per settlement, indexed by KATOTTG id."""
-    import pandas as pd
+    """All settlements as a pandas DataFrame, one row per settlement, indexed by KATOTTG id.
+
+    Raises MissingExtra (naming ``gazetteer[frames]``) when pandas is not installed."""
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        from gazetteer.extras import missing_extra
+
+        raise missing_extra(exc, "gazetteer.settlements") or exc from None
 
     from gazetteer.store import get_extract
 

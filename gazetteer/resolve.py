@@ -778,8 +778,10 @@ def lookup_many(
     """Resolve many queries, each distinct (query, oblast) pair once; never raises for bad rows.
 
     ``oblasts``, when given, holds one hint per query (None or empty for none); ValueError when it holds
-    fewer or more values than ``queries``.
+    fewer or more values than ``queries``; TypeError when either is one string rather than a sequence.
     """
+    if isinstance(queries, (str, bytes)) or isinstance(oblasts, (str, bytes)):
+        raise TypeError("lookup_many takes a sequence of queries (and of oblast hints), not one string: use lookup()")
     resolver = resolver or default_resolver()
     cache: dict[tuple, Resolution] = {}
     out = []

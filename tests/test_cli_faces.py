@@ -304,3 +304,14 @@ def test_python_enrich_without_pandas_is_one_clear_import_error(tmp_path: Path) 
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.startswith("MissingExtra ") and "pip install 'gazetteer[frames]'" in ran.stdout
+
+
+def test_python_settlements_without_pandas_is_one_clear_import_error(tmp_path: Path) -> None:
+    code = (
+        "import sys\nsys.modules['pandas'] = None\nimport gazetteer\n"
+        "try:\n    gazetteer.settlements()\nexcept ImportError as exc:\n    print(type(exc).__name__, exc)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("MissingExtra ") and "pip install 'gazetteer[frames]'" in ran.stdout

@@ -425,6 +425,14 @@ def test_ambiguous_answers_list_towns_first_and_limit_shows_more(resolver) -> No
     assert cats == sorted(cats, key=lambda c: "KMXC".index(c))
 
 
+def test_lookup_many_refuses_one_string_for_a_sequence() -> None:
+    # A bare string is iterable: it used to resolve each of its letters and say not_found eight times.
+    with pytest.raises(TypeError, match="not one string"):
+        gazetteer.lookup_many("Kupyansk")
+    with pytest.raises(TypeError, match="not one string"):
+        gazetteer.lookup_many(["Kupyansk"], oblasts="Kharkiv")
+
+
 def test_lookup_many_refuses_hints_of_another_length() -> None:
     with pytest.raises(ValueError, match="one"):
         gazetteer.lookup_many(["Kupiansk", "Bakhmut"], oblasts=["Kharkiv"])
