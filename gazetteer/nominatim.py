@@ -20,6 +20,7 @@ else Ukrainian). :func:`render` turns a list of records into ``json``/``jsonv2``
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cached_property
 from typing import Any
@@ -46,6 +47,11 @@ def _strip_accents(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", text) if c != "\u0301"))
 
 
+#: How like the rule-made Russian form of a name (rapidfuzz ratio, 0-100) a Russian variant must be to be shown.
+RUSSIAN_LIKENESS = 75.0
+_RUSSIAN_LETTERS = re.compile(r"^[А-ЯЁа-яё][А-ЯЁа-яё’' -]*$")
+
+
 class Places:
     """Settlements and units of one extract as Nominatim records, in uk, en or ru."""
 
@@ -57,13 +63,38 @@ class Places:
 
     @cached_property
     def russian(self) -> dict[str, str]:
-        """KATOTTG id -> its first Russian name variant (without stress marks)."""
+        """KATOTTG id -> the Russian name to show: of its name variants labelled Russian, the one in Russian
+        letters closest to the rule-made Russian form of its Ukrainian name, when it is close enough
+        (:data:`RUSSIAN_LIKENESS`); otherwise none, and the Ukrainian name is shown, as Nominatim shows
+        the local name where it has no name in the language asked for.
+
+        The GeoNames dump labels no alternate name with its language, so the variants called Russian also
+        hold Belarusian, Chuvash or Crimean Tatar forms (Кейӳ, Адэса, Акъяр): taking the first one
+        showed them."""
+        import csv
+
+        from rapidfuzz import fuzz
+
+        from gazetteer.build import former
+
+        with open(former.Path(former.__file__).parent / "sources" / "russian_name_words.csv", encoding="utf-8") as fh:
+            words = former.read_word_table(csv.DictReader(fh))
         ex = self.extract
-        out: dict[str, str] = {}
+        best: dict[int, tuple[float, str]] = {}
+        refs: dict[int, str] = {}
         for sidx, text, kind in zip(ex.name_settlement, ex.name_text, ex.name_kind, strict=True):
-            if kind == "russian":
-                out.setdefault(ex.settlements[sidx].id, _strip_accents(text))
-        return out
+            if kind != "russian":
+                continue
+            text = _strip_accents(text)
+            if not _RUSSIAN_LETTERS.match(text):
+                continue
+            ref = refs.get(sidx)
+            if ref is None:
+                ref = refs[sidx] = former.russian_name(ex.settlements[sidx].name_uk, words).casefold()
+            score = fuzz.ratio(ref, text.casefold())
+            if score >= RUSSIAN_LIKENESS and score > best.get(sidx, (0.0, ""))[0]:
+                best[sidx] = (score, text)
+        return {ex.settlements[sidx].id: text for sidx, (_score, text) in best.items()}
 
     def name(self, s: Settlement, lang: str) -> str:
         if lang == "en":

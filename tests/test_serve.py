@@ -411,3 +411,21 @@ def test_the_serve_command_with_two_workers_answers_geopy(tmp_path) -> None:
         server.terminate()
         out, _ = server.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}/" in out
+
+
+@pytest.mark.parametrize(("query", "russian"), [("Kyiv", "Киев"), ("Kharkiv", "Харьков"), ("Mykolaiv", "Николаев")])
+def test_russian_names_are_russian_not_the_first_variant_labelled_so(http: httpx.Client, query, russian) -> None:
+    # The GeoNames dump labels no alternate with its language: the first "russian" variant of Kyiv was
+    # Chuvash (Кейӳ). Shown names are Russian letters close to the Russian form of the Ukrainian name.
+    rec = http.get("/search", params={"q": query, "accept-language": "ru", "addressdetails": 1}).json()[0]
+    assert rec["name"] == russian
+
+
+def test_no_russian_name_shown_holds_letters_russian_lacks(resolver) -> None:
+    import re
+
+    from gazetteer.nominatim import Places
+
+    shown = Places(resolver).russian
+    assert len(shown) > 1000
+    assert not [t for t in shown.values() if re.search(r"[^А-ЯЁа-яё’' -]", t)]
