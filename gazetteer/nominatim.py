@@ -9,7 +9,7 @@
 >>> places.record(s, "uk", "jsonv2", True, {})["address"]["state"]
 'Харківська область'
 
-A record has Nominatim's fields (``place_id`` — the KATOTTG id's digits —, ``lat``/``lon`` as strings,
+A record has Nominatim's fields (``place_id`` — :func:`place_id`, the first 12 digits of the KATOTTG id —, ``lat``/``lon`` as strings,
 ``display_name``, ``address`` with ``city``/``town``/``village``, ``municipality`` (hromada), ``district``
 (raion), ``state`` (oblast), ``country``, ``country_code``; ``boundingbox`` (south, north, west, east, as
 strings), ``importance``, ``addresstype``, ``place_rank``) and a ``gazetteer`` object with what only the
@@ -45,6 +45,14 @@ _HROMADA_WORD = {"uk": "громада", "en": "hromada", "ru": "громада"
 # -- records -----------------------------------------------------------------------------------------
 def _strip_accents(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", text) if c != "\u0301"))
+
+
+def place_id(katottg: str) -> int:
+    """Nominatim's numeric ``place_id`` of a KATOTTG id: its first 12 digits (oblast, raion, hromada,
+    settlement), e.g. ``UA63080090010026457`` -> 630800900100. Unique like the ids themselves, and below
+    2**53, so JavaScript and R read it exactly (the 17 digits of the whole id are not: JSON.parse rounds
+    them)."""
+    return int(katottg[2:14])
 
 
 #: How like the rule-made Russian form of a name (rapidfuzz ratio, 0-100) a Russian variant must be to be shown.
@@ -161,7 +169,7 @@ class Places:
         kind = ADDRESSTYPE.get(s.category, "village")
         score = extension.get("score")
         rec: dict[str, Any] = {
-            "place_id": int(s.id[2:]),
+            "place_id": place_id(s.id),
             "licence": self.licence,
             "lat": f"{s.lat:.7f}",
             "lon": f"{s.lon:.7f}",
@@ -209,7 +217,7 @@ class Places:
         half = 1.5 if u.level == "oblast" else 0.4
         lat, lon = u.lat or 0.0, u.lon or 0.0
         rec: dict[str, Any] = {
-            "place_id": int(u.id[2:]),
+            "place_id": place_id(u.id),
             "licence": self.licence,
             "lat": f"{lat:.7f}",
             "lon": f"{lon:.7f}",

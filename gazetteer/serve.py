@@ -51,6 +51,7 @@ import math
 import os
 import time
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -64,7 +65,7 @@ from starlette.routing import Route
 from gazetteer import __version__
 from gazetteer.errors import GazetteerError
 from gazetteer.model import Resolution
-from gazetteer.nominatim import Places, render
+from gazetteer.nominatim import Places, place_id, render
 from gazetteer.resolve import Resolver, default_resolver
 
 __all__ = ["Settings", "create_app", "run"]
@@ -322,6 +323,14 @@ class Service:
             "/static/app.css": ("app.css", "text/css; charset=utf-8"),
         }
 
+    @cached_property
+    def by_place_id(self) -> dict[int, str]:
+        """place_id -> KATOTTG id, for /lookup (settlements first, then units)."""
+        ex = self.resolver.extract
+        out = {place_id(uid): uid for uid in ex.units}
+        out.update((place_id(s.id), s.id) for s in ex.settlements)
+        return out
+
     def respond(self, payload: Any, fmt: str = "json", headers: dict[str, str] | None = None) -> JSONResponse:
         media = "application/geo+json" if fmt in ("geojson", "geocodejson") else "application/json"
         return JSONResponse(payload, media_type=media, headers=headers)
@@ -450,8 +459,8 @@ class Service:
         records = []
         for raw_id in ids:
             sid = raw_id.upper()
-            if sid.isdigit():
-                sid = "UA" + sid.zfill(17)
+            if sid.isdigit():  # a place_id (12 digits, see nominatim.place_id) or the id's 17 digits
+                sid = self.by_place_id.get(int(sid), "") if len(sid) <= 12 else "UA" + sid.zfill(17)
             try:
                 s = ex.settlement(sid)
             except KeyError:
