@@ -156,6 +156,21 @@ def _needs_analysis(text: str) -> bool:
     return bool(_ANALYSIS_CHARS.search(text)) or not _ANALYSIS_WORDS.isdisjoint(text.casefold().split())
 
 
+#: Unit words that may end a cell right after the name ("Kupiansk Kharkiv oblast").
+_UNIT_WORD = re.compile(
+    r"(?:oblast|obl\.?|region|області|область|обл\.?|области|raion|rayon|district|району|район|р-ну|р-н)\.?",
+    re.IGNORECASE,
+)
+_GENITIVE_ADJECTIVE = re.compile(r"(\w)(?:ого|ому)\b")
+
+
+def nominative_adjectives(text: str) -> str:
+    """A raion or hromada phrase in the genitive or dative read as nominative: "Куп'янського району" ->
+    "Куп'янський район"."""
+    text = _GENITIVE_ADJECTIVE.sub(lambda m: m[1] + "ий", text)
+    return re.sub(r"\b(?:району|районі)\b", "район", text, flags=re.IGNORECASE)
+
+
 _OBLAST_WORD = re.compile(r"obl|област|region|регі|регио|province|oblys", re.IGNORECASE)
 _UKRAINE = {"ukraine", "ukraina", "ukrania", "ua", "ukr"}
 _UKRAINE_KEYS = _UKRAINE | {fold_key(w) for w in ("Україна", "Украина", "Ukraine")}
@@ -450,6 +465,21 @@ class QueryReader:
             return cached
         return self._read(query)
 
+    def _split_trailing_unit(self, part: str) -> list[str]:
+        """ "Kupiansk Kharkiv oblast", "с. Радьківка Куп'янського району": a region named after the name
+        with no separator between them. Split off the unit word and the one (or two) words before it when
+        they name an oblast or a raion; otherwise the part stays whole (an official name may hold them)."""
+        words = part.split()
+        if len(words) < 3 or not _UNIT_WORD.fullmatch(words[-1]) or fold_key(part) in self.index.by_key:
+            return [part]
+        for k in (2, 3):
+            name, unit = " ".join(words[:-k]).strip(_EDGE), " ".join(words[-k:])
+            if not name:
+                break
+            if self.oblasts(unit, fuzzy=True) or self.index.find_units(nominative_adjectives(unit), "raion"):
+                return [name, unit]
+        return [part]
+
     def _read(self, query: object) -> Query:
         transliterated = False
         try:
@@ -481,6 +511,8 @@ class QueryReader:
             qualifiers.append("branch")
         body = qualify(_BRANCH, body, "branch")
         parts = [p.strip(_EDGE) for p in _SPLIT.split(body) if p.strip(_EDGE)] or [body.strip(_EDGE)]
+        if len(parts) == 1:
+            parts = self._split_trailing_unit(parts[0])
         oblast = raion = city = foreign = None
         district = False
         rest: list[str] = []
@@ -515,6 +547,9 @@ class QueryReader:
                     continue
                 if raion is None and self.index.find_units(part, "raion"):
                     raion = part
+                    continue
+                if raion is None and self.index.find_units(nominative := nominative_adjectives(part), "raion"):
+                    raion = nominative  # "Куп'янського району"
                     continue
             if name is None:
                 name = part

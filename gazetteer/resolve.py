@@ -41,7 +41,7 @@ from gazetteer.normalize import (
     light_key,
     russian_form,
 )
-from gazetteer.query import Query, QueryReader
+from gazetteer.query import Query, QueryReader, nominative_adjectives
 from gazetteer.rank import PEER_MARGIN, Candidate, category_prior, decide, settlement_prior
 from gazetteer.store import Extract, get_extract
 
@@ -287,6 +287,9 @@ class Resolver:
         if text in units:
             return frozenset({text})
         found = set(self.reader.oblasts(text)) if level == "oblast" else self.index.find_units(text, level)
+        if not found and level != "oblast":
+            # The genitive of a raion or hromada adjective ("Куп'янського району") reads as its nominative.
+            found = self.index.find_units(nominative_adjectives(text), level)
         if level == "raion":
             # A city's district as the raion hint ("Шевченківський район" of Zaporizhzhia) stands for its
             # city's raion, beside any raion (today's or a former one) of that name.

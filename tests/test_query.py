@@ -104,6 +104,37 @@ def test_several_levels_inline(reader) -> None:
 
 
 @pytest.mark.parametrize(
+    ("cell", "name", "oblast", "raion"),
+    [
+        ("Radkivka Kharkiv oblast", "Radkivka", "Kharkiv oblast", None),
+        ("Bila Tserkva Kyiv Oblast", "Bila Tserkva", "Kyiv Oblast", None),
+        ("Радьківка Харківська область", "Радьківка", "Харківська область", None),
+        ("с. Радьківка Куп'янського району", "с. Радьківка", None, "Куп'янський район"),
+    ],
+)
+def test_a_region_after_the_name_without_a_separator_is_a_hint(reader, cell, name, oblast, raion) -> None:
+    q = reader.read(cell)
+    assert (q.name, q.oblast, q.raion) == (name, oblast, raion)
+
+
+@pytest.mark.parametrize("cell", ["Нижнє Селище", "Велика Олександрівка", "Stara Kraina Donetsk"])
+def test_a_name_without_a_trailing_region_stays_whole(reader, cell) -> None:
+    q = reader.read(cell)
+    assert q.oblast is None and q.raion is None
+
+
+def test_a_trailing_region_without_a_separator_decides_the_homonym(resolver) -> None:
+    for cell in ("Radkivka Kharkiv oblast", "с. Радьківка Куп'янського району"):
+        res = resolver.lookup(cell)
+        assert res.status == "resolved" and res.match.oblast_id == KHARKIV_OBLAST, (cell, res.reason)
+
+
+def test_a_genitive_raion_hint_reads_as_the_raion(resolver) -> None:
+    res = resolver.lookup("Радьківка", raion="Куп'янського району")
+    assert res.status == "resolved" and res.match.oblast_id == KHARKIV_OBLAST and not res.reason
+
+
+@pytest.mark.parametrize(
     ("cell", "name", "city"),
     [
         ("Obolon, Kyiv", "Obolon", "Kyiv"),
