@@ -213,6 +213,22 @@ def line_reason(rec: Any) -> str:
     return rec.problem if f"line {rec.line}" in rec.problem else f"{rec.problem} (line {rec.line})"
 
 
+def parquet_batches(pf: Any, src: object, batch_size: int = 65536) -> Iterator[Any]:
+    """The record batches of an open ``pyarrow.parquet.ParquetFile``; a corrupt page is a one-line
+    BatchError (reading on would lose its rows)."""
+    import pyarrow as pa
+
+    batches = pf.iter_batches(batch_size=batch_size)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (OSError, pa.ArrowException) as exc:
+            raise BatchError(f"cannot read Parquet file {src}: {_one_line(exc)}") from None
+        yield batch
+
+
 def refuse_output_columns(names: list[str], added: list[str]) -> None:
     """One rule for every format: an input that already has a ``gaz_*`` output column is refused."""
     clash = [c for c in added if c in names]
@@ -377,14 +393,7 @@ def _enrich_parquet(
     for f in gaz_schema:
         schema = schema.append(f)
     with atomic_output(dst, binary=True) as out, pq.ParquetWriter(out, schema) as writer:
-        batches = iter(_progress(pf.iter_batches(batch_size=65536), progress))
-        while True:
-            try:
-                batch = next(batches)
-            except StopIteration:
-                break
-            except (OSError, pa.ArrowException) as exc:  # a corrupt page: rows would be lost, so stop
-                raise BatchError(f"cannot read Parquet file {src}: {_one_line(exc)}") from None
+        for batch in _progress(parquet_batches(pf, src), progress):
             queries = batch.column(column or text_column).to_pylist()
             hints = batch.column(oblast_column).to_pylist() if oblast_column else [None] * len(queries)
             results = [row_fn(q, h) for q, h in zip(queries, hints)]

@@ -27,7 +27,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from gazetteer.batch import BatchError, BatchStats, MalformedRecord, atomic_output, line_reason, sniff_delimiter
+from gazetteer.batch import (
+    BatchError,
+    BatchStats,
+    MalformedRecord,
+    atomic_output,
+    line_reason,
+    parquet_batches,
+    refuse_output_columns,
+    sniff_delimiter,
+)
 
 __all__ = ["FORMATS", "INPUT_FORMATS", "count_data_rows", "enrich_table", "needs_formats", "read_table"]
 
@@ -219,14 +228,7 @@ def _read_parquet(src: str | Path) -> tuple:
     names = pf.schema_arrow.names
 
     def rows() -> Iterator[list[Any]]:
-        batches = pf.iter_batches(batch_size=65536)
-        while True:
-            try:
-                batch = next(batches)
-            except StopIteration:
-                return
-            except (OSError, pa.ArrowException) as exc:  # a corrupt page: rows would be lost, so stop
-                raise BatchError(f"cannot read Parquet file {src}: {' '.join(str(exc).split())}") from None
+        for batch in parquet_batches(pf, src):
             columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
             yield from (list(r) for r in zip(*columns, strict=True))
 
@@ -456,9 +458,7 @@ def enrich_table(
         for what, name in (("column", query_column), ("oblast column", oblast_column)):
             if name is not None and name not in header:
                 raise BatchError(f"{what} {name!r} is not in the input (columns: {', '.join(header[:20])})")
-        clash = [c for c in added if c in header]
-        if clash:
-            raise BatchError(f"input already has output columns {clash}: rename them first")
+        refuse_output_columns(header, added)
         qi = header.index(query_column)
         oi = header.index(oblast_column) if oblast_column else None
         width = len(header)

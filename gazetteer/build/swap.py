@@ -18,6 +18,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from gazetteer.atomic import pid_alive
+
 __all__ = ["exchange", "swap_in", "sweep_build_leftovers"]
 
 _AT_FDCWD = -100
@@ -66,17 +68,7 @@ def swap_in(new: Path, target: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
+    return pid == os.getpid() or pid_alive(pid)
 
 
 def sweep_build_leftovers(parent: Path) -> None:
