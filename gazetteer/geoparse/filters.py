@@ -170,7 +170,7 @@ def _abroad(text: str, tokens: list[Token], n: int) -> bool:
 
 
 def _named_body(text: str, tokens: list[Token], c: Cand, prev: Token | None) -> bool:
-    """Is the span the name of a unit, army group or club: in quotes («Азов», "Tawria") or right after
+    """Is the span the name of a unit, army group or club: in quotes («Кракен», "Lyut") or right after
     a unit word (brigade, корпус, группировки)?"""
     before = text[tokens[c.i].start - 1 : tokens[c.i].start] if tokens[c.i].start else ""
     after = text[tokens[c.j - 1].end : tokens[c.j - 1].end + 1]
@@ -179,7 +179,7 @@ def _named_body(text: str, tokens: list[Token], c: Cand, prev: Token | None) -> 
     unit_words = folded("unit_words")
     if prev is not None and prev.key in unit_words:
         return True
-    # "группировки войск «Восток»", "the 'Tawria' brigade"
+    # "группировки войск «Центр»", "the 'Lyut' brigade"
     return bool(before and before in _QUOTES and c.j < len(tokens) and tokens[c.j].key in unit_words)
 
 
