@@ -19,6 +19,10 @@ import json
 import marshal
 import os
 import zlib
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Mapping
+from itertools import accumulate
 from pathlib import Path
 
 MAGIC = b"gazetteer-cache 1\n"
@@ -103,3 +107,94 @@ def loads(data: bytes | memoryview, kind: type | tuple[type, ...]) -> object:
     if not isinstance(value, kind):
         raise ValueError(f"cached value is a {type(value).__name__}, expected {kind}")
     return value
+
+
+def pack_map(table: Mapping[str, object]) -> tuple[str, bytes, bytes]:
+    """A str-keyed mapping of plain data as three pieces for :class:`PackedMap`: the sorted keys joined by
+    newlines, the end offset of every value (``array('Q')`` bytes) and the values, each marshalled alone.
+    ValueError for a key that is not a str or holds a newline (the separator)."""
+    keys = sorted(table)
+    if not all(type(k) is str and "\n" not in k for k in keys):
+        raise ValueError("packed map keys must be str without newlines")
+    values = [dumps(table[k]) for k in keys]
+    ends = array("Q", accumulate(map(len, values)))
+    return "\n".join(keys), ends.tobytes(), b"".join(values)
+
+
+class PackedMap(Mapping):
+    """A read-only mapping kept as the pieces of :func:`pack_map` until used: building it makes one list of
+    keys and nothing per value; a key is found by bisection, its value decoded (and checked to be of
+    ``kind``) on first use, then passed through ``make`` once and kept.
+
+    After :data:`PackedMap.PROBES` lookups a dict of positions replaces the bisection (bulk work pays for it
+    once, a single query never does). Raises ValueError at construction when the pieces do not fit together.
+    """
+
+    PROBES = 256
+    __slots__ = ("_keys", "_ends", "_blob", "_kind", "_make", "_made", "_pos", "_probes")
+
+    def __init__(
+        self,
+        keys: str,
+        ends: bytes | memoryview,
+        blob: bytes | memoryview,
+        kind: type | tuple[type, ...] = object,
+        make: Callable[[object], object] | None = None,
+    ) -> None:
+        if type(keys) is not str:
+            raise ValueError("packed map keys are not a str")
+        self._keys = keys.split("\n") if keys else []
+        self._ends = array("Q")
+        self._ends.frombytes(ends)  # ValueError unless a whole number of offsets
+        if len(self._ends) != len(self._keys) or (self._ends and self._ends[-1] != len(blob)):
+            raise ValueError("packed map offsets do not fit its keys and values")
+        self._blob = memoryview(blob)
+        self._kind, self._make = kind, make
+        self._made: dict[str, object] = {}
+        self._pos: dict[str, int] | None = None
+        self._probes = 0
+
+    def _find(self, key: object) -> int:
+        pos = self._pos
+        if pos is not None:
+            return pos.get(key, -1)
+        self._probes += 1
+        if self._probes > self.PROBES:
+            self._pos = dict(zip(self._keys, range(len(self._keys))))
+        if type(key) is not str:
+            return -1
+        i = bisect_left(self._keys, key)
+        return i if i < len(self._keys) and self._keys[i] == key else -1
+
+    def __getitem__(self, key: str):
+        try:
+            return self._made[key]
+        except KeyError:
+            pass
+        i = self._find(key)
+        if i < 0:
+            raise KeyError(key)
+        start = self._ends[i - 1] if i else 0
+        value = loads(self._blob[start : self._ends[i]], self._kind)
+        if self._make is not None:
+            value = self._make(value)
+        self._made[key] = value
+        return value
+
+    def get(self, key: str, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._made or self._find(key) >= 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __repr__(self) -> str:
+        return f"PackedMap({len(self)} keys)"

@@ -24,8 +24,10 @@ import os
 import sys
 import threading
 import weakref
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 from gazetteer import cachefile, model
@@ -363,7 +365,7 @@ def validate(extract: Extract) -> None:
 
 
 #: Bump when the snapshot's layout changes (the extract's own format is FORMAT_VERSION).
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 #: Lists of at least this many records stay tuples until an item is used (see RecordList).
 LAZY_RECORDS = 1000
 
@@ -378,7 +380,7 @@ class RecordList(Sequence):
 
     __slots__ = ("_cls", "_rows", "_items", "_width", "_decoded", "_on_complete", "_shared")
 
-    def __init__(self, cls: type, rows: list[bytes]) -> None:
+    def __init__(self, cls: type, rows: Sequence[bytes]) -> None:
         self._cls, self._rows = cls, rows
         self._width = len(dataclasses.fields(cls))
         self._items: list = [None] * len(rows)
@@ -435,6 +437,28 @@ class RecordList(Sequence):
         return f"RecordList({self._cls.__name__}, {len(self)} rows)"
 
 
+class _PackedRows(Sequence):
+    """The marshalled records of a snapshot as one blob and their end offsets: item ``i`` is a view of
+    record ``i``'s bytes (nothing is copied or made per record until it is asked for)."""
+
+    __slots__ = ("_ends", "_blob")
+
+    def __init__(self, ends: bytes, blob: bytes) -> None:
+        self._ends = array("Q")
+        self._ends.frombytes(ends)  # ValueError unless a whole number of offsets
+        if self._ends and self._ends[-1] != len(blob):
+            raise ValueError("snapshot record offsets do not fit the records")
+        self._blob = memoryview(blob)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> memoryview:
+        if i < 0:
+            i += len(self._ends)
+        return self._blob[self._ends[i - 1] if i > 0 else 0 : self._ends[i]]
+
+
 def _record_classes() -> dict[str, type]:
     """The record classes a snapshot may name: the frozen dataclasses of :mod:`gazetteer.model`."""
     return {
@@ -477,8 +501,10 @@ def _encode(value: object, classes: dict[str, type]) -> tuple:
         if all(type(v) is cls for v in value):
             names = [f.name for f in dataclasses.fields(cls)]
             rows = [tuple(getattr(v, n) for n in names) for v in value]
-            if len(rows) >= LAZY_RECORDS:  # one marshalled tuple per record, decoded when used
-                return ("lazy_records", cls.__name__, [cachefile.dumps(r) for r in rows])
+            if len(rows) >= LAZY_RECORDS:  # one marshalled tuple per record in one blob, decoded when used
+                blobs = [cachefile.dumps(r) for r in rows]
+                ends = array("Q", accumulate(map(len, blobs)))
+                return ("packed_records", cls.__name__, ends.tobytes(), b"".join(blobs))
             return ("records", cls.__name__, rows)
     if isinstance(value, dict) and value:
         first = next(iter(value.values()))
@@ -491,6 +517,8 @@ def _encode(value: object, classes: dict[str, type]) -> tuple:
                 list(value),
                 [tuple(getattr(v, n) for n in names) for v in value.values()],
             )
+        if len(value) >= LAZY_RECORDS and all(type(k) is str and "\n" not in k for k in value):
+            return ("packed_map", *cachefile.pack_map(value))  # keys split once, a value decoded when asked for
     return ("plain", value)
 
 
@@ -507,10 +535,10 @@ def _decode(item: object, classes: dict[str, type]) -> object:
         if any(type(r) is not tuple or len(r) != width for r in rows):
             raise ValueError(f"snapshot rows of {item[1]} have the wrong shape")
         return [cls(*r) for r in rows]
-    if tag == "lazy_records" and len(item) == 3 and isinstance(item[2], list):
-        if set(map(type, item[2])) - {bytes}:
-            raise ValueError(f"snapshot rows of {item[1]} have the wrong shape")
-        return RecordList(classes[item[1]], item[2])
+    if tag == "packed_records" and len(item) == 4 and type(item[2]) is bytes and type(item[3]) is bytes:
+        return RecordList(classes[item[1]], _PackedRows(item[2], item[3]))
+    if tag == "packed_map" and len(item) == 4:
+        return cachefile.PackedMap(item[1], item[2], item[3])
     if tag == "record_dict" and len(item) == 4 and isinstance(item[2], list) and isinstance(item[3], list):
         cls = classes[item[1]]
         if len(item[2]) != len(item[3]):

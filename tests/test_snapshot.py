@@ -140,11 +140,13 @@ def test_snapshot_index_answers_like_a_built_one(extract, tmp_path, monkeypatch)
     monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
     built = NameIndex(extract)
     read = NameIndex(extract)  # from the snapshot the first one wrote
-    assert isinstance(read._tables["by_skeleton"], memoryview)  # not decoded until used
+    assert type(read._tables["by_skeleton"]) is tuple  # its snapshot pieces: not decoded until used
+    assert isinstance(read.by_key, cachefile.PackedMap)  # keys only: a value is decoded when asked for
     assert list(read.by_key) == list(built.by_key) == sorted(built.by_key)
     for key in list(built.by_key)[::997] + ["kupiansk", "harkiv"]:
         assert read.exact(key) == built.exact(key)
         assert read.by_skeleton_of(key) == built.by_skeleton_of(key)
+    assert read.exact("no-such-key") == built.exact("no-such-key") == []
     assert read.find_units("Харківська обл.") == built.find_units("Kharkiv") != set()
     assert read.keys_by_length == built.keys_by_length
 
@@ -161,3 +163,63 @@ def test_record_list_hands_over_a_plain_list_once_used_in_bulk(extract_copy, tmp
         records[i]
     assert type(lazy.settlements) is list and lazy.settlements[0] is first
     assert lazy.settlements == list(load(extract_copy, snapshot=False).settlements)
+
+
+def test_packed_map_answers_like_the_dict_it_was_packed_from() -> None:
+    table = {"kupiansk": [(3, "official", "Куп’янськ")], "a": [], "zhovtneve": [(1, "renamed", "Жовтневе")] * 3}
+    packed = cachefile.PackedMap(*cachefile.pack_map(table), kind=list)
+    assert list(packed) == sorted(table) and len(packed) == 3
+    assert packed == table and dict(packed.items()) == table
+    assert "a" in packed and "b" not in packed and 7 not in packed and packed.get("b", "none") == "none"
+    assert packed["kupiansk"] is packed["kupiansk"]  # decoded once, then kept
+    with pytest.raises(KeyError):
+        packed["zz"]
+    for i in range(cachefile.PackedMap.PROBES + 5):  # bulk lookups switch to a dict of positions: same answers
+        assert packed.get("zhovtneve") == table["zhovtneve"] and f"x{i}" not in packed
+    assert packed._pos is not None
+    assert cachefile.PackedMap(*cachefile.pack_map({})) == {}
+
+
+def test_packed_map_refuses_pieces_that_do_not_fit() -> None:
+    keys, ends, values = cachefile.pack_map({"a": 1, "b": 2})
+    for bad in [
+        (keys, ends[:-1], values),
+        (keys, ends, values[:-1]),
+        (keys + "\nc", ends, values),
+        (b"a", ends, values),
+    ]:
+        with pytest.raises(ValueError):
+            cachefile.PackedMap(*bad)
+    with pytest.raises(ValueError):
+        cachefile.pack_map({"a\nb": 1})  # the separator inside a key
+    wrong_kind = cachefile.PackedMap(keys, ends, values, kind=list)
+    with pytest.raises(ValueError):
+        wrong_kind["a"]  # an int where a list was promised
+
+
+def test_snapshot_keeps_records_and_big_tables_packed_until_used(extract_copy, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    parsed = load(extract_copy, snapshot=False)
+    load(extract_copy)
+    lazy = load(extract_copy)
+    assert "not_places" not in vars(lazy)  # not decoded at load
+    assert isinstance(lazy.not_places, cachefile.PackedMap)
+    key = next(iter(parsed.not_places))
+    assert lazy.not_places[key] == parsed.not_places[key] and lazy.not_places.get("no such key") is None
+    last = parsed.settlements[-1]
+    assert lazy.settlements[-1] == last and lazy.settlement(last.id) == last
+    assert lazy.settlements[-len(parsed.settlements)] == parsed.settlements[0]
+
+
+def test_damaged_record_blob_in_a_snapshot_is_rebuilt(extract_copy, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    parsed = load(extract_copy, snapshot=False)
+    load(extract_copy)
+    [path] = _snapshots(tmp_path, "extract")
+    blob = bytearray(path.read_bytes())
+    at = blob.index("Куп’янськ".encode())  # inside the settlements' record blob
+    blob[at] ^= 0x01
+    path.write_bytes(bytes(blob))
+    again = load(extract_copy)
+    assert not isinstance(again.settlements, RecordList)  # parsed anew
+    _same_extract(again, parsed)
