@@ -21,13 +21,15 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 from gazetteer import cachefile
 from gazetteer.errors import DataError
+from gazetteer.extras import lazy_module
 from gazetteer.normalize import KEY_VERSION, fold_key, light_key, skeleton
 from gazetteer.store import Extract, cache_dir
+
+# rapidfuzz is needed by typo lookups only: imported on first use, not by every cold start.
+process = lazy_module("rapidfuzz.process")
+OSA = lazy_module("rapidfuzz.distance.OSA")
 
 #: Skeletons shorter than this are too common to mean anything (k, hrk, ...).
 MIN_SKELETON = 4
@@ -314,7 +316,7 @@ class NameIndex:
     """
 
     #: Bump when what the snapshot holds changes.
-    SNAPSHOT_VERSION = 1
+    SNAPSHOT_VERSION = 2
 
     def __init__(self, extract: Extract) -> None:
         self.extract = extract
@@ -325,16 +327,19 @@ class NameIndex:
             tables = self._load_snapshot(meta)
             if tables is None:
                 tables = self._build()
-                stored = dict(tables)
-                for name in ("by_key", "by_skeleton"):
-                    stored[name] = {k: cachefile.dumps(v) for k, v in tables[name].items()}
-                parts = [cachefile.dumps(stored[name]) for name in self._TABLES]
+                parts = []
+                for name in self._PACKED:
+                    keys, ends, values = cachefile.pack_map(tables[name])
+                    parts += [cachefile.dumps(keys), ends, values]
+                parts.append(cachefile.dumps(tables["unit_keys"]))
                 cachefile.save(self._snapshot_path(meta), meta, parts)
+                tables["by_key"] = LazyTable(tables["by_key"], _hits)
         finally:
             if paused:
                 gc.enable()
-        self._tables = tables  # table name -> value, or its marshalled bytes until first used
-        self.by_key = LazyTable(self._table("by_key"), _hits)  # key -> [NameHit]; keys in sorted order
+        # table name -> value; from a snapshot, by_skeleton and unit_keys stay bytes until first used
+        self._tables = tables
+        self.by_key: Mapping[str, list[NameHit]] = tables["by_key"]  # key -> [NameHit]; keys in sorted order
         self._keys_by_length: dict[int, list[str]] | None = None
         # Typo lookups without scans (see EditIndex, OneEdit), built once typos come in bulk.
         self._edit: EditIndex | None = None
@@ -345,22 +350,25 @@ class NameIndex:
         self._bulk_ready = False
         self._lock = threading.RLock()
 
-    _TABLES = ("by_key", "by_skeleton", "unit_keys")
+    #: Snapshot parts: three per packed table (see cachefile.pack_map), then unit_keys marshalled whole.
+    _PACKED = ("by_key", "by_skeleton")
 
-    def _table(self, name: str) -> dict:
+    def _table(self, name: str):
         value = self._tables[name]
-        if type(value) is not dict:
+        if type(value) is tuple:  # pieces from the snapshot, checked by their CRC when the file was read
             paused = gc.isenabled()
             gc.disable()
             try:
-                value = cachefile.loads(value, dict)
+                if name == "unit_keys":
+                    value = cachefile.loads(value[0], dict)
+                else:
+                    keys = cachefile.loads(value[0], str)
+                    value = cachefile.PackedMap(keys, value[1], value[2], list, _hits if name == "by_key" else None)
             except ValueError as exc:
                 raise DataError(f"the cached name index is damaged ({exc}): delete it", cache_dir()) from exc
             finally:
                 if paused:
                     gc.enable()
-            if name != "unit_keys" and set(map(type, value.values())) - {bytes}:
-                raise DataError("the cached name index is damaged: delete it", cache_dir())
             self._tables[name] = value
         return value
 
@@ -369,7 +377,10 @@ class NameIndex:
         """Skeleton (of four or more consonants) -> the sorted keys that have it."""
         table = self.__dict__.get("_by_skeleton")
         if table is None:
-            table = self.__dict__["_by_skeleton"] = LazyTable(self._table("by_skeleton"), list)
+            table = self._table("by_skeleton")
+            if type(table) is dict:  # built here, not read from a snapshot
+                table = LazyTable(table, list)
+            self.__dict__["_by_skeleton"] = table
         return table
 
     @property
@@ -437,9 +448,10 @@ class NameIndex:
 
     def _load_snapshot(self, meta: dict) -> dict | None:
         parts = cachefile.read(self._snapshot_path(meta), meta)
-        if parts is None or len(parts) != len(self._TABLES):
+        if parts is None or len(parts) != 3 * len(self._PACKED) + 1:
             return None
-        tables: dict = dict(zip(self._TABLES, parts))
+        tables: dict = {name: tuple(parts[3 * i : 3 * i + 3]) for i, name in enumerate(self._PACKED)}
+        tables["unit_keys"] = (parts[-1],)
         try:
             self._tables = tables
             self._table("by_key")  # the others are decoded when first used
