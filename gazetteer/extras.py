@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from gazetteer.errors import GazetteerError
 
-__all__ = ["EXTRAS", "MissingExtra", "missing_extra"]
+__all__ = ["EXTRAS", "MissingExtra", "lazy_module", "missing_extra"]
 
 #: Top-level package -> the extra of pyproject.toml that installs it.
 EXTRAS = {
@@ -48,3 +48,32 @@ def missing_extra(exc: ImportError, what: str | None = None) -> MissingExtra | N
     err = MissingExtra(f"{what or 'this'} needs the optional package {name}: pip install 'gazetteer[{extra}]'")
     err.name = name
     return err
+
+
+class _LazyModule:
+    """Stands for a module until one of its attributes is first read; then imports it and keeps that
+    attribute as its own, so later reads cost no more than an attribute of an instance."""
+
+    def __init__(self, name: str) -> None:
+        self.__dict__["_lazy_name"] = name
+
+    def __getattr__(self, attr: str):
+        import importlib
+
+        value = getattr(importlib.import_module(self.__dict__["_lazy_name"]), attr)
+        self.__dict__[attr] = value
+        return value
+
+    def __repr__(self) -> str:
+        return f"<module {self.__dict__['_lazy_name']!r}, imported on first use>"
+
+
+def lazy_module(name: str):
+    """A stand-in for ``import name`` that imports it on first attribute access: keeps a module that only
+    some calls need (rapidfuzz for typo tiers, say) out of the cold start of the others.
+
+    >>> OSA = lazy_module("rapidfuzz.distance.OSA")
+    >>> OSA.distance("kupiansk", "kupjansk")
+    1
+    """
+    return _LazyModule(name)

@@ -25,8 +25,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
-from rapidfuzz.distance import OSA
-
+from gazetteer.extras import lazy_module
 from gazetteer.index import NameIndex, strip_unit_words, unit_stem
 from gazetteer.normalize import (
     check_query,
@@ -36,6 +35,8 @@ from gazetteer.normalize import (
     script_of,
     strip_type_words,
 )
+
+OSA = lazy_module("rapidfuzz.distance.OSA")  # typo checks only: imported on first use
 
 #: How many analysed cells a reader keeps.
 READ_CACHE = 65_536

@@ -28,10 +28,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import zip_longest
 
-from rapidfuzz import fuzz
-from rapidfuzz.distance import OSA
-
 from gazetteer.errors import AmbiguousName, UnknownOblast
+from gazetteer.extras import lazy_module
 from gazetteer.geodesy import haversine_km
 from gazetteer.index import NameIndex, strip_unit_words, unit_stem
 from gazetteer.model import Match, Resolution, Settlement
@@ -44,6 +42,10 @@ from gazetteer.normalize import (
 from gazetteer.query import Query, QueryReader, nominative_adjectives
 from gazetteer.rank import PEER_MARGIN, Candidate, category_prior, decide, settlement_prior
 from gazetteer.store import Extract, get_extract
+
+# rapidfuzz is needed by the fuzzy tiers only: imported on first use, not by every cold start.
+fuzz = lazy_module("rapidfuzz.fuzz")
+OSA = lazy_module("rapidfuzz.distance.OSA")
 
 #: Base score of a hit by the kind of name it hit.
 KIND_SCORE = {

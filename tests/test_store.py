@@ -215,3 +215,35 @@ def test_unit_centroid_that_is_nan_is_refused(extract_copy: Path) -> None:
     _rewrite(extract_copy, "units.tsv", "\n".join(lines))
     with pytest.raises(DataError, match="units.tsv"):
         load(extract_copy)
+
+
+def test_resolve_command_imports_only_what_resolving_needs() -> None:
+    """`gazetteer resolve` of an exact name loads neither another command's modules nor rapidfuzz (typo tiers
+    import it on first use) nor an optional extra."""
+    import subprocess
+    import sys
+
+    code = (
+        "import contextlib, io, sys; from gazetteer.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): rc = main(['resolve', 'Kupiansk', '--json'])\n"
+        "assert rc == 0, rc\n"
+        "unwanted = ('rapidfuzz', 'numpy', 'pyarrow', 'pandas', 'polars', 'httpx', 'starlette', 'uvicorn', 'geopy',"
+        " 'gazetteer.batch', 'gazetteer.batch_arrow', 'gazetteer.nearby', 'gazetteer.serve', 'gazetteer.geoparse',"
+        " 'gazetteer.online', 'gazetteer.frames', 'gazetteer.build')\n"
+        "print(','.join(m for m in unwanted if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_lazy_module_imports_on_first_attribute_only() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from gazetteer.extras import lazy_module\n"
+        "OSA = lazy_module('rapidfuzz.distance.OSA'); before = 'rapidfuzz' in sys.modules\n"
+        "print(before, OSA.distance('kupiansk', 'kupjansk'), 'rapidfuzz' in sys.modules, 'distance' in vars(OSA))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "1", "True", "True"]
