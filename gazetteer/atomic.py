@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import stat
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -103,6 +101,8 @@ def sweep_update_leftovers(home: Path) -> list[Path]:
     for path in entries:
         m = folder_re.match(path.name)
         if m and path.is_dir() and not path.is_symlink() and _stale(path, m.group(1)):
+            import shutil  # here, not at import: every command imports this module for terminate_cleanly
+
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
             continue
@@ -134,6 +134,8 @@ def atomic_output(path: str | Path | None, binary: bool = False, encoding: str =
     except OSError:
         mode = 0o666 & ~current_umask()
     try:
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=folder)
     except OSError as exc:
         raise BatchError(f"cannot write to {folder}: {exc.strerror}") from exc

@@ -75,7 +75,13 @@ INPUT_FORMATS = ("csv", "tsv", "parquet", "jsonl", "xlsx")
 OUTPUT_FORMATS = ("csv", "tsv", "parquet", "jsonl", "geojson", "xlsx")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command's parser. With ``only`` (a command name), only that command's own arguments are added:
+    the others are listed with their help but not built, which keeps a cold ``gazetteer resolve`` short."""
+
+    def full(command: str) -> bool:
+        return only is None or only == command
+
     p = argparse.ArgumentParser(
         prog="gazetteer",
         description="Resolve Ukrainian settlement names, offline.",
@@ -91,6 +97,39 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    if full("resolve"):
+        _resolve_arguments(r)
+
+    b = sub.add_parser("batch", help="enrich a table: csv, tsv, parquet, jsonl, xlsx in; the same or geojson out")
+    if full("batch"):
+        _batch_arguments(b)
+
+    rv = sub.add_parser(
+        "reverse",
+        help="the settlements nearest a point",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    if full("reverse"):
+        _reverse_arguments(rv)
+
+    sv = sub.add_parser("serve", help="a Nominatim-compatible local HTTP service and search page (needs [serve])")
+    if full("serve"):
+        _serve_arguments(sv)
+
+    t = sub.add_parser("parse", help="find and resolve the places mentioned in a text")
+    if full("parse"):
+        t.add_argument("file", help="text file, or - for stdin")
+        t.add_argument("--lang", choices=("en", "uk", "ru"), default=None)
+        t.add_argument("--geojson", action="store_true", help="a GeoJSON FeatureCollection of resolved settlements")
+
+    d = sub.add_parser("data", help="inspect, build or update the extract")
+    if full("data"):
+        _data_arguments(d)
+    return p
+
+
+def _resolve_arguments(r: argparse.ArgumentParser) -> None:
     r.add_argument("query", help="a place name in any spelling, or - to read names from stdin, one per line")
     r.add_argument("--oblast", help="oblast hint, in any language or form")
     r.add_argument("--raion", help="raion hint")
@@ -104,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_online_arguments(r, "ask an online geocoder when offline data falls short")
 
-    b = sub.add_parser("batch", help="enrich a table: csv, tsv, parquet, jsonl, xlsx in; the same or geojson out")
+
+def _batch_arguments(b: argparse.ArgumentParser) -> None:
     b.add_argument("input", help="input file, or - for stdin")
     b.add_argument("--column", help="column with place names")
     b.add_argument("--text-column", help="column with free text: find and resolve the places it mentions")
@@ -135,12 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(answers cached on disk: an interrupted run resumes)",
     )
 
-    rv = sub.add_parser(
-        "reverse",
-        help="the settlements nearest a point",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+
+def _reverse_arguments(rv: argparse.ArgumentParser) -> None:
     rv.add_argument("lat", type=_float_arg, help="latitude, decimal degrees")
     rv.add_argument("lon", type=_float_arg, help="longitude, decimal degrees")
     rv.add_argument("-k", type=_positive, default=1, help="how many settlements, nearest first (default 1)")
@@ -152,7 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rv.add_argument("--json", action="store_true", help="print one JSON object with the results")
 
-    sv = sub.add_parser("serve", help="a Nominatim-compatible local HTTP service and search page (needs [serve])")
+
+def _serve_arguments(sv: argparse.ArgumentParser) -> None:
     sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     sv.add_argument("--port", type=_positive, default=8080)
     sv.add_argument("--workers", type=_positive, default=1, help="processes (each loads the extract)")
@@ -169,12 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(default, as Nominatim), or no result",
     )
 
-    t = sub.add_parser("parse", help="find and resolve the places mentioned in a text")
-    t.add_argument("file", help="text file, or - for stdin")
-    t.add_argument("--lang", choices=("en", "uk", "ru"), default=None)
-    t.add_argument("--geojson", action="store_true", help="a GeoJSON FeatureCollection of resolved settlements")
 
-    d = sub.add_parser("data", help="inspect, build or update the extract")
+def _data_arguments(d: argparse.ArgumentParser) -> None:
     dsub = d.add_subparsers(dest="data_command", required=True)
     di = dsub.add_parser("info", help="counts, coverage and sources of the extract in use")
     di.add_argument("--json", action="store_true")
@@ -202,13 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
     dd.add_argument("--json", action="store_true")
     du.add_argument("--timeout", type=_positive, default=None, metavar="SECONDS", help="deadline per download (300)")
     dsub.add_parser("reset", help="go back to the extract bundled with the package")
-    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from gazetteer.atomic import Terminated, terminate_cleanly
 
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # Only the named command's arguments are built (help, --version or a typo: all of them).
+    args = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None).parse_args(argv)
     try:
         with terminate_cleanly():  # SIGTERM unwinds like Ctrl-C: no .part file or temp folder left
             return _COMMANDS[args.command](args)

@@ -221,3 +221,23 @@ def test_batch_never_loses_or_reorders_rows(tmp_path: Path, capsys, cells: list[
     out = read_csv(dst)
     assert code == 0 and [r["i"] for r in out] == [str(i) for i in range(len(cells))]
     assert all(r["gaz_status"] in ("resolved", "ambiguous", "not_found", "invalid") for r in out)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["resolve", "Kupiansk", "--json", "--oblast", "Kharkiv", "--limit", "3"],
+        ["reverse", "49.71", "37.62", "-k", "2", "--json"],
+        ["batch", "in.csv", "--column", "place", "-o", "out.parquet", "--engine", "stream"],
+        ["serve", "--port", "9000", "--rate", "0"],
+        ["parse", "-", "--geojson"],
+        ["data", "info", "--json"],
+        ["data", "update", "--codifier", "x.csv", "--force"],
+    ],
+)
+def test_parser_built_for_one_command_reads_it_like_the_full_parser(argv) -> None:
+    from gazetteer.cli import build_parser
+
+    assert build_parser(argv[0]).parse_args(argv) == build_parser().parse_args(argv)
+    with pytest.raises(SystemExit):  # another command's options are not read by a parser built for one
+        build_parser("resolve" if argv[0] != "resolve" else "batch").parse_args(argv)
