@@ -93,6 +93,70 @@ def read(path: Path, meta: dict) -> list[memoryview] | None:
     return parts
 
 
+class Parts:
+    """The parts of a cache file read on demand (see :func:`open_parts`): ``parts[i]`` reads part ``i`` and
+    checks its CRC-32 (ValueError when it does not match: damaged since it was opened);
+    :meth:`read` reads a slice of a part that the caller checks itself (per-record checksums)."""
+
+    def __init__(self, fh, starts: list[int], lengths: list[int], crcs: list[int]) -> None:
+        self._fh, self._starts, self._lengths, self._crcs = fh, starts, lengths, crcs
+
+    def __len__(self) -> int:
+        return len(self._lengths)
+
+    def __getitem__(self, i: int) -> bytes:
+        data = self.read(i, 0, self._lengths[i])
+        if zlib.crc32(data) != self._crcs[i]:
+            raise ValueError(f"cache part {i} is damaged")
+        return data
+
+    def read(self, i: int, start: int, stop: int) -> bytes:
+        """Bytes ``start:stop`` of part ``i`` (not checked); ValueError if the file is shorter now."""
+        stop = min(stop, self._lengths[i])
+        data = os.pread(self._fh.fileno(), stop - start, self._starts[i] + start) if stop > start else b""
+        if len(data) != max(stop - start, 0):
+            raise ValueError(f"cache part {i} is truncated")
+        return data
+
+
+def _header(fh, meta: dict) -> tuple[int, list[int], list[int]] | None:
+    head = fh.read(len(MAGIC) + 4)
+    if len(head) != len(MAGIC) + 4 or head[: len(MAGIC)] != MAGIC:
+        return None
+    size = int.from_bytes(head[len(MAGIC) :], "little")
+    if size > _MAX_HEADER:
+        return None
+    header = json.loads(fh.read(size).decode("utf-8"))
+    lengths = [int(n) for n in header["parts"]]
+    stored_meta, crcs = header["meta"], [int(c) for c in header["crc32"]]
+    if stored_meta != json.loads(json.dumps(meta)) or any(n < 0 for n in lengths) or len(crcs) != len(lengths):
+        return None
+    at = len(head) + size
+    if at + sum(lengths) != os.fstat(fh.fileno()).st_size:
+        return None
+    return at, lengths, crcs
+
+
+def open_parts(path: Path, meta: dict) -> Parts | None:
+    """Like :func:`read`, but only the header is read now: each part is read (and its CRC checked) when
+    asked for, so a part never used is never read. None when the file is missing, of another ``meta`` or
+    of the wrong length. The file stays open: a newer file renamed over it does not change what is read."""
+    try:
+        fh = open(path, "rb", buffering=0)  # noqa: SIM115 (kept open by the Parts it makes)
+    except OSError:
+        return None
+    try:
+        found = _header(fh, meta)
+    except (OSError, ValueError, KeyError, TypeError):
+        found = None
+    if found is None:
+        fh.close()
+        return None
+    at, lengths, crcs = found
+    starts = list(accumulate([at, *lengths[:-1]])) if lengths else []
+    return Parts(fh, starts, lengths, crcs)
+
+
 def dumps(value: object) -> bytes:
     """Plain data (str, int, float, None, bool, bytes, tuple, list, dict) as marshal bytes."""
     return marshal.dumps(value, MARSHAL_VERSION)

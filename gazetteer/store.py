@@ -24,6 +24,7 @@ import os
 import sys
 import threading
 import weakref
+import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -111,13 +112,24 @@ class Extract:
         lazy = self.__dict__.get("_lazy")
         if not lazy or name not in lazy:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        parts = self.__dict__["_parts"]
         try:
-            value = _decode(cachefile.loads(lazy[name], tuple), _record_classes())
-        except (ValueError, TypeError, KeyError) as exc:
-            raise DataError(f"the cached snapshot is damaged ({exc}): delete it", cache_dir()) from exc
+            value = _decode(cachefile.loads(parts[lazy[name]], tuple), _record_classes(), parts)
+        except (ValueError, TypeError, KeyError, IndexError, OSError):
+            value = getattr(self._rebuilt(), name)  # the snapshot was damaged since it was opened: never trusted
         self.__dict__[name] = value
         _adopt(self, name, value)
         return value
+
+    def _rebuilt(self) -> Extract:
+        """The same extract parsed again from its verified files (once), for a snapshot found damaged while in
+        use; the damaged snapshot file is replaced."""
+        with _rebuild_lock:
+            fresh = self.__dict__.get("_fresh")
+            if fresh is None:
+                fresh = self.__dict__["_fresh"] = load(self.path, snapshot=False)
+                save_snapshot(fresh, _snapshot_meta(self.path))
+        return fresh
 
     def settlement(self, settlement_id: str) -> Settlement:
         """One settlement by KATOTTG id; KeyError if there is none."""
@@ -378,7 +390,7 @@ class RecordList(Sequence):
     ``len``, indexing, slicing, iteration and ``in``.
     """
 
-    __slots__ = ("_cls", "_rows", "_items", "_width", "_decoded", "_on_complete", "_shared")
+    __slots__ = ("_cls", "_rows", "_items", "_width", "_decoded", "_on_complete", "_shared", "_fallback")
 
     def __init__(self, cls: type, rows: Sequence[bytes]) -> None:
         self._cls, self._rows = cls, rows
@@ -389,16 +401,31 @@ class RecordList(Sequence):
         # Called with the plain list once every record is built (the owner then swaps it in: plain list
         # indexing is several times cheaper than this class's).
         self._on_complete: Callable[[list], None] | None = None
+        # Gives the same records parsed anew, for rows found damaged (see _PackedRows).
+        self._fallback: Callable[[], Sequence] | None = None
 
     def __len__(self) -> int:
         return len(self._rows)
+
+    def _recover(self) -> list:
+        if self._fallback is None:
+            raise DataError("the cached snapshot is damaged: delete the cache folder", cache_dir())
+        fresh = list(self._fallback())
+        if len(fresh) != len(self._items):
+            raise DataError("the cached snapshot does not fit the extract: delete the cache folder", cache_dir())
+        self._items[:] = fresh
+        self._decoded = len(fresh)
+        return self._complete()
 
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self._rows)))]
         item = self._items[i]
         if item is None:
-            item = self._items[i] = self._make(self._rows[i])
+            try:
+                item = self._items[i] = self._make(self._rows[i])
+            except ValueError:
+                return self._recover()[i]
             self._decoded += 1
             if self._decoded * 8 > len(self._rows):  # bulk work: build the rest once, hand over a list
                 self._complete()
@@ -407,10 +434,13 @@ class RecordList(Sequence):
     def _complete(self) -> list:
         items = self._items
         if self._decoded < len(items):
-            rows = self._rows
-            for j, item in enumerate(items):
-                if item is None:
-                    items[j] = self._make(rows[j])
+            try:
+                rows = self._rows.all() if isinstance(self._rows, _PackedRows) else self._rows
+                for j, item in enumerate(items):
+                    if item is None:
+                        items[j] = self._make(rows[j])
+            except ValueError:
+                return self._recover()
             self._decoded = len(items)
         if self._on_complete is not None:
             callback, self._on_complete = self._on_complete, None
@@ -420,7 +450,7 @@ class RecordList(Sequence):
     def _make(self, row: bytes):
         fields = cachefile.loads(row, tuple)
         if len(fields) != self._width:
-            raise DataError(f"snapshot row has {len(fields)} fields, expected {self._width}: delete the cache folder")
+            raise ValueError(f"snapshot row has {len(fields)} fields, expected {self._width}")
         # Records repeat many strings (oblast, raion, hromada names): keep one copy of each, as parsing does.
         shared = self._shared
         return self._cls(*[shared.setdefault(f, f) if type(f) is str else f for f in fields])
@@ -438,25 +468,38 @@ class RecordList(Sequence):
 
 
 class _PackedRows(Sequence):
-    """The marshalled records of a snapshot as one blob and their end offsets: item ``i`` is a view of
-    record ``i``'s bytes (nothing is copied or made per record until it is asked for)."""
+    """The marshalled records of a snapshot, one after another in one part of the file, with their end
+    offsets and CRC-32s: item ``i`` reads record ``i``'s bytes alone and checks them (ValueError if damaged),
+    so a process that uses ten records reads ten, not the whole part."""
 
-    __slots__ = ("_ends", "_blob")
+    __slots__ = ("_ends", "_crcs", "_parts", "_part")
 
-    def __init__(self, ends: bytes, blob: bytes) -> None:
-        self._ends = array("Q")
+    def __init__(self, ends: bytes, crcs: bytes, parts: cachefile.Parts, part: int) -> None:
+        self._ends, self._crcs = array("Q"), array("I")
         self._ends.frombytes(ends)  # ValueError unless a whole number of offsets
-        if self._ends and self._ends[-1] != len(blob):
+        self._crcs.frombytes(crcs)
+        if len(self._crcs) != len(self._ends) or not 0 <= part < len(parts):
             raise ValueError("snapshot record offsets do not fit the records")
-        self._blob = memoryview(blob)
+        self._parts, self._part = parts, part
 
     def __len__(self) -> int:
         return len(self._ends)
 
-    def __getitem__(self, i: int) -> memoryview:
+    def __getitem__(self, i: int) -> bytes:
         if i < 0:
             i += len(self._ends)
-        return self._blob[self._ends[i - 1] if i > 0 else 0 : self._ends[i]]
+        row = self._parts.read(self._part, self._ends[i - 1] if i > 0 else 0, self._ends[i])
+        if zlib.crc32(row) != self._crcs[i]:
+            raise ValueError(f"snapshot record {i} is damaged")
+        return row
+
+    def all(self) -> list[memoryview]:
+        """Every record, from one read of the whole part (checked by its own CRC)."""
+        blob = memoryview(self._parts[self._part])
+        if self._ends and self._ends[-1] != len(blob):
+            raise ValueError("snapshot record offsets do not fit the records")
+        ends = self._ends
+        return [blob[ends[i - 1] if i else 0 : ends[i]] for i in range(len(ends))]
 
 
 def _record_classes() -> dict[str, type]:
@@ -492,8 +535,9 @@ def _snapshot_path(meta: dict) -> Path:
     return cache_dir() / f"extract-v{SNAPSHOT_VERSION}-{digest}.bin"
 
 
-def _encode(value: object, classes: dict[str, type]) -> tuple:
-    """A plain-data form of one attribute of the extract: records become (class name, tuples)."""
+def _encode(value: object, classes: dict[str, type], blobs: list[bytes]) -> tuple:
+    """A plain-data form of one attribute of the extract: records become (class name, tuples); a long list
+    of records goes to a part of its own (appended to ``blobs``; the item names it)."""
     if isinstance(value, Path):
         return ("path", str(value))
     if isinstance(value, (list, RecordList)) and value and type(value[0]).__name__ in classes:
@@ -502,9 +546,11 @@ def _encode(value: object, classes: dict[str, type]) -> tuple:
             names = [f.name for f in dataclasses.fields(cls)]
             rows = [tuple(getattr(v, n) for n in names) for v in value]
             if len(rows) >= LAZY_RECORDS:  # one marshalled tuple per record in one blob, decoded when used
-                blobs = [cachefile.dumps(r) for r in rows]
-                ends = array("Q", accumulate(map(len, blobs)))
-                return ("packed_records", cls.__name__, ends.tobytes(), b"".join(blobs))
+                encoded = [cachefile.dumps(r) for r in rows]
+                ends = array("Q", accumulate(map(len, encoded)))
+                crcs = array("I", map(zlib.crc32, encoded))
+                blobs.append(b"".join(encoded))
+                return ("packed_records", cls.__name__, ends.tobytes(), crcs.tobytes(), len(blobs) - 1)
             return ("records", cls.__name__, rows)
     if isinstance(value, dict) and value:
         first = next(iter(value.values()))
@@ -522,7 +568,7 @@ def _encode(value: object, classes: dict[str, type]) -> tuple:
     return ("plain", value)
 
 
-def _decode(item: object, classes: dict[str, type]) -> object:
+def _decode(item: object, classes: dict[str, type], parts: cachefile.Parts | None = None) -> object:
     if not isinstance(item, tuple) or not item:
         raise ValueError("snapshot item is not a tagged tuple")
     tag = item[0]
@@ -535,8 +581,9 @@ def _decode(item: object, classes: dict[str, type]) -> object:
         if any(type(r) is not tuple or len(r) != width for r in rows):
             raise ValueError(f"snapshot rows of {item[1]} have the wrong shape")
         return [cls(*r) for r in rows]
-    if tag == "packed_records" and len(item) == 4 and type(item[2]) is bytes and type(item[3]) is bytes:
-        return RecordList(classes[item[1]], _PackedRows(item[2], item[3]))
+    if tag == "packed_records" and len(item) == 5 and parts is not None and type(item[4]) is int:
+        names = cachefile.loads(parts[0], list)  # the blobs follow the attributes' parts
+        return RecordList(classes[item[1]], _PackedRows(item[2], item[3], parts, 1 + len(names) + item[4]))
     if tag == "packed_map" and len(item) == 4:
         return cachefile.PackedMap(item[1], item[2], item[3])
     if tag == "record_dict" and len(item) == 4 and isinstance(item[2], list) and isinstance(item[3], list):
@@ -557,45 +604,61 @@ def save_snapshot(extract: Extract, meta: dict) -> bool:
     """Keep ``extract`` (every attribute, records as tuples) in the cache folder for the next load of the
     same verified extract; False when it cannot be written or holds something that is not plain data."""
     classes = _record_classes()
-    names = [name for name in vars(extract) if name != "_lazy"]
+    names = [name for name in vars(extract) if name not in _SNAPSHOT_STATE]
+    blobs: list[bytes] = []
     try:
         parts = [cachefile.dumps(names)]
-        parts += [cachefile.dumps(_encode(getattr(extract, name), classes)) for name in names]
+        parts += [cachefile.dumps(_encode(getattr(extract, name), classes, blobs)) for name in names]
     except (ValueError, TypeError):
         return False
-    return cachefile.save(_snapshot_path(meta), meta, parts)
+    return cachefile.save(_snapshot_path(meta), meta, parts + blobs)
+
+
+#: What an extract read from a snapshot keeps about it (never written into a snapshot).
+_SNAPSHOT_STATE = ("_lazy", "_parts", "_fresh")
 
 
 def load_snapshot(path: Path, meta: dict) -> Extract | None:
     """The extract kept by :func:`save_snapshot` for exactly ``meta`` (same MANIFEST bytes, folder, key and
     snapshot versions); None when there is none or it is damaged, stale or of another shape. Attributes
-    other than the settlements, units and manifest are decoded when first used."""
-    parts = cachefile.read(_snapshot_path(meta), meta)
+    other than the settlements, units and manifest are read and decoded when first used, each part (and
+    each record) checked by its CRC-32 when read; one found damaged then is taken from the files, parsed
+    anew (see Extract._rebuilt), never from the snapshot."""
+    parts = cachefile.open_parts(_snapshot_path(meta), meta)
     if parts is None:
         return None
     classes = _record_classes()
     try:
         names = cachefile.loads(parts[0], list)
-        if len(names) != len(parts) - 1 or not {f.name for f in dataclasses.fields(Extract)} <= set(names):
+        if len(names) >= len(parts) or not {f.name for f in dataclasses.fields(Extract)} <= set(names):
             return None
-        stored = dict(zip(names, parts[1:]))
-        attrs = {name: _decode(cachefile.loads(stored.pop(name), tuple), classes) for name in _EAGER}
+        stored = {name: i for i, name in enumerate(names, 1)}  # attribute -> its part
+        attrs = {name: _decode(cachefile.loads(parts[stored.pop(name)], tuple), classes, parts) for name in _EAGER}
         if not isinstance(attrs["settlements"], Sequence) or not isinstance(attrs["manifest"], dict):
             return None
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError):
         return None
     stored.pop("path", None)
     extract = Extract.__new__(Extract)
-    extract.__dict__.update(attrs, path=path, _lazy=stored)
+    extract.__dict__.update(attrs, path=path, _lazy=stored, _parts=parts)
     for name, value in attrs.items():
         _adopt(extract, name, value)
     return extract
 
 
 def _adopt(extract: Extract, name: str, value: object) -> None:
-    """Let a RecordList attribute replace itself by the plain list once all its records are built."""
+    """Let a RecordList attribute replace itself by the plain list once all its records are built, and
+    take its records from the parsed files if its snapshot rows turn out damaged."""
     if isinstance(value, RecordList):
         ref = weakref.ref(extract)
+
+        def parsed() -> Sequence:
+            owner = ref()
+            if owner is None:
+                raise DataError("the cached snapshot is damaged: delete the cache folder", cache_dir())
+            return getattr(owner._rebuilt(), name)
+
+        value._fallback = parsed
 
         def swap(items: list) -> None:
             owner = ref()
@@ -606,6 +669,7 @@ def _adopt(extract: Extract, name: str, value: object) -> None:
 
 
 _lock = threading.Lock()
+_rebuild_lock = threading.RLock()
 _cached: Extract | None = None
 
 
