@@ -5,6 +5,10 @@ own point in ``districts.tsv``. Its city is the nearest city (category M, or Kyi
 section's raion (GeoNames admin2), else of its oblast, within :data:`MAX_KM_TO_CITY` of the city's
 point; failing that the nearest town (category X) within :data:`MAX_KM_TO_TOWN`. A section with no
 such city is left out with a reason.
+
+Kyiv and Sevastopol are each the only settlement the codifier lists in their territory, so a GeoNames
+populated place there that joins no settlement (Pushcha-Vodytsia, Bortnychi; Sevastopol's Ternivka) is a
+part of that city too (:func:`attach_city_parts`).
 """
 
 from __future__ import annotations
@@ -74,3 +78,20 @@ def attach_sections(
         districts.append(District(best.id, ukrainian_name(place), place.name, place))
     districts.sort(key=lambda d: (d.settlement_id, d.place.geonameid))
     return districts, left
+
+
+def attach_city_parts(unjoined: list[tuple[GeoPlace, str, str]], settlements: list[RawSettlement]) -> list[District]:
+    """Districts made of populated places (PPL*) joined to no settlement, ``(place, oblast id, reason)``,
+    that lie in a top-level unit whose only settlement is a city with special status (Kyiv, Sevastopol):
+    the place is a part of that city. Sorted by city, then geonameid."""
+    members: dict[str, list[RawSettlement]] = {}
+    for s in settlements:
+        members.setdefault(s.oblast_id, []).append(s)
+    sole = {oblast: found[0] for oblast, found in members.items() if len(found) == 1 and found[0].category == "K"}
+    out = [
+        District(sole[oblast].id, ukrainian_name(place), place.name, place)
+        for place, oblast, _reason in unjoined
+        if oblast in sole and place.feature_code.startswith("PPL")
+    ]
+    out.sort(key=lambda d: (d.settlement_id, d.place.geonameid))
+    return out

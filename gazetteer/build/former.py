@@ -510,14 +510,16 @@ _FIRST_OF_SEVERAL = [(re.compile(r"([нвкр])а$"), r"\1ая"), (re.compile(r"
 _RUSSIAN_LETTERS = str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г"})
 
 
-def read_word_table(rows: Iterable[Mapping[str, str]]) -> list[tuple[str, str, str]]:
-    """Rows of ``russian_name_words.csv`` (uk, ru, match = word | prefix) -> (uk, ru, match) in lower
-    case, longest first (so Червоноармій- is tried before Червон-)."""
+def read_word_table(
+    rows: Iterable[Mapping[str, str]], source: str = "russian_name_words.csv"
+) -> list[tuple[str, str, str]]:
+    """Rows of ``russian_name_words.csv`` or ``russian_calques.csv`` (uk, ru, match = word | prefix) ->
+    (uk, ru, match) in lower case, longest first (so Червоноармій- is tried before Червон-)."""
     out = []
     for row in rows:
         uk, ru, match = (row.get(c, "").strip() for c in ("uk", "ru", "match"))
         if not uk or not ru or match not in ("word", "prefix"):
-            raise BuildError(f"russian_name_words.csv: bad row {dict(row)}")
+            raise BuildError(f"{source}: bad row {dict(row)}")
         out.append((uk.lower().translate(_APOSTROPHES), ru.lower(), match))
     return sorted(out, key=lambda r: (-len(r[0]), r[0]))
 
@@ -557,6 +559,46 @@ def russian_name(name_uk: str, words: list[tuple[str, str, str]], *, possessive:
             low = low.translate(_RUSSIAN_LETTERS)
         out[i] = low[:1].upper() + low[1:] if word[:1].isupper() else low
     return "".join(out)
+
+
+def translated_russian_names(name_uk: str, calques: list[tuple[str, str, str]]) -> list[str]:
+    """The Russian form of a name built from words Russian translates rather than respells (the table
+    ``russian_calques.csv``: Залізничне -> Железнодорожное, Сонячне -> Солнечное, Степове -> Степное),
+    or nothing when no such word is in the name (Олександрівка: the rules and the skeleton tier cover it).
+
+    >>> translated_russian_names("Сонячне", [("сонячн", "солнечн", "prefix")])
+    ['Солнечное']
+    >>> translated_russian_names("Веселе", [("сонячн", "солнечн", "prefix")])
+    []
+    """
+    form = russian_name(name_uk, calques)
+    return [form] if form != russian_name(name_uk, []) else []
+
+
+def translated_russian_forms(name_uk: str, calques: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """(form, lang or romanization system) of :func:`translated_russian_names` and their romanizations."""
+    from gazetteer.normalize import romanizations
+
+    out = []
+    for form in translated_russian_names(name_uk, calques):
+        out.append((form, "ru-rule"))
+        out.extend((v, system) for system, v in romanizations(form, russian=True).items())
+    return out
+
+
+def read_calques(sources: Path | None = None) -> list[tuple[str, str, str]]:
+    """The table ``russian_calques.csv`` of ``sources`` (default: the bundled build sources); [] if absent."""
+    path = (sources or Path(__file__).parent / "sources") / CALQUES
+    return read_word_table(_read(path), CALQUES) if path.exists() else []
+
+
+def merge_word_tables(*tables: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Several word tables as one, longest first; of two rows for the same word, the first table's."""
+    seen: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for table in tables:
+        for uk, ru, match in table:
+            seen.setdefault((uk, match), (uk, ru, match))
+    return sorted(seen.values(), key=lambda r: (-len(r[0]), r[0]))
 
 
 # -- hand-checked renamings -----------------------------------------------------------------------------
@@ -735,6 +777,10 @@ class FormerBuild:
     stats: dict
 
 
+#: Words Russian translates in settlement names (Залізничне -> Железнодорожное), for current names too.
+CALQUES = "russian_calques.csv"
+
+
 def build_former(
     sources: Path, settlements: Iterable, *, current_label: str = "current codifier", current_date: str = ""
 ) -> FormerBuild:
@@ -754,6 +800,8 @@ def build_former(
     hand = _read(sources / "renamings.csv") if (sources / "renamings.csv").exists() else []
     merged, disagreements = merge_hand_checked(derived, hand, set(current))
     words = read_word_table(_read(sources / "russian_name_words.csv"))
+    if (sources / CALQUES).exists():
+        words = merge_word_tables(words, read_word_table(_read(sources / CALQUES), CALQUES))
     russian = {}
     for f in merged:
         # The translated form (Жовтневе -> Октябрьское) and the respelt one Russian sources also use

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from gazetteer.build.former import read_calques, translated_russian_forms
 from gazetteer.build.geonames import GeoPlace
 from gazetteer.build.katottg import RawSettlement
 from gazetteer.geodesy import haversine_km
@@ -63,10 +64,22 @@ def find_collisions(
     points: dict[str, tuple[float, float]] | None = None,
     stray_places: list[GeoPlace] | None = None,
     former: set[tuple[str, str]] | None = None,
+    *,
+    own_russian: dict[str, set[str]] | None = None,
 ) -> list[Collision]:
     """Collisions among name rows ``[settlement_id, name, kind, lang, key]`` (see the module docstring),
     sorted by settlement and key. ``points``/``stray_places`` enable the GeoNames-record confirmation;
-    ``former`` holds (settlement id, key) of former official names, which confirm a variant too."""
+    ``former`` holds (settlement id, key) of former official names, which confirm a variant too;
+    ``own_russian`` (settlement id -> folded keys; default: made from the bundled russian_calques.csv) the
+    Russian forms the build made of a settlement's name by
+    translating its words (Червоне -> Красное): they are its own name as much as the respelt form is, but
+    never take another settlement's variant away (Южне's Южное stays, though Південне translates so too)."""
+    if own_russian is None:
+        calques = read_calques()
+        own_russian = {}
+        for sid, s in settlements.items():
+            for form, _lang in translated_russian_forms(s.name_uk, calques):
+                own_russian.setdefault(sid, set()).add(fold_key(form))
     own: dict[str, set[str]] = defaultdict(set)
     for sid, _name, kind, _lang, key in rows:
         if kind in OWN_KINDS:
@@ -78,13 +91,16 @@ def find_collisions(
         """How much a folded variant looks like the settlement's own name (0-100): the best of the plain
         likeness to its official, romanized and rule-made Russian forms, and of the consonant skeletons
         (Ольховатка is Вільхуватка's Russian name: skeletons lhvtk / vlhvtk)."""
-        mine = own[sid] | ({russian[sid]} if sid in russian else set())
+        mine = own[sid] | ({russian[sid]} if sid in russian else set()) | (own_russian or {}).get(sid, set())
         plain = max((fuzz.ratio(key, k) for k in mine), default=0.0)
         skel = max((fuzz.ratio(skeleton(key), skeleton(k)) for k in mine), default=0.0)
         return max(plain, skel if len(skeleton(key)) >= 4 and skel >= SKELETON_RESEMBLES else 0.0)
 
     owners: dict[str, set[str]] = defaultdict(set)
+    made = own_russian or {}
     for sid, _name, kind, _lang, key in rows:
+        if key in made.get(sid, ()) and kind not in OWN_KINDS:
+            continue  # a translated form is the settlement's own, but takes no other's variant away (Південне)
         if kind in OWN_KINDS or (kind in CHECKED_KINDS and likeness(key, sid) >= RESEMBLES):
             owners[key].add(sid)
     official = {sid: fold_key(s.name_uk) for sid, s in settlements.items()}

@@ -20,8 +20,15 @@ from collections import Counter
 from pathlib import Path
 
 from gazetteer import __version__
-from gazetteer.build.districts import attach_sections
-from gazetteer.build.former import FORMER_COLUMNS, ZIP_NAME, build_former, former_table
+from gazetteer.build.districts import attach_city_parts, attach_sections
+from gazetteer.build.former import (
+    FORMER_COLUMNS,
+    ZIP_NAME,
+    build_former,
+    former_table,
+    read_calques,
+    translated_russian_forms,
+)
 from gazetteer.build.former import name_variants as former_name_variants
 from gazetteer.build.former import readme_lines as former_readme_lines
 from gazetteer.build.former import unit_name_rows as former_unit_names
@@ -272,6 +279,14 @@ def build_extract(
         names.add(s.id, s.name_uk, "official", "uk")
         for system, variant in romanizations(s.name_uk).items():
             names.add(s.id, variant, "romanization", system)
+    # Russian forms that translate a word of the name (Залізничне -> Железнодорожное, Сонячне -> Солнечное):
+    # rule-made from russian_calques.csv, for every settlement whose name holds such a word.
+    calques = read_calques(sources)
+    translated: dict[str, set[str]] = {}
+    for s in settlements:
+        for form, lang in translated_russian_forms(s.name_uk, calques):
+            translated.setdefault(s.id, set()).add(fold_key(form))
+            names.add(s.id, form, "russian", lang)
     for sid, (place, _tier) in joined.by_settlement.items():
         names.add(sid, place.name, "geonames", "")
         for alt in place.alternates:
@@ -279,6 +294,8 @@ def build_extract(
     # City sections: a `district` name of the city they lie in (their own points go to districts.tsv).
     points = {row[0]: (float(row[7]), float(row[8])) for row in settlement_rows if row[9] == "point"}
     districts, sections_left = attach_sections(sections, settlements, points, admin1_to_oblast)
+    city_parts = attach_city_parts(joined.unmatched, settlements)
+    districts = sorted(districts + city_parts, key=lambda d: (d.settlement_id, d.place.geonameid))
     not_places = [[r["name"], r["reason"], fold_key(r["name"])] for r in _read_csv("not_places.csv", sources)]
     not_places += _foreign_places()
     not_place_keys = {row[2] for row in not_places}
@@ -325,7 +342,9 @@ def build_extract(
     # --- variant hygiene: a GeoNames variant naming another settlement goes, unless a fact keeps it --
     population = {sid: hit[0].population for sid, hit in joined.by_settlement.items()}
     stray = historic_places + [p for p, _obl, _reason in joined.unmatched]
-    collisions = find_collisions(names.sorted_rows(), by_id, population, points, stray, names.former)
+    collisions = find_collisions(
+        names.sorted_rows(), by_id, population, points, stray, names.former, own_russian=translated
+    )
     for c in collisions:
         if not c.fact:
             names.drop(c.settlement_id, c.key)
@@ -388,10 +407,12 @@ def build_extract(
     for uid, name, kind in former_unit_names(former, raion_names):
         add_unit_name(uid, name, kind)
 
+    parts_taken = {d.place.geonameid for d in city_parts}  # districts now, not places left out
     unmatched_rows = sorted(
         (
             [p.geonameid, p.name, obl, _fmt(p.lat), _fmt(p.lon), p.population, reason]
             for p, obl, reason in joined.unmatched + sections_left
+            if p.geonameid not in parts_taken
         ),
         key=lambda r: r[0],
     )
@@ -419,7 +440,8 @@ def build_extract(
         tiers = Counter(TIER_NAMES[t] for _, t in joined.by_settlement.values())
         unmatched_reasons = Counter(
             r.split(" (")[0] if "already has" not in r else "settlement already has a point"
-            for *_, r in joined.unmatched + sections_left
+            for p, _obl, r in joined.unmatched + sections_left
+            if p.geonameid not in parts_taken
         )
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -457,9 +479,11 @@ def build_extract(
                 "historical_renamings": renamed,
                 "geonames_places": len(places),
                 "geonames_joined": len(joined.by_settlement),
-                "geonames_unmatched": len(joined.unmatched) + len(sections_left),
+                "geonames_unmatched": len(joined.unmatched) + len(sections_left) - len(parts_taken),
                 "city_sections": len(sections),
                 "districts": len(districts),
+                "districts_unjoined_places_of_kyiv_sevastopol": len(city_parts),
+                "settlements_with_translated_russian_names": len(translated),
             },
             "coord_precision": dict(precision_count.most_common()),
             "coverage": {
@@ -626,7 +650,8 @@ def _readme(m: dict) -> str:
         "| units.tsv | oblast, raion, hromada | " + ", ".join(UNIT_COLUMNS) + " |",
         "| names.tsv | (settlement, folded key) | " + ", ".join(NAME_COLUMNS) + " |",
         "| unit_names.tsv | (unit, folded key) | " + ", ".join(UNIT_NAME_COLUMNS) + " |",
-        "| districts.tsv | city section (GeoNames PPLX) | " + ", ".join(DISTRICT_COLUMNS) + " |",
+        "| districts.tsv | city section (GeoNames PPLX; in Kyiv and Sevastopol also any populated place joined to"
+        " no settlement) | " + ", ".join(DISTRICT_COLUMNS) + " |",
         "| not_places.tsv | word that is not a settlement | " + ", ".join(NOT_PLACE_COLUMNS) + " |",
         "| geonames_unmatched.tsv | GeoNames place left out, with why | " + ", ".join(UNMATCHED_COLUMNS) + " |",
         "| variant_collisions.tsv | variant naming another settlement | " + ", ".join(COLLISION_COLUMNS) + " |",
@@ -634,6 +659,10 @@ def _readme(m: dict) -> str:
         "Name kinds in names.tsv, strongest first: " + ", ".join(f"`{k}`" for k in NAME_KINDS) + ".",
         "`district` rows are names of a city's sections (Saltivka, Troieshchyna) on the city they lie in;",
         'districts.tsv keeps each section\'s own point, so a resolver can answer "district of Kharkiv".',
+        "`russian` rows of lang `ru-rule` (and their romanizations) are made by the build: the Russian form of a",
+        "name holding a word Russian translates (Залізничне -> Железнодорожное, Сонячне -> Солнечное), from",
+        "gazetteer/build/sources/russian_calques.csv, for "
+        + f"{m['counts'].get('settlements_with_translated_russian_names', 0):,} settlements.",
         "",
         "## Coordinates",
         "",
