@@ -211,6 +211,33 @@ def skeleton(key: str) -> str:
     return key.translate(_VOWELS)
 
 
+#: Adjective endings of a folded key, in Ukrainian, Russian and their romanizations: -е/-ий/-а (Pervomaiske,
+#: Pervomaiskyi, Pervomaiska), -ое/-ый/-ая/-ой (Pervomayskoye, Zheleznodorozhnyy, Stepnaya, Lesnoy).
+ADJECTIVE_ENDINGS = ("e", "i", "a", "oe", "oie", "aia", "ia", "oi", "ie", "ii")
+#: ...after an adjective suffix: -ськ-/-цьк-/-зьк-, -н-, -в- (Покровське, Степне, Лісове).
+_ADJECTIVE = re.compile(
+    r"^(.{3,}(?:sk|ck|zk|n|v))(" + "|".join(sorted(ADJECTIVE_ENDINGS, key=len, reverse=True)) + ")$"
+)
+
+
+@lru_cache(maxsize=65536)
+def ending_variants(key: str) -> tuple[str, ...]:
+    """The same adjective-formed name with the other endings people write, as folded keys: the name of a
+    neuter village written as masculine or in Russian, and the other way round (not ``key`` itself).
+
+    >>> ending_variants("pervomaiske")[-2:]
+    ('pervomaiska', 'pervomaiski')
+    >>> ending_variants("kyiv")
+    ()
+    """
+    m = _ADJECTIVE.match(key)
+    if not m:
+        return ()
+    stem = m.group(1)
+    ordered = sorted(ADJECTIVE_ENDINGS, key=lambda e: (-len(e), e))
+    return tuple(stem + e for e in ordered if stem + e != key)
+
+
 # Declared rules turning a Ukrainian place name into the Russian form people write (Кіндрашівка ->
 # Кондрашовка is beyond rules; Синьківка -> Синьковка, Роботине -> Роботино, Покровське -> Покровское).
 _RUSSIAN_RULES: list[tuple[re.Pattern[str], str]] = [

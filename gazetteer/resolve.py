@@ -35,6 +35,7 @@ from gazetteer.index import NameIndex, strip_unit_words, unit_stem
 from gazetteer.model import Match, Resolution, Settlement
 from gazetteer.normalize import (
     cyrillic_language,
+    ending_variants,
     fold_key,
     light_key,
     russian_form,
@@ -64,6 +65,9 @@ SPELLED_CHECK_MARGIN = 0.1
 MIXED_SCRIPT_FACTOR = 0.95
 #: A name matched by expanding abbreviated words (Б. Церква, Кам.-Подільський) scores this much lower.
 ABBREVIATION_FACTOR = 0.95
+#: A name matched with another adjective ending (Pervomaiske ~ Первомайський, Stepnaya ~ Степне) scores
+#: this much lower than the name as written.
+ENDING_FACTOR = 0.92
 #: A city of at least this many people one letter away from a query that matched only smaller places
 #: exactly is offered beside them with FAMILIAR_SCORE (Nikolayev: Миколаїв, not the town in Lviv oblast).
 FAMILIAR_POPULATION = 100_000
@@ -225,6 +229,8 @@ class Resolver:
                 raise
             return Resolution(query, "invalid", str(exc))
         res = self._lookup(q, hints, limit)
+        if res.status == "not_found" and res.candidates:
+            notes.append(self._inline_hint_note(q, hints, res.candidates[0], given=(oblast, raion)))
         if "near" in q.qualifiers and res.status == "resolved":
             notes.append("the cell says near it: the settlement it is near")
         if q.transliterated:
@@ -232,6 +238,20 @@ class Resolver:
         if notes:
             res = replace(res, reason="; ".join(filter(None, [res.reason, *notes])))
         return res
+
+    def _inline_hint_note(self, q: Query, hints: Hints, closest: Match, given: tuple[object, object]) -> str:
+        """Say which region written in the cell itself ruled the closest settlement out ("Kyiv region,
+        Donetsk": Донецьк is not in Київська); "" when the hint came as an argument or does not rule it out."""
+        for text, arg, units in ((q.oblast, given[0], hints.oblasts), (q.raion, given[1], hints.raions)):
+            if text is None or (arg is not None and arg != "") or not units:
+                continue
+            s = closest.settlement
+            if (units is hints.oblasts and not self._in_oblasts(s, units)) or (
+                units is hints.raions and s.raion_id not in units
+            ):
+                names = ", ".join(sorted(self.extract.units[u].name_uk for u in units if u in self.extract.units))
+                return f"the cell itself names the region {text!r} ({names}), which {s.name_uk} is not in"
+        return ""
 
     @property
     def reader(self) -> QueryReader:
@@ -544,6 +564,13 @@ class Resolver:
                     continue
                 label = "russian" if lang == "ru" else self._label(kind, script, lang)
                 offer(sidx, FAMILIAR_SCORE, label if label != "exact" else "alternate", name, "familiar")
+        if not done():
+            # The same adjective-formed name with another ending (Pervomaiske for Первомайський,
+            # Zheleznodorozhnyy for Железнодорожное): a near-exact hit, before any foreign namesake ends the search.
+            for variant in ending_variants(key):
+                for hit in index.exact(variant):
+                    label = self._label(hit.kind, script, lang)
+                    offer(hit.settlement, KIND_SCORE[hit.kind] * ENDING_FACTOR, label, hit.name, "ending")
         if done() or key in self.extract.not_places:
             return out
         ukrainian = lang == "uk"

@@ -172,3 +172,58 @@ def test_a_translated_name_written_in_latin_finds_the_ukrainian_settlement(resol
 def test_a_kyiv_neighbourhood_the_codifier_does_not_list_resolves_to_kyiv(resolver, text: str) -> None:
     res = resolver.lookup(text)
     assert res.status == "resolved" and res.match.name_uk == "Київ" and res.match.match == "district"
+
+
+# -- a region written in the cell that contradicts the name --------------------------------------------
+
+
+def test_a_region_written_before_the_name_that_rules_it_out_is_named_in_the_reason(resolver) -> None:
+    res = resolver.lookup("Kharkiv oblast, Kramatorsk")
+    assert res.status == "not_found"  # the policy stays: a contradicting hint is not overruled
+    assert res.candidates and res.candidates[0].name_uk == "Краматорськ"
+    assert "'Kharkiv oblast'" in res.reason and "Харківська" in res.reason and "Краматорськ is not in" in res.reason
+
+
+def test_a_region_given_as_an_argument_is_not_said_to_be_written_in_the_cell(resolver) -> None:
+    res = resolver.lookup("Kramatorsk", oblast="Kharkiv oblast")
+    assert res.status == "not_found" and "the cell itself" not in res.reason
+
+
+def test_a_region_written_in_the_cell_that_holds_the_name_resolves(resolver) -> None:
+    res = resolver.lookup("Donetsk oblast, Kramatorsk")
+    assert res.status == "resolved" and res.match.name_uk == "Краматорськ"
+
+
+# -- adjective endings ---------------------------------------------------------------------------------
+
+
+def test_ending_variants_swap_adjective_endings_of_adjective_formed_names_only() -> None:
+    from gazetteer.normalize import ending_variants
+
+    assert "pervomaiski" in ending_variants(fold_key("Pervomaiske"))
+    assert "pervomaiske" in ending_variants(fold_key("Первомайское"))
+    assert "stepne" in ending_variants(fold_key("Stepnaya"))
+    assert fold_key("Pervomaiske") not in ending_variants(fold_key("Pervomaiske"))
+    assert ending_variants(fold_key("Kyiv")) == () and ending_variants(fold_key("Odesa")) == ()
+
+
+def test_a_masculine_russian_form_finds_the_neuter_ukrainian_name_with_a_lower_score(resolver) -> None:
+    res = resolver.lookup("Zheleznodorozhnyy", oblast="Херсонська")
+    assert res.match is not None and res.match.name_uk == "Залізничне" and res.match.oblast_uk == "Херсонська"
+    exact = resolver.lookup("Zheleznodorozhnoe", oblast="Херсонська").match
+    assert res.match.score < exact.score
+
+
+def test_an_ending_variant_written_in_latin_finds_an_adjective_formed_village(resolver, extract) -> None:
+    # Every Степне, written as the Russian feminine "Stepnaya": found, though nothing carries that spelling.
+    stepne = {s.id for s in extract.settlements if s.name_uk == "Степне"}
+    assert stepne
+    res = resolver.lookup("Stepnaya")
+    found = {m.id for m in res.candidates} | ({res.match.id} if res.match else set())
+    assert found and found <= stepne
+
+
+def test_a_foreign_namesake_with_a_ukrainian_village_by_another_ending_says_so(resolver) -> None:
+    # Железнодорожный is a town in Russia; the Ukrainian villages are Залізничне: the reason names them.
+    res = resolver.lookup("Zheleznodorozhnyy")
+    assert res.status == "not_found" and "Залізничне" in res.reason and "oblast=" in res.reason
