@@ -160,11 +160,15 @@ def _pool(settlements: Sequence[Settlement], precision: str | None) -> _Pool:
     hit = _POOLS.get(key)
     if hit is not None and hit.settlements is settlements:
         return hit
-    idx = np.array(
-        [i for i, s in enumerate(settlements) if precision is None or s.coord_precision == precision], dtype=np.int64
-    )
-    lats = np.array([settlements[i].lat for i in idx], dtype=np.float64)
-    lons = np.array([settlements[i].lon for i in idx], dtype=np.float64)
+    columns = getattr(settlements, "columns", None)  # a snapshot's records: fields without building records
+    if callable(columns):
+        all_lats, all_lons, precisions = columns("lat", "lon", "coord_precision")
+    else:
+        all_lats, all_lons = [s.lat for s in settlements], [s.lon for s in settlements]
+        precisions = [s.coord_precision for s in settlements]
+    idx = np.array([i for i, p in enumerate(precisions) if precision is None or p == precision], dtype=np.int64)
+    lats = np.array(all_lats, dtype=np.float64)[idx]
+    lons = np.array(all_lons, dtype=np.float64)[idx]
     ci, cj = _cell_of(lats, lons)
     order = np.lexsort((np.arange(len(idx)), cj, ci))
     cells: dict[tuple[int, int], np.ndarray] = {}

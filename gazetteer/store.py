@@ -377,7 +377,7 @@ def validate(extract: Extract) -> None:
 
 
 #: Bump when the snapshot's layout changes (the extract's own format is FORMAT_VERSION).
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3
 #: Lists of at least this many records stay tuples until an item is used (see RecordList).
 LAZY_RECORDS = 1000
 
@@ -435,10 +435,16 @@ class RecordList(Sequence):
         items = self._items
         if self._decoded < len(items):
             try:
-                rows = self._rows.all() if isinstance(self._rows, _PackedRows) else self._rows
-                for j, item in enumerate(items):
-                    if item is None:
-                        items[j] = self._make(rows[j])
+                if isinstance(self._rows, _PackedRows):
+                    cls, rows = self._cls, self._rows.bulk(self._width)
+                    for j, item in enumerate(items):
+                        if item is None:
+                            items[j] = cls(*rows[j])
+                else:
+                    rows = self._rows
+                    for j, item in enumerate(items):
+                        if item is None:
+                            items[j] = self._make(rows[j])
             except ValueError:
                 return self._recover()
             self._decoded = len(items)
@@ -458,6 +464,20 @@ class RecordList(Sequence):
     def __iter__(self) -> Iterator:
         return iter(self._complete())
 
+    def columns(self, *names: str) -> list[tuple]:
+        """Whole fields of every record (``columns("lat", "lon")``: two tuples), without building records
+        that are not built yet. KeyError for a name that is no field."""
+        at = {f.name: i for i, f in enumerate(dataclasses.fields(self._cls))}
+        positions = [at[name] for name in names]
+        if self._decoded < len(self._items) and isinstance(self._rows, _PackedRows):
+            try:
+                rows = self._rows.bulk(self._width)
+                return [tuple(row[p] for row in rows) for p in positions]
+            except ValueError:
+                pass  # damaged: the records below come from the files, parsed anew
+        items = self._complete()
+        return [tuple(getattr(r, name) for r in items) for name in names]
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and len(other) == len(self) and all(a == b for a, b in zip(self, other))
 
@@ -472,15 +492,15 @@ class _PackedRows(Sequence):
     offsets and CRC-32s: item ``i`` reads record ``i``'s bytes alone and checks them (ValueError if damaged),
     so a process that uses ten records reads ten, not the whole part."""
 
-    __slots__ = ("_ends", "_crcs", "_parts", "_part")
+    __slots__ = ("_ends", "_crcs", "_parts", "_part", "_bulk")
 
-    def __init__(self, ends: bytes, crcs: bytes, parts: cachefile.Parts, part: int) -> None:
+    def __init__(self, ends: bytes, crcs: bytes, parts: cachefile.Parts, part: int, bulk: int) -> None:
         self._ends, self._crcs = array("Q"), array("I")
         self._ends.frombytes(ends)  # ValueError unless a whole number of offsets
         self._crcs.frombytes(crcs)
-        if len(self._crcs) != len(self._ends) or not 0 <= part < len(parts):
+        if len(self._crcs) != len(self._ends) or not (0 <= part < len(parts) and 0 <= bulk < len(parts)):
             raise ValueError("snapshot record offsets do not fit the records")
-        self._parts, self._part = parts, part
+        self._parts, self._part, self._bulk = parts, part, bulk
 
     def __len__(self) -> int:
         return len(self._ends)
@@ -493,13 +513,12 @@ class _PackedRows(Sequence):
             raise ValueError(f"snapshot record {i} is damaged")
         return row
 
-    def all(self) -> list[memoryview]:
-        """Every record, from one read of the whole part (checked by its own CRC)."""
-        blob = memoryview(self._parts[self._part])
-        if self._ends and self._ends[-1] != len(blob):
-            raise ValueError("snapshot record offsets do not fit the records")
-        ends = self._ends
-        return [blob[ends[i - 1] if i else 0 : ends[i]] for i in range(len(ends))]
+    def bulk(self, width: int) -> list[tuple]:
+        """Every record's fields, from one read of the part that holds them all (checked by its CRC)."""
+        rows = cachefile.loads(self._parts[self._bulk], list)
+        if len(rows) != len(self._ends) or not all(type(r) is tuple and len(r) == width for r in rows):
+            raise ValueError("snapshot rows have the wrong shape")
+        return rows
 
 
 def _record_classes() -> dict[str, type]:
@@ -550,7 +569,9 @@ def _encode(value: object, classes: dict[str, type], blobs: list[bytes]) -> tupl
                 ends = array("Q", accumulate(map(len, encoded)))
                 crcs = array("I", map(zlib.crc32, encoded))
                 blobs.append(b"".join(encoded))
-                return ("packed_records", cls.__name__, ends.tobytes(), crcs.tobytes(), len(blobs) - 1)
+                # and all rows marshalled at once, for bulk use: shared strings stay shared, one call decodes it
+                blobs.append(cachefile.dumps(rows))
+                return ("packed_records", cls.__name__, ends.tobytes(), crcs.tobytes(), len(blobs) - 2, len(blobs) - 1)
             return ("records", cls.__name__, rows)
     if isinstance(value, dict) and value:
         first = next(iter(value.values()))
@@ -581,9 +602,9 @@ def _decode(item: object, classes: dict[str, type], parts: cachefile.Parts | Non
         if any(type(r) is not tuple or len(r) != width for r in rows):
             raise ValueError(f"snapshot rows of {item[1]} have the wrong shape")
         return [cls(*r) for r in rows]
-    if tag == "packed_records" and len(item) == 5 and parts is not None and type(item[4]) is int:
-        names = cachefile.loads(parts[0], list)  # the blobs follow the attributes' parts
-        return RecordList(classes[item[1]], _PackedRows(item[2], item[3], parts, 1 + len(names) + item[4]))
+    if tag == "packed_records" and len(item) == 6 and parts is not None and type(item[4]) is type(item[5]) is int:
+        base = 1 + len(cachefile.loads(parts[0], list))  # the blobs follow the attributes' parts
+        return RecordList(classes[item[1]], _PackedRows(item[2], item[3], parts, base + item[4], base + item[5]))
     if tag == "packed_map" and len(item) == 4:
         return cachefile.PackedMap(item[1], item[2], item[3])
     if tag == "record_dict" and len(item) == 4 and isinstance(item[2], list) and isinstance(item[3], list):

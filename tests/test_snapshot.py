@@ -72,7 +72,8 @@ def _part_spans(path: Path) -> dict[str, tuple[int, int]]:
         at += n
     for i, name in enumerate(["names", *names]):
         spans[name] = (starts[i], lengths[i])
-    spans["records"] = (starts[len(names) + 1], lengths[len(names) + 1])
+    spans["records"] = (starts[len(names) + 1], lengths[len(names) + 1])  # one record after another
+    spans["bulk"] = (starts[len(names) + 2], lengths[len(names) + 2])  # all of them marshalled at once
     return spans
 
 
@@ -251,3 +252,41 @@ def test_snapshot_keeps_records_and_big_tables_packed_until_used(extract_copy, t
     last = parsed.settlements[-1]
     assert lazy.settlements[-1] == last and lazy.settlement(last.id) == last
     assert lazy.settlements[-len(parsed.settlements)] == parsed.settlements[0]
+
+
+@pytest.mark.parametrize("damaged", [False, True])
+def test_record_columns_equal_the_records_without_building_them(extract_copy, tmp_path, monkeypatch, damaged) -> None:
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    parsed = load(extract_copy, snapshot=False)
+    load(extract_copy)
+    if damaged:  # the part that holds every record at once: found by its CRC, the columns come from the files
+        [path] = _snapshots(tmp_path, "extract")
+        start, size = _part_spans(path)["bulk"]
+        blob = bytearray(path.read_bytes())
+        blob[start + size // 2] ^= 0x01
+        path.write_bytes(bytes(blob))
+    lazy = load(extract_copy)
+    records = lazy.settlements
+    with pytest.raises(KeyError):
+        records.columns("no_such_field")
+    lats, precisions = records.columns("lat", "coord_precision")
+    assert lats == tuple(s.lat for s in parsed.settlements)
+    assert precisions == tuple(s.coord_precision for s in parsed.settlements)
+    if damaged:
+        assert type(lazy.settlements) is list  # taken from the files, parsed anew
+    else:
+        assert isinstance(lazy.settlements, RecordList) and lazy.settlements._decoded == 0  # no record built
+    assert list(lazy.settlements) == list(parsed.settlements)  # bulk use: every record from the one part
+
+
+def test_reverse_on_a_snapshot_answers_like_on_parsed_records(extract_copy, tmp_path, monkeypatch) -> None:
+    from gazetteer.nearby import nearest_settlements
+
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    parsed = load(extract_copy, snapshot=False)
+    load(extract_copy)
+    lazy = load(extract_copy)
+    for lat, lon, precision in [(49.71, 37.62, "point"), (50.45, 30.52, None), (46.48, 30.73, "point")]:
+        got = nearest_settlements(lat, lon, 3, precision=precision, settlements=lazy.settlements)
+        assert got == nearest_settlements(lat, lon, 3, precision=precision, settlements=parsed.settlements)
+    assert isinstance(lazy.settlements, RecordList) and lazy.settlements._decoded <= 9  # only the answers built
