@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import marshal
 import os
+import threading
 import zlib
 from array import array
 from bisect import bisect_left
@@ -93,6 +94,9 @@ def read(path: Path, meta: dict) -> list[memoryview] | None:
     return parts
 
 
+_pread = getattr(os, "pread", None)
+
+
 class Parts:
     """The parts of a cache file read on demand (see :func:`open_parts`): ``parts[i]`` reads part ``i`` and
     checks its CRC-32 (ValueError when it does not match: damaged since it was opened);
@@ -100,6 +104,7 @@ class Parts:
 
     def __init__(self, fh, starts: list[int], lengths: list[int], crcs: list[int]) -> None:
         self._fh, self._starts, self._lengths, self._crcs = fh, starts, lengths, crcs
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._lengths)
@@ -113,7 +118,14 @@ class Parts:
     def read(self, i: int, start: int, stop: int) -> bytes:
         """Bytes ``start:stop`` of part ``i`` (not checked); ValueError if the file is shorter now."""
         stop = min(stop, self._lengths[i])
-        data = os.pread(self._fh.fileno(), stop - start, self._starts[i] + start) if stop > start else b""
+        if stop <= start:
+            data = b""
+        elif _pread is not None:
+            data = _pread(self._fh.fileno(), stop - start, self._starts[i] + start)
+        else:  # no pread (Windows): one reader at a time moves the file position
+            with self._lock:
+                self._fh.seek(self._starts[i] + start)
+                data = self._fh.read(stop - start)
         if len(data) != max(stop - start, 0):
             raise ValueError(f"cache part {i} is truncated")
         return data

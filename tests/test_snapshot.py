@@ -290,3 +290,15 @@ def test_reverse_on_a_snapshot_answers_like_on_parsed_records(extract_copy, tmp_
         got = nearest_settlements(lat, lon, 3, precision=precision, settlements=lazy.settlements)
         assert got == nearest_settlements(lat, lon, 3, precision=precision, settlements=parsed.settlements)
     assert isinstance(lazy.settlements, RecordList) and lazy.settlements._decoded <= 9  # only the answers built
+
+
+def test_snapshot_parts_read_alike_without_pread(extract_copy, tmp_path, monkeypatch) -> None:
+    """Where the OS has no pread (Windows), parts are read by seeking, one reader at a time: same records."""
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    parsed = load(extract_copy, snapshot=False)
+    load(extract_copy)
+    monkeypatch.setattr(cachefile, "_pread", None)
+    lazy = load(extract_copy)
+    assert isinstance(lazy.settlements, RecordList)
+    assert [lazy.settlements[i] for i in (0, 7, -1)] == [parsed.settlements[i] for i in (0, 7, -1)]
+    assert lazy.name_key == parsed.name_key
