@@ -15,7 +15,8 @@ Two settings, because they differ by the cost of compiling our modules:
   setting: every module of ours is compiled from source in every process.
 
 The start-up snapshots (cache folder) are written by the warm-up run in both settings; the rows for
-``import gazetteer.cli`` alone show how much of the figure is importing.
+``import gazetteer.cli`` alone show how much of the figure is importing; ``gazetteer reverse`` shares the
+load path (and imports numpy).
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def measure(repo: Path = REPO, runs: int = RUNS) -> list[tuple[str, str, dict]]:
         "Kupiansk",
         "--json",
     ]
+    reverse = [py, "-c", "import sys; from gazetteer.cli import main; sys.exit(main())", "reverse", "49.71", "37.62"]
     imports = [py, "-c", "import gazetteer.cli"]
     floor = [py, "-c", "pass"]
     out = []
@@ -83,6 +85,8 @@ def measure(repo: Path = REPO, runs: int = RUNS) -> list[tuple[str, str, dict]]:
         for setting, env in (("bytecode cached", cached), ("no bytecode cache", uncached)):
             out.append((setting, "`gazetteer resolve Kupiansk --json`", paired(resolve, floor, env, repo, runs)))
             out.append((setting, "`import gazetteer.cli` alone", paired(imports, floor, env, repo, runs)))
+            if setting == "bytecode cached":
+                out.append((setting, "`gazetteer reverse 49.71 37.62`", paired(reverse, floor, env, repo, runs)))
     return out
 
 
