@@ -76,8 +76,9 @@ OUTPUT_FORMATS = ("csv", "tsv", "parquet", "jsonl", "geojson", "xlsx")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The command's parser. With ``only`` (a command name), only that command's own arguments are added:
-    the others are listed with their help but not built, which keeps a cold ``gazetteer resolve`` short."""
+    """The command's parser. With ``only`` (a command name), only that command is built: the others are not
+    (``main`` passes the command it is given; help, ``--version`` and unknown commands get them all), which
+    keeps a cold ``gazetteer resolve`` short."""
 
     def full(command: str) -> bool:
         return only is None or only == command
@@ -91,40 +92,35 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"gazetteer {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    r = sub.add_parser(
-        "resolve",
-        help="resolve one place name (or - : one per line from stdin, JSON Lines out)",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
     if full("resolve"):
+        r = sub.add_parser(
+            "resolve",
+            help="resolve one place name (or - : one per line from stdin, JSON Lines out)",
+            epilog=EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         _resolve_arguments(r)
-
-    b = sub.add_parser("batch", help="enrich a table: csv, tsv, parquet, jsonl, xlsx in; the same or geojson out")
     if full("batch"):
+        b = sub.add_parser("batch", help="enrich a table: csv, tsv, parquet, jsonl, xlsx in; the same or geojson out")
         _batch_arguments(b)
-
-    rv = sub.add_parser(
-        "reverse",
-        help="the settlements nearest a point",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
     if full("reverse"):
+        rv = sub.add_parser(
+            "reverse",
+            help="the settlements nearest a point",
+            epilog=EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         _reverse_arguments(rv)
-
-    sv = sub.add_parser("serve", help="a Nominatim-compatible local HTTP service and search page (needs [serve])")
     if full("serve"):
+        sv = sub.add_parser("serve", help="a Nominatim-compatible local HTTP service and search page (needs [serve])")
         _serve_arguments(sv)
-
-    t = sub.add_parser("parse", help="find and resolve the places mentioned in a text")
     if full("parse"):
+        t = sub.add_parser("parse", help="find and resolve the places mentioned in a text")
         t.add_argument("file", help="text file, or - for stdin")
         t.add_argument("--lang", choices=("en", "uk", "ru"), default=None)
         t.add_argument("--geojson", action="store_true", help="a GeoJSON FeatureCollection of resolved settlements")
-
-    d = sub.add_parser("data", help="inspect, build or update the extract")
     if full("data"):
+        d = sub.add_parser("data", help="inspect, build or update the extract")
         _data_arguments(d)
     return p
 

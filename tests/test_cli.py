@@ -239,5 +239,11 @@ def test_parser_built_for_one_command_reads_it_like_the_full_parser(argv) -> Non
     from gazetteer.cli import build_parser
 
     assert build_parser(argv[0]).parse_args(argv) == build_parser().parse_args(argv)
+
+    def command_help(parser) -> str:
+        [commands] = [a for a in parser._actions if a.dest == "command"]
+        return commands.choices[argv[0]].format_help()
+
+    assert command_help(build_parser(argv[0])) == command_help(build_parser())  # same usage, help and errors
     with pytest.raises(SystemExit):  # another command's options are not read by a parser built for one
         build_parser("resolve" if argv[0] != "resolve" else "batch").parse_args(argv)
