@@ -161,8 +161,14 @@ class Extract:
         return [u for u in self.units.values() if u.level == "oblast"]
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha256(path: Path, chunk: int = 1 << 16) -> str:
+    # Through one small reused buffer: reading each file whole into fresh memory cost as much as hashing it.
+    digest, buffer = hashlib.sha256(), bytearray(chunk)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buffer):
+            digest.update(view[:n])
+    return digest.hexdigest()
 
 
 def _read_rows(path: Path, columns: int) -> tuple[list[str], list[list[str]]]:

@@ -247,3 +247,14 @@ def test_lazy_module_imports_on_first_attribute_only() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "1", "True", "True"]
+
+
+def test_checksum_in_chunks_equals_the_checksum_of_the_whole_file(tmp_path: Path) -> None:
+    import hashlib
+
+    from gazetteer.store import _sha256
+
+    for size in (0, 1, (1 << 16) - 1, 1 << 16, 3 * (1 << 16) + 7):
+        path = tmp_path / f"f{size}"
+        path.write_bytes(bytes(range(256)) * (size // 256) + bytes(size % 256))
+        assert _sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest()
