@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 
 from rapidfuzz import fuzz
 
 from gazetteer.geoparse.lexicon import NOT_IN_TEXT, PERSON_TAGS, Tables, parses
-from gazetteer.geoparse.tokens import JOIN_GAP, Token, capitalized, is_cyrillic, plain
+from gazetteer.geoparse.tokens import Token, is_cyrillic, plain
 from gazetteer.geoparse.words import folded, folded_table
 from gazetteer.normalize import fold_key
 from gazetteer.resolve import KIND_SCORE
@@ -46,39 +47,40 @@ class Cand:
 
 
 def scan(text: str, tokens: list[Token], tables: Tables) -> list[tuple[int, int, tuple]]:
-    """Automaton hits as (first token, one past last token, group) over the folded token stream."""
-    parts = [" "]
-    where: dict[int, int] = {}
-    pos = 1
-    for n, tok in enumerate(tokens):
-        if n:
-            gap = text[tokens[n - 1].end : tok.start]
-            sep = " " if JOIN_GAP.fullmatch(gap) else " | "
-            parts.append(sep)
-            pos += len(sep)
-        where[pos] = n
-        parts.append(tok.key)
-        pos += len(tok.key)
-    parts.append(" ")
+    """Automaton hits as (first token, one past last token, group) over the folded token stream.
+
+    The stream is the tokens' keys framed by spaces, with " | " where the gap between two words cannot be
+    inside a name (punctuation, a line break), so that no pattern spans it."""
+    if not tokens:
+        return []
+    # parts: " ", key 0, separator, key 1, ..., key n-1, " " (joined with C-level loops, not per token)
+    parts = [" "] * (2 * len(tokens) + 1)
+    parts[1::2] = [tok.key for tok in tokens]
+    parts[2:-1:2] = [" " if tok.joined else " | " for tok in tokens[1:]]
+    offsets = list(accumulate(map(len, parts), initial=0))
+    where = dict(zip(offsets[1::2], range(len(tokens))))  # where each key starts -> its token
     norm = "".join(parts)
+    groups = tables.groups
     hits = []
     for end, (length, nwords, gid) in tables.automaton.iter(norm):
         first = where.get(end - length + 2)
         if first is not None:
-            hits.append((first, first + nwords, tables.groups[gid]))
+            hits.append((first, first + nwords, groups[gid]))
     return hits
 
 
 def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> list[Cand]:
     """Non-overlapping candidate spans in text order: longest first, at equal length oblasts first."""
-    extract = tables.resolver.extract
     admin_after, institution_after = folded("admin_after"), folded("institution_after")
     out: list[Cand] = []
     memo: dict[tuple, dict] = {}  # the same word hitting the same group gives the same candidates
+    oblasts_of: dict[int, list[tuple]] = {}  # group -> its oblast entries
     for i, j, group in scan(text, tokens, tables):
         tok = tokens[i]
-        obl = [e for e in group if e[0] == "o"]
-        if obl and obl[0][2] and j < len(tokens) and capitalized(tokens[j].text) and not latin_word(tok.text):
+        obl = oblasts_of.get(id(group))
+        if obl is None:
+            obl = oblasts_of[id(group)] = [e for e in group if e[0] == "o"]
+        if obl and obl[0][2] and j < len(tokens) and tokens[j].cap and not latin_word(tok.text):
             # An oblast adjective right before a name ("харьковскую Ивановку", "Херсонське Садове"): the
             # oblast is the name's own context, not a mention.
             if tokens[j].sentence == tok.sentence and text[tok.end : tokens[j].start].isspace():
@@ -112,7 +114,7 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
                 and not latin
                 and j - i == 1
                 and key == tok.key
-                and plain(tok.text) != plain(extract.settlements[sidx].name_uk)
+                and plain(tok.text) != plain(tables.records[sidx].name_uk)
             ):
                 # In Russian text "в Покровске" folds like the Ukrainian nominative Покровське but is the
                 # locative of Покровск: a Ukrainian name matched only through folding is weaker evidence.
@@ -129,7 +131,7 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
                 ceiling = min(v[0] for v in cand.cands.values()) - 0.03
                 for sidx, val in lemma_lookup(tables, [tok.text], lang, typed=True).items():
                     cand.cands.setdefault(sidx, (round(min(val[0] * RUSSIAN_FORM, ceiling), 4), val[1]))
-            elif all(extract.settlements[s].category in "CX" for s in cand.cands):
+            elif all(tables.records[s].category in "CX" for s in cand.cands):
                 # A village's name may be a case form of a town's name (Харкове = в Харькове): add the lemma's.
                 for sidx, val in lemma_lookup(tables, [tok.text], lang).items():
                     cand.cands.setdefault(sidx, val)
@@ -140,14 +142,16 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
             out.append(cand)
     covered = {n for c in out for n in range(c.i, c.j)}
     direction_after = folded("direction_after")
-    for n in range(len(tokens) - 1):
-        if n not in covered and tokens[n + 1].key in direction_after and capitalized(tokens[n].text):
+    last = len(tokens) - 1
+    capitals = [n for n, tok in enumerate(tokens) if tok.cap]
+    for n in capitals:
+        if n < last and n not in covered and tokens[n + 1].key in direction_after:
             out.append(Cand(n, n + 1, "settlement", cands={-1: (0.0, "")}))
             covered.add(n)
     # A word found alone (Старом = в Старое) may open a two-word name (Старом Салтове): the fallback
     # may try two words from it; the longer span wins below.
     singles = {c.i for c in out if c.j - c.i == 1 and c.kind == "settlement"}
-    out.extend(fallback(tokens, tables, lang, covered, singles))
+    out.extend(fallback(tokens, tables, lang, covered, singles, capitals))
     out.sort(key=lambda c: (-(c.j - c.i), c.kind != "oblast", c.i))
     taken: set[int] = set()
     kept = []
@@ -162,45 +166,45 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
 
 
 def fallback(
-    tokens: list[Token], tables: Tables, lang: str, covered: set[int], singles: set[int] | frozenset[int] = frozenset()
+    tokens: list[Token],
+    tables: Tables,
+    lang: str,
+    covered: set[int],
+    singles: set[int] | frozenset[int] = frozenset(),
+    capitals: list[int] | None = None,
 ) -> list[Cand]:
-    """Capitalised Cyrillic words no form matched: lemmatize, then look up by key or consonant skeleton."""
+    """Capitalised Cyrillic words no form matched: lemmatize, then look up by key or consonant skeleton.
+
+    ``capitals``: the indices of the capitalised tokens, when the caller has them."""
     if lang == "en":
         return []
     type_words = folded_table("type_words")
+    if capitals is None:
+        capitals = [n for n, tok in enumerate(tokens) if tok.cap]
     out = []
-    n = 0
-    while n < len(tokens):
+    resume = 0  # a two-word name took the word after it
+    for n in capitals:
         tok = tokens[n]
-        skip = n in covered and n not in singles
-        if skip or not capitalized(tok.text) or not is_cyrillic(tok.text) or len(tok.text) < 4:
-            n += 1
+        if n < resume or (n in covered and n not in singles) or len(tok.text) < 4 or not is_cyrillic(tok.text):
             continue
         # Try two words first (Малой Даниловке), then one.
-        if (
-            n + 1 < len(tokens)
-            and n + 1 not in covered
-            and capitalized(tokens[n + 1].text)
-            and tokens[n + 1].sentence == tok.sentence
-        ):
+        if n + 1 < len(tokens) and n + 1 not in covered and tokens[n + 1].cap and tokens[n + 1].sentence == tok.sentence:
             found = lemma_lookup(tables, [tok.text, tokens[n + 1].text], lang)
             if found:
                 out.append(Cand(n, n + 2, "settlement", cands=found, score=0.85))
-                n += 2
+                resume = n + 2
                 continue
         if n in covered:
-            n += 1
             continue
         kinds = type_words.get(tokens[n - 1].key) if n > 0 and tokens[n - 1].sentence == tok.sentence else None
         found = {}
         if kinds:
             # After a type word even a common word may be a name (в поселке Глубокое), of that type only.
             found = lemma_lookup(tables, [tok.text], lang, typed=True)
-            found = {s: v for s, v in found.items() if tables.resolver.extract.settlements[s].category in kinds}
+            found = {s: v for s, v in found.items() if tables.records[s].category in kinds}
         found = found or lemma_lookup(tables, [tok.text], lang)
         if found:
             out.append(Cand(n, n + 1, "settlement", cands=found, score=0.85))
-        n += 1
     return out
 
 

@@ -255,6 +255,22 @@ def forms_lexicon(wanted: set[tuple[str, str]], manifest: Any) -> dict[tuple[str
 
 
 # -- tables built once per extract -------------------------------------------------------------------
+class Records(dict):
+    """Settlement index -> :class:`~gazetteer.model.Settlement`, each fetched from the extract once: a dict
+    probe is several times cheaper than the extract's lazily decoded record list, and the geoparser asks
+    for the same few thousand settlements over and over."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: Any) -> None:
+        super().__init__()
+        self.source = source
+
+    def __missing__(self, sidx: int) -> Any:
+        record = self[sidx] = self.source[sidx]
+        return record
+
+
 @dataclass(slots=True)
 class Tables:
     resolver: Resolver
@@ -264,6 +280,10 @@ class Tables:
     oblast_units: dict[str, Unit]
     unit_stems: dict[str, dict[str, set[str]]]  # level -> folded adjective stem -> unit ids
     parse_cache: dict[tuple[str, str], tuple] = field(default_factory=dict)
+    records: Records = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.records = Records(self.resolver.extract.settlements)
 
 
 def oblast_units(resolver: Resolver) -> dict[str, Unit]:

@@ -44,6 +44,8 @@ class Token:
     key: str
     sentence: int
     first: bool  # first word of its sentence
+    cap: bool = False  # capitalized(text): a capital first letter, not all capitals
+    joined: bool = False  # the gap before it is blank or one hyphen (JOIN_GAP): it may continue a name
 
 
 #: Letters in the longest word worth looking up (settlement names have words of at most ~25 letters).
@@ -55,23 +57,31 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     ends = _sentence_ends(text)
     ends.append(len(text) + 1)
-    sentence, next_end, prev_sentence = 0, ends[0], -1
-    keys: dict[str, str] = {}
+    sentence, next_end, prev_sentence, prev_end = 0, ends[0], -1, -1
+    # What depends on the word alone (its key, its capital) is worked out once per distinct word.
+    seen: dict[str, tuple[str, bool]] = {}
+    join_gap = JOIN_GAP.fullmatch
     append = tokens.append
     for m in WORD.finditer(text):
-        start = m.start()
+        start, end = m.span()
         while next_end <= start:
             sentence += 1
             next_end = ends[sentence]
-        word, end = m.group(), m.end()
+        word = m.group()
         if word[-1] == "s" and _POSSESSIVE.search(word) and word.isascii():
             word, end = word[:-2], end - 2
-        key = keys.get(word)
-        if key is None:
+        got = seen.get(word)
+        if got is None:
             # A word longer than any name is no place: never folded (fold_key refuses over-long text).
-            key = keys[word] = (fold_key(word) or "_") if len(word) <= MAX_WORD else "_"
-        append(Token(start, end, word, key, sentence, sentence != prev_sentence))
-        prev_sentence = sentence
+            key = (fold_key(word) or "_") if len(word) <= MAX_WORD else "_"
+            got = seen[word] = (key, capitalized(word))
+        if prev_end < 0:
+            joined = False
+        else:
+            gap = text[prev_end:start]
+            joined = gap == " " or join_gap(gap) is not None
+        append(Token(start, end, word, got[0], sentence, sentence != prev_sentence, got[1], joined))
+        prev_sentence, prev_end = sentence, end
     return tokens
 
 
