@@ -62,10 +62,11 @@ def scan(text: str, tokens: list[Token], tables: Tables) -> list[tuple[int, int,
     norm = "".join(parts)
     groups = tables.groups
     hits = []
-    for end, (length, nwords, gid) in tables.automaton.iter(norm):
-        first = where.get(end - length + 2)
+    for end, value in tables.automaton.iter(norm):
+        # value: (group << 28) | (words << 16) | length, see lexicon.unpack
+        first = where.get(end - (value & 0xFFFF) + 2)
         if first is not None:
-            hits.append((first, first + nwords, groups[gid]))
+            hits.append((first, first + ((value >> 16) & 0xFFF), groups[value >> 28]))
     return hits
 
 
@@ -188,7 +189,12 @@ def fallback(
         if n < resume or (n in covered and n not in singles) or len(tok.text) < 4 or not is_cyrillic(tok.text):
             continue
         # Try two words first (Малой Даниловке), then one.
-        if n + 1 < len(tokens) and n + 1 not in covered and tokens[n + 1].cap and tokens[n + 1].sentence == tok.sentence:
+        if (
+            n + 1 < len(tokens)
+            and n + 1 not in covered
+            and tokens[n + 1].cap
+            and tokens[n + 1].sentence == tok.sentence
+        ):
             found = lemma_lookup(tables, [tok.text, tokens[n + 1].text], lang)
             if found:
                 out.append(Cand(n, n + 2, "settlement", cands=found, score=0.85))

@@ -6,9 +6,9 @@ them pull each ambiguous name to one settlement; a prior (category, population) 
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
-from typing import Any
 
 from gazetteer.geodesy import haversine_km
 from gazetteer.geoparse.candidates import Cand
@@ -68,13 +68,13 @@ def _stated(tokens: list[Token], cands: list[Cand]) -> dict[int, list[tuple[int,
 
 
 class _Nearby:
-    """Anchor settlements in a grid of ~120 km cells, so that the distance from a candidate to an anchor is
-    computed only for anchors that can be within :data:`NEAR_KM` (and each pair once)."""
+    """Anchor settlements in a grid of ~120 km cells, so that the distance from a candidate to the nearest
+    anchor is computed only for anchors that can be within :data:`NEAR_KM` (and each pair once)."""
 
-    def __init__(self, settlements: Any) -> None:
+    def __init__(self, settlements: list[Settlement]) -> None:
         self.settlements = settlements
         self.cells: dict[tuple[int, int], set[int]] = defaultdict(set)
-        self.near: dict[int, dict[int, float]] = {}
+        self.near: dict[int, list[tuple[float, int]]] = {}
         self.cached: dict[tuple[int, int], set[int]] = defaultdict(set)  # cell -> candidates with a list
 
     @staticmethod
@@ -88,28 +88,29 @@ class _Nearby:
         if sidx in cell:
             return
         cell.add(sidx)
-        # Keep the cached neighbour tables of candidates around the new anchor up to date.
+        # Keep the cached neighbour lists of candidates around the new anchor up to date.
         for dla in (-1, 0, 1):
             for dlo in (-1, 0, 1):
                 for other in self.cached.get((la + dla, lo + dlo), ()):
                     km = _distance_km(self.settlements[other], a)
                     if km < NEAR_KM:
-                        self.near[other][sidx] = km
+                        bisect.insort(self.near[other], (km, sidx))
 
-    def _near(self, sidx: int) -> dict[int, float]:
-        """anchor -> km of every anchor within NEAR_KM of ``sidx`` (in the cells around it); cached and
-        kept up to date as anchors are added."""
+    def _near(self, sidx: int) -> list[tuple[float, int]]:
+        """(km, anchor) of every anchor within NEAR_KM of ``sidx``, nearest first; cached until an anchor
+        is added."""
         got = self.near.get(sidx)
         if got is None:
             s = self.settlements[sidx]
             la, lo = self._cell(s)
-            got = {}
+            got = []
             for dla in (-1, 0, 1):
                 for dlo in (-1, 0, 1):
                     for a in self.cells.get((la + dla, lo + dlo), ()):
                         km = _distance_km(s, self.settlements[a])
                         if km < NEAR_KM:
-                            got[a] = km
+                            got.append((km, a))
+            got.sort()
             self.near[sidx] = got
             self.cached[(la, lo)].add(sidx)
         return got
@@ -119,27 +120,14 @@ class _Nearby:
         falling to 0 at NEAR_KM."""
         if not around:
             return 0.0, 0.0
-        near = self._near(sidx)
-        best_same = best_around = NEAR_KM
-        # Walk the smaller side: the anchors around the mention, or those near the candidate.
-        if len(around) < len(near):
-            get = near.get
-            for a in around:
-                km = get(a)
-                if km is not None and km < best_around:
-                    best_around = km
-            for a in same:
-                km = get(a)
-                if km is not None and km < best_same:
-                    best_same = km
-        else:
-            for a, km in near.items():
-                if a in around and km < best_around:
-                    best_around = km
-                if a in same and km < best_same:
-                    best_same = km
-        to_same = 1 - best_same / NEAR_KM if best_same < NEAR_KM else 0.0
-        to_around = 1 - best_around / NEAR_KM if best_around < NEAR_KM else 0.0
+        to_same = to_around = 0.0
+        for km, a in self._near(sidx):
+            if a in around:
+                if not to_around:
+                    to_around = 1 - km / NEAR_KM
+                if a in same:
+                    to_same = 1 - km / NEAR_KM
+                    break
         return to_same, to_around
 
 
@@ -230,51 +218,42 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
                 score += STRONG_PRIOR
             rows.append((score, fits, sidx))
         fixed[id(c)] = rows
+    reach_of = {k: max(r[0] for r in rows) - NEAR_MAX for k, rows in fixed.items()}
     todo = pending
     for _round in range(3):
         new: list[tuple[int, int, int]] = []
-        # Anchors change only between rounds: each sentence's window, and each (sentence, word)'s anchor
-        # sets, are gathered once per round.
-        windows: dict[int, list[tuple[str, int]]] = {}
-        gathered: dict[tuple[int, str], tuple[set[int], set[int], set[str]]] = {}
         for c in todo:
             sent = tokens[c.i].sentence
+            window = range(sent - CONTEXT_SENTENCES, sent + CONTEXT_SENTENCES + 1)
             # Another mention of the very same word is no evidence for itself ("Радьківка в Сумській
             # області і ще одна Радьківка в Чернігівській").
             mine = surface[id(c)]
-            got = gathered.get((sent, mine))
-            if got is None:
-                pairs = windows.get(sent)
-                if pairs is None:
-                    window = range(sent - CONTEXT_SENTENCES, sent + CONTEXT_SENTENCES + 1)
-                    pairs = windows[sent] = [(surface[k], s) for w in window for k, s in anchors_in.get(w, {}).items()]
-                same_ids = {s for k, s in anchors_in.get(sent, {}).items() if surface[k] != mine}
-                around_ids = {s for k, s in pairs if k != mine}
-                anchor_oblasts = {settlements[a].oblast_id for a in around_ids}
-                got = gathered[(sent, mine)] = (same_ids, around_ids, anchor_oblasts)
-            same_ids, around_ids, anchor_oblasts = got
+            same_ids = {s for k, s in anchors_in.get(sent, {}).items() if surface[k] != mine}
+            around_ids = {s for w in window for k, s in anchors_in.get(w, {}).items() if surface[k] != mine}
+            anchor_oblasts = {settlements[a].oblast_id for a in around_ids}
             near = near_of[id(c)]
             rows = []
             # Nearby places add at most NEAR_MAX: candidates further behind the best cannot win and keep
             # their fixed score (their order only matters for the candidates listed).
-            reach = max(r[0] for r in fixed[id(c)]) - NEAR_MAX
+            reach = reach_of[id(c)]
             for score, fits, sidx in fixed[id(c)]:
                 if score < reach:
-                    rows.append((score, fits, sidx))
+                    rows.append((-score, sidx, fits))
                     continue
                 if not fits and settlements[sidx].oblast_id in anchor_oblasts:
                     score += ANCHOR_OBLAST
                 if near and around_ids:
                     to_same, to_around = nearby.closeness(sidx, same_ids, around_ids)
                     score += 0.35 * to_same + 0.1 * to_around
-                rows.append((score, fits, sidx))
-            rows.sort(key=lambda r: (-r[0], r[2]))
-            c.margin = rows[0][0] - rows[1][0]
-            c.ranked = [sidx for _, _, sidx in rows[:5]]
-            decided = c.margin >= MIN_MARGIN or rows[0][1] and c.margin >= 0
-            c.resolved = rows[0][2] if decided else None
+                rows.append((-score, sidx, fits))
+            # Best first, ties by settlement index: negated scores make it a plain tuple sort.
+            rows.sort()
+            c.margin = rows[1][0] - rows[0][0]
+            c.ranked = [sidx for _, sidx, _ in rows[:5]]
+            decided = c.margin >= MIN_MARGIN or rows[0][2] and c.margin >= 0
+            c.resolved = rows[0][1] if decided else None
             if c.margin >= 0.1:
-                new.append((sent, id(c), rows[0][2]))
+                new.append((sent, id(c), rows[0][1]))
         fresh = [(sent, k, sidx) for sent, k, sidx in new if anchors_in[sent].get(k) != sidx]
         if not fresh:
             break

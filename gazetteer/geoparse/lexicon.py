@@ -11,6 +11,7 @@ version or checksum is ignored and rebuilt.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import json
@@ -29,6 +30,7 @@ from typing import Any
 import ahocorasick
 import pymorphy3
 
+from gazetteer import cachefile
 from gazetteer.geoparse.words import area_words, irregular_forms
 from gazetteer.index import NameIndex
 from gazetteer.model import Unit
@@ -346,8 +348,20 @@ def _unit_stems(extract: Any) -> dict[str, dict[str, set[str]]]:
     return {level: dict(v) for level, v in stems.items()}
 
 
-def build_tables(resolver: Resolver, lexicon: Callable[..., dict] = forms_lexicon) -> Tables:
-    """The automaton and lookup tables of one extract (name forms from the forms lexicon)."""
+@dataclass(slots=True)
+class TableParts:
+    """What the tables are built from, as plain data (kept in the cache folder between processes)."""
+
+    patterns: list[str]  # automaton patterns: folded words framed by spaces
+    gids: list[int]  # the group of each pattern
+    groups: list[tuple]  # entries: ("s", settlement index, score, key, latin ok, cyrillic ok, current)
+    # or ("o", oblast id, needs an admin abbreviation)
+    centre_of: dict[int, str]
+    unit_stems: dict[str, dict[str, set[str]]]
+
+
+def build_parts(resolver: Resolver, lexicon: Callable[..., dict] = forms_lexicon) -> TableParts:
+    """The patterns, groups and lookup tables of one extract (name forms from the forms lexicon)."""
     extract = resolver.extract
     index: NameIndex = resolver.index
     oblasts = oblast_units(resolver)
@@ -415,15 +429,16 @@ def build_tables(resolver: Resolver, lexicon: Callable[..., dict] = forms_lexico
 
     interned: dict[tuple, int] = {}
     groups: list[tuple] = []
-    automaton = ahocorasick.Automaton()
+    patterns: list[str] = []
+    gids: list[int] = []
     for pat, entries in table.items():
         group = tuple(entries)
         gid = interned.get(group)
         if gid is None:
             gid = interned[group] = len(groups)
             groups.append(group)
-        automaton.add_word(pat, (len(pat), pat.count(" ") - 1, gid))
-    automaton.make_automaton()
+        patterns.append(pat)
+        gids.append(gid)
 
     # Oblast centres: the city in the oblast named by a 'centre' unit name.
     centre_of: dict[int, str] = {}
@@ -434,7 +449,28 @@ def build_tables(resolver: Resolver, lexicon: Callable[..., dict] = forms_lexico
             s = extract.settlements[hit.settlement]
             if s.oblast_id == uid and s.category in "KM":
                 centre_of[hit.settlement] = uid
-    return Tables(resolver, automaton, groups, centre_of, oblasts, _unit_stems(extract))
+    return TableParts(patterns, gids, groups, centre_of, _unit_stems(extract))
+
+
+def build_tables(resolver: Resolver, lexicon: Callable[..., dict] = forms_lexicon) -> Tables:
+    """The automaton and lookup tables of one extract (name forms from the forms lexicon)."""
+    return assemble(resolver, build_parts(resolver, lexicon))
+
+
+def unpack(value: int) -> tuple[int, int, int]:
+    """(pattern length, words in it, group index) of an automaton value."""
+    return value & 0xFFFF, (value >> 16) & 0xFFF, value >> 28
+
+
+def assemble(resolver: Resolver, parts: TableParts) -> Tables:
+    """The tables of ``parts``: the automaton is built here (its patterns framed by spaces)."""
+    automaton = ahocorasick.Automaton()
+    add_word = automaton.add_word
+    for pat, gid in zip(parts.patterns, parts.gids):
+        # One int per pattern, not a tuple: (group, words, length) packed as in :func:`unpack`.
+        add_word(pat, (gid << 28) | ((pat.count(" ") - 1) << 16) | len(pat))
+    automaton.make_automaton()
+    return Tables(resolver, automaton, parts.groups, parts.centre_of, oblast_units(resolver), parts.unit_stems)
 
 
 _TABLES: dict[int, Tables] = {}
@@ -442,17 +478,112 @@ _TABLES_LOCK = threading.Lock()
 
 
 def tables_for(resolver: Resolver) -> Tables:
-    """The tables of ``resolver``'s extract, built once per process (thread-safe)."""
+    """The tables of ``resolver``'s extract, built once per process (thread-safe): read from the snapshot
+    in the cache folder when one was made for the same extract, forms and code, else built and saved."""
     key = id(resolver.extract)
     tables = _TABLES.get(key)
     if tables is None:
         with _TABLES_LOCK:
             tables = _TABLES.get(key)
             if tables is None:
-                with _Notice("preparing the geoparser's name tables (once per process)"):
-                    tables = build_tables(resolver)
+                with _Notice("preparing the geoparser's name tables (once)"):
+                    paused = gc.isenabled()
+                    gc.disable()  # hundreds of thousands of small tuples, none cyclic
+                    try:
+                        tables = snapshot_tables(resolver)
+                    finally:
+                        if paused:
+                            gc.enable()
                 _TABLES[key] = tables
     return tables
+
+
+# -- the tables' snapshot in the cache folder ----------------------------------------------------------
+#: Bump when what the snapshot holds, or how it is read, changes.
+SNAPSHOT_VERSION = 1
+_WORDS = Path(__file__).resolve().parent.parent / "words"
+
+
+def _digest(*chunks: bytes) -> str:
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(hashlib.sha256(chunk).digest())
+    return h.hexdigest()
+
+
+def snapshot_meta(resolver: Resolver) -> dict:
+    """What the tables are derived from: the extract (MANIFEST), the shipped forms, the word lists, this
+    module's code, the kind scores, the key and form versions, pymorphy3's version. Any change makes the
+    snapshot stale."""
+    manifest = json.dumps(resolver.extract.manifest, sort_keys=True, default=str).encode("utf-8")
+    try:
+        shipped = SHIPPED_FORMS.read_bytes()
+    except OSError:
+        shipped = b""
+    words = [p.name.encode() + b"\0" + p.read_bytes() for p in sorted(_WORDS.glob("*.txt"))]
+    return {
+        "what": "geoparse-tables",
+        "version": SNAPSHOT_VERSION,
+        "forms": _stamp(),
+        "pymorphy3": pymorphy3.__version__,
+        "extract": _digest(manifest, str(Path(resolver.extract.path).resolve()).encode()),
+        "shipped_forms": _digest(shipped),
+        "words": _digest(*words),
+        "code": _digest(Path(__file__).read_bytes()),
+        "kind_score": sorted(KIND_SCORE.items()),
+        "python": list(sys.version_info[:2]),
+    }
+
+
+def snapshot_path(meta: dict) -> Path:
+    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    return cache_dir() / f"geoparse-tables-v{SNAPSHOT_VERSION}-{digest}.bin"
+
+
+def read_snapshot(path: Path, meta: dict) -> TableParts | None:
+    """The parts stored at ``path`` for exactly ``meta``, or None when the file is missing, stale, damaged
+    (checksum) or of another shape. marshal data only: nothing read runs code."""
+    raw = cachefile.read(path, meta)
+    if raw is None or len(raw) != 5:
+        return None
+    try:
+        patterns = cachefile.loads(raw[0], list)
+        gids = cachefile.loads(raw[1], list)
+        groups = cachefile.loads(raw[2], list)
+        centre_of = cachefile.loads(raw[3], dict)
+        unit_stems = cachefile.loads(raw[4], dict)
+    except ValueError:
+        return None
+    if len(patterns) != len(gids) or not groups or not all(type(g) is tuple and g for g in groups):
+        return None
+    if not all(type(g) is int for g in gids) or gids and (min(gids) < 0 or max(gids) >= len(groups)):
+        return None
+    if not all(type(k) is int and type(v) is str for k, v in centre_of.items()):
+        return None
+    if not all(type(v) is dict and all(type(u) is set for u in v.values()) for v in unit_stems.values()):
+        return None
+    for group in groups:
+        for e in group:
+            if type(e) is not tuple or not (len(e) == 7 and e[0] == "s" or len(e) == 3 and e[0] == "o"):
+                return None
+    return TableParts(patterns, gids, groups, centre_of, unit_stems)
+
+
+def snapshot_tables(resolver: Resolver) -> Tables:
+    """The tables from the snapshot in the cache folder, or built from the extract and the forms lexicon
+    (and the snapshot written: best effort, an unwritable cache folder only costs the next start)."""
+    meta = snapshot_meta(resolver)
+    path = snapshot_path(meta)
+    parts = read_snapshot(path, meta)
+    if parts is not None:
+        try:
+            return assemble(resolver, parts)
+        except (TypeError, ValueError):  # a pattern that is not a non-empty str: rebuilt below
+            pass
+    parts = build_parts(resolver)
+    blobs = [parts.patterns, parts.gids, parts.groups, parts.centre_of, parts.unit_stems]
+    cachefile.save(path, meta, [cachefile.dumps(b) for b in blobs])
+    return assemble(resolver, parts)
 
 
 class _Notice:
