@@ -328,3 +328,95 @@ def test_a_word_longer_than_any_name_is_skipped_not_an_error():
     text = "Обстріл у Харкові, " + "а" * (MAX_FOLD_LENGTH + 500) + " і у Бахмуті. Lone \ud800 surrogate in Kyiv."
     names = {m.match.name_uk for m in find_places(text) if m.match is not None}
     assert {"Харків", "Бахмут", "Київ"} <= names
+
+
+# -- the tables' snapshot in the cache folder ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory, resolver):
+    """A cache folder holding the snapshot written on first use, and the parts it was written from."""
+    folder = tmp_path_factory.mktemp("geoparse-snapshot")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GAZETTEER_CACHE", str(folder))
+        built: list = []
+        real = lexicon.build_parts
+        mp.setattr(lexicon, "build_parts", lambda r: built.append(real(r)) or built[-1])
+        lexicon.snapshot_tables(resolver)
+        meta = lexicon.snapshot_meta(resolver)
+        path = lexicon.snapshot_path(meta)
+    assert len(built) == 1 and path.exists()
+    return folder, path, meta, built[0]
+
+
+def _same_parts(a: lexicon.TableParts, b: lexicon.TableParts) -> bool:
+    return (a.patterns, a.gids, a.groups, a.centre_of, a.unit_stems) == (
+        b.patterns,
+        b.gids,
+        b.groups,
+        b.centre_of,
+        b.unit_stems,
+    )
+
+
+def test_the_snapshot_reads_back_exactly_what_a_fresh_build_makes(snapshot, resolver, monkeypatch):
+    folder, path, meta, built = snapshot
+    stored = lexicon.read_snapshot(path, meta)
+    assert stored is not None and _same_parts(stored, built)
+    assert len(stored.patterns) > 100_000 and stored.centre_of  # the real tables, not an empty shell
+    # A second process start reads the snapshot and builds nothing.
+    monkeypatch.setenv("GAZETTEER_CACHE", str(folder))
+    monkeypatch.setattr(lexicon, "build_parts", lambda r: pytest.fail("built although a snapshot exists"))
+    tables = lexicon.snapshot_tables(resolver)
+    hits = {tables.groups[v >> 28] for _end, v in tables.automaton.iter(" kupiansk ")}
+    assert any(e[0] == "s" and resolver.extract.settlements[e[1]].name_uk == "Куп’янськ" for g in hits for e in g)
+
+
+def test_a_stale_snapshot_is_not_read(snapshot, resolver):
+    _folder, path, meta, _built = snapshot
+    for key, value in (("words", "0" * 64), ("extract", "0" * 64), ("code", "0" * 64), ("version", -1)):
+        assert lexicon.read_snapshot(path, {**meta, key: value}) is None, key
+    # What the snapshot is keyed by really follows its sources.
+    assert lexicon.snapshot_meta(resolver) == meta
+
+
+def test_a_damaged_snapshot_is_rebuilt_and_rewritten(snapshot, resolver, monkeypatch, tmp_path):
+    _folder, path, meta, built = snapshot
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    target = lexicon.snapshot_path(meta)
+    good = path.read_bytes()
+    calls: list = []
+    monkeypatch.setattr(lexicon, "build_parts", lambda r: calls.append(1) or built)
+    middle = len(good) // 2
+    for raw in (
+        good[:middle] + bytes([good[middle] ^ 0xFF]) + good[middle + 1 :],  # one byte flipped: checksum
+        good[: len(good) - 10],  # cut short
+        b"gazetteer-cache 1\n" + b"\xff" * 64,  # not even a header
+    ):
+        target.write_bytes(raw)
+        assert lexicon.read_snapshot(target, meta) is None
+        lexicon.snapshot_tables(resolver)
+        assert calls and lexicon.read_snapshot(target, meta) is not None  # rebuilt and rewritten
+        calls.clear()
+
+
+def test_a_snapshot_of_the_wrong_shape_is_rebuilt(snapshot, resolver, monkeypatch, tmp_path):
+    from gazetteer import cachefile
+
+    _folder, _path, meta, built = snapshot
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    target = lexicon.snapshot_path(meta)
+    calls: list = []
+    monkeypatch.setattr(lexicon, "build_parts", lambda r: calls.append(1) or built)
+    parts = [built.patterns, built.gids, built.groups, built.centre_of, built.unit_stems]
+    for n, wrong in (
+        (1, [len(built.groups) + 5] * len(built.gids)),  # groups that do not exist
+        (2, [("s", "not a tuple")]),  # entries of the wrong shape
+        (0, [1] * len(built.patterns)),  # patterns that are not text: the automaton refuses them
+    ):
+        bad = list(parts)
+        bad[n] = wrong
+        cachefile.save(target, meta, [cachefile.dumps(p) for p in bad])  # right checksum, wrong shape
+        assert (lexicon.read_snapshot(target, meta) is None) is (n != 0)
+        lexicon.snapshot_tables(resolver)
+        assert calls, n
+        assert _same_parts(lexicon.read_snapshot(target, meta), built)
+        calls.clear()

@@ -578,7 +578,7 @@ def snapshot_tables(resolver: Resolver) -> Tables:
     if parts is not None:
         try:
             return assemble(resolver, parts)
-        except (TypeError, ValueError):  # a pattern that is not a non-empty str: rebuilt below
+        except (TypeError, ValueError, AttributeError):  # a pattern that is not text: rebuilt below
             pass
     parts = build_parts(resolver)
     blobs = [parts.patterns, parts.gids, parts.groups, parts.centre_of, parts.unit_stems]
