@@ -269,6 +269,8 @@ def to_mentions(text: str, tokens: list[Token], cands: list[Cand], tables: Table
     """Public :class:`~gazetteer.model.Mention` records of the settlement and oblast candidates."""
     settlements = tables.records
     out = []
+    # Match records are frozen: one per (settlement, score, key) serves every mention that resolves alike.
+    matches: dict[tuple[int, float, str], Match] = {}
     for c in cands:
         if c.kind not in ("settlement", "oblast"):
             continue
@@ -282,7 +284,9 @@ def to_mentions(text: str, tokens: list[Token], cands: list[Cand], tables: Table
             conf = min(1.0, base * (1.0 if len(c.cands) == 1 else 0.85 + min(c.margin, 0.5) * 0.3))
             if c.weak:
                 conf *= 0.9
-            m = Match(settlements[c.resolved], min(1.0, base), "text", key)
+            m = matches.get((c.resolved, base, key))
+            if m is None:
+                m = matches[(c.resolved, base, key)] = Match(settlements[c.resolved], min(1.0, base), "text", key)
             out.append(Mention(surface, start, end, "settlement", round(conf, 4), match=m))
         else:
             order = c.ranked or list(c.cands)[:5]

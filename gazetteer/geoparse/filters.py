@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from gazetteer.geoparse.candidates import Cand
-from gazetteer.geoparse.lexicon import PERSON_TAGS, Tables, parses
+from gazetteer.geoparse.lexicon import PERSON_TAGS, Tables, parses, word_memo
 from gazetteer.geoparse.tokens import JOIN_GAP, WORD, Token, capitalized, is_cyrillic
 from gazetteer.geoparse.words import area_words, folded, folded_table
 from gazetteer.normalize import fold_key
@@ -44,7 +44,7 @@ def type_word_before(tokens: list[Token], c: Cand) -> str | None:
 def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tables, lang: str) -> list[Cand]:
     """The candidates that remain places: dropped, weakened and supported as described in the module."""
     extract = tables.resolver.extract
-    settlements = extract.settlements
+    settlements = tables.records
     unit_after = folded("unit_after")
     direction_after = folded("direction_after")
     river_before = folded("river_before")
@@ -190,8 +190,7 @@ def _person(
     "Владимир Рогов" (not Володимир), but "Каменского Днепропетровской области" stays a place."""
     if c.j - c.i != 1:
         return False
-    ps = parses(tables, tokens[c.i].text, lang)
-    if not ps or not PERSON_TAGS & ps[0].tag.grammemes or not ps[0].is_known:
+    if not word_memo(tables, "person", tokens[c.i].text, lang, lambda: _person_word(tables, tokens[c.i].text, lang)):
         return False
     return bool(
         nxt is not None
@@ -206,20 +205,30 @@ def _person(
     )
 
 
+def _person_word(tables: Tables, word: str, lang: str) -> bool:
+    """Is the word first read as a first name, surname or patronymic in pymorphy's dictionary?"""
+    ps = parses(tables, word, lang)
+    return bool(ps and PERSON_TAGS & ps[0].tag.grammemes and ps[0].is_known)
+
+
 def foreign_lemma(tables: Tables, tok: Token, c: Cand, lang: str) -> bool:
     """Is the word an inflected form of a place abroad (в Курске: Курск) that only folds like a village's
     name (Курське), rather than that village's own spelling?"""
-    extract = tables.resolver.extract
     # A Ukrainian city that shares its name with one abroad (Покровськ, Новомосковськ) is meant as itself.
-    if any(extract.settlements[s].category not in "CX" for s in c.cands):
+    if any(tables.records[s].category not in "CX" for s in c.cands):
         return False
-    if any(extract.settlements[s].name_uk.casefold() == tok.text.casefold() for s in c.cands):
+    if any(tables.records[s].name_uk.casefold() == tok.text.casefold() for s in c.cands):
         return False
-    ps = parses(tables, tok.text, lang)[:3]
+    return word_memo(tables, "foreign", tok.text, lang, lambda: _foreign_word(tables, tok.text, lang))
+
+
+def _foreign_word(tables: Tables, word: str, lang: str) -> bool:
+    """Is the word first read as a noun, and one of its first readings the lemma of a place abroad?"""
+    ps = parses(tables, word, lang)[:3]
     if not ps or ps[0].tag.POS != "NOUN":
         return False  # a foreign city is a noun (в Курске); "в Новотроицком" reads first as an adjective
     for p in ps:
-        entry = extract.not_places.get(fold_key(p.normal_form))
+        entry = tables.resolver.extract.not_places.get(fold_key(p.normal_form))
         if entry is not None and entry[1].startswith("foreign"):
             return True
     return False

@@ -283,6 +283,8 @@ class Tables:
     unit_stems: dict[str, dict[str, set[str]]]  # level -> folded adjective stem -> unit ids
     parse_cache: dict[tuple[str, str], tuple] = field(default_factory=dict)
     records: Records = field(init=False)
+    #: (question, word, language) -> answer, for questions about a word alone (see :func:`word_memo`)
+    word_answers: dict[tuple[str, str, str], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.records = Records(self.resolver.extract.settlements)
@@ -625,6 +627,21 @@ def parses(tables: Tables, word: str, lang: str) -> tuple:
             tables.parse_cache.clear()
         tables.parse_cache[ck] = got
     return got
+
+
+def word_memo(tables: Tables, question: str, word: str, lang: str, answer: Callable[[], Any]) -> Any:
+    """``answer()`` for a question about ``word`` alone in ``lang`` (its pymorphy readings and the extract's
+    word lists), memoised per tables: the same word asks the same dictionary walks every time it occurs."""
+    ck = (question, word, lang)
+    got = tables.word_answers.get(ck, _UNSET)
+    if got is _UNSET:
+        if len(tables.word_answers) > 200_000:
+            tables.word_answers.clear()
+        got = tables.word_answers[ck] = answer()
+    return got
+
+
+_UNSET = object()
 
 
 def main(argv: list[str] | None = None) -> int:
