@@ -39,6 +39,7 @@ from gazetteer.normalize import (
     fold_key,
     light_key,
     russian_form,
+    script_of,
 )
 from gazetteer.query import Query, QueryReader, nominative_adjectives
 from gazetteer.rank import PEER_MARGIN, Candidate, category_prior, decide, settlement_prior
@@ -504,24 +505,29 @@ class Resolver:
             self.__dict__["_forms"] = forms
         return forms
 
-    def _familiar(self, key: str) -> list[tuple[int, str, str]]:
-        """Cities of FAMILIAR_POPULATION+ with a name one edit from ``key``: (settlement, kind, name)."""
+    def _familiar(self, key: str, script: str) -> list[tuple[int, str, str]]:
+        """Cities of FAMILIAR_POPULATION+ with a name of FAMILIAR_KINDS one edit from ``key``: (settlement,
+        kind, name) by settlement, each city once, through its best such name: one in the query's ``script``
+        first, then the highest KIND_SCORE, then the name. The same answer in every process (no set order
+        decides it)."""
         table = self.__dict__.get("_familiar_table")
         if table is None:
             table = {}
             big = {i for i, s in enumerate(self.extract.settlements) if (s.population or 0) >= FAMILIAR_POPULATION}
             for k, hits in self.index.by_key.items():
                 for hit in hits:
-                    if hit.settlement in big and len(k) >= 5:
+                    if hit.settlement in big and hit.kind in FAMILIAR_KINDS and len(k) >= 5:
                         for variant in {k[:i] + k[i + 1 :] for i in range(len(k))} | {k}:
                             table.setdefault(variant, set()).add((k, hit.settlement, hit.kind, hit.name))
             self.__dict__["_familiar_table"] = table
-        out = {}
+        best: dict[int, tuple[bool, float, str, str]] = {}
         for variant in {key[:i] + key[i + 1 :] for i in range(len(key))} | {key}:
             for k, sidx, kind, name in table.get(variant, ()):
                 if k != key and OSA.distance(k, key, score_cutoff=1) <= 1:
-                    out[sidx] = (sidx, kind, name)
-        return list(out.values())
+                    rank = (script_of(name) != script, -KIND_SCORE[kind], kind, name)
+                    if sidx not in best or rank < best[sidx]:
+                        best[sidx] = rank
+        return [(sidx, kind, name) for sidx, (_, _, kind, name) in sorted(best.items())]
 
     def _candidates(
         self, key: str, core: str, script: str, fits: Callable[[int], bool] | None = None
@@ -559,9 +565,7 @@ class Resolver:
         ):
             # A familiar foreign spelling of a large city one letter from its own (Nikolayev ~ Nikolaev)
             # stands beside the small places that carry it exactly; the ranking rules decide.
-            for sidx, kind, name in self._familiar(key):
-                if kind not in FAMILIAR_KINDS:
-                    continue
+            for sidx, kind, name in self._familiar(key, script):
                 label = "russian" if lang == "ru" else self._label(kind, script, lang)
                 offer(sidx, FAMILIAR_SCORE, label if label != "exact" else "alternate", name, "familiar")
         if not done():
