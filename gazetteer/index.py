@@ -62,9 +62,13 @@ class OneEdit:
     """
 
     #: Bump when the layout or the hash changes: cached files of another version are rebuilt.
-    VERSION = 2
+    VERSION = 3
+    #: Array type of the hashes (CRC-32) and of the owners: four bytes each.
+    TYPECODE = "I" if array("I").itemsize == 4 else "L"
 
     def __init__(self, strings: list[str], arrays: tuple[array, array] | None = None) -> None:
+        if len(strings) >= 1 << 20:
+            raise ValueError(f"OneEdit holds at most {1 << 20} strings, not {len(strings)}")
         self.strings = strings
         if arrays is not None:
             self.hashes, self.owners = arrays
@@ -75,8 +79,8 @@ class OneEdit:
             packed.extend((_hash(v) << 20) | i for v in _deletions(text))
         packed.sort()
         mask = (1 << 20) - 1
-        self.hashes = array("q", [p >> 20 for p in packed])
-        self.owners = array("q", [p & mask for p in packed])
+        self.hashes = array(self.TYPECODE, [p >> 20 for p in packed])
+        self.owners = array(self.TYPECODE, [p & mask for p in packed])
 
     @classmethod
     def cached(
@@ -92,7 +96,7 @@ class OneEdit:
         if parts is not None and len(parts) == 4:
             try:
                 strings = cachefile.loads(parts[0], list)
-                hashes, owners = array("q"), array("q")
+                hashes, owners = array(cls.TYPECODE), array(cls.TYPECODE)
                 hashes.frombytes(parts[1])
                 owners.frombytes(parts[2])
                 extra = cachefile.loads(parts[3], (dict, type(None)))
@@ -343,6 +347,7 @@ class NameIndex:
         self._keys_by_length: dict[int, list[str]] | None = None
         # Typo lookups without scans (see EditIndex, OneEdit), built once typos come in bulk.
         self._edit: EditIndex | None = None
+        self._one_edit_keys: OneEdit | None = None
         self._one_edit_written: tuple[OneEdit, dict[str, list[str]]] | None = None
         self._written: tuple[list[str], dict[str, list[str]]] | None = None
         self._written_lengths: dict[int, list[str]] | None = None
@@ -471,9 +476,9 @@ class NameIndex:
     def one_edit_keys(self, key: str) -> list[tuple[str, int]]:
         """(key, 1) for the keys one edit from ``key`` (OSA: a swap of two letters is one edit), sorted."""
         self._count_typo_lookup()
-        edit = self._edit
-        found = edit.near(key, 1) if edit is not None else self._scan(key, 1)
-        return sorted(found)
+        if self._one_edit_keys is not None:
+            return self._one_edit_keys.near(key)  # sorted
+        return sorted(self._scan(key, 1))
 
     def one_edit_written(self, light: str) -> list[str]:
         """Keys of the names whose light spelling (:func:`gazetteer.normalize.light_key`, before folding) is
@@ -583,6 +588,8 @@ class NameIndex:
         strings, keys_of = self._written_map()
         written, _ = OneEdit.cached("written", self._written_source(), lambda: (strings, None))
         self._one_edit_written = (written, keys_of)
+        keys = self._sorted_keys
+        self._one_edit_keys, _ = OneEdit.cached("keys", [f"key_version={KEY_VERSION}", *keys], lambda: (keys, None))
         try:
             self._edit = EditIndex.cached(self._sorted_keys)
         except ImportError:  # numpy missing: keep scanning (same answers, slower)

@@ -88,6 +88,8 @@ DISTRICT_SCORE = 0.9
 #: (Cyrillic queries stop at any skeleton hit: there the skeleton tier is for Russian vowels.)
 SKELETON_SURE = 0.9
 SKELETON_YIELD = 0.9
+#: Distinct hint texts whose units a resolver keeps (see Resolver._units).
+HINT_MEMO = 4096
 #: Below this, the best candidate is not taken as an answer.
 MIN_SCORE = 0.7
 OBLAST_MISMATCH = 0.5
@@ -305,8 +307,24 @@ class Resolver:
     def _units(self, text: object, level: str, within: frozenset[str] | None = None) -> frozenset[str]:
         if not isinstance(text, str) or not text.strip():
             raise UnknownOblast(f"{level} hint must be a non-empty string, not {text!r}")
+        # A hint column repeats a few values: each is read once (a pure function of the text and the data;
+        # the table stops growing at HINT_MEMO entries, which only costs time).
+        memo = self.__dict__.setdefault("_units_memo", {})
+        key = (text.strip(), level, within)
+        found = memo.get(key)
+        if found is None:
+            try:
+                found = self._read_units(key[0], level, within)
+            except UnknownOblast as exc:
+                found = str(exc)
+            if len(memo) < HINT_MEMO:
+                memo[key] = found
+        if type(found) is str:
+            raise UnknownOblast(found)
+        return found
+
+    def _read_units(self, text: str, level: str, within: frozenset[str] | None) -> frozenset[str]:
         units = self.extract.units
-        text = text.strip()
         if text in units:
             return frozenset({text})
         found = set(self.reader.oblasts(text)) if level == "oblast" else self.index.find_units(text, level)
@@ -609,8 +627,14 @@ class Resolver:
 
         confirmed: set[int] = set()  # one edit away as (lightly normalised) written
 
+        visited: dict[str, int] = {}  # key -> the least distance it was offered at
+
         def typos(near: list[tuple[str, int]]) -> None:
             for other, dist in near:
+                # A key met again at no smaller distance scores no higher for any of its names: skip it.
+                if visited.get(other, dist + 1) <= dist:
+                    continue
+                visited[other] = dist
                 for hit in index.exact(other):
                     s = settlements[hit.settlement]
                     written = min(OSA.distance(light, light_key(s.name_en)), OSA.distance(light, light_key(hit.name)))
@@ -694,9 +718,13 @@ class Resolver:
         the id (never beyond)."""
         settlements = self.extract.settlements
         plain = hints.oblasts is None and hints.raions is None and hints.hromadas is None and hints.near is None
+        priors = self.__dict__.setdefault("_priors", {})  # settlement index -> settlement_prior (data only)
         rows = []
         for sidx, (score, kind, name, tier) in found.items():
             s = settlements[sidx]
+            prior = priors.get(sidx)
+            if prior is None:
+                prior = priors[sidx] = settlement_prior(s)
             dist = 0.0
             if not plain:
                 if hints.oblasts is not None and not self._in_oblasts(s, hints.oblasts):
@@ -708,7 +736,7 @@ class Resolver:
                 if hints.near is not None:
                     dist = haversine_km(hints.near[0], hints.near[1], s.lat, s.lon)
                     score *= 1 - 0.1 * min(dist, 500) / 500
-            rows.append((-round(score, 6), dist, -settlement_prior(s), s.id, sidx, score, kind, name, tier))
+            rows.append((-round(score, 6), dist, -prior, s.id, sidx, score, kind, name, tier))
         rows.sort()
         # Whether the query is written as a settlement's own name matters for the peers and for cities
         # (see rank.py); the long tail of a common name is left unchecked.

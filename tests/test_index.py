@@ -102,7 +102,7 @@ def test_typo_structures_are_cached_for_the_next_process(extract, tmp_path, monk
     expected_near = first.near_keys("novoselivkka", 3)
     assert first._edit is not None
     names = sorted(p.name.split("-v")[0] for p in tmp_path.glob("*.bin"))
-    assert names == ["edit-index", "name-index", "one-edit-written", "written"]
+    assert names == ["edit-index", "name-index", "one-edit-keys", "one-edit-written", "written"]
     assert not list(tmp_path.glob("*.pickle"))
     second = Resolver(extract).index  # a new process would start like this
     second._scans = 10**6
