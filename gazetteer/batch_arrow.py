@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 BLOCK_SIZE = 1 << 20
 #: The streaming engine's csv module refuses longer cells (characters; bytes bound them from above).
 MAX_CELL_BYTES = 131_072
+#: Distinct (place, hint) pairs kept with their answers; past this all are forgotten (memory bound).
+MAX_ANSWERS = 1_000_000
 #: Longest header line read to find the delimiter and the column names.
 MAX_HEADER_BYTES = 1 << 20
 
@@ -109,7 +111,7 @@ def enrich_csv(
     import pyarrow.csv as pcsv
 
     from gazetteer.atomic import atomic_output
-    from gazetteer.batch import BatchError, BatchStats, _name_row, sniff_delimiter
+    from gazetteer.batch import BatchError, BatchStats, sniff_delimiter
 
     if str(src) == "-" or dst is None or str(dst) == "-":
         raise Unsupported("stdin or stdout")
@@ -119,8 +121,8 @@ def enrich_csv(
     line = _header(path, encoding)
     if delimiter is None:
         delimiter = "\t" if in_fmt == "tsv" else sniff_delimiter(line)
-    elif len(delimiter) != 1:
-        raise Unsupported("delimiter is not one character")
+    elif len(delimiter) != 1 or not delimiter.isascii():
+        raise Unsupported("delimiter is not one ASCII character")
     out_delimiter = "\t" if out_fmt == "tsv" else "," if delimiter == "\t" else delimiter
     header = line.split(delimiter)
     added = list(RESULT_COLUMNS)
@@ -147,27 +149,19 @@ def enrich_csv(
         quoted_strings_can_be_null=False,
         null_values=[],
     )
-    # A batch is written without quotes (byte for byte what the csv module writes) unless a cell needs them;
-    # then every text cell of that batch is quoted (Arrow's only other style; CSV allows it).
-    plain = pcsv.WriteOptions(include_header=False, delimiter=out_delimiter, eol="\r\n", quoting_style="none")
-    quoted = pcsv.WriteOptions(include_header=False, delimiter=out_delimiter, eol="\r\n", quoting_style="needed")
-    special = (out_delimiter, '"', "\r", "\n")
-    answers: dict[tuple[str, str | None], int] = {}  # (place, hint) -> index into rows_out
-    rows_out: list[tuple[str, ...]] = []  # formatted gaz_* cells per distinct pair
-    needs_quotes: list[bool] = []  # per distinct pair: does a gaz_* cell need quoting
-    status_of: list[str] = []
+    answers = _Answers(resolver, added, oi is not None, out_delimiter)
     counts = BatchStats()  # no notes: damaged lines never reach this engine
-    schema = pa.schema([pa.field(n, pa.string(), nullable=False) for n in header + added])
     bar = _bar(progress, path, in_fmt)
     seen_rows = 0
+    blank_checked = False
+    per_status = np.zeros(0, dtype=np.int64)
     try:
         reader = pcsv.open_csv(
             path, read_options=read_options, parse_options=parse_options, convert_options=convert_options
         )
-        with atomic_output(dst, binary=True) as out:
+        with atomic_output(dst, binary=True) as out, _Writer(out, out_delimiter) as writer:
             head = io.StringIO()
             csv.writer(head, delimiter=out_delimiter, lineterminator="\r\n").writerow(header + added)
-            written = False
             while True:
                 try:
                     batch = reader.read_next_batch()
@@ -175,107 +169,269 @@ def enrich_csv(
                     break
                 if batch.num_rows == 0:
                     continue
-                quote_batch = quotes
+                all_empty = None  # rows whose every cell is empty: maybe a blank line
                 for col in batch.columns:
-                    longest = pc.max(pc.binary_length(col)).as_py()
+                    lengths = pc.binary_length(col)
+                    longest = pc.max(lengths).as_py()
                     if longest is not None and longest > MAX_CELL_BYTES:
                         raise Unsupported(f"a cell of more than {MAX_CELL_BYTES} bytes")
+                    empty = pc.equal(lengths, 0)
+                    all_empty = empty if all_empty is None else pc.and_(all_empty, empty)
                     # A line break in a cell (a quoted multi-line value, or lines a stray quote swallowed) is
                     # judged row by row by the streaming engine.
                     if quotes and pc.any(pc.match_substring_regex(col, "[\r\n]")).as_py():
                         raise Unsupported("a cell with a line break")
-                    if not quote_batch and out_delimiter != delimiter:
-                        quote_batch = pc.any(pc.match_substring(col, out_delimiter)).as_py()
-                place = pc.dictionary_encode(batch.column(qi))
-                places = place.dictionary.to_pylist()
-                if oi is None:
-                    uniq, inverse = np.unique(_ints(place.indices), return_inverse=True)
-                    pairs = [(places[c], None) for c in uniq.tolist()]
-                else:
-                    hint = pc.dictionary_encode(batch.column(oi))
-                    hints = hint.dictionary.to_pylist()
-                    width = max(len(hints), 1)
-                    combined = _ints(place.indices).astype(np.int64) * width + _ints(hint.indices)
-                    uniq, inverse = np.unique(combined, return_inverse=True)
-                    pairs = [(places[c // width], hints[c % width]) for c in uniq.tolist()]
-                # The streaming engine's row function, new per batch: its own cache of answers would only
-                # duplicate rows_out (a hundred thousand distinct names cost 100 MB more otherwise).
-                row_fn = _name_row(resolver)
-                local = []
-                for key in pairs:
-                    at = answers.get(key)
-                    if at is None:
-                        values = row_fn(*key)
-                        at = answers[key] = len(rows_out)
-                        cells = tuple(_text(values[c]) for c in added)
-                        rows_out.append(cells)
-                        needs_quotes.append(any(ch in cell for cell in cells for ch in special))
-                        status_of.append(values["gaz_status"])
-                    local.append(at)
-                for i, n in enumerate(np.bincount(inverse, minlength=len(local)).tolist()):
-                    counts[status_of[local[i]]] += n
-                quote_batch = quote_batch or any(needs_quotes[i] for i in local)
-                codes = pa.Array.from_buffers(
-                    pa.int64(), len(inverse), [None, pa.py_buffer(np.ascontiguousarray(inverse, dtype=np.int64))]
-                )
-                chosen = [rows_out[i] for i in local]
-                extra = [pc.take(_strings(cells), codes) for cells in zip(*chosen)]
-                table = pa.RecordBatch.from_arrays(list(batch.columns) + extra, schema=schema)
-                if not written:
-                    out.write(head.getvalue().encode("utf-8"))
-                    written = True
-                sink = pa.BufferOutputStream()
-                try:
-                    pcsv.write_csv(table, sink, write_options=quoted if quote_batch else plain)
-                except pa.ArrowInvalid:  # a cell holds a quote, the delimiter or a line break after all
-                    sink = pa.BufferOutputStream()
-                    pcsv.write_csv(table, sink, write_options=quoted)
-                out.write(sink.getvalue())
+                if not blank_checked and pc.any(all_empty).as_py():
+                    blank_checked = True
+                    if _has_blank_line(path):
+                        raise Unsupported("a blank line")
+                rows = answers.rows(batch, qi, oi)
+                tally = answers.tally(rows)
+                if len(tally) > len(per_status):
+                    per_status = np.concatenate([per_status, np.zeros(len(tally) - len(per_status), np.int64)])
+                per_status[: len(tally)] += tally
+                if not writer.started:
+                    writer.put(head.getvalue().encode("utf-8"))
+                writer.put_rows(batch.columns, rows, answers.fragments())
                 seen_rows += batch.num_rows
                 if bar is not None:
                     bar.update(batch.num_rows)
-            if not written:
+            if not writer.started:
                 raise Unsupported("no data rows")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise Unsupported(f"Arrow could not parse the input as the csv module would: {str(exc)[:200]}") from None
     finally:
         if bar is not None:
             bar.close()
+    for code, n in enumerate(per_status.tolist()):
+        if n:
+            counts[answers.statuses[code]] += n
     if sum(counts.values()) != seen_rows:  # every row counted once: a broken promise must not pass silently
         raise Unsupported(f"counted {sum(counts.values())} statuses for {seen_rows} rows")
     return counts
 
 
+class _Answers:
+    """The ``gaz_*`` cells of every distinct (place, hint) pair met so far, as CSV text.
+
+    A batch's place and hint columns are dictionary-encoded by Arrow; only dictionary values not met
+    before are looked at in Python, and only pairs not met before are resolved (once each). Each pair's
+    cells are rendered once by the csv module, exactly as the streaming engine writes them (a delimiter
+    before them, the line end after): a row's output line is its own cells, quoted as the csv module
+    would, joined with the fragment ``take``n by the row's pair number. Past ``MAX_ANSWERS`` pairs all is
+    forgotten before the next batch, so memory stays bounded when names hardly repeat.
+    """
+
+    def __init__(self, resolver: Any, added: list[str], with_hint: bool, delimiter: str) -> None:
+        self.resolver = resolver
+        self.added = added
+        self.with_hint = with_hint
+        self.delimiter = delimiter
+        self.statuses: list[str] = []  # status names by code
+        self.resolved = 0  # pairs resolved: each distinct pair once (until a reset)
+        self._reset()
+
+    def _reset(self) -> None:
+        import numpy as np
+
+        self._places: list[str] = []  # by place number
+        self._hints: list[str] = []
+        self._place_set: Any = None  # the same as an Arrow array, for pc.index_in
+        self._hint_set: Any = None
+        self._pairs: dict[int, int] = {}  # place number << 32 | hint number -> pair number
+        self._fragments: Any = None  # Arrow string array: per pair number its gaz_* cells as CSV text
+        self._status = np.zeros(0, dtype=np.int64)  # per pair number: status code
+
+    def rows(self, batch: Any, qi: int, oi: int | None) -> Any:
+        """The pair number of each row of ``batch`` (numpy int64); pairs not met before are resolved first."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if len(self._pairs) > MAX_ANSWERS:
+            self._reset()
+        key, self._place_set = _numbers(batch.column(qi), self._places, self._place_set)
+        key <<= 32
+        if oi is not None:
+            hint, self._hint_set = _numbers(batch.column(oi), self._hints, self._hint_set)
+            key |= hint
+        encoded = pc.dictionary_encode(pa.array(key, pa.int64()))
+        keys = encoded.dictionary.to_numpy().tolist()  # the batch's distinct pairs: thousands, not rows
+        fresh = [k for k in keys if k not in self._pairs]
+        if fresh:
+            self._resolve(fresh)
+        local = np.fromiter((self._pairs[k] for k in keys), dtype=np.int64, count=len(keys))
+        return local[_ints(encoded.indices)]
+
+    def _resolve(self, keys: list[int]) -> None:
+        import numpy as np
+        import pyarrow as pa
+
+        from gazetteer.batch import _cell, _name_row
+
+        # The streaming engine's row function, new per call: its own cache of answers would only duplicate
+        # the fragments kept here.
+        row_fn = _name_row(self.resolver)
+        text = io.StringIO()
+        writer = csv.writer(text, delimiter=self.delimiter, lineterminator="\r\n")
+        fragments = []
+        status = []
+        codes = {name: i for i, name in enumerate(self.statuses)}
+        for k in keys:
+            values = row_fn(self._places[k >> 32], self._hints[k & 0xFFFFFFFF] if self.with_hint else None)
+            text.seek(0)
+            text.truncate()
+            # The streaming engine writes row + these cells in one writerow: the same quoting, cell by cell.
+            writer.writerow([_cell(values[c]) for c in self.added])
+            fragments.append(text.getvalue())
+            name = values["gaz_status"]
+            if name not in codes:
+                codes[name] = len(self.statuses)
+                self.statuses.append(name)
+            status.append(codes[name])
+            self._pairs[k] = len(self._pairs)
+        self.resolved += len(keys)
+        new = _strings(fragments)
+        self._fragments = new if self._fragments is None else pa.concat_arrays([self._fragments, new])
+        self._status = np.concatenate([self._status, np.array(status, dtype=np.int64)])
+
+    def tally(self, rows: Any) -> Any:
+        """Rows per status code (numpy), for rows whose pair numbers are ``rows``."""
+        import numpy as np
+
+        return np.bincount(self._status[rows], minlength=len(self.statuses))
+
+    def fragments(self) -> Any:
+        """Per pair number the ``gaz_*`` cells as CSV text, starting with the delimiter and ending with the
+        line end (an Arrow string array, never changed in place: a writer thread may ``take`` from it while
+        the next batch adds pairs)."""
+        return self._fragments
+
+
+def _numbers(column: Any, known: list[str], value_set: Any) -> tuple[Any, Any]:
+    """Each row's number of its value in ``known`` (numpy int64), values not met before added to ``known``;
+    and the new Arrow array of ``known``. Python sees only the values not met before."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(column)
+    dictionary = encoded.dictionary
+    at = (
+        pc.index_in(dictionary, value_set=value_set) if value_set is not None else pa.nulls(len(dictionary), pa.int32())
+    )
+    new = pc.is_null(at)
+    if pc.any(new).as_py():
+        fresh = pc.filter(dictionary, new)
+        known.extend(fresh.to_pylist())
+        value_set = fresh if value_set is None else pa.concat_arrays([value_set, fresh])
+        at = pc.index_in(dictionary, value_set=value_set)
+    return _ints(at).astype("int64")[_ints(encoded.indices)], value_set
+
+
+class _Writer:
+    """Writes the output's lines to ``out`` in order, on one thread of its own, so that Arrow's work on a
+    batch's lines (``take``, quoting, joining: all outside the GIL) runs beside the next batch's resolving.
+    At most two batches wait: memory stays bounded. An error in the thread is raised at the next ``put``
+    or on leaving the block, which waits for the thread (a part file is never removed under it)."""
+
+    def __init__(self, out: Any, delimiter: str) -> None:
+        self.out = out
+        self.delimiter = delimiter
+        # The csv module quotes a cell holding the delimiter, a quote or a line-end character (RFC 4180).
+        self.special = "[" + ("\\" if delimiter in "\\]^-[" else "") + delimiter + '"\r\n]'
+        self.started = False
+        self._pending: list[Any] = []
+
+    def __enter__(self) -> _Writer:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gazetteer-csv")
+        return self
+
+    def put(self, data: bytes) -> None:
+        """Write ``data`` after what was put before."""
+        self._submit(self.out.write, data)
+
+    def put_rows(self, columns: list[Any], rows: Any, fragments: Any) -> None:
+        """Write one line per row: the row's cells (``columns``), then ``fragments[rows[i]]``."""
+        self._submit(self._write_rows, columns, rows, fragments)
+
+    def _submit(self, fn: Any, *args: Any) -> None:
+        self.started = True
+        while len(self._pending) >= 2:
+            self._pending.pop(0).result()
+        self._pending.append(self._pool.submit(fn, *args))
+
+    def _write_rows(self, columns: list[Any], rows: Any, fragments: Any) -> None:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        cells = []
+        for col in columns:
+            needs = pc.match_substring_regex(col, self.special)
+            if pc.any(needs).as_py():  # as the csv module writes it: in quotes, a quote doubled
+                quoted = pc.binary_join_element_wise('"', pc.replace_substring(col, '"', '""'), '"', "")
+                col = pc.if_else(needs, quoted, col)
+            cells.append(col)
+        lines = pc.binary_join_element_wise(*cells, fragments.take(pa.array(rows, pa.int64())), self.delimiter)
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset : lines.offset + len(lines) + 1]
+        self.out.write(memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]])
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        try:
+            for future in self._pending:
+                if kind is None:
+                    future.result()
+                else:
+                    future.cancel()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
 def _scan_bytes(path: Path) -> tuple[bool, str | None]:
     """Does the file hold a double quote anywhere, and what (if anything) makes Arrow's reading of it differ
-    from the streaming engine's: a NUL byte, a blank line, a carriage return not followed by a line feed.
-    Read in 16 MB chunks at C speed."""
+    from the streaming engine's: a NUL byte, a carriage return not followed by a line feed. Read in 16 MB
+    chunks with memchr-like searches; the regular expression runs only where a CR is. (Blank lines are
+    looked for only where Arrow reads a row of empty cells: see :func:`_has_blank_line`.)"""
     quotes = False
     tail = b""
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 24):
-            window = tail + chunk  # a pattern may straddle two chunks
             quotes = quotes or b'"' in chunk
             if b"\x00" in chunk:
                 return quotes, "a NUL byte"
-            if b"\n\n" in window or b"\n\r\n" in window:
-                return quotes, "a blank line"
-            if _BARE_CR.search(window[:-1] if window.endswith(b"\r") else window):
-                return quotes, "a carriage return inside a line"
-            tail = window[-2:]
+            if b"\r" in chunk or tail.endswith(b"\r"):
+                window = tail + chunk  # a CR at the end of one chunk, its LF at the start of the next
+                if _BARE_CR.search(window[:-1] if window.endswith(b"\r") else window):
+                    return quotes, "a carriage return inside a line"
+            tail = chunk[-1:]
     if tail.endswith(b"\r"):
         return quotes, "a carriage return inside a line"
     return quotes, None
 
 
+def _has_blank_line(path: Path) -> bool:
+    """Does the file hold an empty line (LF LF or LF CR LF)? Arrow reads one as a row of empty cells, the
+    streaming engine marks it; a two-byte search is slow, so it runs only once Arrow has read such a row."""
+    tail = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 24):
+            window = tail + chunk  # a pattern may straddle two chunks
+            if b"\n\n" in window or b"\n\r\n" in window:
+                return True
+            tail = window[-2:]
+    return False
+
+
 _BARE_CR = re.compile(rb"\r(?!\n)")
 
 
-def _ints(indices):
-    """The int32 dictionary indices of an Arrow array as a numpy view (no copy; none of them is null)."""
+def _ints(values):
+    """An Arrow int32 array without nulls (dictionary indices, index_in answers) as a numpy view (no copy)."""
     import numpy as np
 
-    return np.frombuffer(indices.buffers()[1], dtype=np.int32)[indices.offset : indices.offset + len(indices)]
+    return np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + len(values)]
 
 
 def _strings(values: tuple[str, ...] | list[str]):
@@ -286,13 +442,6 @@ def _strings(values: tuple[str, ...] | list[str]):
     offsets = array("i", [0])
     offsets.extend(itertools.accumulate(map(len, encoded)))
     return pa.StringArray.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded)))
-
-
-def _text(value: object) -> str:
-    """A cell as the csv module writes it: None empty, numbers by str()."""
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else str(value)
 
 
 def _bar(enabled: bool | None, path: Path, in_fmt: str):
