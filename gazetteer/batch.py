@@ -100,7 +100,7 @@ def enrich_file(
     ``engine``: "stream" reads and writes row by row; "arrow" uses pyarrow (:mod:`gazetteer.batch_arrow`,
     several times faster on large files) and hands input it cannot promise the same output for to the
     streaming engine, saying so in the stats' ``notes``; "auto" (default) does the same silently. Both
-    give the same rows, columns and cell values.
+    write the same bytes.
     """
     if (column is None) == (text_column is None):
         raise BatchError("give exactly one of --column (place names) or --text-column (free text)")

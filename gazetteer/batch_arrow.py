@@ -4,20 +4,22 @@
     >>> enrich_file("events.csv", "events.gaz.csv", column="place", oblast_column="region", engine="arrow")  # doctest: +SKIP
     Counter({'resolved': 998812, 'ambiguous': 1002, 'not_found': 186})
 
-pyarrow reads the file in record batches (a few MB each, so memory stays bounded on files of any
-length), every column as text exactly as written. Per batch the place column and the hint column are
-dictionary-encoded; only the distinct (place, hint) pairs go to the resolver (answers are kept for the
-whole file), the ``gaz_*`` columns are built with ``take`` and the batch is written by Arrow's CSV writer.
+pyarrow reads the file in record batches (about a megabyte of input each, so memory stays bounded on
+files of any length), every column as text exactly as written. Per batch the place column and the hint
+column are dictionary-encoded and matched (``index_in``) against the values met so far; Python sees
+only values and (place, hint) pairs not met before, and each distinct pair is resolved once per file.
+A pair's ``gaz_*`` cells are rendered once by the csv module; on a writer thread Arrow quotes the row's
+own cells where the csv module would, joins them with the pair's rendered cells (``take``) and the
+lines go to the file, while the main thread resolves the next batch.
 
-The output holds the same rows, columns and cell values as the streaming engine's
-(:func:`gazetteer.batch.enrich_file` with ``engine="stream"``); only the quoting may differ (Arrow quotes
-every text cell, which CSV allows). Whatever this engine cannot promise that for raises
-:class:`Unsupported` before anything is written, and ``engine="auto"`` then runs the streaming engine:
-rows whose field count differs from the header, an unbalanced quote, a cell over 131,072 bytes, a
-header with quotes, duplicate column names, a byte-order mark the encoding would keep, input from
-stdin or output to stdout, an empty file, a cell with a line break or NUL (a quoted multi-line value or
-lines swallowed by a stray quote: the streaming engine judges those row by row), free-text columns and
-online lookups.
+The output is byte for byte the streaming engine's (:func:`gazetteer.batch.enrich_file` with
+``engine="stream"``). Whatever this engine cannot promise that for raises :class:`Unsupported`, with
+nothing written, and ``engine="auto"`` then runs the streaming engine: rows whose field count differs
+from the header, an unbalanced quote, a cell over 131,072 bytes, a blank line, a header with quotes,
+duplicate column names, a byte-order mark the encoding would keep, input from stdin or output to
+stdout, an empty file, a cell with a line break or NUL (a quoted multi-line value or lines swallowed by
+a stray quote: the streaming engine judges those row by row), a delimiter outside ASCII, free-text
+columns and online lookups.
 """
 
 from __future__ import annotations

@@ -119,29 +119,107 @@ def test_arrow_engine_takes_only_what_it_can_promise(tmp_path: Path, name: str) 
             assert stats.notes[0].startswith("the Arrow engine handed this input to the streaming engine")
 
 
-def test_files_without_special_cells_come_out_byte_for_byte(tmp_path: Path) -> None:
-    for name in ("plain", "semicolon", "pipe", "bom_utf8_sig", "cp1251", "lf_no_trailing_newline"):
-        data, encoding, _ = FIXTURES[name]
-        _, stream_out = _run(tmp_path, name, data, encoding, "stream")
-        _, arrow_out = _run(tmp_path, name, data, encoding, "arrow")
-        assert arrow_out == stream_out, name
+@pytest.mark.parametrize("name", sorted(n for n, (_, _, takes) in FIXTURES.items() if takes))
+def test_files_the_arrow_engine_takes_come_out_byte_for_byte(tmp_path: Path, name: str) -> None:
+    data, encoding, _ = FIXTURES[name]
+    _, stream_out = _run(tmp_path, name, data, encoding, "stream")
+    arrowed, arrow_out = _run(tmp_path, name, data, encoding, "arrow")
+    assert not arrowed.notes  # the Arrow engine did the work itself
+    assert arrow_out == stream_out
+
+
+def _random_file(rng: random.Random, rows: int, delimiter: str = ",") -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n", delimiter=delimiter)
+    w.writerow(["n", "place", "region", "note"])
+    for i in range(rows):
+        note = rng.choice(["", "x", "a, b", 'say "hi"', "a\tb", "ї" * rng.randrange(0, 50)])
+        w.writerow([i, rng.choice(NAMES), rng.choice(HINTS), note])
+    return out.getvalue().encode()
 
 
 def test_many_batches_of_random_rows_match_the_stream(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(batch_arrow, "BLOCK_SIZE", 4096)  # dozens of record batches
-    rng = random.Random(4)
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(["n", "place", "region", "note"])
-    for i in range(3000):
-        note = rng.choice(["", "x", "a, b", 'say "hi"', "ї" * rng.randrange(0, 50)])
-        w.writerow([i, rng.choice(NAMES), rng.choice(HINTS), note])
-    data = out.getvalue().encode()
+    data = _random_file(random.Random(4), 3000)
     streamed, stream_out = _run(tmp_path, "random", data, "utf-8-sig", "stream")
     arrowed, arrow_out = _run(tmp_path, "random", data, "utf-8-sig", "arrow")
-    assert isinstance(arrowed, Counter) and arrowed == streamed
-    assert _parsed(arrow_out) == _parsed(stream_out)
+    assert isinstance(arrowed, Counter) and arrowed == streamed and not arrowed.notes
+    assert arrow_out == stream_out
     assert [r[0] for r in _parsed(arrow_out)[1:]] == [str(i) for i in range(3000)]
+
+
+def test_tsv_into_csv_quotes_the_cells_that_now_hold_the_delimiter(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(batch_arrow, "BLOCK_SIZE", 4096)
+    data = _random_file(random.Random(5), 1000, delimiter="\t")
+    src = tmp_path / "in.tsv"
+    src.write_bytes(data)
+    outs = {}
+    for engine in ("stream", "arrow"):
+        dst = tmp_path / f"{engine}.csv"
+        stats = enrich_file(src, dst, column="place", oblast_column="region", progress=False, engine=engine)
+        assert not stats.notes
+        outs[engine] = dst.read_bytes()
+    assert b'"a, b"' in outs["stream"]
+    assert outs["arrow"] == outs["stream"]
+
+
+def test_each_distinct_name_and_hint_is_resolved_once_across_batches(tmp_path: Path, monkeypatch) -> None:
+    import gazetteer.batch as batch
+
+    monkeypatch.setattr(batch_arrow, "BLOCK_SIZE", 4096)
+    asked: list[tuple[object, object]] = []
+    real = batch._name_row
+
+    def counting(resolver, online=None):
+        row_fn = real(resolver, online)
+
+        def ask(query, hint):
+            asked.append((query, hint))
+            return row_fn(query, hint)
+
+        return ask
+
+    monkeypatch.setattr(batch, "_name_row", counting)
+    data = _random_file(random.Random(6), 3000)
+    src = tmp_path / "in.csv"
+    src.write_bytes(data)
+    stats = enrich_file(
+        src, tmp_path / "out.csv", column="place", oblast_column="region", progress=False, engine="arrow"
+    )
+    assert not stats.notes and sum(stats.values()) == 3000
+    pairs = {(r[1], r[2]) for r in _parsed(data)[1:]}
+    assert sorted(asked) == sorted(pairs)  # every pair asked, none twice
+
+
+def test_forgetting_answers_past_the_limit_changes_nothing(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(batch_arrow, "BLOCK_SIZE", 4096)
+    monkeypatch.setattr(batch_arrow, "MAX_ANSWERS", 5)  # forgotten before nearly every batch
+    data = _random_file(random.Random(7), 2000)
+    streamed, stream_out = _run(tmp_path, "random", data, "utf-8-sig", "stream")
+    arrowed, arrow_out = _run(tmp_path, "random", data, "utf-8-sig", "arrow")
+    assert arrowed == streamed and not arrowed.notes
+    assert arrow_out == stream_out
+
+
+def test_a_failing_write_leaves_no_output_and_no_thread_behind(tmp_path: Path, monkeypatch) -> None:
+    import threading
+
+    from gazetteer.resolve import default_resolver
+
+    monkeypatch.setattr(batch_arrow, "BLOCK_SIZE", 4096)
+
+    def broken(self, *args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(batch_arrow._Writer, "_write_rows", broken)
+    src = tmp_path / "in.csv"
+    src.write_bytes(_random_file(random.Random(8), 2000))
+    with pytest.raises(OSError, match="No space"):
+        batch_arrow.enrich_csv(
+            src, tmp_path / "out.csv", column="place", oblast_column="region", resolver=default_resolver()
+        )
+    assert list(tmp_path.iterdir()) == [src]
+    assert not [t for t in threading.enumerate() if t.name.startswith("gazetteer-csv")]
 
 
 def test_unknown_engine_is_refused(tmp_path: Path) -> None:
