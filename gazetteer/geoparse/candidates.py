@@ -81,7 +81,7 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
         obl = oblasts_of.get(id(group))
         if obl is None:
             obl = oblasts_of[id(group)] = [e for e in group if e[0] == "o"]
-        if obl and obl[0][2] and j < len(tokens) and tokens[j].cap and not latin_word(tok.text):
+        if obl and obl[0][2] and j < len(tokens) and tokens[j].cap and tok.cyr:
             # An oblast adjective right before a name ("харьковскую Ивановку", "Херсонське Садове"): the
             # oblast is the name's own context, not a mention.
             if tokens[j].sentence == tok.sentence and text[tok.end : tokens[j].start].isspace():
@@ -89,7 +89,7 @@ def candidates(text: str, tokens: list[Token], tables: Tables, lang: str) -> lis
                 continue
         if not tok.text[:1].isupper():
             continue
-        latin = latin_word(tok.text)
+        latin = not tok.cyr
         if obl:
             uid, needs_admin = obl[0][1], obl[0][2]
             body = j < len(tokens) and (
@@ -186,7 +186,7 @@ def fallback(
     resume = 0  # a two-word name took the word after it
     for n in capitals:
         tok = tokens[n]
-        if n < resume or (n in covered and n not in singles) or len(tok.text) < 4 or not is_cyrillic(tok.text):
+        if n < resume or (n in covered and n not in singles) or len(tok.text) < 4 or not tok.cyr:
             continue
         # Try two words first (Малой Даниловке), then one.
         if (

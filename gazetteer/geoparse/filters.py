@@ -11,7 +11,7 @@ import re
 
 from gazetteer.geoparse.candidates import Cand
 from gazetteer.geoparse.lexicon import PERSON_TAGS, Tables, parses, word_memo
-from gazetteer.geoparse.tokens import JOIN_GAP, WORD, Token, capitalized, is_cyrillic
+from gazetteer.geoparse.tokens import JOIN_GAP, WORD, Token, capitalized
 from gazetteer.geoparse.words import area_words, folded, folded_table
 from gazetteer.normalize import fold_key
 
@@ -62,7 +62,7 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
         # A type word supports a name of its kind only ("міста Приазов'я" is not the village Призове).
         typed = categories is not None and any(settlements[s].category in categories for s in c.cands if s >= 0)
         c.categories = categories or ""
-        latin = not is_cyrillic(tok.text)
+        latin = not tok.cyr
         single = c.j - c.i == 1
         # "на Запоріжжі" (locative after на) is the region around an oblast centre.
         if prev is not None and prev.key == _NA and single and lang != "en":

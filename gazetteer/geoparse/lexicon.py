@@ -7,6 +7,12 @@ kept in a *forms lexicon*: shipped with the package for the names of the bundled
 updated extract) computed once and kept in the cache folder as plain JSON with a version and a sha256
 checksum. Nothing loaded from disk can run code: a cache file that does not parse, has the wrong shape,
 version or checksum is ignored and rebuilt.
+
+The tables built from those forms (the automaton's patterns and their groups, oblast centres, raion and
+hromada stems) are kept in the cache folder too, as a :mod:`gazetteer.cachefile` snapshot (marshal parts
+behind CRC-checked headers) keyed by the extract's MANIFEST, the shipped forms, the word lists, this
+module's code and the versions: every process after the first reads them instead of building them (only
+the automaton is rebuilt from its patterns). A stale, damaged or wrong-shaped snapshot is rebuilt.
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ def unit_phrases(text: str, tokens: list[Token], cands: list[Cand], tables: Tabl
     ending_at = {c.j: c for c in cands if c.kind == "settlement"}
     units: list[Cand] = []
     taken: set[int] = set()
-    for n in range(1, len(tokens)):
+    for n in [n for n, tok in enumerate(tokens) if n and tok.key in unit_after]:
         level = unit_after.get(tokens[n].key)
         if level not in ("raion", "hromada") or tokens[n - 1].sentence != tokens[n].sentence:
             continue
@@ -119,7 +119,8 @@ def oblast_phrases(text: str, tokens: list[Token], cands: list[Cand], tables: Ta
 def republic_context(tokens: list[Token], tables: Tables) -> list[Cand]:
     """ "ДНР", "Донецкой Народной Республике", "Luhansk People's Republic": oblast context."""
     out = []
-    for n, tok in enumerate(tokens):
+    for n in [n for n, tok in enumerate(tokens) if tok.key in _REPUBLICS or tok.key in _REPUBLIC_WORDS]:
+        tok = tokens[n]
         prefix = _REPUBLICS.get(tok.key) if tok.text.isupper() else None
         if prefix is None and tok.key in _REPUBLIC_WORDS and n > 0:
             prev = tokens[n - 1].key

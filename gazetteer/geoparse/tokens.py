@@ -46,6 +46,7 @@ class Token:
     first: bool  # first word of its sentence
     cap: bool = False  # capitalized(text): a capital first letter, not all capitals
     joined: bool = False  # the gap before it is blank or one hyphen (JOIN_GAP): it may continue a name
+    cyr: bool = False  # is_cyrillic(text): starts with a Cyrillic letter
 
 
 #: Letters in the longest word worth looking up (settlement names have words of at most ~25 letters).
@@ -58,8 +59,8 @@ def tokenize(text: str) -> list[Token]:
     ends = _sentence_ends(text)
     ends.append(len(text) + 1)
     sentence, next_end, prev_sentence, prev_end = 0, ends[0], -1, -1
-    # What depends on the word alone (its key, its capital) is worked out once per distinct word.
-    seen: dict[str, tuple[str, bool]] = {}
+    # What depends on the word alone (key, capital, script) is worked out once per distinct word.
+    seen: dict[str, tuple[str, bool, bool]] = {}
     join_gap = JOIN_GAP.fullmatch
     append = tokens.append
     for m in WORD.finditer(text):
@@ -74,13 +75,13 @@ def tokenize(text: str) -> list[Token]:
         if got is None:
             # A word longer than any name is no place: never folded (fold_key refuses over-long text).
             key = (fold_key(word) or "_") if len(word) <= MAX_WORD else "_"
-            got = seen[word] = (key, capitalized(word))
+            got = seen[word] = (key, capitalized(word), is_cyrillic(word))
         if prev_end < 0:
             joined = False
         else:
             gap = text[prev_end:start]
             joined = gap == " " or join_gap(gap) is not None
-        append(Token(start, end, word, got[0], sentence, sentence != prev_sentence, got[1], joined))
+        append(Token(start, end, word, got[0], sentence, sentence != prev_sentence, got[1], joined, got[2]))
         prev_sentence, prev_end = sentence, end
     return tokens
 
