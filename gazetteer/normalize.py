@@ -211,8 +211,8 @@ def skeleton(key: str) -> str:
     return key.translate(_VOWELS)
 
 
-#: Adjective endings of a folded key, in Ukrainian, Russian and their romanizations: -е/-ий/-а (Pervomaiske,
-#: Pervomaiskyi, Pervomaiska), -ое/-ый/-ая/-ой (Pervomayskoye, Zheleznodorozhnyy, Stepnaya, Lesnoy).
+#: Adjective endings of a folded key, in Ukrainian, Russian and their romanizations: -е/-ий/-а (Pokrovske,
+#: Pokrovskyi, Pokrovska), -ое/-ый/-ая/-ой (Pokrovskoye, Solnechnyy, Stepnaya, Lesnoy).
 ADJECTIVE_ENDINGS = ("e", "i", "a", "oe", "oie", "aia", "ia", "oi", "ie", "ii")
 #: ...after an adjective suffix: -ськ-/-цьк-/-зьк-, -н-, -в- (Покровське, Степне, Лісове).
 _ADJECTIVE = re.compile(

@@ -48,6 +48,7 @@ from gazetteer.store import Extract, get_extract
 # rapidfuzz is needed by the fuzzy tiers only: imported on first use, not by every cold start.
 fuzz = lazy_module("rapidfuzz.fuzz")
 OSA = lazy_module("rapidfuzz.distance.OSA")
+process = lazy_module("rapidfuzz.process")
 
 #: Base score of a hit by the kind of name it hit.
 KIND_SCORE = {
@@ -66,7 +67,7 @@ SPELLED_CHECK_MARGIN = 0.1
 MIXED_SCRIPT_FACTOR = 0.95
 #: A name matched by expanding abbreviated words (Б. Церква, Кам.-Подільський) scores this much lower.
 ABBREVIATION_FACTOR = 0.95
-#: A name matched with another adjective ending (Pervomaiske ~ Первомайський, Stepnaya ~ Степне) scores
+#: A name matched with another adjective ending (Pokrovskyi ~ Покровське, Stepnaya ~ Степне) scores
 #: this much lower than the name as written.
 ENDING_FACTOR = 0.92
 #: A city of at least this many people one letter away from a query that matched only smaller places
@@ -90,6 +91,13 @@ SKELETON_SURE = 0.9
 SKELETON_YIELD = 0.9
 #: Distinct hint texts whose units a resolver keeps (see Resolver._units).
 HINT_MEMO = 4096
+#: With a hint and nothing matched inside the hinted units, nor any exact or ending hit anywhere, names there
+#: this alike (fuzz.ratio of lightly normalised spellings, 0-100) are candidates, scored ratio x NEAR_FACTOR:
+#: three slips in Kamanka Dnirpovksa (Zaporizhzhia oblast) are beyond the typo tier's two edits (Кам’янка-Дніпровська).
+NEAR_IN_UNITS = 85.0
+NEAR_FACTOR = 0.85
+#: Tiers whose hits say the name exists as written (or nearly) somewhere: a hint then rules out, never guesses.
+SURE_TIERS = frozenset({"exact", "ending", "familiar"})
 #: Below this, the best candidate is not taken as an answer.
 MIN_SCORE = 0.7
 OBLAST_MISMATCH = 0.5
@@ -417,6 +425,20 @@ class Resolver:
             for sidx, value in self._abbreviations(core).items():
                 if sidx not in found or found[sidx][0] < value[0]:
                     found[sidx] = value
+        if (
+            fits is not None
+            and self.fuzzy
+            and q.city is None
+            and key not in self.extract.not_places
+            and not any(fits(i) or v[3] in SURE_TIERS for i, v in found.items())
+        ):
+            # A misspelling nothing matched inside the hinted units (Kamanka Dnirpovksa, Zaporizhzhia oblast): the
+            # closest names there, by likeness of the whole spelling. Not where the name exists elsewhere,
+            # nor for a part of a city named with it ("Kuibyshev, Donetsk": its district), nor for a known
+            # non-place.
+            for sidx, value in self._near_in_units(core, fits, hints).items():
+                if sidx not in found or found[sidx][0] < value[0]:
+                    found[sidx] = value
         if q.transliterated:
             found = {i: (v[0] * MIXED_SCRIPT_FACTOR, *v[1:]) for i, v in found.items()}
         not_place = self.extract.not_places.get(key)
@@ -587,8 +609,8 @@ class Resolver:
                 label = "russian" if lang == "ru" else self._label(kind, script, lang)
                 offer(sidx, FAMILIAR_SCORE, label if label != "exact" else "alternate", name, "familiar")
         if not done():
-            # The same adjective-formed name with another ending (Pervomaiske for Первомайський,
-            # Zheleznodorozhnyy for Железнодорожное): a near-exact hit, before any foreign namesake ends the search.
+            # The same adjective-formed name with another ending (Pokrovskyi for Покровське,
+            # Solnechnyy for Солнечное): a near-exact hit, before any foreign namesake ends the search.
             for variant in ending_variants(key):
                 for hit in index.exact(variant):
                     label = self._label(hit.kind, script, lang)
@@ -665,6 +687,34 @@ class Resolver:
             for sidx in by_skeleton.keys() - confirmed:
                 score, kind, name, tier = out[sidx]
                 out[sidx] = (score * SKELETON_YIELD, kind, name, tier)
+        return out
+
+    def _near_in_units(
+        self, core: str, fits: Callable[[int], bool], hints: Hints
+    ) -> dict[int, tuple[float, str, str, str]]:
+        """Names of the settlements of the hinted oblasts (and units) at least NEAR_IN_UNITS alike to the query,
+        as lightly normalised spellings: settlement index -> (score, "fuzzy", name, "near")."""
+        table = self.__dict__.get("_by_oblast")
+        if table is None:
+            table = {}
+            settlements = self.extract.settlements
+            for hits in self.index.by_key.values():
+                for hit in hits:
+                    oblast = settlements[hit.settlement].oblast_id
+                    table.setdefault(oblast, {})[(hit.settlement, hit.name, hit.kind)] = light_key(hit.name)
+            self.__dict__["_by_oblast"] = table
+        oblasts = hints.oblasts if hints.oblasts is not None else frozenset(table)
+        choices = {}
+        for oblast in oblasts | frozenset(self._surrounding.get(o, o) for o in oblasts):
+            choices.update({k: v for k, v in table.get(oblast, {}).items() if fits(k[0])})
+        out: dict[int, tuple[float, str, str, str]] = {}
+        light = light_key(core)
+        for _, ratio, (sidx, name, kind) in process.extract(
+            light, choices, scorer=fuzz.ratio, limit=10, score_cutoff=NEAR_IN_UNITS
+        ):
+            score = ratio / 100 * NEAR_FACTOR * KIND_SCORE[kind]
+            if sidx not in out or out[sidx][0] < score:
+                out[sidx] = (score, "fuzzy", name, "near")
         return out
 
     def _official_spelling(self, text: str, sidx: int) -> bool:
