@@ -34,7 +34,8 @@ EXIT_ONLINE_INCOMPLETE = 4
 EXIT_CODES = """exit codes:
   0  resolved (resolve), found (reverse), done (batch, parse, serve, data; resolve - once every line is answered)
   1  data error: the extract is missing, damaged or could not be updated
-  2  usage or input error (bad arguments, unknown oblast, unreadable file, missing optional extra)
+  2  usage or input error (bad arguments, unknown oblast, unreadable file, missing optional extra;
+     serve: the address cannot be listened on - port in use, or not an address of this machine)
   3  ambiguous: several settlements fit equally (resolve)
   4  not found: no settlement fits (resolve), or the point is outside Ukraine / nothing near it (reverse);
      batch --online: every row written but some online questions unanswered (run it again to finish)
@@ -56,6 +57,16 @@ def _positive(text: str) -> int:
         n = 0
     if n < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return n
+
+
+def _port(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if not 0 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
     return n
 
 
@@ -187,7 +198,7 @@ def _reverse_arguments(rv: argparse.ArgumentParser) -> None:
 
 def _serve_arguments(sv: argparse.ArgumentParser) -> None:
     sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    sv.add_argument("--port", type=_positive, default=8080)
+    sv.add_argument("--port", type=_port, default=8080, help="TCP port, 0..65535 (0: any free one; default 8080)")
     sv.add_argument("--workers", type=_positive, default=1, help="processes (each loads the extract)")
     sv.add_argument(
         "--rate", type=float, default=100.0, help="requests per second per client (0: no budget; default 100)"
@@ -360,9 +371,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings(rate=args.rate, burst=args.burst, max_batch=args.max_batch, ambiguous=args.ambiguous)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"gazetteer: warning: serving on {args.host}: the service has no authentication", file=sys.stderr)
-    print(f"gazetteer: serving http://{args.host}:{args.port}/ (Nominatim API: /search, /reverse, /lookup, /status)")
-    print("gazetteer: Ctrl-C to stop", flush=True)
-    run(args.host, args.port, workers=args.workers, settings=settings)
+
+    def listening(host: str, port: int) -> None:  # printed only once the socket is bound
+        where = f"[{host}]" if ":" in host else host
+        print(f"gazetteer: serving http://{where}:{port}/ (Nominatim API: /search, /reverse, /lookup, /status)")
+        print("gazetteer: Ctrl-C to stop", flush=True)
+
+    run(args.host, args.port, workers=args.workers, settings=settings, on_listening=listening)
     return 0
 
 

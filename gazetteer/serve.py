@@ -41,15 +41,22 @@ are bounded (URL, body, batch size) and each client (by address) has a request b
 (``rate`` requests per second, ``burst`` at once; 429 with ``Retry-After`` beyond it). No parameter ever
 names a file. The service has no authentication: it binds to 127.0.0.1 unless told otherwise.
 
+``gazetteer serve`` binds its socket before anything else and says "serving ..." only once it is bound; a
+port outside 0..65535, a port in use or a host that is not an address of this machine is one error line
+and exit status 2 (``--port 0`` takes any free port and prints it).
+
 Needs the ``serve`` extra (Starlette, uvicorn).
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
+import socket
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -68,7 +75,7 @@ from gazetteer.model import Resolution
 from gazetteer.nominatim import Places, place_id, render
 from gazetteer.resolve import Resolver, default_resolver
 
-__all__ = ["Settings", "create_app", "run"]
+__all__ = ["BindError", "Settings", "bind", "create_app", "run"]
 
 STATIC = Path(__file__).resolve().parent / "static"
 FORMATS = ("jsonv2", "json", "geojson", "geocodejson")
@@ -583,6 +590,35 @@ def app_from_env() -> Any:
     return create_app(settings=Settings(**json.loads(raw)) if raw else Settings())
 
 
+class BindError(GazetteerError, OSError):
+    """The service cannot listen where it was told (address in use, not an address of this machine, bad port)."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port`` (0..65535; 0 = any free port). Raises :class:`BindError` with
+    one line a user can act on; nothing else is started before the socket exists."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise BindError(f"port must be a whole number from 0 to 65535, not {port!r}")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        info = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise BindError(f"cannot listen on {host}:{port}: {host!r} is not an address ({reason})") from None
+    fam, kind, proto, _, address = info[0]
+    sock = socket.socket(fam, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restart without waiting
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        raise BindError(f"cannot listen on {host}:{port}: {reason[:1].lower() + reason[1:]}") from None
+    sock.set_inheritable(True)  # worker processes serve the same socket
+    return sock
+
+
 def run(
     host: str = "127.0.0.1",
     port: int = 8080,
@@ -590,14 +626,32 @@ def run(
     workers: int = 1,
     settings: Settings | None = None,
     log_level: str = "warning",
+    on_listening: Callable[[str, int], None] | None = None,
 ) -> None:
-    """Serve until interrupted. ``workers`` > 1 starts that many processes (each loads the extract)."""
+    """Serve until interrupted. ``workers`` > 1 starts that many processes (each loads the extract).
+
+    The socket is bound first (:func:`bind`; :class:`BindError` if it cannot be), then ``on_listening(host,
+    port)`` is called with the port actually bound (useful with ``port=0``), then the extract loads and
+    requests are answered (those that arrive meanwhile wait in the socket's queue)."""
     import uvicorn
 
     settings = settings or Settings()
-    common = {"host": host, "port": port, "log_level": log_level, "access_log": False, "server_header": False}
-    if workers > 1:
-        os.environ[_ENV] = json.dumps(asdict(settings))
-        uvicorn.run("gazetteer.serve:app_from_env", factory=True, workers=workers, **common)
-    else:
-        uvicorn.run(create_app(settings=settings), **common)
+    sock = bind(host, port)
+    try:
+        if on_listening is not None:
+            on_listening(host, sock.getsockname()[1])
+        common = {"host": host, "port": port, "log_level": log_level, "access_log": False, "server_header": False}
+        if workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            os.environ[_ENV] = json.dumps(asdict(settings))
+            config = uvicorn.Config("gazetteer.serve:app_from_env", factory=True, workers=workers, **common)
+            # uvicorn < 0.30 names the worker's entry point; later versions make it themselves.
+            older = "target" in inspect.signature(Multiprocess).parameters
+            extra = {"target": uvicorn.Server(config).run} if older else {}
+            Multiprocess(config, sockets=[sock], **extra).run()
+        else:
+            config = uvicorn.Config(create_app(settings=settings), **common)
+            uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()

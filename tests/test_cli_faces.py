@@ -117,6 +117,40 @@ def test_serve_arguments_default_to_this_machine_only() -> None:
     assert (args.port, args.workers, args.rate) == (9000, 2, 0.0)
 
 
+def test_serve_rejects_a_port_outside_0_to_65535_before_anything_starts(capsys) -> None:
+    for port in ("99999", "65536", "-1", "http"):
+        with pytest.raises(SystemExit) as exit_info:
+            build_parser().parse_args(["serve", "--port", port])  # parsed only: never starts a service
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert "0 to 65535" in err and "serving" not in err
+    assert build_parser().parse_args(["serve", "--port", "0"]).port == 0  # any free port
+    assert build_parser().parse_args(["serve", "--port", "65535"]).port == 65535
+
+
+def test_serve_on_a_port_in_use_is_one_line_exit_2_and_never_says_serving(capsys) -> None:
+    import socket
+
+    pytest.importorskip("uvicorn")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main(["serve", "--port", str(port)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and f"127.0.0.1:{port}" in err and "in use" in err
+
+
+def test_serve_on_an_address_that_is_not_one_is_one_line_exit_2(capsys) -> None:
+    pytest.importorskip("uvicorn")
+    code = main(["serve", "--host", "999.1.1.1", "--port", "0"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    errors = [line for line in err.splitlines() if "error" in line]
+    assert len(errors) == 1 and "999.1.1.1" in errors[0] and "Traceback" not in err
+
+
 # -- batch formats -----------------------------------------------------------------------------------
 ROWS = [
     ["place", "region", "note"],

@@ -430,3 +430,19 @@ def test_no_russian_name_shown_holds_letters_russian_lacks(resolver) -> None:
     shown = Places(resolver).russian
     assert len(shown) > 1000
     assert not [t for t in shown.values() if re.search(r"[^А-ЯЁа-яё’' -]", t)]
+
+
+def test_bind_gives_a_listening_socket_and_the_port_actually_bound() -> None:
+    from gazetteer.serve import BindError, bind
+
+    sock = bind("127.0.0.1", 0)
+    try:
+        port = sock.getsockname()[1]
+        assert 0 < port <= 65535
+        with pytest.raises(BindError, match="in use"):
+            bind("127.0.0.1", port)
+    finally:
+        sock.close()
+    for bad in (65536, -1, 99999):
+        with pytest.raises(BindError, match="0 to 65535"):
+            bind("127.0.0.1", bad)
