@@ -84,6 +84,7 @@ def enrich_file(
     bom: bool = False,
     strict: bool = False,
     engine: str = "auto",
+    sheet: str | None = None,
 ) -> BatchStats:
     """Enrich ``src`` into ``dst`` (stdout if None or '-'); return how many rows got each status.
 
@@ -128,7 +129,10 @@ def enrich_file(
             bom=bom,
             progress=(lambda rows, total: _progress(rows, True, total)) if _progress_on(progress) else None,
             strict=strict,
+            sheet=sheet,
         )
+    if sheet is not None:
+        raise BatchError("--sheet applies to .xlsx input only")
     handed_over = None
     if engine != "stream":
         from gazetteer import batch_arrow
@@ -210,7 +214,8 @@ def enrich_file(
 
 def line_reason(rec: Any) -> str:
     """The gaz_reason of a damaged record: its problem, naming its line."""
-    return rec.problem if f"line {rec.line}" in rec.problem else f"{rec.problem} (line {rec.line})"
+    named = f"line {rec.line}" in rec.problem or f"row {rec.line}" in rec.problem  # Excel: "sheet row N"
+    return rec.problem if named else f"{rec.problem} (line {rec.line})"
 
 
 def parquet_batches(pf: Any, src: object, batch_size: int = 65536) -> Iterator[Any]:

@@ -162,6 +162,7 @@ def _batch_arguments(b: argparse.ArgumentParser) -> None:
     b.add_argument("--excel", "--bom", dest="bom", action="store_true", help="CSV output starts with a BOM (Excel)")
     b.add_argument("--encoding", default="utf-8-sig", help="input text encoding (default: UTF-8)")
     b.add_argument("--delimiter", default=None, help="CSV field separator (default: detected from the header)")
+    b.add_argument("--sheet", default=None, help=".xlsx input: worksheet name or 1-based number (default: the first)")
     b.add_argument(
         "--engine",
         choices=("auto", "arrow", "stream"),
@@ -420,6 +421,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             bom=args.bom,
             strict=args.strict,
             engine=args.engine,
+            sheet=args.sheet,
         )
     _print_notes(getattr(statuses, "notes", []))
     summary = ", ".join(f"{k} {v}" for k, v in statuses.most_common())

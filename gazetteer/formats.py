@@ -108,9 +108,18 @@ def count_data_rows(src: str | Path, fmt: str) -> int | None:
 
 @contextmanager
 def read_table(
-    src: str | Path, fmt: str, *, encoding: str = "utf-8-sig", delimiter: str | None = None
+    src: str | Path,
+    fmt: str,
+    *,
+    encoding: str = "utf-8-sig",
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    columns: tuple = (),
 ) -> Iterator[tuple[list[str], Iterator[list[Any]], dict]]:
     """Open a table: ``(header, rows, info)``; rows are lists as long as the header (or longer: ragged).
+
+    ``sheet`` picks an Excel worksheet (name or 1-based number; default the first); ``columns`` names the
+    columns whose cells are read for their value (an Excel formula with no saved value there is marked).
 
     ``info`` carries what a writer may want to keep (``delimiter`` of a CSV, ``arrow_schema`` of Parquet).
     Raises :class:`~gazetteer.batch.BatchError` for a missing or unreadable file.
@@ -128,7 +137,7 @@ def read_table(
     elif fmt == "parquet":
         yield _read_parquet(src)
     else:
-        yield _read_xlsx(src)
+        yield _read_xlsx(src, sheet, columns)
 
 
 @contextmanager
@@ -235,35 +244,131 @@ def _read_parquet(src: str | Path) -> tuple:
     return names, rows(), {"arrow_schema": pf.schema_arrow}
 
 
-def _read_xlsx(src: str | Path) -> tuple:
+def _read_xlsx(src: str | Path, sheet: str | None = None, columns: tuple = ()) -> tuple:
+    """The rows of one worksheet (``sheet``: a name or 1-based number; default the first sheet).
+
+    Every row between the header and the last non-blank row comes out: a blank row and a row whose
+    ``columns`` cell (the place or hint column) is a formula with no value saved in the file come out
+    as :class:`Damaged` (marked invalid, cells kept), like a row with cells beyond the header.
+    """
     openpyxl = _openpyxl("reading .xlsx")
     try:
         wb = openpyxl.load_workbook(src, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a bad file
-        raise BatchError(f"cannot read Excel workbook {src}: {exc}") from None
-    ws = wb.worksheets[0]
+        raise BatchError(f"cannot read Excel workbook {src}: {_one_line(exc)}") from None
+    notes: list[str] = []
+    ws = _worksheet(wb, src, sheet, notes)
     it = ws.iter_rows(values_only=True)
     try:
         first = next(it)
     except StopIteration:
         wb.close()
-        raise BatchError(f"input is empty: {src}") from None
+        raise BatchError(f"sheet {ws.title!r} of {src} is empty") from None
     header = [str(v) if v is not None else f"column{i + 1}" for i, v in enumerate(first)]
     while header and header[-1].startswith("column") and first[len(header) - 1] is None:
         header.pop()  # trailing empty header cells
+    width = len(header)
+    columns = tuple(header.index(c) for c in columns if c is not None and c in header)
+    formulas = _FormulaCells(src, wb.sheetnames.index(ws.title))
 
     def rows() -> Iterator[list[Any]]:
+        from gazetteer.delimited import Record
+
+        blanks: list[int] = []  # blank rows are written once a later row shows they are inside the table
         try:
-            for r in it:
+            for number, r in enumerate(it, 2):
                 values = list(r)
-                while len(values) > len(header) and values[-1] is None:
+                while len(values) > width and values[-1] is None:
                     values.pop()
-                if any(v is not None for v in values):
-                    yield values
+                missing = [c for c in columns if c >= len(values) or values[c] is None]
+                lost = [(c, f) for c in missing if (f := formulas.formula(number, c)) is not None]
+                if not lost and all(v is None or v == "" for v in values):
+                    blanks.append(number)
+                    continue
+                for b in blanks:
+                    yield Damaged([None] * width, Record(b, [], f"empty row (sheet row {b})", "empty"))
+                blanks.clear()
+                if len(values) > width:
+                    problem = f"row has cells beyond the header's {width} columns (sheet row {number})"
+                    notes.append(problem)
+                    yield Damaged(values, Record(number, values, problem, "fields"))
+                    continue
+                if lost:
+                    for c, f in lost:
+                        values += [None] * (c + 1 - len(values))
+                        values[c] = f  # the formula's text stands in for the value it never saved
+                    cells = ", ".join(f"{header[c]!r} ({f})" for c, f in lost)
+                    problem = (
+                        f"formula with no saved value in {cells} (sheet row {number}): "
+                        "open and save the workbook in Excel or LibreOffice to compute it"
+                    )
+                    notes.append(problem)
+                    yield Damaged(values, Record(number, values, problem, "formula"))
+                    continue
+                yield values
         finally:
+            formulas.close()
             wb.close()
 
-    return header, rows(), {"total": max(0, (ws.max_row or 1) - 1)}
+    return (
+        header,
+        rows(),
+        {"total": max(0, (ws.max_row or 1) - 1), "notes": notes, "sheet": ws.title, "sheets": wb.sheetnames},
+    )
+
+
+def _worksheet(wb: Any, src: object, sheet: str | None, notes: list[str]) -> Any:
+    """The sheet asked for by name or 1-based number; by default the first, noting when Excel opens on another."""
+    names = wb.sheetnames
+    if sheet is None:
+        ws = wb.worksheets[0]
+        try:
+            active = wb.active
+        except Exception:  # a workbook without a valid active index: the first sheet it is
+            active = ws
+        if active is not None and active.title != ws.title and len(names) > 1:
+            notes.append(
+                f"reading the first sheet {ws.title!r}; the workbook opens on {active.title!r} "
+                f"(sheets: {', '.join(map(repr, names))}): pass --sheet to choose"
+            )
+        return ws
+    if sheet in names:
+        return wb[sheet]
+    if sheet.strip().isdigit() and 1 <= int(sheet) <= len(names):
+        return wb.worksheets[int(sheet) - 1]
+    raise BatchError(f"no sheet {sheet!r} in {src}: its sheets are {', '.join(map(repr, names))} (or 1-{len(names)})")
+
+
+class _FormulaCells:
+    """The formulas of a sheet, read on demand from a second, formula-keeping pass over the workbook that
+    only moves forward (opened at the first cell that needs it, so a sheet without gaps costs nothing)."""
+
+    def __init__(self, src: str | Path, index: int) -> None:
+        self.src, self.index = src, index
+        self.wb = self.rows = None
+        self.at = 0  # sheet row number of the last row read
+        self.row: tuple = ()
+
+    def formula(self, number: int, column: int) -> str | None:
+        if self.wb is None:
+            import openpyxl
+
+            self.wb = openpyxl.load_workbook(self.src, read_only=True, data_only=False)
+            self.rows = self.wb.worksheets[self.index].iter_rows(min_row=number, values_only=True)
+            self.at = number - 1
+        while self.at < number:
+            self.row = next(self.rows, ())
+            self.at += 1
+        value = self.row[column] if column < len(self.row) else None
+        return value if isinstance(value, str) and value.startswith("=") else None
+
+    def close(self) -> None:
+        if self.wb is not None:
+            self.wb.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 # -- writing -----------------------------------------------------------------------------------------
@@ -452,12 +557,23 @@ def enrich_table(
     bom: bool = False,
     progress: Callable[[Iterator, int | None], Iterator] | None = None,
     strict: bool = False,
+    sheet: str | None = None,
 ) -> Counter:
     """Read ``src``, append the ``added`` columns that ``row_fn(query, oblast)`` returns, write ``dst``."""
-    with read_table(src, in_fmt, encoding=encoding, delimiter=delimiter) as (header, rows, info):
+    if sheet is not None and in_fmt != "xlsx":
+        raise BatchError("--sheet applies to .xlsx input only")
+    columns = (query_column, oblast_column)
+    with read_table(src, in_fmt, encoding=encoding, delimiter=delimiter, sheet=sheet, columns=columns) as (
+        header,
+        rows,
+        info,
+    ):
+        where = f"sheet {info['sheet']!r} of the input" if "sheet" in info else "the input"
         for what, name in (("column", query_column), ("oblast column", oblast_column)):
             if name is not None and name not in header:
-                raise BatchError(f"{what} {name!r} is not in the input (columns: {', '.join(header[:20])})")
+                others = [repr(n) for n in info.get("sheets", ()) if n != info.get("sheet")]
+                more = f"; the workbook's other sheets: {', '.join(others)} (pass --sheet)" if others else ""
+                raise BatchError(f"{what} {name!r} is not in {where} (columns: {', '.join(header[:20])}){more}")
         refuse_output_columns(header, added)
         qi = header.index(query_column)
         oi = header.index(oblast_column) if oblast_column else None
@@ -477,7 +593,7 @@ def enrich_table(
                     rec = row.record
                     if strict and rec.kind != "empty":
                         raise MalformedRecord(f"{src}: line {rec.line}: {rec.problem} (--strict)", rec.line)
-                    extra = list(row[width:]) if out_fmt in ("csv", "tsv") else []
+                    extra = list(row[width:]) if out_fmt in ("csv", "tsv", "xlsx") else []
                     values = dict.fromkeys(added, None)
                     values.update(gaz_status="invalid", gaz_reason=line_reason(rec))
                     if "gaz_place_count" in values:

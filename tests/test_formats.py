@@ -1,0 +1,109 @@
+"""Table formats of ``gazetteer batch`` beyond CSV: every row kept, odd cells said, never a traceback."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from gazetteer.cli import main
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def _workbook(path: Path, rows: list[list], title: str = "Sheet") -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+
+
+def test_xlsx_blank_row_and_unsaved_formula_come_out_as_invalid_rows(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.xlsx"
+    # openpyxl (like pandas) writes a formula without its value: only Excel computes and saves one
+    rows = [["place", "n"], ["Kyiv", 1], ["Lviv", 2], [None, None], ['=A2&"x"', 4], ["Odesa", 5], ["Dnipro", 6]]
+    _workbook(src, rows + [[None, None]])  # a trailing blank row is past the table: not a row
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / "out.csv"))
+    assert code == 0, err
+    out = read_csv(tmp_path / "out.csv")
+    head, body = out[0], out[1:]
+    status, reason = head.index("gaz_status"), head.index("gaz_reason")
+    assert [r[1] for r in body] == ["1", "2", "", "4", "5", "6"]
+    assert [r[status] for r in body] == ["resolved", "resolved", "invalid", "invalid", "resolved", "resolved"]
+    assert body[2][reason] == "empty row (sheet row 4)"
+    assert "formula with no saved value" in body[3][reason] and "sheet row 5" in body[3][reason]
+    assert body[3][0] == '=A2&"x"' and body[3][head.index("gaz_id")] == ""
+    assert "6 rows" in err and "formula with no saved value" in err
+
+
+def test_xlsx_formula_with_a_saved_value_is_read_as_its_value(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("openpyxl")
+    src = tmp_path / "in.xlsx"
+    _workbook(src, [["place"], ["Kyiv"]])
+    # a saved value is what Excel shows: set it by hand in the sheet XML the way Excel stores it
+    import zipfile
+
+    with zipfile.ZipFile(src) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(
+        b'<c r="A2" t="inlineStr"><is><t>Kyiv</t></is></c>', b'<c r="A2" t="str"><f>"Ky"&amp;"iv"</f><v>Kyiv</v></c>'
+    )
+    assert b"<f>" in parts[sheet]
+    with zipfile.ZipFile(src, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / "out.csv"))
+    out = read_csv(tmp_path / "out.csv")
+    assert code == 0 and out[1][0] == "Kyiv" and out[1][out[0].index("gaz_status")] == "resolved", err
+
+
+def test_xlsx_ragged_row_is_marked_like_csv_extra_cells_kept_as_cells(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.xlsx"
+    _workbook(src, [["place", "n"], ["Kyiv", 1], ["Odesa", 2, "stray"]])
+    for out in ("out.csv", "out.xlsx"):
+        run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / out))
+    rows = read_csv(tmp_path / "out.csv")
+    head = rows[0]
+    bad = rows[2]
+    assert bad[head.index("gaz_status")] == "invalid" and bad[head.index("gaz_id")] == ""
+    assert bad[len(head) :] == ["stray"] and "stray" not in bad[head.index("gaz_reason")]
+    import openpyxl
+
+    xrows = list(openpyxl.load_workbook(tmp_path / "out.xlsx").active.iter_rows(values_only=True))
+    xhead = xrows[0]
+    assert xrows[2][xhead.index("gaz_id")] is None and xrows[2][len(head)] == "stray"
+
+
+def test_xlsx_sheet_is_chosen_by_name_or_number_and_the_first_by_default(tmp_path: Path, capsys) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.title = "notes"
+    wb.active.append(["remark"])
+    wb.active.append(["nothing here"])
+    data = wb.create_sheet("places")
+    data.append(["place"])
+    data.append(["Kyiv"])
+    wb.active = 1  # the workbook opens on the second sheet
+    wb.save(tmp_path / "in.xlsx")
+    src, dst = str(tmp_path / "in.xlsx"), str(tmp_path / "out.csv")
+    code, _, err = run(capsys, "batch", src, "--column", "place", "-o", dst)
+    assert code == 2 and "sheet 'notes'" in err and "other sheets: 'places' (pass --sheet)" in err
+    for sheet in ("places", "2"):
+        code, _, err = run(capsys, "batch", src, "--column", "place", "--sheet", sheet, "-o", dst)
+        assert code == 0 and read_csv(tmp_path / "out.csv")[1][0] == "Kyiv", err
+    code, _, err = run(capsys, "batch", src, "--column", "place", "--sheet", "3", "-o", dst)
+    assert code == 2 and "no sheet '3'" in err and "'places'" in err and "Traceback" not in err
