@@ -227,3 +227,16 @@ def test_unknown_engine_is_refused(tmp_path: Path) -> None:
     src.write_bytes(FIXTURES["plain"][0])
     with pytest.raises(BatchError, match="unknown engine"):
         enrich_file(src, tmp_path / "out.csv", column="place", engine="fast")
+
+
+def test_a_delimiter_outside_ascii_goes_to_the_streaming_engine(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_bytes("id¦place\n1¦Lviv\n2¦Odessa\n".encode())
+    outs = {}
+    for engine in ("stream", "arrow"):
+        dst = tmp_path / f"{engine}.csv"
+        stats = enrich_file(src, dst, column="place", delimiter="¦", progress=False, engine=engine)
+        outs[engine] = (dict(stats), dst.read_bytes())
+        if engine == "arrow":  # pyarrow takes one ASCII byte as delimiter: handed over, not a traceback
+            assert stats.notes[0].startswith("the Arrow engine handed this input to the streaming engine")
+    assert outs["arrow"] == outs["stream"]
