@@ -246,9 +246,21 @@ def _data_arguments(d: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit code (see ``gazetteer --help``). ``argv=None`` reads ``sys.argv``."""
+    if argv is not None:
+        return _main(list(argv))
+    code = _main(sys.argv[1:])
+    # The process is about to end: move every object out of the collector's reach, so the interpreter's
+    # last collection does not walk the resolver's millions of objects (seconds after a large batch).
+    import gc
+
+    gc.freeze()
+    return code
+
+
+def _main(argv: list[str]) -> int:
     from gazetteer.atomic import Terminated, terminate_cleanly
 
-    argv = sys.argv[1:] if argv is None else list(argv)
     # Only the named command's arguments are built (help, --version or a typo: all of them).
     args = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None).parse_args(argv)
     try:
