@@ -42,7 +42,7 @@ from gazetteer.normalize import (
     script_of,
 )
 from gazetteer.query import Query, QueryReader, nominative_adjectives
-from gazetteer.rank import PEER_MARGIN, Candidate, category_prior, decide, settlement_prior
+from gazetteer.rank import MIN_SCORE, PEER_MARGIN, Candidate, category_prior, decide, prior_mass
 from gazetteer.store import Extract, get_extract
 
 # rapidfuzz is needed by the fuzzy tiers only: imported on first use, not by every cold start.
@@ -78,9 +78,6 @@ FAMILIAR_SCORE = 0.9
 FAMILIAR_BESIDE = frozenset({"alternate", "geonames", "russian"})
 #: ...and only through a name of the city itself (not a district's or a former name).
 FAMILIAR_KINDS = frozenset({"official", "romanization", "geonames", "russian", "alternate"})
-#: A city (M/K) of at least this many people matched exactly outside the hinted units keeps a hint from
-#: taking a mere look-alike inside them (Sloviansk with a Dnipropetrovsk hint is not found there).
-CITY_ELSEWHERE_POPULATION = 10_000
 #: A part of a city named with the city ("Obolon, Kyiv", "Kalmiuskyi district, Mariupol") resolves to the
 #: city with this score when the extract does not list the part's name.
 DISTRICT_SCORE = 0.9
@@ -98,8 +95,6 @@ NEAR_IN_UNITS = 85.0
 NEAR_FACTOR = 0.85
 #: Tiers whose hits say the name exists as written (or nearly) somewhere: a hint then rules out, never guesses.
 SURE_TIERS = frozenset({"exact", "ending", "familiar"})
-#: Below this, the best candidate is not taken as an answer.
-MIN_SCORE = 0.7
 OBLAST_MISMATCH = 0.5
 UNIT_MISMATCH = 0.6
 _PLAIN = re.compile(r"[\s\-'’ʼ`]+")
@@ -468,47 +463,23 @@ class Resolver:
         if not found:
             return Resolution(text, "not_found", self._why_not_found(key, q.name, not_place))
         ranked = self._rank(found, hints, core)
-        top = ranked[0].match
         candidates = tuple(c.match for c in ranked[:limit])
-        if top.score < self.min_score or self._city_elsewhere(ranked, hints):
-            closest = top
-            if fits is not None:
-                elsewhere = [c.match for c in ranked if c.exact and not self._fits(c.settlement, hints)]
-                closest = elsewhere[0] if elsewhere and top.score < elsewhere[0].score * 2 else top
-            why = "no fitting settlement"
-            if fits is not None and (
-                closest is not top or all(not self._fits(c.settlement, hints) for c in ranked[:3])
-            ):
-                why = "no settlement of that name in the hinted units"
-            candidates = (closest, *(c for c in candidates if c.id != closest.id))[:limit]
-            return Resolution(
-                text, "not_found", f"{why}; closest: {closest.label} ({closest.score:.2f})", None, candidates
-            )
-        if len(ranked) == 1:  # the common case: one candidate, nothing to decide
-            return Resolution(text, "resolved", "", top, candidates)
-        verdict = decide(ranked, near=hints.near is not None, peer_margin=self.peer_margin, script=q.script, query=core)
-        if verdict.status == "resolved":
-            chosen = verdict.chosen.match
-            rest = tuple(c for c in candidates if c.id != chosen.id)
-            return Resolution(text, "resolved", verdict.reason, chosen, (chosen, *rest)[: len(candidates)])
-        return Resolution(text, "ambiguous", verdict.reason, None, tuple(c.match for c in verdict.peers[:limit]))
-
-    def _city_elsewhere(self, ranked: list[Candidate], hints: Hints) -> bool:
-        """Is the best fitting candidate a mere look-alike, or reached by a variant only, while a city written
-        so officially lies outside the hinted units? (Sloviansk with a Dnipropetrovsk hint is not found there:
-        not a town one letter away, nor one that carries the name as a stray variant.)"""
-        if hints.oblasts is None and hints.raions is None and hints.hromadas is None:
-            return False
-        fitting = [c for c in ranked if self._fits(c.settlement, hints)]
-        if not fitting or fitting[0].spelled or fitting[0].match.match in ("historical", "exact"):
-            return False
-        return any(
-            c.spelled
-            and category_prior(c.settlement.category) >= 2
-            and (c.settlement.population or 0) >= CITY_ELSEWHERE_POPULATION
-            and not self._fits(c.settlement, hints)
-            for c in ranked
+        verdict = decide(
+            ranked,
+            near=hints.near is not None,
+            region=fits is not None,
+            min_score=self.min_score,
+            peer_margin=self.peer_margin,
+            script=q.script,
+            query=core,
         )
+        if verdict.status == "ambiguous":
+            return Resolution(text, "ambiguous", verdict.reason, None, tuple(c.match for c in verdict.peers[:limit]))
+        chosen = verdict.chosen.match
+        candidates = (chosen, *(c for c in candidates if c.id != chosen.id))[: len(candidates)]
+        if verdict.status == "not_found":
+            return Resolution(text, "not_found", verdict.reason, None, candidates)
+        return Resolution(text, "resolved", verdict.reason, chosen, candidates)
 
     def _abbreviations(self, core: str) -> dict[int, tuple[float, str, str, str]]:
         """Names whose words start with the query's abbreviated words and equal the others (Б. Церква,
@@ -768,25 +739,29 @@ class Resolver:
         the id (never beyond)."""
         settlements = self.extract.settlements
         plain = hints.oblasts is None and hints.raions is None and hints.hromadas is None and hints.near is None
-        priors = self.__dict__.setdefault("_priors", {})  # settlement index -> settlement_prior (data only)
+        priors = self.__dict__.setdefault("_priors", {})  # settlement index -> prior_mass (data only)
         rows = []
         for sidx, (score, kind, name, tier) in found.items():
             s = settlements[sidx]
             prior = priors.get(sidx)
             if prior is None:
-                prior = priors[sidx] = settlement_prior(s)
+                prior = priors[sidx] = prior_mass(s)
             dist = 0.0
+            fits = True
             if not plain:
                 if hints.oblasts is not None and not self._in_oblasts(s, hints.oblasts):
                     score *= OBLAST_MISMATCH
+                    fits = False
                 if hints.raions is not None and s.raion_id not in hints.raions:
                     score *= UNIT_MISMATCH
+                    fits = False
                 if hints.hromadas is not None and s.hromada_id not in hints.hromadas:
                     score *= UNIT_MISMATCH
+                    fits = False
                 if hints.near is not None:
                     dist = haversine_km(hints.near[0], hints.near[1], s.lat, s.lon)
                     score *= 1 - 0.1 * min(dist, 500) / 500
-            rows.append((-round(score, 6), dist, -prior, s.id, sidx, score, kind, name, tier))
+            rows.append((-round(score, 6), dist, -prior, s.id, sidx, score, kind, name, tier, fits))
         rows.sort()
         # Whether the query is written as a settlement's own name matters for the peers and for cities
         # (see rank.py); the long tail of a common name is left unchecked.
@@ -796,9 +771,11 @@ class Resolver:
                 self._match(settlements[r[4]], min(1.0, r[5]), r[6], r[7]),
                 r[1],
                 exact=r[8] == "exact",
-                spelled=(r[5] >= near_best or -r[2] >= 2) and self._spells(core, settlements[r[4]]),
+                spelled=(r[5] >= near_best or category_prior(settlements[r[4]].category) >= 2)
+                and self._spells(core, settlements[r[4]]),
                 familiar=r[8] == "familiar",
                 prior=-r[2],
+                fits=r[9],
             )
             for r in rows
         ]

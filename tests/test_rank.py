@@ -87,7 +87,8 @@ def ranking(*cands: Candidate, near: bool = False) -> Ranking:
 
 def test_rules_run_in_the_documented_order_and_end_with_balanced() -> None:
     names = [rule.__name__ for rule in RULES]
-    assert names[0] == "peers_by_score" and names[-1] == "balanced"
+    assert names[:4] == ["below_min_score", "city_outside_region", "single_candidate", "peers_by_score"]
+    assert names[-1] == "balanced"
     assert names.index("renamed_city_over_hamlets") < names.index("written_as_official") < names.index("single_peer")
 
 
@@ -127,8 +128,26 @@ def test_city_by_other_name_joins_peers_unless_the_query_is_the_villages_own_spe
     city_by_other_name(r)
     assert {c.settlement.id for c in r.peers} == {"v", "city"}
     r = ranking(cand("v", 1.0, "transliteration", spelled=True), cand("city", 0.95, "russian", "M", 26_000))
+    r.script = "latin"  # the village's own romanization: the city stays out
     city_by_other_name(r)
     assert [c.settlement.id for c in r.peers] == ["v"]
+
+
+def test_a_russian_city_name_passes_a_village_spelled_so_only_with_ten_times_its_mass() -> None:
+    # Балаклея: the Russian name of the town Балаклія (26,000) and the official name of a village.
+    def joined(village_people: int | None) -> bool:
+        village = cand("v", 1.0, "exact", population=village_people, spelled=True)
+        r = ranking(village, cand("city", 0.95, "russian", "M", 26_000))
+        r.script = "cyrillic"
+        city_by_other_name(r)
+        return len(r.peers) == 2
+
+    assert joined(None) and joined(2_000)
+    assert not joined(5_000)  # a village of 5,000 written so keeps its name
+    r = ranking(cand("v", 1.0, "exact", spelled=True), cand("city", 0.95, "alternate", "M", 26_000))
+    r.script = "cyrillic"
+    city_by_other_name(r)
+    assert len(r.peers) == 1  # not by a stray alternate
 
 
 def test_familiar_big_city_one_letter_away_joins_small_exact_hits() -> None:

@@ -220,6 +220,10 @@ def _check_own_spelling(resolver, pairs) -> list[tuple[str, str]]:
         res = resolver.lookup(text)
         if res.status == "resolved" and res.match.match == "historical" and res.match.category in "MK":
             continue  # a sizeable city's former name beats a village that carries it today (issue #9)
+        if res.status == "resolved" and res.match.match == "russian" and res.match.category in "MK":
+            continue  # the Russian name of a town ten times the village's size (Балаклея: rank.py)
+        if res.status == "ambiguous" and "once did" in res.reason and res.candidates[0].id == sid:
+            continue  # places that carried the name until 2016 outweigh it: listed after it (rank.py)
         if res.status != "resolved" or res.match.id != sid:
             wrong.append((text, res.match.label if res.match else res.reason))
     return wrong
@@ -418,11 +422,14 @@ def test_a_city_name_with_another_oblasts_hint_is_not_a_stray_variant_there(reso
     assert res.candidates[0].name_uk == "Слов’янськ"  # the closest leads the candidates
 
 
-def test_ambiguous_answers_list_towns_first_and_limit_shows_more(resolver) -> None:
+def test_ambiguous_answers_list_larger_places_first_and_limit_shows_more(resolver) -> None:
+    from gazetteer.rank import expected_population
+
     res = resolver.lookup("Новоселівка", limit=12)
     assert res.status == "ambiguous" and len(res.candidates) == 12
-    cats = [c.category for c in res.candidates]
-    assert cats == sorted(cats, key=lambda c: "KMXC".index(c))
+    people = [expected_population(c.settlement) for c in res.candidates]
+    assert people == sorted(people, reverse=True)
+    assert resolver.lookup("Новоселівка", limit=5).candidates == res.candidates[:5]
 
 
 def test_lookup_many_refuses_one_string_for_a_sequence() -> None:
