@@ -9,7 +9,8 @@
 The prior says how likely a settlement is meant when the name alone cannot tell: its KATOTTG category
 first (city with special status > city > settlement > village), then its population on a log scale.
 Every face that ranks settlements (the resolver, the geoparser) imports it from here instead of keeping
-a copy.
+a copy. The prior mass (:func:`prior_mass`, an expected population) adds up across namesakes: the
+resolver's rules weigh one place against all the others with it, and list ambiguous answers by it.
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ def settlement_prior(s: Settlement) -> float:
 # -- prior mass: how many people a settlement stands for, comparable across candidates ---------------
 #
 # The ordinal prior above says which of two places comes first; deciding whether ONE place is meant
-# among namesakes needs a mass that adds up: a city of 12,000 is not more likely than seventy villages
-# of the same name together. The mass is the settlement's population (an estimate by category and
-# standing where the extract does not know it) raised to MASS_EXPONENT.
+# among namesakes needs a mass that adds up: a small town is not more likely than seventy villages of the
+# same name together. The mass is the settlement's population, estimated by category and standing (its
+# hromada's centre or not, its own point or not) where the extract does not know it (two thirds of them).
 
 #: People assumed where the extract has no population (about the median of the places of that kind
 #: whose population GeoNames gives): by category and whether the place is its hromada's centre.
@@ -132,8 +133,9 @@ HAMLET_CATEGORIES = frozenset({"C"})
 #: Kinds of name that make a former name shared by several peers (GeoNames' unlabelled alternates of a city
 #: are mostly its earlier names: Вільнянськ's Червоноармійське beside villages that were so called).
 FORMER_KINDS = frozenset({"historical", "alternate"})
-#: A former name several places carried names the city among them if it has this many people (a sizeable
-#: renamed city wins over hamlets, issue #9); among villages only it stays ambiguous.
+#: A former name several places carried names the city among them if it has this many people and
+#: FAR_LARGEST_RATIO times the prior mass of any other of them (a sizeable renamed city wins over hamlets,
+#: issue #9); among villages only it stays ambiguous.
 FORMER_CITY_POPULATION = 10_000
 #: With a point given, the nearest peer wins when the next one is at least this many times farther.
 NEAREST_RATIO = 2.0
@@ -143,13 +145,13 @@ FAR_LARGEST_RATIO = 5.0
 FORMER_MARGIN = 0.05
 #: ...when this share of their prior mass reaches the current bearers' (see former_bearers_outweigh).
 FORMER_WEIGHT = 1.0
-#: A city wins over its namesakes only with this many times the people of the largest of them.
+#: A city wins over its namesakes only with this many times the prior mass of the largest of them.
 RIVAL_RATIO = 1.5
-#: A place that is not a city wins over its namesakes with this many times their people together.
+#: A place that is not a city wins over its namesakes with this many times their prior mass together.
 DOMINANCE = 5.0
 _WRITTEN = re.compile(r"[\s\-'’ʼ`]+")
-#: ...only a centre that is at least a settlement (category_prior 1: X); a village centre among village
-#: namesakes stays ambiguous.
+#: With a region hinted, its one hromada centre among namesakes there wins if at least a settlement
+#: (category_prior 1: X); a village centre among village namesakes stays ambiguous.
 CENTRE_MIN_CATEGORY = 1
 #: A hromada is named after its centre: the settlement's name, but for its last this many letters, begins
 #: the hromada's (Казанка -> Казанківська, Березнегувате -> Березнегуватська), and at least HROMADA_NAME_MIN.
@@ -455,7 +457,7 @@ def population_dominates(r: Ranking) -> Decision | None:
     """Of namesakes none of which is a city, one whose known population is DOMINANCE times the people of
     all the others together (estimated where unknown: expected_population) is the answer. Not for former
     names: which of several villages an old name meant, population does not tell."""
-    if not _namesakes(r.peers) or any(c.match.match == "historical" for c in r.peers):
+    if not _namesakes(r.peers) or _any_former(r.peers):
         return None
     peers = sorted(r.peers, key=_prior_order)
     top = peers[0].settlement
@@ -465,10 +467,12 @@ def population_dominates(r: Ranking) -> Decision | None:
 
 
 def hromada_centre_in_region(r: Ranking) -> Decision | None:
-    """With a region hinted, of namesakes there the one that is its hromada's centre and gives the hromada
-    its name (Казанка of the Казанківська hromada) is the answer: the place people know by that name. Not
-    without a hint (every oblast has its own), nor for former names."""
-    if not r.region or not _namesakes(r.peers) or any(c.match.match == "historical" for c in r.peers):
+    """With a region hinted (or all namesakes in one oblast), of namesakes there the one that is its
+    hromada's centre and gives the hromada its name (Казанка of the Казанківська hromada) is the answer:
+    the place people know by that name. Not across oblasts (every oblast has its own centres), nor for
+    former names."""
+    one_oblast = len({c.settlement.oblast_id for c in r.peers}) == 1
+    if not (r.region or one_oblast) or not _namesakes(r.peers) or _any_former(r.peers):
         return None
     centres = [
         c
@@ -497,6 +501,10 @@ def _letters(text: str) -> str:
 def _largest_rival(peers: list[Candidate], top: Candidate) -> float:
     """The prior mass of the largest peer other than ``top`` (0 when alone)."""
     return max((c.prior for c in peers if c is not top), default=0.0)
+
+
+def _any_former(peers: list[Candidate]) -> bool:
+    return any(c.match.match == "historical" for c in peers)
 
 
 def _namesakes(peers: list[Candidate]) -> bool:

@@ -231,3 +231,155 @@ def test_written_as_variant_splits_only_balanced_peers() -> None:
     assert [rule.__name__ for rule in RULES].index("written_as_variant") > [rule.__name__ for rule in RULES].index(
         "far_largest_city"
     )
+
+
+# -- prior mass and the rules that weigh it (issue #10) ---------------------------------------------
+from gazetteer.rank import (  # noqa: E402
+    DOMINANCE,
+    MIN_SCORE,
+    below_min_score,
+    city_outside_region,
+    expected_population,
+    former_bearers_outweigh,
+    hromada_centre,
+    hromada_centre_in_region,
+    names_its_hromada,
+    population_dominates,
+    prior_mass,
+    single_candidate,
+)
+
+CENTRE_ID = "UA01020030010000001"  # number 001 in its hromada: the codifier's administrative centre
+OTHER_ID = "UA01020030020000002"
+
+
+def test_the_codifier_number_001_marks_the_hromada_centre() -> None:
+    assert hromada_centre(place(CENTRE_ID)) and not hromada_centre(place(OTHER_ID))
+
+
+def test_expected_population_is_known_or_estimated_by_kind_and_standing() -> None:
+    assert expected_population(place(OTHER_ID, population=1234)) == 1234
+    village, centre = place(OTHER_ID), place(CENTRE_ID)
+    assert expected_population(centre) > expected_population(village) > 0
+    assert expected_population(replace(village, coord_precision="hromada_centroid")) < expected_population(village)
+    assert expected_population(place(OTHER_ID, "X")) > expected_population(village)
+
+
+def test_prior_masses_add_up_so_many_villages_outweigh_a_small_town() -> None:
+    town = prior_mass(place(OTHER_ID, "M", 12_000))
+    assert 70 * prior_mass(place(OTHER_ID)) > town > 5 * prior_mass(place(OTHER_ID))
+
+
+def test_below_min_score_is_not_found_with_the_closest_named() -> None:
+    r = ranking(cand("a", MIN_SCORE - 0.01), cand("b", 0.5))
+    verdict = below_min_score(r)
+    assert verdict.status == "not_found" and verdict.chosen.settlement.id == "a" and "closest" in verdict.reason
+    assert below_min_score(ranking(cand("a", MIN_SCORE))) is None
+    r = ranking(cand("a", 0.8))
+    r.min_score = 0.9  # the resolver's own setting
+    assert below_min_score(r).status == "not_found"
+
+
+def test_a_city_written_so_outside_the_region_keeps_a_look_alike_inside_from_standing_in() -> None:
+    inside = cand("near", 0.6, "fuzzy", fits=True, exact=False)
+    city = cand("city", 0.5, "transliteration", "M", 100_000, spelled=True, fits=False)
+    r = ranking(inside, city)
+    r.region = True
+    verdict = city_outside_region(r)
+    assert verdict.status == "not_found" and verdict.chosen.settlement.id == "city"
+    assert "hinted units" in verdict.reason
+    r.region = False
+    assert city_outside_region(r) is None  # without a hint the look-alike is just a candidate
+    r = ranking(cand("near", 0.6, "exact", fits=True), city)
+    r.region = True
+    assert city_outside_region(r) is None  # an exact name inside the region stands
+
+
+def test_single_candidate_is_the_answer_and_two_go_on() -> None:
+    assert single_candidate(ranking(cand("a"))).chosen.settlement.id == "a"
+    assert single_candidate(ranking(cand("a"), cand("b", 0.5))) is None
+
+
+def test_loosely_matched_namesakes_are_peers_whichever_variant_came_nearer() -> None:
+    a = Candidate(Match(place("a", name_uk="Дібрівне"), 0.93, "fuzzy", "x"), exact=False)
+    b = Candidate(Match(place("b", name_uk="Дібрівне"), 0.9, "fuzzy", "x"), exact=False)
+    c = Candidate(Match(place("c", name_uk="Дубове"), 0.9, "fuzzy", "x"), exact=False)
+    assert {p.settlement.id for p in ranking(a, b, c).peers} == {"a", "b"}
+    exact_a = Candidate(Match(place("a", name_uk="Дібрівне"), 0.93, "exact", "x"))
+    assert [p.settlement.id for p in ranking(exact_a, b).peers] == ["a"]  # an exact hit keeps its margin
+
+
+def test_former_bearers_that_outweigh_the_current_one_make_it_ambiguous_listed_after_it() -> None:
+    today = cand("today", 1.0, "exact", spelled=True)
+    former = [cand(f"f{i}", 0.96, "historical") for i in range(5)]
+    r = ranking(today, *former)
+    verdict = former_bearers_outweigh(r)
+    assert verdict.status == "ambiguous" and verdict.peers[0].settlement.id == "today"
+    assert "once did" in verdict.reason and len(verdict.peers) == 6
+    # One small former bearer does not outweigh a current settlement of 5,000.
+    r = ranking(cand("today", 1.0, "exact", "X", 5_000), cand("f", 0.96, "historical"))
+    assert former_bearers_outweigh(r) is None
+    # A former name far below the current one's score stays out.
+    assert former_bearers_outweigh(ranking(today, cand("f", 0.9, "historical"))) is None
+
+
+def test_a_former_city_name_needs_five_times_any_other_bearer_settlements_included() -> None:
+    city = cand("city", 0.96, "historical", "M", 27_000)
+    r = ranking(city, cand("x", 0.96, "historical", "X", 9_000), cand("v", 0.96, "historical"))
+    assert shared_former_name(r).status == "ambiguous"
+    r = ranking(city, cand("x", 0.96, "historical", "X", 2_500), cand("v", 0.96, "historical"))
+    assert shared_former_name(r).chosen.settlement.id == "city"
+
+
+def test_an_alternate_city_name_among_former_bearers_is_a_shared_former_name() -> None:
+    city = cand("city", 0.96, "alternate", "M", 15_000)
+    r = ranking(city, cand("v", 0.96, "historical", population=6_500), cand("w", 0.96, "historical"))
+    assert shared_former_name(r).status == "ambiguous"
+    assert shared_former_name(ranking(city, cand("w", 0.96, "alternate"))) is None  # no former name at all
+
+
+def test_a_city_before_villages_unless_a_namesake_has_two_thirds_its_people() -> None:
+    villages = [cand(f"v{i}", population=p) for i, p in enumerate((2_000, 1_300, None))]
+    r = ranking(cand("town", category="M", population=12_500), *villages)
+    assert city_before_villages(r).chosen.settlement.id == "town"
+    r = ranking(cand("town", category="M", population=11_500), cand("x", category="X", population=8_000), *villages)
+    assert city_before_villages(r) is None
+
+
+def test_a_place_with_five_times_the_people_of_its_namesakes_together_wins() -> None:
+    big = cand("big", population=int(DOMINANCE * 2 * expected_population(place("v"))) + 1)
+    r = ranking(big, cand("v1"), cand("v2"))
+    assert population_dominates(r).chosen.settlement.id == "big"
+    assert population_dominates(ranking(cand("big", population=2_000), cand("v", population=1_000))) is None
+    # Its population must be known, not a guess; former names and different names are left alone.
+    assert population_dominates(ranking(cand("x", category="X"), cand("v1"), cand("v2"))) is None
+    assert (
+        population_dominates(ranking(cand("big", 0.96, "historical", population=50_000), cand("v", 0.96, "historical")))
+        is None
+    )
+    other = Candidate(Match(place("w", name_uk="Інше"), 1.0, "exact", "Інше"))
+    assert population_dominates(ranking(big, other)) is None
+
+
+def test_with_a_region_the_settlement_that_names_its_hromada_wins() -> None:
+    centre = Candidate(Match(place(CENTRE_ID, "X", name_uk="Казанка", hromada_uk="Казанківська"), 1.0, "exact", "x"))
+    village = Candidate(
+        Match(place(OTHER_ID, name_uk="Казанка", hromada_uk="Новоюр’ївська", oblast_id="UA02"), 1.0, "exact", "x")
+    )
+    assert names_its_hromada(centre.settlement) and not names_its_hromada(village.settlement)
+    r = ranking(centre, village)
+    r.region = True
+    assert hromada_centre_in_region(r).chosen is centre
+    r.region = False
+    assert hromada_centre_in_region(r) is None  # without a hint, across oblasts: every oblast has its own
+    same_oblast = Candidate(Match(replace(village.settlement, oblast_id=BASE.oblast_id), 1.0, "exact", "x"))
+    assert hromada_centre_in_region(ranking(centre, same_oblast)).chosen is centre  # one oblast: as if hinted
+    c_centre = Candidate(Match(place(CENTRE_ID, "C", name_uk="Казанка", hromada_uk="Казанківська"), 1.0, "exact", "x"))
+    r = ranking(c_centre, village)
+    r.region = True
+    assert hromada_centre_in_region(r) is None  # a village centre among villages stays ambiguous
+
+
+def test_a_centre_not_named_as_its_hromada_does_not_count() -> None:
+    renamed = place(CENTRE_ID, "X", name_uk="Кам’янка", hromada_uk="Більмацька")
+    assert hromada_centre(renamed) and not names_its_hromada(renamed)

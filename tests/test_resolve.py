@@ -473,3 +473,48 @@ def test_a_raion_from_before_2020_is_read_as_todays(resolver, extract) -> None:
         pytest.skip("this extract has no former raions (unit_names kind former_raion)")
     res = resolver.lookup("Олешки", oblast="Херсонська", raion="Цюрупинський район")
     assert res.status == "resolved" and res.match.name_uk == "Олешки" and not res.reason
+
+
+# -- prior mass among namesakes (rank.py; issue #10), on names of our own choosing -------------------
+def test_a_towns_russian_name_beats_a_village_officially_so_named(resolver) -> None:
+    # Доброполе: Russian for the town Добропілля (Donetsk oblast) and the official name of a small village.
+    res = resolver.lookup("Доброполе")
+    assert res.status == "resolved" and res.match.name_uk == "Добропілля" and res.match.match == "russian"
+    assert any(m.name_uk == "Доброполе" for m in res.candidates)
+
+
+def test_a_current_name_that_many_places_carried_until_2016_is_ambiguous_listing_todays_first(resolver) -> None:
+    res = resolver.lookup("Чкалове")
+    assert res.status == "ambiguous" and "once did" in res.reason
+    assert res.candidates[0].name_uk == "Чкалове" and res.candidates[0].match == "exact"
+    assert all(m.match == "historical" for m in res.candidates[1:])
+
+
+def test_a_former_name_of_a_town_and_of_a_settlement_is_ambiguous(resolver) -> None:
+    # Радивилів (10,000) and the settlement Пулини were both Червоноармійськ.
+    res = resolver.lookup("Chervonoarmiisk")
+    assert res.status == "ambiguous" and {m.name_uk for m in res.candidates} >= {"Радивилів", "Пулини"}
+
+
+def test_a_town_with_a_namesake_of_comparable_size_is_ambiguous(resolver) -> None:
+    res = resolver.lookup("Підгайці")  # a town in Ternopil oblast and a village of 3,000 in Volyn oblast
+    assert res.status == "ambiguous" and "M" in {m.category for m in res.candidates}
+
+
+def test_a_known_population_far_above_its_namesakes_together_wins(resolver) -> None:
+    from gazetteer.rank import DOMINANCE, expected_population
+
+    res = resolver.lookup("Фруктове")
+    assert res.status == "resolved" and res.match.population
+    others = [s for s in resolver.extract.settlements if s.name_uk == "Фруктове" and s.id != res.match.id]
+    assert others and res.match.population >= DOMINANCE * sum(expected_population(s) for s in others)
+
+
+def test_with_an_oblast_hint_the_settlement_that_names_its_hromada_wins(resolver) -> None:
+    res = resolver.lookup("Заболоття", oblast="Волинська область")  # a settlement and two villages there
+    assert (
+        res.status == "resolved" and res.match.category == "X" and res.match.settlement.hromada_uk == "Заболоттівська"
+    )
+    assert resolver.lookup("Заболоття").status == "ambiguous"  # namesakes in other oblasts too
+    res = resolver.lookup("Оратів")  # a settlement and a village, both in one raion: as if hinted
+    assert res.status == "resolved" and res.match.category == "X"
