@@ -196,7 +196,7 @@ def run(out_dir: Path | None = None) -> str:
         f"*among (no hint)*: resolved to it, or not resolved with it among the first {LIMIT} candidates; "
         "*retired*: no settlement carries the name officially today (there it must be among); *current "
         "elsewhere*: another settlement carries it today, and by the ranking rules that one wins without a hint "
-        "(*to today's bearer*: resolved as an exact current name).",
+        "unless the former bearers outweigh it (*to today's bearer*: resolved as an exact current name).",
         "",
     ]
     return "\n".join(head) + "\n" + table(score(queries)) + "\n\n" + reference_agreement(extract) + "\n"

@@ -98,9 +98,9 @@ def prior_mass(s: Settlement) -> float:
 # -- the decision: named rules, tried in order ------------------------------------------------------
 #
 # The resolver gathers candidates (tiers of exact, skeleton and typo matches), scores them (kind of name
-# hit, hints) and sorts them best first. The rules below then decide: one answer (`resolved`, with the
-# rule's reason), or several equally good (`ambiguous`). Each rule reads and may narrow the `peers`;
-# the first that returns a Decision ends the search. To add a rule: write a function of `Ranking`, give
+# hit, hints) and sorts them best first. The rules below then decide: none good enough (`not_found`, the
+# gates first), one answer (`resolved`, with the rule's reason), or several equally good (`ambiguous`).
+# Each rule reads and may narrow or widen the `peers`; the first that returns a Decision ends the search. To add a rule: write a function of `Ranking`, give
 # its constants names, put it in RULES at its place, and test it in tests/test_rank.py on made-up
 # candidates.
 
@@ -150,6 +150,7 @@ RIVAL_RATIO = 1.5
 #: A place that is not a city wins over its namesakes with this many times their prior mass together.
 DOMINANCE = 5.0
 _WRITTEN = re.compile(r"[\s\-'’ʼ`]+")
+_CITIES = frozenset({"M", "K"})
 #: With a region hinted, its one hromada centre among namesakes there wins if at least a settlement
 #: (category_prior 1: X); a village centre among village namesakes stays ambiguous.
 CENTRE_MIN_CATEGORY = 1
@@ -176,14 +177,12 @@ class Candidate:
     familiar: bool = False
     prior: float = -1.0  # prior_mass of the settlement; computed when not given
     fits: bool = True  # inside the hinted units (always, without hints)
+    settlement: Settlement = field(init=False, repr=False)  # the match's, kept at hand (the rules read it often)
 
     def __post_init__(self) -> None:
+        self.settlement = self.match.settlement
         if self.prior < 0:
-            self.prior = prior_mass(self.match.settlement)
-
-    @property
-    def settlement(self) -> Settlement:
-        return self.match.settlement
+            self.prior = prior_mass(self.settlement)
 
 
 @dataclass(slots=True)
@@ -356,7 +355,8 @@ def city_by_other_name(r: Ranking) -> Decision | None:
     r.peers += [
         c
         for c in r.ranked
-        if (c.exact or c.familiar)
+        if c.settlement.category in _CITIES
+        and (c.exact or c.familiar)
         and c.match.match in kinds
         and (r.script != "cyrillic" or script_of(c.match.matched) == "cyrillic")
         and category_prior(c.settlement.category) >= 2
@@ -381,8 +381,8 @@ def former_bearers_outweigh(r: Ranking) -> Decision | None:
     former = [
         c
         for c in r.ranked
-        if c.exact
-        and c.match.match == "historical"
+        if c.match.match == "historical"
+        and c.exact
         and c.match.score >= best - FORMER_MARGIN
         and c.settlement.id not in ids
     ]
