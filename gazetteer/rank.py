@@ -431,13 +431,15 @@ def shared_former_name(r: Ranking) -> Decision | None:
 
 
 def city_before_villages(r: Ranking) -> Decision | None:
-    """Among equally good names, the one city (or city with special status) before villages, unless another
-    of them has at least 1/RIVAL_RATIO of its people (Кам'янка the town of 11,500 beside a settlement of 6,800
-    stays ambiguous; Василівка the town of 12,500 beside villages of 2,000 at most does not)."""
+    """Among equally good names, the one city (or city with special status) before villages, unless the
+    others weigh at least 1/RIVAL_RATIO of it, weighed as the root of their summed squared masses: the
+    largest count almost fully, many hamlets little (a town of 11,500 beside a settlement and a village of
+    6,800 each stays ambiguous; a town of 12,500 beside sixty villages of 2,000 at most does not)."""
     r.peers.sort(key=_prior_order)
     cats = [category_prior(c.settlement.category) for c in r.peers]
     if cats[0] >= 2 and cats.count(cats[0]) == 1:
-        if r.peers[0].prior >= RIVAL_RATIO * _largest_rival(r.peers, r.peers[0]):
+        rivals = math.sqrt(sum(c.prior * c.prior for c in r.peers[1:]))
+        if r.peers[0].prior >= RIVAL_RATIO * rivals:
             return Decision("resolved", "a city before villages of the same name", r.peers[0])
     return None
 
@@ -480,7 +482,7 @@ def hromada_centre_in_region(r: Ranking) -> Decision | None:
         if category_prior(c.settlement.category) >= CENTRE_MIN_CATEGORY and names_its_hromada(c.settlement)
     ]
     if len(centres) == 1:
-        return Decision("resolved", "the hromada centre of that name in the hinted region", centres[0])
+        return Decision("resolved", "the hromada centre among namesakes of one region", centres[0])
     return None
 
 

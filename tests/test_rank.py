@@ -338,11 +338,14 @@ def test_an_alternate_city_name_among_former_bearers_is_a_shared_former_name() -
     assert shared_former_name(ranking(city, cand("w", 0.96, "alternate"))) is None  # no former name at all
 
 
-def test_a_city_before_villages_unless_a_namesake_has_two_thirds_its_people() -> None:
+def test_a_city_before_villages_unless_the_namesakes_weigh_two_thirds_of_it() -> None:
     villages = [cand(f"v{i}", population=p) for i, p in enumerate((2_000, 1_300, None))]
     r = ranking(cand("town", category="M", population=12_500), *villages)
     assert city_before_villages(r).chosen.settlement.id == "town"
     r = ranking(cand("town", category="M", population=11_500), cand("x", category="X", population=8_000), *villages)
+    assert city_before_villages(r) is None
+    # Two rivals of 6,000 each weigh more together than one (root of summed squares: 8,500).
+    r = ranking(cand("town", category="M", population=11_500), *(cand(f"x{i}", population=6_000) for i in range(2)))
     assert city_before_villages(r) is None
 
 
