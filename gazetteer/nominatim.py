@@ -13,8 +13,12 @@ A record has Nominatim's fields (``place_id`` — :func:`place_id`, the first 12
 ``display_name``, ``address`` with ``city``/``town``/``village``, ``municipality`` (hromada), ``district``
 (raion), ``state`` (oblast), ``country``, ``country_code``; ``boundingbox`` (south, north, west, east, as
 strings), ``importance``, ``addresstype``, ``place_rank``) and a ``gazetteer`` object with what only the
-gazetteer knows. Names in ``uk``, ``en`` or ``ru`` (Russian where the extract has a Russian variant,
-else Ukrainian). :func:`render` turns a list of records into ``json``/``jsonv2`` (the list),
+gazetteer knows. Names in ``uk``, ``en`` or ``ru``. Russian names are chosen, not made: GeoNames labels no
+variant with its language, so of the variants called Russian (which also hold Belarusian, Chuvash, Mari and
+inflected forms) only one that passes :func:`russian_choice`'s checks is shown, or the rule-made form where
+the rule is certain (-ськ -> -ск: Краматорськ -> Краматорск); otherwise the Ukrainian name is shown (Одеса,
+Маріуполь, Ізюм in this extract), since a wrong-language or inflected name is worse than the local one.
+Oblast, raion and hromada names stay as the extract has them. :func:`render` turns a list of records into ``json``/``jsonv2`` (the list),
 ``geojson`` or ``geocodejson`` (FeatureCollections).
 """
 
@@ -28,7 +32,7 @@ from typing import Any
 from gazetteer.model import Settlement, Unit
 from gazetteer.resolve import Resolver
 
-__all__ = ["ADDRESSTYPE", "Places", "render"]
+__all__ = ["ADDRESSTYPE", "Places", "render", "russian_choice"]
 
 #: What a result's ``addresstype`` (and its key in ``address``) is, per KATOTTG category.
 ADDRESSTYPE = {"K": "city", "M": "city", "X": "town", "C": "village"}
@@ -55,9 +59,113 @@ def place_id(katottg: str) -> int:
     return int(katottg[2:14])
 
 
-#: How like the rule-made Russian form of a name (rapidfuzz ratio, 0-100) a Russian variant must be to be shown.
+#: How like the rule-made Russian form of a name (rapidfuzz ratio, 0-100) a Russian variant must be to be shown;
+#: :data:`RUSSIAN_LIKENESS_SKELETON` when both have the same consonants (Запорожье ~ Запорижжя, Ровно ~ Ривное).
 RUSSIAN_LIKENESS = 75.0
+RUSSIAN_LIKENESS_SKELETON = 60.0
 _RUSSIAN_LETTERS = re.compile(r"^[А-ЯЁа-яё][А-ЯЁа-яё’' -]*$")
+#: Spellings Russian does not have, seen in the variants labelled Russian: Ukrainian -ськ/-цьк/-ький
+#: (Купенськ, Донецьке), ы after к г х ж ш ч щ or beside a vowel and э after a consonant (Belarusian:
+#: Марыупаль, Адэса), a doubled consonant before a final -а/-я (Запарожжа: Russian writes Запорожье; not
+#: -сса, -нна: Одесса), a final -ци (Черновци: Russian writes Черновцы).
+_NOT_RUSSIAN = re.compile(
+    r"[сцз]ьк|[кгхжшчщ]ы|[аеёиоуыэюя]ы|ы[аеёиоуэюя]|[б-щ]э|ци$|(?:жж|шш|чч|цц|лл|зз|дд|тт)[ая]$", re.IGNORECASE
+)
+#: A rule-made word with an adjective's ending needs a variant word with one (Криви Рог is not Кривой Рог).
+_ADJECTIVE_END = re.compile(r"(?:ый|ий|ой|ая|яя|ое|ее)$")
+#: Case endings: a variant that is another candidate (or the rule-made form) plus one is inflected
+#: (Краматорска, Киеву, Киевом, Одессе, Херсонскую, Луганскай).
+_CASE_ENDINGS = ("а", "у", "е", "ом", "ой", "ую", "ю", "ай", "ым", "ем", "скую")
+_VOWELS = set("аеёиоуыэюяь ъ-’'")
+
+
+def _skeleton(text: str) -> str:
+    out = [c for c in text if c not in _VOWELS and c != "й"]
+    return "".join(c for i, c in enumerate(out) if i == 0 or c != out[i - 1])
+
+
+def _akanye(rule: str, text: str) -> bool:
+    """Whether ``text`` writes а where the rule-made Russian form has е (Belarusian: Белая Царква). Not о:
+    Russian itself writes Славянск for Слов'янськ."""
+    from difflib import SequenceMatcher
+
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, rule, text, autojunk=False).get_opcodes():
+        if (
+            op == "replace"
+            and i2 - i1 == j2 - j1
+            and any(a == "е" and b == "а" for a, b in zip(rule[i1:i2], text[j1:j2]))
+        ):
+            return True
+    return False
+
+
+def _truncates(base: str, text: str) -> bool:
+    """Whether ``text`` is a piece of ``base`` with as many words (Полтав, Лтава, Краматор); dropping a final -о
+    is Russian (Днепро -> Днепр)."""
+    if len(text) >= len(base) or text not in base or len(text.split()) != len(base.split()):
+        return False
+    return not (base.startswith(text) and base[len(text) :] == "о")
+
+
+def russian_fallback(name_uk: str, rule: str) -> str | None:
+    """The rule-made Russian form where the rule is certain: one word ending in -ськ/-цьк whose only other
+    change is є -> е (Краматорськ -> Краматорск, Сєвєродонецьк -> Северодонецк); else None (Київ is not
+    Киив, Ізюм's і is not always и: Ніжин is Нежин)."""
+    if not re.fullmatch(r"[А-ЯЄҐа-яєґ]+[сц]ьк", name_uk) or re.search(r"[іїІЇ’']", name_uk):
+        return None
+    expected = re.sub(r"([сц])ьк$", r"\1к", name_uk.replace("є", "е").replace("Є", "Е"))
+    return rule if expected == rule else None
+
+
+def russian_choice(name_uk: str, rule: str, variants: list[str]) -> str | None:
+    """The Russian name to show for a settlement, or None (the Ukrainian name is shown): the rule-made form
+    ``rule`` where the rule is certain (:func:`russian_fallback`); None where the rule changes nothing (Полтава:
+    its variants that differ are Belarusian, Палтава); else, of its ``variants`` labelled Russian, the one
+    closest to ``rule`` that passes every check below.
+
+    A variant is refused when it holds letters or spellings Russian lacks (і ї є ґ ў ӳ, -ськ, Belarusian ы
+    and э, а for the rule's е, -жжа), has another number of words (Одесса ош), is a piece of the rule-made
+    form or of another variant (Полтав, Лтава, Краматор), is one of them plus a case ending (Краматорска,
+    Киеву), drops an adjective's ending in a name of several words (Криви Рог), or is not close to the
+    rule-made form (:data:`RUSSIAN_LIKENESS`).
+
+    >>> russian_choice("Біла Церква", "Белая Церква", ["Белая Царква", "Белая Церковь"])
+    'Белая Церковь'
+    >>> russian_choice("Краматорськ", "Краматорск", ["Краматор", "Краматорска"])
+    'Краматорск'
+    """
+    from rapidfuzz import fuzz
+
+    certain = russian_fallback(name_uk, rule)
+    if certain is not None:
+        return certain
+    if _strip_accents(rule) == _strip_accents(name_uk):
+        return None  # nothing to respell (Полтава, Ужгород): the variants that differ are Belarusian (Палтава)
+    ref = rule.casefold()
+    words = len(name_uk.split())
+    texts = [_strip_accents(v).strip() for v in variants]
+    texts = [t for t in texts if _RUSSIAN_LETTERS.match(t)]
+    folded = {t.casefold() for t in texts} | {ref}
+    best: tuple[float, str] | None = None
+    for text in texts:
+        low = text.casefold()
+        if _NOT_RUSSIAN.search(low) or len(low.split()) != words or _akanye(ref, low):
+            continue
+        if _truncates(ref, low) or any(low == base + e for base in folded for e in _CASE_ENDINGS):
+            continue
+        if any(_truncates(base, low) and base[len(low) :] not in _CASE_ENDINGS for base in folded if base != ref):
+            continue  # a piece of another variant, unless that one is this plus a case ending (Киев, Киеву)
+        if ref[-1:] in "ая" and low[-1:] not in "аяьй" and not low.endswith("ье"):
+            continue  # an -а/-я name keeps a vowel ending in Russian (Одесс is cut; Запорожье is -ье)
+        pairs = zip(ref.split(), low.split()) if words > 1 else ()  # one word: Рівне is Ровно, not Ровное
+        if any(_ADJECTIVE_END.search(r) and not _ADJECTIVE_END.search(t) for r, t in pairs):
+            continue
+        score = fuzz.ratio(ref, low)
+        if score < RUSSIAN_LIKENESS and not (score >= RUSSIAN_LIKENESS_SKELETON and _skeleton(ref) == _skeleton(low)):
+            continue
+        if best is None or score > best[0]:
+            best = (score, text)
+    return best[1] if best is not None else None
 
 
 class Places:
@@ -71,38 +179,32 @@ class Places:
 
     @cached_property
     def russian(self) -> dict[str, str]:
-        """KATOTTG id -> the Russian name to show: of its name variants labelled Russian, the one in Russian
-        letters closest to the rule-made Russian form of its Ukrainian name, when it is close enough
-        (:data:`RUSSIAN_LIKENESS`); otherwise none, and the Ukrainian name is shown, as Nominatim shows
-        the local name where it has no name in the language asked for.
+        """KATOTTG id -> the Russian name to show (:func:`russian_choice`); a settlement without one shows its
+        Ukrainian name, as Nominatim shows the local name where it has no name in the language asked for.
 
         The GeoNames dump labels no alternate name with its language, so the variants called Russian also
         hold Belarusian, Chuvash or Crimean Tatar forms (Кейӳ, Адэса, Акъяр): taking the first one
         showed them."""
         import csv
 
-        from rapidfuzz import fuzz
-
         from gazetteer.build import former
 
         with open(former.Path(former.__file__).parent / "sources" / "russian_name_words.csv", encoding="utf-8") as fh:
             words = former.read_word_table(csv.DictReader(fh))
         ex = self.extract
-        best: dict[int, tuple[float, str]] = {}
-        refs: dict[int, str] = {}
+        variants: dict[int, list[str]] = {}
         for sidx, text, kind in zip(ex.name_settlement, ex.name_text, ex.name_kind, strict=True):
-            if kind != "russian":
-                continue
-            text = _strip_accents(text)
-            if not _RUSSIAN_LETTERS.match(text):
-                continue
-            ref = refs.get(sidx)
-            if ref is None:
-                ref = refs[sidx] = former.russian_name(ex.settlements[sidx].name_uk, words).casefold()
-            score = fuzz.ratio(ref, text.casefold())
-            if score >= RUSSIAN_LIKENESS and score > best.get(sidx, (0.0, ""))[0]:
-                best[sidx] = (score, text)
-        return {ex.settlements[sidx].id: text for sidx, (_score, text) in best.items()}
+            if kind == "russian":
+                variants.setdefault(sidx, []).append(text)
+        out = {}
+        for sidx, s in enumerate(ex.settlements):
+            found = variants.get(sidx)
+            if found is None and not s.name_uk.endswith("ьк"):
+                continue  # nothing to choose from and no certain rule-made form
+            name = russian_choice(s.name_uk, former.russian_name(s.name_uk, words), found or [])
+            if name is not None:
+                out[s.id] = name
+        return out
 
     def name(self, s: Settlement, lang: str) -> str:
         if lang == "en":

@@ -446,3 +446,66 @@ def test_bind_gives_a_listening_socket_and_the_port_actually_bound() -> None:
     for bad in (65536, -1, 99999):
         with pytest.raises(BindError, match="0 to 65535"):
             bind("127.0.0.1", bad)
+
+
+# Russian names of big cities, from general knowledge (not from the data).
+RUSSIAN_OF = {
+    "Київ": "Киев",
+    "Харків": "Харьков",
+    "Львів": "Львов",
+    "Дніпро": "Днепр",
+    "Одеса": "Одесса",
+    "Запоріжжя": "Запорожье",
+    "Кривий Ріг": "Кривой Рог",
+    "Рівне": "Ровно",
+    "Біла Церква": "Белая Церковь",
+    "Краматорськ": "Краматорск",
+    "Слов’янськ": "Славянск",
+    "Покровськ": "Покровск",
+    "Сіверськодонецьк": "Северодонецк",
+    "Донецьк": "Донецк",
+    "Луганськ": "Луганск",
+    "Маріуполь": "Мариуполь",
+    "Полтава": "Полтава",
+    "Ужгород": "Ужгород",
+    "Чернівці": "Черновцы",
+    "Куп’янськ": "Купянск",
+    "Ізюм": "Изюм",
+    "Тернопіль": "Тернополь",
+}
+
+
+def test_russian_names_of_big_cities_are_russian_or_ukrainian_never_junk(resolver) -> None:
+    from gazetteer.nominatim import Places
+
+    places = Places(resolver)
+    shown = {}
+    for s in resolver.extract.settlements:
+        if s.name_uk in RUSSIAN_OF and s.category in ("M", "K") and s.name_uk not in shown:
+            shown[s.name_uk] = places.name(s, "ru")
+    assert set(shown) == set(RUSSIAN_OF)
+    wrong = {uk: ru for uk, ru in shown.items() if ru not in (RUSSIAN_OF[uk], uk)}
+    assert not wrong  # before: Одесс, Краматорска, Купенськ, Белая Царква, Марыупаль, Луганскай, Донецьке
+    russian = [uk for uk, ru in shown.items() if ru == RUSSIAN_OF[uk] and ru != uk]
+    assert len(russian) >= 14, russian  # and most of them do have their Russian name
+
+
+@pytest.mark.parametrize(
+    ("name_uk", "rule", "variants", "expected"),
+    [
+        ("Городок", "Городок", ["Гарадок"], None),  # nothing to respell: a differing variant is Belarusian
+        ("Сосниця", "Сосница", ["Соснице", "Сосницу", "Сосница"], "Сосница"),  # not an inflected one
+        ("Сосниця", "Сосница", ["Сосниц", "Сосницах"], None),  # cut short, and inflected
+        ("Нова Березівка", "Новая Березовка", ["Новая Беразовка", "Нова Березовка"], None),  # Belarusian а; adjective
+        ("Березівка", "Березовка", ["Березоўка", "Березівка"], None),  # ў and і: not Russian letters
+        ("Вишнівськ", "Вишневск", ["Вишневськ", "Вишневск ош"], None),  # -ськ; another number of words
+        ("Дубровськ", "Дубровск", ["Дубровськ"], "Дубровск"),  # the rule-made form where the rule is certain
+        ("Гай", "Гай", ["Гай"], None),
+        ("Зелений Гай", "Зеленый Гай", ["Зелёный Гай", "Зелены Гай"], "Зелёный Гай"),
+        ("Тополине", "Тополиное", ["Ясное"], None),  # not close to the rule-made form
+    ],
+)
+def test_russian_choice_refuses_junk_on_made_up_variants(name_uk, rule, variants, expected) -> None:
+    from gazetteer.nominatim import russian_choice
+
+    assert russian_choice(name_uk, rule, variants) == expected
