@@ -9,6 +9,7 @@ renamed into place only when complete, so a failure never leaves half a file beh
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -107,6 +108,7 @@ def enrich_file(
         raise BatchError("give exactly one of --column (place names) or --text-column (free text)")
     if engine not in ("auto", "arrow", "stream"):
         raise BatchError(f"unknown engine {engine!r}: use auto, arrow or stream")
+    _check_input(src, encoding)
     resolver = resolver or default_resolver()
     in_fmt = detect_format(src, fmt)
     out_fmt = (
@@ -210,6 +212,19 @@ def enrich_file(
     if handed_over:
         statuses.notes.insert(0, handed_over)
     return statuses
+
+
+def _check_input(src: str | Path, encoding: str) -> None:
+    """One-line errors, before any work, for an input that is a folder or missing, or an unknown encoding."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise BatchError(f"unknown encoding {encoding!r}: pass a codec name such as utf-8, cp1251 or latin-1") from None
+    if str(src) != "-":
+        if Path(src).is_dir():
+            raise BatchError(f"input is a folder, not a file: {src}")
+        if not Path(src).exists():
+            raise BatchError(f"input file not found: {src}")
 
 
 def line_reason(rec: Any) -> str:

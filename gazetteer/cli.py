@@ -464,6 +464,10 @@ def _cmd_parse(args: argparse.Namespace) -> int:
                 text = fh.read()
     except FileNotFoundError:
         raise ValueError(f"file not found: {args.file}") from None
+    except IsADirectoryError:
+        raise ValueError(f"{args.file} is a folder, not a text file") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ValueError(f"{args.file} is not UTF-8 text") from None
     mentions = find_places(text, lang=args.lang)

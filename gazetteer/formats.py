@@ -10,6 +10,17 @@ What the output's extension says is what gets written: ``.csv``, ``.tsv``, ``.pa
 ``gaz_*`` columns are appended, as in the CSV path. GeoJSON writes one Feature per row (a null geometry
 where nothing resolved). In Excel, text that starts with ``=`` is written as text, never as a formula.
 
+Excel input: the first sheet unless ``--sheet NAME|NUMBER`` (1-based) says otherwise (a note says when the
+workbook opens on another sheet). Every row from the header to the last non-blank row comes out: a blank
+row, a row with cells beyond the header's columns, and a row whose place or hint cell is a formula with no
+value saved in the file (openpyxl and pandas write formulas without one) are ``invalid`` rows with a reason,
+their cells kept (the formula's text stands in for its value); blank rows after the last row are not rows.
+Excel output cannot hold everything, so it is changed, counted on stderr, never dropped silently: control
+characters become their Control Pictures symbols (``\\x0b`` -> U+240B), a cell over 32,767 characters is cut
+to that and its row's ``gaz_reason`` says so, a time zone-aware timestamp becomes ISO 8601 text with its
+offset. In every text output (CSV, TSV, JSON Lines, GeoJSON, Excel) a list or struct cell of a Parquet input
+is JSON text and a binary cell lowercase hex (``b"\\xff"`` -> ``ff``).
+
 :func:`enrich_table` is what :func:`gazetteer.batch.enrich_file` calls for these formats; readers yield
 lists of cell values after a header, writers take such lists.
 """
@@ -20,6 +31,7 @@ import csv
 import io
 import itertools
 import json
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -382,6 +394,10 @@ class _Writer:
     def close(self) -> None:
         pass
 
+    def notes(self) -> list[str]:
+        """What the format could not hold as given and how it was written instead (one line each)."""
+        return []
+
 
 class _CsvWriter(_Writer):
     def __init__(self, fh: Any, columns: list[str], delimiter: str) -> None:
@@ -390,12 +406,30 @@ class _CsvWriter(_Writer):
         self.w.writerow(columns)
 
     def write(self, row: list[Any]) -> None:
-        self.w.writerow(["" if v is None else v for v in row])
+        self.w.writerow(["" if v is None else _flat(v) if isinstance(v, _NESTED) else v for v in row])
+
+
+_NESTED = (bytes, bytearray, memoryview, list, tuple, dict)
+
+
+def _flat(value: Any) -> Any:
+    """A cell for a text format: lists and structs as JSON text, bytes as lowercase hex; others as they are."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(_jsonable(value), ensure_ascii=False)
+    return value
 
 
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
@@ -482,7 +516,17 @@ class _ParquetWriter(_Writer):
         self.writer.close()
 
 
+EXCEL_MAX_CELL = 32_767  # characters in one Excel cell
+# Characters a worksheet cannot hold (XML 1.0 forbids them): C0 controls other than tab, LF and CR.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 class _XlsxWriter(_Writer):
+    """Rows into one sheet. What Excel cannot hold is changed, counted and said (``notes``), never dropped
+    silently: control characters become their Control Pictures symbol (U+2400 + code, ``\\x0b`` -> ``␋``);
+    a cell over 32,767 characters is cut to that and its row's ``gaz_reason`` says so; a time zone-aware
+    timestamp becomes ISO 8601 text with its offset; lists and structs JSON text, bytes hex."""
+
     def __init__(self, fh: Any, columns: list[str]) -> None:
         super().__init__(columns)
         openpyxl = _openpyxl("writing .xlsx")
@@ -491,20 +535,65 @@ class _XlsxWriter(_Writer):
         self.fh, self.cell_type, self.rows = fh, WriteOnlyCell, 0
         self.wb = openpyxl.Workbook(write_only=True)
         self.ws = self.wb.create_sheet("gazetteer")
-        self.ws.append(columns)
+        self.counts: Counter = Counter()
+        self.ws.append([self._text(c, None) for c in columns])
+        self.reason = columns.index("gaz_reason") if "gaz_reason" in columns else None
 
-    def _cell(self, value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("="):
+    def _text(self, value: str, cut: list | None) -> Any:
+        if _CONTROL.search(value):
+            value = _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())), value)
+            self.counts["control"] += 1
+        if len(value) > EXCEL_MAX_CELL:
+            if cut is not None:
+                cut.append(len(value))
+            self.counts["cut"] += 1
+            value = value[:EXCEL_MAX_CELL]
+        if value.startswith("="):
             cell = self.cell_type(self.ws, value=value)
             cell.data_type = "s"  # text, never a formula
             return cell
         return value
 
+    def _cell(self, value: Any, cut: list) -> Any:
+        if value is None or isinstance(value, (int, float)):
+            return value
+        if isinstance(value, _NESTED):
+            value = _flat(value)
+        elif getattr(value, "tzinfo", None) is not None and hasattr(value, "isoformat"):
+            value = value.isoformat()  # Excel has no time zones: the offset is kept in the text
+            self.counts["zoned"] += 1
+        return self._text(value, cut) if isinstance(value, str) else value
+
     def write(self, row: list[Any]) -> None:
         self.rows += 1
         if self.rows >= EXCEL_MAX_ROWS:
             raise BatchError(f"Excel holds at most {EXCEL_MAX_ROWS - 1:,} rows: write .csv or .parquet instead")
-        self.ws.append([self._cell(v) for v in row])
+        cut: list[int] = []
+        cells = [self._cell(v, cut) for v in row]
+        if cut and self.reason is not None:
+            said = f"{len(cut)} cell(s) cut to Excel's {EXCEL_MAX_CELL:,} characters (longest was {max(cut):,})"
+            reason = row[self.reason]
+            cells[self.reason] = self._text(f"{reason}; {said}" if reason else said, None)
+        self.ws.append(cells)
+
+    def notes(self) -> list[str]:
+        c, said = self.counts, []
+        if c["cut"]:
+            said.append(
+                f"{c['cut']:,} cell(s) longer than Excel's {EXCEL_MAX_CELL:,} characters were cut to it "
+                "(their rows' gaz_reason says so): write .csv or .parquet to keep them whole"
+            )
+        if c["control"]:
+            said.append(
+                f"{c['control']:,} cell(s) held control characters Excel cannot store: written as their "
+                "Control Pictures symbols (U+2400 + code, e.g. \\x0b as \u240b); .csv keeps them as they are"
+            )
+        if c["zoned"]:
+            said.append(
+                f"{c['zoned']:,} time zone-aware timestamp(s) written as ISO 8601 text with their offset "
+                "(Excel has no time zones)"
+            )
+        return said
 
     def close(self) -> None:
         self.wb.save(self.fh)
@@ -619,4 +708,5 @@ def enrich_table(
                             extra = []
                 statuses[values["gaz_status"]] += 1
                 writer.write(row + [values[c] for c in added] + extra)
+        statuses.notes.extend(writer.notes())
     return statuses

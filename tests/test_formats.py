@@ -107,3 +107,79 @@ def test_xlsx_sheet_is_chosen_by_name_or_number_and_the_first_by_default(tmp_pat
         assert code == 0 and read_csv(tmp_path / "out.csv")[1][0] == "Kyiv", err
     code, _, err = run(capsys, "batch", src, "--column", "place", "--sheet", "3", "-o", dst)
     assert code == 2 and "no sheet '3'" in err and "'places'" in err and "Traceback" not in err
+
+
+def _xlsx_rows(path: Path) -> list[tuple]:
+    openpyxl = pytest.importorskip("openpyxl")
+    return list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
+
+
+def test_control_characters_go_to_xlsx_as_symbols_said_once_and_csv_keeps_them(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("openpyxl")
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"place,note\nKyiv\x0b,a\x07b\nLviv,ok\n")
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / "out.xlsx"))
+    assert code == 0 and "Traceback" not in err, err
+    rows = _xlsx_rows(tmp_path / "out.xlsx")
+    assert rows[1][:2] == ("Kyiv\u240b", "a\u2407b") and rows[2][:2] == ("Lviv", "ok")
+    assert err.count("control characters") == 1 and "2 cell(s)" in err
+    run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / "out.csv"))
+    assert read_csv(tmp_path / "out.csv")[1][1] == "a\x07b"
+
+
+def test_cell_over_excels_limit_is_cut_with_a_warning_and_its_row_says_so(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("openpyxl")
+    src = tmp_path / "in.csv"
+    src.write_text("place,text\nKyiv," + "x" * 40_000 + "\nLviv,short\n", encoding="utf-8")
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / "out.xlsx"))
+    assert code == 0, err
+    rows = _xlsx_rows(tmp_path / "out.xlsx")
+    reason = rows[0].index("gaz_reason")
+    assert len(rows[1][1]) == 32_767 and "cut to Excel's 32,767 characters (longest was 40,000)" in rows[1][reason]
+    assert "cut" not in (rows[2][reason] or "") and rows[1][rows[0].index("gaz_status")] == "resolved"
+    assert "1 cell(s) longer than Excel's 32,767 characters were cut" in err
+
+
+def test_bad_encoding_folders_as_input_and_parse_of_a_folder_are_one_line_errors(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("place\nKyiv\n", encoding="utf-8")
+    for args in (
+        ("batch", str(src), "--column", "place", "--encoding", "klingon"),
+        ("batch", str(tmp_path), "--column", "place"),
+        ("parse", str(tmp_path)),
+    ):
+        code, _, err = run(capsys, *args)
+        assert code == 2 and err.count("\n") == 1 and err.startswith("gazetteer: error:"), (args, err)
+    assert "folder" in err
+
+
+def test_parquet_nested_and_binary_cells_are_json_and_hex_in_text_formats(tmp_path: Path, capsys) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import datetime as dt
+    import json
+
+    import pyarrow.parquet as pq
+
+    stamp = dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone.utc)
+    table = pa.table(
+        {
+            "place": ["Kyiv", "Lviv"],
+            "raw": [b"x", b"\xff"],
+            "nums": [[1, 2], None],
+            "info": [{"a": 1, "b": "z"}, None],
+            "ts": pa.array([stamp, stamp], pa.timestamp("us", tz="UTC")),
+        }
+    )
+    pq.write_table(table, tmp_path / "in.parquet")
+    src = str(tmp_path / "in.parquet")
+    code, _, err = run(capsys, "batch", src, "--column", "place", "-o", str(tmp_path / "out.csv"))
+    rows = read_csv(tmp_path / "out.csv")
+    assert code == 0 and rows[1][1:3] == ["78", "[1, 2]"] and rows[2][1] == "ff", err
+    assert json.loads(rows[1][3]) == {"a": 1, "b": "z"}
+    run(capsys, "batch", src, "--column", "place", "-o", str(tmp_path / "out.jsonl"))
+    first = json.loads((tmp_path / "out.jsonl").read_text("utf-8").splitlines()[0])
+    assert first["raw"] == "78" and first["nums"] == [1, 2] and first["info"] == {"a": 1, "b": "z"}
+    pytest.importorskip("openpyxl")
+    code, _, err = run(capsys, "batch", src, "--column", "place", "-o", str(tmp_path / "out.xlsx"))
+    assert code == 0 and "2 time zone-aware timestamp(s) written as ISO 8601 text" in err, err
+    assert _xlsx_rows(tmp_path / "out.xlsx")[1][4] == "2024-01-01T12:00:00+00:00"
