@@ -23,7 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from gazetteer import __version__
 from gazetteer.errors import GazetteerError
@@ -471,11 +472,24 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     except UnicodeDecodeError:
         raise ValueError(f"{args.file} is not UTF-8 text") from None
     mentions = find_places(text, lang=args.lang)
+    del text
     if args.geojson:
         print(json.dumps(mentions_to_geojson(mentions), ensure_ascii=False, indent=2))
     else:
-        print(json.dumps([m.to_dict() for m in mentions], ensure_ascii=False, indent=2))
+        _print_json_list(m.to_dict() for m in mentions)
     return 0
+
+
+def _print_json_list(items: Iterable[Any]) -> None:
+    """Write ``items`` as ``json.dumps(list(items), ensure_ascii=False, indent=2)`` would, byte for byte,
+    one item at a time: a long text's mentions never become one list of dicts and one string at once."""
+    out = sys.stdout
+    first = True
+    for item in items:
+        body = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        out.write(("[\n  " if first else ",\n  ") + body)
+        first = False
+    out.write("[]\n" if first else "\n]\n")
 
 
 def _cmd_data(args: argparse.Namespace) -> int:

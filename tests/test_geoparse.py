@@ -420,3 +420,22 @@ def test_a_snapshot_of_the_wrong_shape_is_rebuilt(snapshot, resolver, monkeypatc
         assert calls, n
         assert _same_parts(lexicon.read_snapshot(target, meta), built)
         calls.clear()
+
+
+# -- long texts: bounded memory -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Вибухи у Харкові й Ізюмі.\n\nA strike on Kupiansk; "quoted" Odesa.',
+        "Нічого тут немає.",
+    ],
+)
+def test_parse_command_writes_the_mentions_one_by_one_exactly_as_one_json_dump(text, tmp_path, capsys) -> None:
+    from gazetteer.cli import main
+
+    path = tmp_path / "article.txt"
+    path.write_text(text, encoding="utf-8")
+    assert main(["parse", str(path)]) == 0
+    out = capsys.readouterr().out
+    expected = json.dumps([m.to_dict() for m in find_places(text)], ensure_ascii=False, indent=2)
+    assert out == expected + "\n"
