@@ -439,3 +439,50 @@ def test_parse_command_writes_the_mentions_one_by_one_exactly_as_one_json_dump(t
     out = capsys.readouterr().out
     expected = json.dumps([m.to_dict() for m in find_places(text)], ensure_ascii=False, indent=2)
     assert out == expected + "\n"
+
+
+_PARAGRAPHS = [
+    "Учора ввечері у Балаклії Харківської області пролунали вибухи. Рятувальники працювали до ранку.",
+    "In Kupiansk and Izium, Kharkiv Oblast, the power came back after noon. Schools stay closed.",
+    "Під Бахмутом тривають бої, повідомили в Донецькій області. Евакуація триває.",
+    "Жителей Никополя Днепропетровской области снова предупредили об обстреле. Свет есть.",
+    "Мер Одеси розповів про ремонт порту. Ізмаїл і Рені теж чекають на кошти.",
+]
+
+
+def _long_text(n: int) -> str:
+    return "\n\n".join(_PARAGRAPHS[k % len(_PARAGRAPHS)] + f" Випуск {k}." for k in range(n))
+
+
+def _answers(mentions) -> list[tuple]:
+    return [(m.start, m.end, m.text, m.kind, m.score, m.match.settlement.id if m.match else None) for m in mentions]
+
+
+def test_long_text_read_in_windows_gives_the_whole_texts_answers_at_the_documents_offsets(monkeypatch) -> None:
+    import gazetteer.geoparse as gp
+
+    text = _long_text(120)
+    whole = gp.find_places(text)
+    monkeypatch.setattr(gp, "WINDOW", 2_000)
+    monkeypatch.setattr(gp, "MARGIN", 400)
+    spans = gp.windows(text)
+    assert len(spans) > 5  # really read in windows
+    assert spans[0][1] == 0 and spans[-1][2] == len(text)
+    assert all(b == a2 for (_, _, b, _), (_, a2, _, _) in zip(spans, spans[1:]))  # cores cover the text once
+    assert all(text[a - 2 : a] == "\n\n" for _, a, _, _ in spans[1:])  # cut at paragraph ends
+    windowed = list(gp.iter_places(text))
+    assert _answers(windowed) == _answers(whole)
+    assert all(text[m.start : m.end] == m.text for m in windowed)
+
+
+def test_long_text_without_paragraphs_is_cut_between_sentences_or_words(monkeypatch) -> None:
+    import gazetteer.geoparse as gp
+
+    monkeypatch.setattr(gp, "WINDOW", 300)
+    monkeypatch.setattr(gp, "MARGIN", 100)
+    text = " ".join(_PARAGRAPHS * 10)
+    for _, a, _, _ in gp.windows(text)[1:]:
+        assert text[a - 1].isspace() and not text[a].isspace()
+    no_space = "Київ" * 200
+    spans = gp.windows(no_space)
+    assert spans[-1][2] == len(no_space) and all(a < b for _, a, b, _ in spans)

@@ -26,21 +26,40 @@ Word lists (type words, unit words, prepositions...) are data in :mod:`gazetteer
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from gazetteer.geoparse.candidates import candidates
 from gazetteer.geoparse.disambiguate import disambiguate, to_mentions
 from gazetteer.geoparse.filters import apply_filters, regions_lists
-from gazetteer.geoparse.lexicon import tables_for
+from gazetteer.geoparse.lexicon import Tables, tables_for
 from gazetteer.geoparse.regions import oblast_phrases, republic_context, unit_phrases
-from gazetteer.geoparse.tokens import doc_lang, tokenize
+from gazetteer.geoparse.tokens import _sentence_ends, doc_lang, tokenize
 from gazetteer.model import Mention
 from gazetteer.resolve import Resolver, default_resolver
 
-__all__ = ["LANGS", "find_places", "mentions_to_geojson"]
+__all__ = ["LANGS", "find_places", "iter_places", "mentions_to_geojson"]
 
 LANGS = ("uk", "ru", "en")
+
+
+#: A text longer than WINDOW + 2 * MARGIN characters is geoparsed in windows: cores of about WINDOW
+#: characters, each read with about MARGIN characters of the text around it (a mention's context is the
+#: few sentences around it, CONTEXT_SENTENCES), cut at paragraph or sentence ends. Memory then depends on
+#: the window, not the document; the "anywhere in the document" context (DOC_OBLAST, DOC_UNIT) becomes
+#: "anywhere in the window" (some 240,000 characters: a long report, far more than an article).
+WINDOW = 200_000
+MARGIN = 20_000
+#: How far back from a wanted cut a paragraph or sentence end is looked for.
+_CUT_SLACK = 10_000
+
+
+def _check(text: object, lang: str | None) -> None:
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    if lang is not None and lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)} (or None), not {lang!r}")
 
 
 def find_places(text: str, *, lang: str | None = None, resolver: Resolver | None = None) -> list[Mention]:
@@ -50,16 +69,61 @@ def find_places(text: str, *, lang: str | None = None, resolver: Resolver | None
     from the letters. A settlement mention carries ``match`` when one settlement fits clearly, otherwise
     ``candidates``; an oblast mention carries ``oblast``. Raises TypeError when ``text`` is not a str,
     ValueError for an unknown ``lang``. Data: the extract in use (KATOTTG, GeoNames), pymorphy3's
-    dictionaries for case forms.
+    dictionaries for case forms. A long text is read in windows (:func:`iter_places`).
     """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, not {type(text).__name__}")
-    if lang is not None and lang not in LANGS:
-        raise ValueError(f"lang must be one of {', '.join(LANGS)} (or None), not {lang!r}")
+    _check(text, lang)
+    return list(iter_places(text, lang=lang, resolver=resolver))
+
+
+def iter_places(text: str, *, lang: str | None = None, resolver: Resolver | None = None) -> Iterator[Mention]:
+    """:func:`find_places` one mention at a time, in text order: a text longer than WINDOW + 2 * MARGIN
+    characters is read window by window (each core with MARGIN characters of context on both sides, cut
+    at paragraph or sentence ends), so that memory is bounded by the window, not the document. Offsets
+    are the document's. The language is guessed once, from the whole text. Same errors as find_places."""
+    _check(text, lang)
     if not text.strip():
-        return []
+        return
     tables = tables_for(resolver or default_resolver())
     language = doc_lang(text, lang)
+    if len(text) <= WINDOW + 2 * MARGIN:
+        yield from _places(text, language, tables)
+        return
+    for lo, a, b, hi in windows(text):
+        for m in _places(text[lo:hi], language, tables):
+            if a <= m.start + lo < b:
+                yield replace(m, start=m.start + lo, end=m.end + lo)
+
+
+def _cut(text: str, p: int) -> int:
+    """A place at or before ``p`` to cut ``text``: after a blank line, else after a sentence end, else at a
+    space (a word is never split), else ``p``."""
+    if p <= 0 or p >= len(text):
+        return max(0, min(p, len(text)))
+    lo = max(0, p - _CUT_SLACK)
+    i = text.rfind("\n\n", lo, p)
+    if i >= 0:
+        return i + 2
+    ends = _sentence_ends(text[lo:p])
+    if ends:
+        return lo + ends[-1]
+    i = text.rfind(" ", lo, p)
+    return i + 1 if i >= 0 else p
+
+
+def windows(text: str) -> list[tuple[int, int, int, int]]:
+    """(read from, core start, core end, read to) of each window of a long text; the cores cover the
+    text once, in order."""
+    cuts = [0]
+    while len(text) - cuts[-1] > WINDOW + MARGIN:
+        nxt = _cut(text, cuts[-1] + WINDOW)
+        cuts.append(nxt if nxt > cuts[-1] else cuts[-1] + WINDOW)
+    cuts.append(len(text))
+    return [
+        (_cut(text, a - MARGIN), a, b, _cut(text, b + MARGIN) if b < len(text) else b) for a, b in zip(cuts, cuts[1:])
+    ]
+
+
+def _places(text: str, language: str, tables: Tables) -> list[Mention]:
     tokens = tokenize(text)
     if not tokens:
         return []
