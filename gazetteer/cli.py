@@ -455,7 +455,7 @@ def _print_notes(notes: list[str], limit: int = 20) -> None:
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    from gazetteer.text import find_places, mentions_to_geojson
+    from gazetteer.geoparse import iter_places, mentions_to_geojson
 
     try:
         if args.file == "-":
@@ -471,8 +471,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
         raise ValueError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ValueError(f"{args.file} is not UTF-8 text") from None
-    mentions = find_places(text, lang=args.lang)
-    del text
+    mentions = iter_places(text, lang=args.lang)  # one window of a long text at a time
     if args.geojson:
         print(json.dumps(mentions_to_geojson(mentions), ensure_ascii=False, indent=2))
     else:
