@@ -95,6 +95,10 @@ NEAR_IN_UNITS = 85.0
 NEAR_FACTOR = 0.85
 #: Tiers whose hits say the name exists as written (or nearly) somewhere: a hint then rules out, never guesses.
 SURE_TIERS = frozenset({"exact", "ending", "familiar"})
+#: Hits through these GeoNames-recorded spellings bring in the settlements officially called the same (see
+#: Resolver._offer_namesakes), at this fraction of the hit's score: within the ranking's peer margin.
+NAMESAKE_KINDS = frozenset({"geonames", "russian", "alternate"})
+NAMESAKE_FACTOR = 0.97
 OBLAST_MISMATCH = 0.5
 UNIT_MISMATCH = 0.6
 _PLAIN = re.compile(r"[\s\-'’ʼ`]+")
@@ -540,6 +544,33 @@ class Resolver:
                         best[sidx] = rank
         return [(sidx, kind, name) for sidx, (_, _, kind, name) in sorted(best.items())]
 
+    def _offer_namesakes(
+        self, hits: Iterable, offer: Callable, script: str, lang: str | None, tier: str, factor: float = 1.0
+    ) -> None:
+        """Offer the official namesakes of settlements hit through a GeoNames spelling (NAMESAKE_KINDS).
+
+        GeoNames records a Russian or other spelling for some places of a name and not for others (of three
+        villages Дібрівне, one has Дибровное), so a hit through such a spelling stands for every settlement
+        officially called the same: those come in at NAMESAKE_FACTOR of the hit's score, close enough to be
+        its peers, and the ranking rules choose among them.
+        """
+        table = self.__dict__.get("_namesakes")
+        if table is None:
+            table = {}
+            for i, s in enumerate(self.extract.settlements):
+                table.setdefault(s.name_uk, []).append(i)
+            table = {k: v for k, v in table.items() if len(v) > 1}
+            self.__dict__["_namesakes"] = table
+        settlements = self.extract.settlements
+        for hit in hits:
+            if hit.kind not in NAMESAKE_KINDS:
+                continue
+            name_uk = settlements[hit.settlement].name_uk
+            for other in table.get(name_uk, ()):
+                if other != hit.settlement:
+                    score = KIND_SCORE[hit.kind] * factor * NAMESAKE_FACTOR
+                    offer(other, score, self._label(hit.kind, script, lang), hit.name, tier)
+
     def _candidates(
         self, key: str, core: str, script: str, fits: Callable[[int], bool] | None = None
     ) -> dict[int, tuple[float, str, str, str]]:
@@ -569,6 +600,7 @@ class Resolver:
         exact = index.exact(key)
         for hit in exact:
             offer(hit.settlement, KIND_SCORE[hit.kind], self._label(hit.kind, script, lang), hit.name, "exact")
+        self._offer_namesakes(exact, offer, script, lang, "exact")
         if (
             out
             and all(hit.kind in FAMILIAR_BESIDE for hit in exact)
@@ -583,9 +615,11 @@ class Resolver:
             # The same adjective-formed name with another ending (Pokrovskyi for Покровське,
             # Solnechnyy for Солнечное): a near-exact hit, before any foreign namesake ends the search.
             for variant in ending_variants(key):
-                for hit in index.exact(variant):
+                hits = index.exact(variant)
+                for hit in hits:
                     label = self._label(hit.kind, script, lang)
                     offer(hit.settlement, KIND_SCORE[hit.kind] * ENDING_FACTOR, label, hit.name, "ending")
+                self._offer_namesakes(hits, offer, script, lang, "ending", ENDING_FACTOR)
         if done() or key in self.extract.not_places:
             return out
         ukrainian = lang == "uk"

@@ -518,3 +518,33 @@ def test_with_an_oblast_hint_the_settlement_that_names_its_hromada_wins(resolver
     assert resolver.lookup("Заболоття").status == "ambiguous"  # namesakes in other oblasts too
     res = resolver.lookup("Оратів")  # a settlement and a village, both in one raion: as if hinted
     assert res.status == "resolved" and res.match.category == "X"
+
+
+def _russian_only_on_one_namesake(resolver, n: int = 20) -> list[tuple[str, int, list[int]]]:
+    """(key, the settlement GeoNames gave that Russian spelling, its official namesakes), from the data."""
+    settlements = resolver.extract.settlements
+    by_name: dict[str, list[int]] = {}
+    for i, s in enumerate(settlements):
+        by_name.setdefault(s.name_uk, []).append(i)
+    found = []
+    for key, hits in sorted(resolver.index.by_key.items()):
+        if len(hits) != 1 or hits[0].kind != "russian":
+            continue
+        sidx = hits[0].settlement
+        peers = by_name[settlements[sidx].name_uk]
+        if 2 <= len(peers) <= 4 and settlements[sidx].population is None:
+            found.append((key, sidx, peers))
+            if len(found) == n:
+                break
+    return found
+
+
+def test_a_russian_spelling_known_for_one_village_stands_for_its_official_namesakes(resolver) -> None:
+    # GeoNames records a Russian spelling for some villages of a name and not for the others: a hit through
+    # it brings every settlement officially called the same in as a candidate, close behind.
+    cases = _russian_only_on_one_namesake(resolver)
+    assert len(cases) >= 10
+    for key, sidx, peers in cases:
+        out = resolver._candidates(key, key, "cyrillic" if key[:1] > "z" else "latin")
+        assert set(peers) <= set(out), (key, peers, sorted(out))
+        assert all(out[p][0] >= out[sidx][0] * 0.95 for p in peers)
