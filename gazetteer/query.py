@@ -35,6 +35,7 @@ from gazetteer.normalize import (
     script_of,
     strip_type_words,
 )
+from gazetteer.words import word_set
 
 OSA = lazy_module("rapidfuzz.distance.OSA")  # typo checks only: imported on first use
 
@@ -251,6 +252,8 @@ class Query(NamedTuple):
     foreign: str | None = None
     abbreviated: tuple[str, ...] = ()
     transliterated: bool = False
+    #: The name followed a preposition ("в Харкові", "під Бахмутом", "біля Ізюму"): it may be in an oblique case.
+    inflected: bool = False
 
 
 def unmix_scripts(text: str) -> tuple[str, bool]:
@@ -276,6 +279,11 @@ def unmix_scripts(text: str) -> tuple[str, bool]:
                 changed = True
         out.append(word)
     return "".join(out), changed
+
+
+def _prepositions() -> frozenset[str]:
+    """Prepositions before a place name (words/prepositions.txt), lower case."""
+    return word_set("prepositions")
 
 
 def _case(new: str, old: str) -> str:
@@ -442,9 +450,22 @@ class QueryReader:
         return found if len(found) == 1 else set()
 
     # -- query cells ------------------------------------------------------------------------------
+    def _after_preposition(self, name: str) -> str | None:
+        """The words after a leading preposition (words/prepositions.txt) of a Cyrillic name: "в Харкові" ->
+        "Харкові", "под Харьковом" -> "Харьковом"; None when there is none, or the whole is a name (За Річкою)."""
+        head, _, rest = name.partition(" ")
+        if not rest or head.casefold() not in _prepositions() or script_of(rest) != "cyrillic":
+            return None
+        if fold_key(name) in self.index.by_key:
+            return None
+        return rest.strip(_EDGE) or None
+
     def _plain(self, text: str, transliterated: bool) -> Query:
         """A cell with nothing but a name (and perhaps a settlement-type word): the common, fast case."""
         name = text.strip(_EDGE) or text
+        after = self._after_preposition(name) if " " in name else None
+        if after is not None:
+            return self._inflected(Query(text, after, after, "", "cyrillic", transliterated=transliterated))
         core = strip_type_words(name)
         if core != name and fold_key(name) in self.index.by_key:
             core = name
@@ -452,6 +473,14 @@ class QueryReader:
         script = script_of(core)
         lang = cyrillic_language(core) if script == "cyrillic" else None
         return Query(text, name, core, key, script, lang, transliterated=transliterated)
+
+    def _inflected(self, q: Query) -> Query:
+        """``q`` with its name read after a preposition: core, key and language of the inflected words."""
+        core = strip_type_words(q.name)
+        if core != q.name and fold_key(q.name) in self.index.by_key:
+            core = q.name
+        key = fold_key(core) or fold_key(q.name)
+        return q._replace(core=core, key=key, script=script_of(core), lang=cyrillic_language(core), inflected=True)
 
     def read(self, query: object) -> Query:
         """Analyse a query cell; TypeError / ValueError for what :func:`check_query` refuses.
@@ -574,6 +603,12 @@ class QueryReader:
             district = True
         if city is not None:
             city = _CITY_WORD.sub("", qualify(_NEAR_AFTER, city, "near")).strip(_EDGE) or city
+        inflected = False
+        after = self._after_preposition(name) if " " in name else None
+        if after is not None:
+            name, inflected = after, True
+        elif "near" in qualifiers and script_of(name) == "cyrillic":
+            inflected = True  # "біля Ізюму", "на окраине Харькова": the name after it is in the genitive
         core = strip_type_words(name)
         if core != name and fold_key(name) in self.index.by_key:
             core = name  # "Нижнє Селище", "Старе Місто": the type word belongs to the official name
@@ -602,4 +637,5 @@ class QueryReader:
             foreign=foreign,
             abbreviated=abbreviated,
             transliterated=transliterated,
+            inflected=inflected,
         )

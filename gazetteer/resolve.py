@@ -94,11 +94,14 @@ HINT_MEMO = 4096
 NEAR_IN_UNITS = 85.0
 NEAR_FACTOR = 0.85
 #: Tiers whose hits say the name exists as written (or nearly) somewhere: a hint then rules out, never guesses.
-SURE_TIERS = frozenset({"exact", "ending", "familiar"})
+SURE_TIERS = frozenset({"exact", "ending", "familiar", "inflected"})
 #: Hits through these GeoNames-recorded spellings bring in the settlements officially called the same (see
 #: Resolver._offer_namesakes), at this fraction of the hit's score: within the ranking's peer margin.
 NAMESAKE_KINDS = frozenset({"geonames", "russian", "alternate"})
 NAMESAKE_FACTOR = 0.97
+#: After a preposition a name is in an oblique case ("в Харкові": Харків): a reading of the words as a
+#: nominative (the village Харкове for "в Харькове") scores this much lower when an inflected reading exists.
+NOMINATIVE_AFTER_PREPOSITION = 0.9
 OBLAST_MISMATCH = 0.5
 UNIT_MISMATCH = 0.6
 _PLAIN = re.compile(r"[\s\-'’ʼ`]+")
@@ -417,7 +420,9 @@ class Resolver:
             def fits(i: int) -> bool:
                 return self._fits(settlements[i], hints)
 
-        found = self._abbreviations(core) if "." in core and q.abbreviated else {}
+        found = self._inflected(core, key) if q.inflected else {}
+        if not found and "." in core and q.abbreviated:
+            found = self._abbreviations(core)
         if not found:
             found = self._candidates(key, core, q.script, fits)
         if q.abbreviated and not any(fits is None or fits(i) for i in found):
@@ -484,6 +489,39 @@ class Resolver:
         if verdict.status == "not_found":
             return Resolution(text, "not_found", verdict.reason, None, candidates)
         return Resolution(text, "resolved", verdict.reason, chosen, candidates)
+
+    def _inflected(self, core: str, key: str) -> dict[int, tuple[float, str, str, str]]:
+        """Settlements of which ``core`` is a case form ("Харкові", "Харьковом", "Сумах"), read off the
+        geoparser's name forms (its lexicon of every name's Ukrainian and Russian case forms): settlement
+        index -> (score, "inflected", the query's words, "inflected"). Empty without the ``text`` extra."""
+        try:
+            from gazetteer.geoparse.lexicon import pattern, split_words, tables_for
+        except ImportError:
+            return {}
+        pat = pattern(split_words(core))
+        if not pat:
+            return {}
+        tables = tables_for(self)
+        readings: dict[int, tuple[float, bool]] = {}  # settlement -> (best score, read as a nominative)
+        for _end, value in tables.automaton.iter(pat):
+            if value & 0xFFFF != len(pat):
+                continue
+            for entry in tables.groups[value >> 28]:
+                if entry[0] != "s":
+                    continue
+                sidx, score, nominative = entry[1], entry[2], entry[3] == key
+                if sidx not in readings or readings[sidx][0] < score:
+                    readings[sidx] = (score, nominative)
+        oblique = any(not nominative for _, nominative in readings.values())
+        return {
+            sidx: (
+                score * NOMINATIVE_AFTER_PREPOSITION if nominative and oblique else score,
+                "exact" if nominative else "inflected",
+                core,
+                "inflected",
+            )
+            for sidx, (score, nominative) in readings.items()
+        }
 
     def _abbreviations(self, core: str) -> dict[int, tuple[float, str, str, str]]:
         """Names whose words start with the query's abbreviated words and equal the others (Б. Церква,

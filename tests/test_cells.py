@@ -1,0 +1,45 @@
+"""What a cell says beside the name: a preposition before an inflected name, several settlements, an address.
+
+Inputs written for these tests (forms a user types), not rows of any evaluation set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pymorphy3")  # the inflected forms come from the geoparser's lexicon (the text extra)
+
+
+@pytest.mark.parametrize(
+    ("cell", "city"),
+    [
+        ("у Полтаві", "Полтава"),
+        ("в Полтаве", "Полтава"),
+        ("під Житомиром", "Житомир"),
+        ("под Житомиром", "Житомир"),
+        ("з Вінниці", "Вінниця"),
+        ("из Винницы", "Вінниця"),
+        ("в Черкасах", "Черкаси"),
+        ("біля Умані", "Умань"),
+        ("у Кривому Розі", "Кривий Ріг"),
+    ],
+)
+def test_an_inflected_name_after_a_preposition_is_its_nominative(resolver, cell: str, city: str) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == city, (cell, res.status, res.reason)
+
+
+def test_after_a_preposition_an_oblique_reading_beats_a_nominative_one(resolver) -> None:
+    # "в Харькове" is Russian for "in Kharkiv"; the villages Харкове are written so in the nominative only.
+    res = resolver.lookup("в Харькове")
+    assert res.status == "resolved" and res.match.name_uk == "Харків", res.reason
+    q = resolver.reader.read("в Харькове")
+    assert q.inflected and q.name == "Харькове"
+
+
+def test_only_a_leading_preposition_marks_an_inflected_name(resolver) -> None:
+    read = resolver.reader.read
+    assert not read("Полтава").inflected and not read("Нова Каховка").inflected
+    assert not read("в Poltava").inflected  # a Latin name after it is not inflected
+    q = read("под Запорожьем")
+    assert q.inflected and q.name == "Запорожьем"
