@@ -254,6 +254,8 @@ class Query(NamedTuple):
     transliterated: bool = False
     #: The name followed a preposition ("в Харкові", "під Бахмутом", "біля Ізюму"): it may be in an oblique case.
     inflected: bool = False
+    #: Further parts after the city that are neither hints nor qualifiers ("Irpin, Bucha, Hostomel": Hostomel).
+    others: tuple[str, ...] = ()
 
 
 def unmix_scripts(text: str) -> tuple[str, bool]:
@@ -545,6 +547,7 @@ class QueryReader:
             parts = self._split_trailing_unit(parts[0])
         oblast = raion = city = foreign = None
         district = False
+        others: list[str] = []
         rest: list[str] = []
         for i, part in enumerate(parts):
             part = qualify(_CENTRE, part, "centre")
@@ -587,6 +590,8 @@ class QueryReader:
                 continue
             elif not has_unit_word and city is None:
                 city = part
+            elif not has_unit_word and not _DISTRICT.search(part):
+                others.append(part)
             elif _DISTRICT.search(part):
                 if "district" not in qualifiers:
                     qualifiers.append("district")
@@ -638,4 +643,5 @@ class QueryReader:
             abbreviated=abbreviated,
             transliterated=transliterated,
             inflected=inflected,
+            others=tuple(others),
         )

@@ -387,6 +387,15 @@ class Resolver:
         city = self._city(q.city) if q.city is not None else None
         if city is not None and q.district:
             return self._district(q, city, limit)
+        # The part after the name may name a town that is also a raion's name ("Бровари, Бориспіль").
+        bare_raion = q.raion if q.raion is not None and strip_unit_words(q.raion) == q.raion else None
+        second = city if city is not None else self._city(bare_raion) if bare_raion and q.city is None else None
+        if second is not None:
+            several = self._several(q, second, bare_raion)
+            if several:
+                names = ", ".join(m.name_uk for m in several)
+                reason = f"the cell names several settlements: {names}"
+                return Resolution(text, "ambiguous", reason, None, several[:limit])
         if city is not None and hints.oblasts is None:
             # "Rozivka, Horlivka": a settlement near the city, in its oblast (the capital's: in Kyiv oblast too).
             around = {city.oblast_id, self._surrounding.get(city.id, city.oblast_id)}
@@ -405,6 +414,41 @@ class Resolver:
         if res.status == "resolved" and category_prior(res.match.settlement.category) >= 2:
             return res.match.settlement
         return None
+
+    def _several(self, q: Query, city: Settlement, bare_raion: str | None) -> tuple[Match, ...]:
+        """The settlements a cell of several parts names when its name is a town or city on its own, other than
+        ``city`` and not a known part of it ("Kharkiv, Lviv", "Буча, Ірпінь"): each part's settlement, in cell
+        order; empty when the cell reads as one place (a village by its city, "Obolon, Kyiv", a place and its
+        oblast named after the oblast centre: "Kramatorsk, Donetsk")."""
+        own = self._city(q.name)
+        if own is None or own.id == city.id or self._part_of(q.name, city):
+            return ()
+        if q.oblast is not None and q.oblast == q.city:
+            # "Kramatorsk, Donetsk", "Brovary, Kyiv": an oblast centre's name after a town of its oblast (or the
+            # oblast around the capital) names the oblast.
+            if own.oblast_id in {city.oblast_id, self._surrounding.get(city.id, city.oblast_id)}:
+                return ()
+        if bare_raion is not None and own.raion_id in self.index.find_units(bare_raion, "raion"):
+            return ()  # "Lozova, Lozova": the town in the raion of that name
+        named = [own, city]
+        for part in (*q.others, *([bare_raion] if bare_raion and q.city is not None else [])):
+            try:
+                res = self._lookup_name(self.reader.read(part), Hints(), 3)
+            except (TypeError, ValueError):
+                continue
+            if res.status == "resolved" and all(s.id != res.match.settlement.id for s in named):
+                named.append(res.match.settlement)
+        return tuple(Match(s, DISTRICT_SCORE, "several", s.name_uk) for s in named)
+
+    def _part_of(self, name: str, city: Settlement) -> bool:
+        """Is ``name`` a known district or section of ``city`` (its GeoNames sections, KOATUU's city districts)?"""
+        position = self.__dict__.get("_position")
+        if position is None:
+            position = self.__dict__["_position"] = {s.id: i for i, s in enumerate(self.extract.settlements)}
+        sidx = position[city.id]
+        if any(h.kind == "district" and h.settlement == sidx for h in self.index.exact(fold_key(name))):
+            return True
+        return sidx in self.city_districts.get(_district_key(name), ())
 
     def _district(self, q: Query, city: Settlement, limit: int) -> Resolution:
         """A part of a city (its district, neighbourhood) resolves to the city."""

@@ -43,3 +43,35 @@ def test_only_a_leading_preposition_marks_an_inflected_name(resolver) -> None:
     assert not read("в Poltava").inflected  # a Latin name after it is not inflected
     q = read("под Запорожьем")
     assert q.inflected and q.name == "Запорожьем"
+
+
+@pytest.mark.parametrize(
+    ("cell", "named"),
+    [
+        ("Poltava, Sumy", ["Полтава", "Суми"]),
+        ("Полтава; Черкаси", ["Полтава", "Черкаси"]),
+        ("Vinnytsia, Zhytomyr, Rivne", ["Вінниця", "Житомир", "Рівне"]),
+        ("Бровари, Бориспіль", ["Бровари", "Бориспіль"]),
+    ],
+)
+def test_a_cell_naming_several_towns_is_ambiguous_between_them(resolver, cell: str, named: list) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "ambiguous", (cell, res.status, res.reason)
+    assert [m.name_uk for m in res.candidates] == named
+    assert "several settlements" in res.reason and "taken as a part" not in res.reason
+
+
+@pytest.mark.parametrize(
+    ("cell", "name", "match"),
+    [
+        ("Lozova, Kharkiv", "Лозова", None),  # a town, then its oblast centre: the oblast
+        ("Irpin, Kyiv", "Ірпінь", None),  # the capital's name stands for the oblast around it too
+        ("Podil, Kyiv", "Київ", "district"),  # a known part of the city
+        ("Rozivka, Horlivka", "Розівка", None),  # a village by its city
+    ],
+)
+def test_a_cell_naming_one_place_stays_resolved(resolver, cell: str, name: str, match: str | None) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == name, (cell, res.status, res.reason)
+    if match:
+        assert res.match.match == match
