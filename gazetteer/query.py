@@ -53,6 +53,8 @@ _BRANCH = re.compile(
     r"\s*$|\s+\d+\s*$",
     re.IGNORECASE,
 )
+#: A branch number's mark inside a part of a cell.
+_BRANCH_MARK = re.compile(r"[№#]|\b(?:отд|отделение|відд|відділення|филиал|філія|branch|office)\b", re.IGNORECASE)
 #: A city centre is still the city.
 _CENTRE = re.compile(
     r"\s*(?:[-–—,]\s*)?\b(?:(?:city|town)\s+)?(?:cent(?:re|er)|downtown|центр|центр міста|центр города)\s*$",
@@ -87,6 +89,17 @@ _DISTRICT_ADJECTIVE = re.compile(r"(?:s'?kyi|s'?kyy|s'?ky|s'?kiy|nyi|nyy|ny|nyj|
 #: Words saying "of the city": "Kyiv City", "city of Kyiv", "м. Київ".
 _CITY_WORD = re.compile(
     r"^(?:м|г|місто|город|city of|the city of)(?:\.\s*|\s+)|\s+(?:city|місто|город)\.?$", re.IGNORECASE
+)
+#: A street address inside a cell ("Khreshchatyk 22", "вул. Сумська, 10", "просп. Миру"): a street word, a house
+#: number, or a short street word after the street's name ("Khreshchatyk St."). Such a part is inside the
+#: settlement another part names.
+_STREET = re.compile(
+    r"(?:^|[\s.])(?:вул|вулиця|улица|ул|провулок|переулок|просп|проспект|пр-т|пр-кт|бульвар|бульв|б-р|площа|площадь|"
+    r"майдан|набережна|набережная|street|avenue|boulevard|blvd|vul|vulytsia|ulitsa|prospekt|prosp|"
+    r"maidan)(?:\.|\s|$)"
+    r"|(?:^|\s)(?:буд\.?\s*|д\.\s*|house\s+)?\d{1,4}(?:[-/]\d{1,4})?[a-zа-яіїєґ]?(?:\s|$)"
+    r"|\s(?:st|str|ave|av|rd|road|lane|sq|square|пл|пр|пер|пров|шосе|шоссе)\.?$",
+    re.IGNORECASE,
 )
 #: Cells without any of these characters or words hold just a name (the fast path of QueryReader.read).
 _ANALYSIS_CHARS = re.compile(r"[,;()\[\]/|#№\d.]|\s[-–—]\s|^\w{1,4}-")
@@ -551,6 +564,8 @@ class QueryReader:
         rest: list[str] = []
         for i, part in enumerate(parts):
             part = qualify(_CENTRE, part, "centre")
+            if i < len(parts) - 1 and _BRANCH_MARK.search(part):
+                part = qualify(_BRANCH, part, "branch")  # "Одеса № 3, Одеська обл.": the last part was done above
             if i > 0 or len(parts) > 1:
                 near = qualify(_NEAR_AFTER, qualify(_NEAR_BEFORE, part, "near"), "near")
             else:
@@ -560,6 +575,11 @@ class QueryReader:
             if fold_key(part) in _UKRAINE and len(parts) > 1:
                 continue
             rest.append(part)
+        addresses = [p for p in rest if _STREET.search(p) and not re.search(r"[№#]", p)]
+        if addresses and any(p not in addresses and strip_unit_words(p) == p for p in rest):
+            # "Khreshchatyk 22, Kyiv": the address is inside the settlement the other part names.
+            rest = [p for p in rest if p not in addresses]
+            qualifiers.append("address")
         name = None
         if len(rest) == 2 and _DISTRICT.search(rest[0]) and strip_unit_words(rest[1]) == rest[1]:
             # "Kalmiuskyi district, Mariupol": a part of the city named second.

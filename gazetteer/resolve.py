@@ -246,6 +246,8 @@ class Resolver:
             notes.append(self._inline_hint_note(q, hints, res.candidates[0], given=(oblast, raion)))
         if "near" in q.qualifiers and res.status == "resolved":
             notes.append("the cell says near it: the settlement it is near")
+        if "address" in q.qualifiers and res.status == "resolved":
+            notes.append("a street address in the cell was ignored: the settlement it is in")
         if q.transliterated:
             notes.append("mixed Latin and Cyrillic letters, read as one script")
         if notes:

@@ -75,3 +75,25 @@ def test_a_cell_naming_one_place_stays_resolved(resolver, cell: str, name: str, 
     assert res.status == "resolved" and res.match.name_uk == name, (cell, res.status, res.reason)
     if match:
         assert res.match.match == match
+
+
+@pytest.mark.parametrize(
+    ("cell", "city"),
+    [
+        ("Sumska 10, Kharkiv", "Харків"),
+        ("вул. Шевченка, 5, Полтава", "Полтава"),
+        ("Полтава, просп. Миру 12", "Полтава"),
+        ("Deribasivska St., Odesa", "Одеса"),
+        ("пл. Ринок 1, Львів, Львівська обл.", "Львів"),
+    ],
+)
+def test_a_street_address_is_inside_the_settlement_named_beside_it(resolver, cell: str, city: str) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == city, (cell, res.status, res.reason)
+    assert "street address" in res.reason
+
+
+def test_a_branch_number_before_a_region_is_dropped(resolver) -> None:
+    res = resolver.lookup("Полтава № 2, Полтавська обл.")
+    assert res.status == "resolved" and res.match.name_uk == "Полтава", res.reason
+    assert "street address" not in res.reason
