@@ -199,7 +199,7 @@ _REPUBLIC_WORDS = re.compile(
 _REGIONAL_SUFFIX = re.compile(r"(?:shchina|shchyna|ccina|chchina|chchyna|shina|ina|yna)$")
 #: An abbreviated word: one to four letters and a dot ("Б.", "Кам.").
 _ABBREVIATED = re.compile(r"^(?P<prefix>\w{1,4})\.$")
-_HYPHEN_ABBREVIATED = re.compile(r"^(?P<prefix>\w{1,4})\.?-(?P<rest>\w{4,}.*)$")
+_HYPHEN_ABBREVIATED = re.compile(r"^(?P<prefix>\w{1,4})(?:\.?-|\.)(?P<rest>\w{4,}.*)$")
 _LATIN_FOR_CYRILLIC = dict(
     zip(
         "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяыэёъ",
@@ -643,7 +643,7 @@ class QueryReader:
         script = script_of(core)
         abbreviated = tuple(
             m["prefix"]
-            for w in re.split(r"\s+", core)
+            for w in re.split(r"\s+", name)
             for m in [_ABBREVIATED.match(w) or _HYPHEN_ABBREVIATED.match(w)]
             if m
         )

@@ -467,6 +467,10 @@ class Resolver:
                 return self._fits(settlements[i], hints)
 
         found = self._inflected(core, key) if q.inflected else {}
+        if not found and q.abbreviated and q.name != core and re.match(r"[A-Z]{1,2}\.", q.name):
+            # "M. Vyska", "V. Novosilka": a capital letter and a dot before a name is an abbreviated adjective
+            # (Mala, Velyka) when such a name exists, before the settlement-type word m./v. (misto, village).
+            found = self._abbreviations(q.name)
         if not found and "." in core and q.abbreviated:
             found = self._abbreviations(core)
         if not found:
@@ -572,7 +576,7 @@ class Resolver:
     def _abbreviations(self, core: str) -> dict[int, tuple[float, str, str, str]]:
         """Names whose words start with the query's abbreviated words and equal the others (Б. Церква,
         Кам.-Подільський, Н. Одеса): settlement index -> (score, kind, name, tier)."""
-        words = [w for w in re.split(r"[\s\-–]+", _plain_words(core)) if w]
+        words = [w for w in re.split(r"[\s\-–]+", _plain_words(re.sub(r"\.(?=\w)", ". ", core))) if w]
         if len(words) < 2:
             return {}
         pattern = []
@@ -591,7 +595,25 @@ class Resolver:
                     score = KIND_SCORE[hit.kind] * ABBREVIATION_FACTOR
                     if hit.settlement not in out or out[hit.settlement][0] < score:
                         out[hit.settlement] = (score, "abbreviation", hit.name, "abbreviation")
+        if not out and script_of(core) == "latin":
+            # Latin abbreviations (N. Kakhovka, V. Novosilka, St. Sambir) against the official romanizations.
+            score = KIND_SCORE["romanization"] * ABBREVIATION_FACTOR
+            for form, ids in self._latin_forms().items():
+                if regex.match(form):
+                    for sidx in ids:
+                        out[sidx] = (score, "abbreviation", self.extract.settlements[sidx].name_en, "abbreviation")
         return out
+
+    def _latin_forms(self) -> dict[str, list[int]]:
+        """Every settlement's official romanization as lower-case words -> settlement indexes; built on first use."""
+        forms = self.__dict__.get("_latin")
+        if forms is None:
+            forms = {}
+            for sidx, s in enumerate(self.extract.settlements):
+                if s.name_en:
+                    forms.setdefault(_plain_words(s.name_en), []).append(sidx)
+            self.__dict__["_latin"] = forms
+        return forms
 
     def _name_forms(self) -> dict[str, list]:
         """Every name as lower-case words (apostrophes dropped, ё as е) -> its hits; built on first use."""

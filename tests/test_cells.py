@@ -97,3 +97,26 @@ def test_a_branch_number_before_a_region_is_dropped(resolver) -> None:
     res = resolver.lookup("Полтава № 2, Полтавська обл.")
     assert res.status == "resolved" and res.match.name_uk == "Полтава", res.reason
     assert "street address" not in res.reason
+
+
+@pytest.mark.parametrize(
+    ("cell", "name"),
+    [
+        ("N. Odesa", "Нова Одеса"),
+        ("N.Odesa", "Нова Одеса"),
+        ("B. Tserkva", "Біла Церква"),
+        ("M. Vyska", "Мала Виска"),
+        ("St. Sambir", "Старий Самбір"),
+        ("V. Bereznyi", "Великий Березний"),
+    ],
+)
+def test_latin_abbreviated_adjectives_expand_like_cyrillic_ones(resolver, cell: str, name: str) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == name, (cell, res.status, res.reason)
+    assert res.match.match == "abbreviation"
+
+
+@pytest.mark.parametrize("cell", ["M. Kyiv", "M.KYIV", "m. Poltava"])
+def test_a_type_abbreviation_without_such_a_name_stays_a_type_word(resolver, cell: str) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.category in "KM" and res.match.match != "abbreviation", cell
