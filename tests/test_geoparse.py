@@ -486,3 +486,23 @@ def test_long_text_without_paragraphs_is_cut_between_sentences_or_words(monkeypa
     no_space = "Київ" * 200
     spans = gp.windows(no_space)
     assert spans[-1][2] == len(no_space) and all(a < b for _, a, b, _ in spans)
+
+
+# -- a namesake abroad: its state or country after it, whatever follows ------------------------------
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("The port town of Odessa, Texas, and Lviv signed a twinning deal.", ["Львів"]),
+        ("A rodeo in the town of Odessa, Texas.", []),
+        ("Flights to Odessa, TX, and to Kyiv were delayed.", ["Київ"]),
+        ("Odessa, U.S., hosted a fair; Kharkiv did too.", ["Харків"]),
+        ("Місто Одеса, штат Техас, і Рівне мають спільну виставку.", ["Рівне"]),
+        ("Odessa, state of Texas, and Poltava exchanged students.", ["Полтава"]),
+        # Not a qualifier: a code in small letters, a Russian region that is also a city in a list.
+        ("Odessa, us and the sea: a memoir.", ["Одеса"]),
+        ("Drones hit Kharkiv, Kursk and Belgorod overnight.", ["Харків"]),
+        ("Місто Одеса, Україна, прийняло гостей.", ["Одеса"]),
+    ],
+)
+def test_a_place_with_a_state_or_country_abroad_after_it_is_a_namesake_abroad(text, kept) -> None:
+    assert [name for name, _ in resolved(text)] == kept

@@ -12,7 +12,7 @@ import re
 from gazetteer.geoparse.candidates import Cand
 from gazetteer.geoparse.lexicon import PERSON_TAGS, Tables, parses, word_memo
 from gazetteer.geoparse.tokens import JOIN_GAP, WORD, Token, capitalized
-from gazetteer.geoparse.words import area_words, folded, folded_table
+from gazetteer.geoparse.words import area_words, folded, folded_table, foreign_qualifiers
 from gazetteer.normalize import fold_key
 
 _CONNECTOR_GAP = re.compile(r"^[\s,;:()\-–—]*$")
@@ -22,6 +22,8 @@ _THE = "the"
 _QUOTES = "«»\"“”„'‘’"
 _HYPHEN = re.compile(r"[-‐‑]")
 #: Words after "the X" that make X a place rather than a river: "the Kupiansk area", "the Kharkiv city".
+#: A word for a state between the comma and its name ("Одеса, штат Техас", "Odessa, state of Texas").
+_STATE_WORDS = {fold_key(w) for w in ("штат", "state", "провінція", "провинция", "province")}
 _AREA_AFTER = {fold_key(w) for w in ("area", "city", "town", "village", "outskirts", "direction", "axis", "front")}
 
 
@@ -101,8 +103,9 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
         if latin and single and not typed and _capital_neighbour(text, tokens, c, prev, nxt, starts):
             c.kind = "drop"
             continue
-        # A namesake abroad with its state or country after it ("Odessa, Texas", "Одесса (Техас)").
-        if not typed and c.j < len(tokens) and _abroad(text, tokens, c.j):
+        # A namesake abroad with its state or country after it ("Odessa, Texas", "Одесса (Техас)"), with a
+        # type word before it too ("the oil town of Odessa, Texas").
+        if c.j < len(tokens) and _abroad(text, tokens, c.j):
             c.kind = "drop"
             continue
         if typed:
@@ -164,9 +167,22 @@ def _abroad(text: str, tokens: list[Token], n: int) -> bool:
     gap = text[tokens[n - 1].end : tokens[n].start].strip()
     if gap not in (",", "(", ", ("):
         return False
-    states = folded("states_abroad")
-    two = f"{tokens[n].key}{tokens[n + 1].key}" if n + 1 < len(tokens) else ""
-    return tokens[n].key in states or two in states
+    names, codes = foreign_qualifiers()
+    sentence = tokens[n].sentence
+    if tokens[n].key in _STATE_WORDS and n + 1 < len(tokens) and tokens[n + 1].sentence == sentence:
+        n += 1  # "Одеса, штат Техас"
+        if tokens[n].key == "of" and n + 1 < len(tokens) and tokens[n + 1].sentence == sentence:
+            n += 1  # "Odessa, state of Texas"
+    key, capitals = "", True
+    for t in tokens[n : n + 4]:
+        if t.sentence != sentence:
+            break
+        key += t.key
+        capitals = capitals and t.text.isupper()
+        # A code (TX, ON, USA, U.S.) only in capitals: "Paris, TX", not the word "us".
+        if key in names or (capitals and key in codes):
+            return True
+    return False
 
 
 def _named_body(text: str, tokens: list[Token], c: Cand, prev: Token | None) -> bool:

@@ -41,3 +41,36 @@ def irregular_forms() -> dict[tuple[str, str], tuple[str, ...]]:
 def lowered(name: str) -> frozenset[str]:
     """The entries of word list ``name`` in lower case, unfolded (for exact little-word counts)."""
     return frozenset(w.lower() for w in word_list(name))
+
+
+#: Kinds of foreign qualifiers that mark the place before them as foreign in running text. A foreign
+#: "region" (Kursk, Belgorod, Gomel) is also a city's name, and "Sumy, Kursk and Belgorod" is a list of
+#: places, so regions are left to the resolver's cells, where a qualifier's role is clear.
+_TEXT_QUALIFIER_KINDS = ("country", "state", "province")
+
+
+@cache
+def foreign_qualifiers() -> tuple[frozenset[str], frozenset[str]]:
+    """(folded names, folded codes) of states, provinces and countries abroad written after a place
+    ("Odessa, Texas", "Paris, TX"): the resolver's facts table (gazetteer/facts/foreign_regions.tsv,
+    :data:`gazetteer.query.FOREIGN_FACTS`) and the geoparser's own word list ``states_abroad``."""
+    import csv
+
+    from gazetteer.query import FOREIGN_FACTS
+
+    names: set[str] = set()
+    codes: set[str] = set()
+    for word in word_list("states_abroad"):
+        key = fold_key(word)
+        if key:
+            (codes if len(word.replace(".", "")) <= 3 else names).add(key)
+    with open(FOREIGN_FACTS, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t"):
+            key = fold_key(row["name"])
+            if not key or row["kind"] not in _TEXT_QUALIFIER_KINDS + ("state code",):
+                continue
+            if len(row["name"].replace(".", "")) <= 3:
+                codes.add(key)
+            elif row["kind"] != "state code":
+                names.add(key)
+    return frozenset(names), frozenset(codes)
