@@ -13,7 +13,10 @@ Endpoints (GET, Nominatim's parameters and shapes):
 * ``/search`` — ``q`` or structured ``city`` / ``county`` (raion) / ``state`` (oblast) / ``country``;
   ``format`` = ``jsonv2`` (default) | ``json`` | ``geojson`` | ``geocodejson``; ``limit`` (1-40, default 10);
   ``addressdetails``; ``accept-language`` (``uk``, ``en``, ``ru``; the header works too); ``countrycodes``
-  (answers nothing unless it lists ``ua``). Ambiguous names give every candidate, best first.
+  (answers nothing unless it lists ``ua``); ``viewbox`` = ``x1,y1,x2,y2`` (longitude, latitude of two opposite
+  corners, any order) prefers candidates inside it among equal scores, and with ``bounded=1`` keeps only
+  those (none inside: no result; one of an ambiguous name's: that one, resolved). Ambiguous names give every
+  candidate, best first.
 * ``/reverse`` — ``lat``, ``lon``, ``zoom`` (<= 4 country, 5-7 oblast, 8-9 raion, >= 10 settlement), same
   formats. The nearest settlement with its own coordinates (:func:`gazetteer.nearby.reverse`); a point
   outside Ukraine gets ``{"error": "Unable to geocode"}`` as from Nominatim.
@@ -57,7 +60,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -223,6 +226,52 @@ def _coordinate(request: Request, name: str, bound: float) -> float:
     return x
 
 
+def viewbox_of(request: Request) -> tuple[float, float, float, float] | None:
+    """Nominatim's ``viewbox=x1,y1,x2,y2`` (longitude, latitude of two opposite corners, in any order) as
+    (west, south, east, north), or None when absent. :class:`BadRequest` when it is not four finite numbers
+    in range enclosing an area."""
+    raw = request.query_params.get("viewbox")
+    if raw is None or not raw.strip():
+        return None
+    try:
+        x1, y1, x2, y2 = (float(v) for v in raw.split(","))
+    except ValueError:
+        raise BadRequest(
+            f"viewbox must be four numbers x1,y1,x2,y2 (longitude, latitude of two corners), not {raw!r}"
+        ) from None
+    if not all(math.isfinite(v) for v in (x1, y1, x2, y2)):
+        raise BadRequest("viewbox must be finite numbers")
+    if not (abs(x1) <= 180 and abs(x2) <= 180 and abs(y1) <= 90 and abs(y2) <= 90):
+        raise BadRequest("viewbox is x1,y1,x2,y2 with longitudes within ±180 and latitudes within ±90")
+    if x1 == x2 or y1 == y2:
+        raise BadRequest("viewbox must enclose an area: its two corners share a longitude or a latitude")
+    return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
+
+
+def _inside(box: tuple[float, float, float, float], lat: float, lon: float) -> bool:
+    west, south, east, north = box
+    return west <= lon <= east and south <= lat <= north
+
+
+def within_viewbox(res: Resolution, box: tuple[float, float, float, float], bounded: bool) -> Resolution:
+    """Nominatim's viewbox on one answer: ``bounded`` keeps only the candidates inside the box (none: not
+    found; one of an ambiguous name's: resolved to it); otherwise candidates inside it go first among equal
+    scores, and the answer is the same."""
+    cands = res.candidates
+    if not bounded:
+        ordered = sorted(cands, key=lambda m: (-m.score, not _inside(box, m.settlement.lat, m.settlement.lon)))
+        return replace(res, candidates=tuple(ordered))
+    kept = tuple(m for m in cands if _inside(box, m.settlement.lat, m.settlement.lon))
+    if not kept:
+        reason = "no candidate inside the viewbox (bounded=1)" if cands else res.reason
+        return Resolution(res.query, "not_found", reason)
+    if res.match is not None and res.match in kept:
+        return replace(res, candidates=kept)
+    if res.status == "ambiguous" and len(kept) == 1:
+        return Resolution(res.query, "resolved", "the only candidate inside the viewbox (bounded=1)", kept[0], kept)
+    return replace(res, candidates=kept)
+
+
 def _format(request: Request) -> str:
     fmt = (request.query_params.get("format") or "jsonv2").strip().lower()
     if fmt not in FORMATS:
@@ -370,10 +419,16 @@ class Service:
                 raise BadRequest("q is empty")
             if len(text) > self.settings.max_query_chars:
                 raise BadRequest(f"q is longer than {self.settings.max_query_chars} characters")
+            box = viewbox_of(request)
+            bounded = box is not None and _flag(request, "bounded")
             if foreign:
                 return self._results([], fmt, text, "not_found", "only Ukraine (countrycodes=ua) is served")
-            # Ask for at least the default number, so that ``candidates`` tells a single answer's peers.
-            res = self._lookup(text, given.get("state"), given.get("county"), max(limit, self.settings.default_limit))
+            # Ask for at least the default number, so that ``candidates`` tells a single answer's peers
+            # (all that may be, when a bounded viewbox is to pick among them).
+            wanted = self.settings.max_limit if bounded else max(limit, self.settings.default_limit)
+            res = self._lookup(text, given.get("state"), given.get("county"), wanted)
+            if box is not None:
+                res = within_viewbox(res, box, bounded)
         except BadRequest as exc:
             return _error(400, str(exc))
         records = self._records(res, lang, fmt, details, limit)

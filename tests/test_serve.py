@@ -509,3 +509,45 @@ def test_russian_choice_refuses_junk_on_made_up_variants(name_uk, rule, variants
     from gazetteer.nominatim import russian_choice
 
     assert russian_choice(name_uk, rule, variants) == expected
+
+
+# -- viewbox and bounded ----------------------------------------------------------------------------------
+def test_geopy_bounded_viewbox_elsewhere_finds_nothing_and_unbounded_still_finds(nominatim) -> None:
+    box = [(46.0, 35.0), (47.0, 36.0)]  # (lat, lon) corners near Zaporizhzhia, far from Kyiv
+    assert nominatim.geocode("Kyiv", viewbox=box, bounded=True) is None
+    assert nominatim.geocode("Kyiv", viewbox=box, bounded=False).raw["display_name"].startswith("Київ")
+    around = [(50.0, 30.0), (51.0, 31.0)]
+    assert nominatim.geocode("Kyiv", viewbox=around, bounded=True).raw["display_name"].startswith("Київ")
+
+
+def _box(lat: float, lon: float, half: float = 0.05) -> str:
+    return f"{lon + half},{lat - half},{lon - half},{lat + half}"  # corners in the other order on purpose
+
+
+def test_bounded_viewbox_picks_the_one_candidate_of_an_ambiguous_name_inside_it(http: httpx.Client) -> None:
+    every = http.get("/search", params={"q": "Радьківка", "limit": 10}).json()
+    assert len(every) >= 2 and every[0]["gazetteer"]["status"] == "ambiguous"
+    last = every[-1]
+    got = http.get(
+        "/search", params={"q": "Радьківка", "viewbox": _box(float(last["lat"]), float(last["lon"])), "bounded": 1}
+    )
+    assert [r["gazetteer"]["katottg"] for r in got.json()] == [last["gazetteer"]["katottg"]]
+    assert got.json()[0]["gazetteer"]["status"] == "resolved" and got.headers["X-Gazetteer-Status"] == "resolved"
+
+
+def test_unbounded_viewbox_puts_the_candidate_inside_it_first_among_equals(http: httpx.Client) -> None:
+    every = http.get("/search", params={"q": "Радьківка", "limit": 10}).json()
+    equal = [r for r in every if r["gazetteer"]["score"] == every[0]["gazetteer"]["score"]]
+    assert len(equal) >= 2
+    last = equal[-1]
+    got = http.get(
+        "/search", params={"q": "Радьківка", "limit": 10, "viewbox": _box(float(last["lat"]), float(last["lon"]))}
+    ).json()
+    assert got[0]["gazetteer"]["katottg"] == last["gazetteer"]["katottg"]
+    assert sorted(r["gazetteer"]["katottg"] for r in got) == sorted(r["gazetteer"]["katottg"] for r in every)
+
+
+@pytest.mark.parametrize("viewbox", ["30,50,31", "a,b,c,d", "30,50,30,51", "200,50,31,51", "30,nan,31,51"])
+def test_a_bad_viewbox_is_a_400_saying_so(http: httpx.Client, viewbox: str) -> None:
+    got = http.get("/search", params={"q": "Kyiv", "viewbox": viewbox, "bounded": 1})
+    assert got.status_code == 400 and "viewbox" in got.json()["error"]["message"]
