@@ -3,7 +3,7 @@
     gazetteer resolve "Kupyansk" --json
     gazetteer resolve "Радьківка" --oblast Kharkiv
     gazetteer resolve - < names.txt > answers.jsonl
-    gazetteer reverse 49.71 37.62 [--json] [-k 3]
+    gazetteer reverse 49.71 37.62 [--json] [-k 3]      (or "49.71, 37.62" pasted as one argument)
     gazetteer batch events.csv --column place --oblast-column region -o events.gaz.xlsx
     gazetteer parse article.txt --geojson
     gazetteer serve [--port 8080]
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -59,6 +60,24 @@ def _positive(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return n
+
+
+def _lat_or_point(text: str) -> float | tuple[float, float]:
+    """A latitude, or a whole point pasted as one argument: "50.45, 30.52", "50.45,30.52", "50.45 30.52"."""
+    parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
+    if len(parts) == 2:
+        return _float_arg(parts[0]), _float_arg(parts[1])
+    if len(parts) != 1:
+        raise argparse.ArgumentTypeError(f"expected LAT LON or 'LAT, LON', got {text!r}")
+    return _float_arg(parts[0])
+
+
+def _units_text(s) -> str:
+    """ "  Київська obl., Фастівський raion, Чабанівська hromada" (with its leading gap); a unit with no name, or
+    named as the settlement itself (Kyiv, Sevastopol), is left out rather than printed as "-"."""
+    units = ((s.oblast_uk, "obl."), (s.raion_uk, "raion"), (s.hromada_uk, "hromada"))
+    text = ", ".join(f"{name} {word}" for name, word in units if name and name != s.name_uk)
+    return f"  {text}" if text else ""
 
 
 def _port(text: str) -> int:
@@ -186,8 +205,12 @@ def _batch_arguments(b: argparse.ArgumentParser) -> None:
 
 
 def _reverse_arguments(rv: argparse.ArgumentParser) -> None:
-    rv.add_argument("lat", type=_float_arg, help="latitude, decimal degrees")
-    rv.add_argument("lon", type=_float_arg, help="longitude, decimal degrees")
+    rv.add_argument(
+        "lat",
+        type=_lat_or_point,
+        help="latitude, decimal degrees; or the point in one argument: 'LAT, LON' or 'LAT LON'",
+    )
+    rv.add_argument("lon", type=_float_arg, nargs="?", help="longitude, decimal degrees")
     rv.add_argument("-k", type=_positive, default=1, help="how many settlements, nearest first (default 1)")
     rv.add_argument("--max-km", type=float, default=None, help="ignore settlements farther than this")
     rv.add_argument(
@@ -348,8 +371,8 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
         s = m.settlement
         mark = "*" if res.match is not None and m is res.match else " "
         print(
-            f"{mark}{i}. {s.name_uk} / {s.name_en}  [{s.category_name}]  {s.oblast_uk} obl., "
-            f"{s.raion_uk or '-'} raion, {s.hromada_uk} hromada  {s.lat:.4f},{s.lon:.4f} ({s.coord_precision})  "
+            f"{mark}{i}. {s.name_uk} / {s.name_en}  [{s.category_name}]{_units_text(s)}  "
+            f"{s.lat:.4f},{s.lon:.4f} ({s.coord_precision})  "
             f"score {m.score:.2f} {m.match} via {m.matched!r}  {s.id}"
         )
     return _STATUS_EXIT.get(res.status, 2)
@@ -359,6 +382,12 @@ def _cmd_reverse(args: argparse.Namespace) -> int:
     from gazetteer.nearby import PointOutsideUkraine, reverse
 
     precision = None if args.any_precision else "point"
+    if isinstance(args.lat, tuple):
+        if args.lon is not None:
+            raise ValueError("give the point once: LAT LON, or 'LAT, LON' as one argument")
+        args.lat, args.lon = args.lat
+    elif args.lon is None:
+        raise ValueError("reverse needs a longitude: LAT LON, or 'LAT, LON' as one argument")
     try:
         found = reverse(args.lat, args.lon, k=args.k, max_km=args.max_km, precision=precision)
         status, reason = ("found", "") if found else ("not_found", f"no settlement within {args.max_km} km")
@@ -373,8 +402,8 @@ def _cmd_reverse(args: argparse.Namespace) -> int:
     else:
         for i, (s, km) in enumerate(found, 1):
             print(
-                f"{i}. {s.name_uk} / {s.name_en}  [{s.category_name}]  {s.oblast_uk} obl., {s.raion_uk or '-'} raion, "
-                f"{s.hromada_uk} hromada  {km:.1f} km  ({s.coord_precision})  {s.id}"
+                f"{i}. {s.name_uk} / {s.name_en}  [{s.category_name}]{_units_text(s)}  {km:.1f} km  "
+                f"({s.coord_precision})  {s.id}"
             )
     return 0 if found else 4
 

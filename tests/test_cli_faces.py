@@ -110,6 +110,25 @@ def test_reverse_accepts_a_negative_longitude_and_rejects_words(capsys) -> None:
     assert exit_info.value.code == 2
 
 
+@pytest.mark.parametrize("point", ["50.45, 30.52", "50.45,30.52", "50.45 30.52", " 50.45 ,30.52 "])
+def test_reverse_takes_the_point_pasted_as_one_argument(capsys, point) -> None:
+    one = run(capsys, "reverse", point, "--json")
+    two = run(capsys, "reverse", "50.45", "30.52", "--json")
+    assert one[0] == 0 and one[1] == two[1]
+
+
+def test_reverse_with_half_a_point_or_a_point_twice_is_one_line_exit_2(capsys) -> None:
+    for argv in (["50.45"], ["50.45, 30.52", "30.52"]):
+        code, out, err = run(capsys, "reverse", *argv)
+        assert code == 2 and out == "" and err.count("\n") == 1 and "LAT" in err
+
+
+def test_reverse_text_never_prints_an_empty_unit_as_a_dash(capsys) -> None:
+    code, out, _ = run(capsys, "reverse", "50.45", "30.52", "-k", "2")  # Kyiv: no oblast, raion or hromada of its own
+    assert code == 0 and " - raion" not in out and "Київ obl." not in out
+    assert "Київська obl., " in out.splitlines()[1]  # a village near it keeps its units
+
+
 def test_serve_arguments_default_to_this_machine_only() -> None:
     args = build_parser().parse_args(["serve"])
     assert args.host == "127.0.0.1" and args.port == 8080 and args.workers == 1 and args.rate > 0
