@@ -9,7 +9,8 @@
 >>> places.record(s, "uk", "jsonv2", True, {})["address"]["state"]
 'Харківська область'
 
-A record has Nominatim's fields (``place_id`` — :func:`place_id`, the first 12 digits of the KATOTTG id —, ``lat``/``lon`` as strings,
+A record has Nominatim's fields (``place_id`` — :func:`place_id`, the first 12 digits of the KATOTTG id; an
+oblast, raion or hromada record's is 10**12 more, :func:`unit_place_id` —, ``lat``/``lon`` as strings,
 ``display_name``, ``address`` with ``city``/``town``/``village``, ``municipality`` (hromada), ``district``
 (raion), ``state`` (oblast), ``country``, ``country_code``; ``boundingbox`` (south, north, west, east, as
 strings), ``importance``, ``addresstype``, ``place_rank``) and a ``gazetteer`` object with what only the
@@ -57,6 +58,17 @@ def place_id(katottg: str) -> int:
     2**53, so JavaScript and R read it exactly (the 17 digits of the whole id are not: JSON.parse rounds
     them)."""
     return int(katottg[2:14])
+
+
+#: Added to an administrative unit's :func:`place_id` (its first 12 digits): a unit and a settlement never
+#: share a number, as Kyiv the city and Kyiv the oblast-level unit would (both 800000000000).
+UNIT_PLACE_ID_BASE = 10**12
+
+
+def unit_place_id(katottg: str) -> int:
+    """``place_id`` of an oblast, raion or hromada record: :data:`UNIT_PLACE_ID_BASE` + its first 12 digits
+    (13 digits, e.g. UA80000000000000000 -> 1800000000000; still below 2**53)."""
+    return UNIT_PLACE_ID_BASE + place_id(katottg)
 
 
 #: How like the rule-made Russian form of a name (rapidfuzz ratio, 0-100) a Russian variant must be to be shown;
@@ -319,7 +331,7 @@ class Places:
         half = 1.5 if u.level == "oblast" else 0.4
         lat, lon = u.lat or 0.0, u.lon or 0.0
         rec: dict[str, Any] = {
-            "place_id": place_id(u.id),
+            "place_id": unit_place_id(u.id),
             "licence": self.licence,
             "lat": f"{lat:.7f}",
             "lon": f"{lon:.7f}",

@@ -38,6 +38,13 @@ Every result carries Nominatim's fields (``place_id``, ``lat``/``lon`` as string
 (``resolved`` / ``ambiguous`` / ``candidate``), ``reason``, ``rank`` and ``candidates`` (the KATOTTG ids of
 all candidates, best first).
 
+A ``place_id`` is the first 12 digits of the KATOTTG id for a settlement, and 10**12 more for an oblast,
+raion or hromada record (``/reverse`` with a low ``zoom``), so Kyiv the city (800000000000) and the
+oblast-level unit Kyiv (1800000000000) differ; ``/lookup`` takes either. ``/search`` answers carry two
+headers: ``X-Gazetteer-Status`` (``resolved``, ``ambiguous``, ``not_found``) and ``X-Gazetteer-Reason``, the
+reason as percent-encoded UTF-8 (headers carry only Latin-1; decode with ``urllib.parse.unquote``, JavaScript's
+``decodeURIComponent`` or R's ``URLdecode``).
+
 Bad input gets a 400 with Nominatim's error object (``{"error": {"code": 400, "message": ...}}``): empty
 or over-long ``q``, malformed coordinates, unknown ``format``. Unknown parameters are ignored. Requests
 are bounded (URL, body, batch size) and each client (by address) has a request budget, a token bucket
@@ -75,7 +82,7 @@ from starlette.routing import Route
 from gazetteer import __version__
 from gazetteer.errors import GazetteerError
 from gazetteer.model import Resolution
-from gazetteer.nominatim import Places, place_id, render
+from gazetteer.nominatim import Places, place_id, render, unit_place_id
 from gazetteer.resolve import Resolver, default_resolver
 
 __all__ = ["BindError", "Settings", "bind", "create_app", "run"]
@@ -381,9 +388,10 @@ class Service:
 
     @cached_property
     def by_place_id(self) -> dict[int, str]:
-        """place_id -> KATOTTG id, for /lookup (settlements first, then units)."""
+        """place_id -> KATOTTG id, for /lookup: a settlement's, or a unit's (10**12 more; Kyiv the unit has the
+        same KATOTTG id as Kyiv the city, so /lookup reads a unit's place_id as the unit)."""
         ex = self.resolver.extract
-        out = {place_id(uid): uid for uid in ex.units}
+        out = {unit_place_id(uid): uid for uid in ex.units}
         out.update((place_id(s.id), s.id) for s in ex.settlements)
         return out
 
@@ -521,8 +529,12 @@ class Service:
         records = []
         for raw_id in ids:
             sid = raw_id.upper()
-            if sid.isdigit():  # a place_id (12 digits, see nominatim.place_id) or the id's 17 digits
-                sid = self.by_place_id.get(int(sid), "") if len(sid) <= 12 else "UA" + sid.zfill(17)
+            unit_only = sid.isdigit() and len(sid) == 13
+            if sid.isdigit():  # a place_id (12 digits, 13 for a unit: nominatim.place_id) or the id's 17 digits
+                sid = self.by_place_id.get(int(sid), "") if len(sid) <= 13 else "UA" + sid.zfill(17)
+            if unit_only and sid in ex.units:
+                records.append(self.places.unit_record(ex.units[sid], lang, fmt, details, {}))
+                continue
             try:
                 s = ex.settlement(sid)
             except KeyError:

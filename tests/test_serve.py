@@ -551,3 +551,21 @@ def test_unbounded_viewbox_puts_the_candidate_inside_it_first_among_equals(http:
 def test_a_bad_viewbox_is_a_400_saying_so(http: httpx.Client, viewbox: str) -> None:
     got = http.get("/search", params={"q": "Kyiv", "viewbox": viewbox, "bounded": 1})
     assert got.status_code == 400 and "viewbox" in got.json()["error"]["message"]
+
+
+def test_a_unit_and_a_settlement_never_share_a_place_id(http: httpx.Client) -> None:
+    city = http.get("/search", params={"q": "Київ", "limit": 1}).json()[0]
+    unit = http.get("/reverse", params={"lat": city["lat"], "lon": city["lon"], "zoom": 5}).json()
+    assert unit["addresstype"] == "state" and unit["place_id"] != city["place_id"] < 2**53
+    assert unit["place_id"] < 2**53
+    both = http.get("/lookup", params={"osm_ids": f"{city['place_id']},{unit['place_id']}"}).json()
+    assert [r["place_id"] for r in both] == [city["place_id"], unit["place_id"]]
+    assert both[0]["gazetteer"]["katottg"] == city["gazetteer"]["katottg"]
+
+
+def test_the_reason_header_is_percent_encoded_utf8(http: httpx.Client) -> None:
+    from urllib.parse import unquote
+
+    got = http.get("/search", params={"q": "Радьківка", "limit": 1})
+    reason = got.json()[0]["gazetteer"]["reason"]
+    assert got.headers["X-Gazetteer-Reason"].isascii() and unquote(got.headers["X-Gazetteer-Reason"]) == reason
