@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -118,7 +119,8 @@ def sweep_update_leftovers(home: Path) -> list[Path]:
 
 @contextmanager
 def atomic_output(path: str | Path | None, binary: bool = False, encoding: str = "utf-8") -> Iterator:
-    """A file handle whose content appears at ``path`` only if the block succeeds (stdout for None/'-')."""
+    """A file handle whose content appears at ``path`` only if the block succeeds (stdout for None/'-');
+    a path ending in ``.gz`` is written gzip-compressed."""
     if path is None or str(path) == "-":
         yield sys.stdout.buffer if binary else sys.stdout
         return
@@ -141,8 +143,18 @@ def atomic_output(path: str | Path | None, binary: bool = False, encoding: str =
         raise BatchError(f"cannot write to {folder}: {exc.strerror}") from exc
     try:
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            yield fh
+        if target.suffix.lower() == ".gz":  # events.gaz.csv.gz: the same bytes, gzip-compressed
+            import gzip
+
+            with (
+                os.fdopen(fd, "wb") as raw,
+                gzip.GzipFile(fileobj=raw, mode="wb", filename=target.stem) as gz,
+                gz if binary else io.TextIOWrapper(gz, encoding=encoding, newline="") as fh,
+            ):
+                yield fh
+        else:
+            with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
+                yield fh
         os.replace(tmp, target)
     except BaseException:
         try:

@@ -39,16 +39,39 @@ class BatchStats(Counter):
         self.notes: list[str] = []
 
 
-def detect_format(path: str | Path | None, fmt: str | None = None) -> str:
-    """The table format a path's extension says (csv unless known; see gazetteer.formats.SUFFIXES)."""
+def detect_format(path: str | Path | None, fmt: str | None = None, output: bool = False) -> str:
+    """The table format a path's extension says (see gazetteer.formats.SUFFIXES; ``.gz`` after it is
+    gzip). An input of unknown extension is read as CSV; an output's must be known (else BatchError)."""
     from gazetteer.formats import FORMATS, SUFFIXES
 
     if fmt:
         if fmt not in FORMATS:
             raise BatchError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}")
         return fmt
-    suffix = Path(str(path)).suffix.lower() if path and str(path) != "-" else ".csv"
+    if not path or str(path) == "-":
+        return "csv"
+    suffixes = [x.lower() for x in Path(str(path)).suffixes]
+    suffix = suffixes[-2] if suffixes[-1:] == [".gz"] and len(suffixes) > 1 else suffixes[-1] if suffixes else ""
+    if suffix in _OLD_SPREADSHEETS:
+        raise BatchError(
+            f"{path} is {_OLD_SPREADSHEETS[suffix]}, which gazetteer does not read: save it as .xlsx or .csv"
+        )
+    if suffix not in SUFFIXES and output:
+        names = ", ".join(sorted(set(SUFFIXES) - {".txt", ".tab", ".pq", ".ndjson"}))
+        raise BatchError(
+            f"cannot tell the output format from {path}: end it in {names} (optionally + .gz), or pass --output-format"
+        )
     return SUFFIXES.get(suffix, "csv")
+
+
+# Spreadsheet files read only by their own programs: what to say instead of an undecodable-text error.
+_OLD_SPREADSHEETS = {
+    ".xls": "the old Excel format (.xls)",
+    ".xlsb": "Excel's binary format (.xlsb)",
+    ".ods": "an OpenDocument spreadsheet (.ods)",
+    ".numbers": "an Apple Numbers file",
+}
+_OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"  # an OLE2 compound file: .xls (or .doc)
 
 
 def _open_text(path: str | Path, encoding: str) -> io.TextIOBase:
@@ -57,6 +80,10 @@ def _open_text(path: str | Path, encoding: str) -> io.TextIOBase:
     p = Path(path)
     if not p.is_file():
         raise BatchError(f"input file not found: {p}")
+    if p.suffix.lower() == ".gz":
+        import gzip
+
+        return gzip.open(p, "rt", encoding=encoding, newline="")
     return open(p, encoding=encoding, newline="")
 
 
@@ -112,7 +139,9 @@ def enrich_file(
     resolver = resolver or default_resolver()
     in_fmt = detect_format(src, fmt)
     out_fmt = (
-        detect_format(dst, out_fmt) if dst not in (None, "-") else (out_fmt or ("tsv" if in_fmt == "tsv" else "csv"))
+        detect_format(dst, out_fmt, output=True)
+        if dst not in (None, "-")
+        else (out_fmt or ("tsv" if in_fmt == "tsv" else "csv"))
     )
     from gazetteer import formats
 
@@ -139,7 +168,7 @@ def enrich_file(
     if engine != "stream":
         from gazetteer import batch_arrow
 
-        why = _arrow_refusal(batch_arrow, in_fmt, out_fmt, text_column, online)
+        why = _arrow_refusal(batch_arrow, in_fmt, out_fmt, text_column, online, src)
         if why is None:
             try:
                 return batch_arrow.enrich_csv(
@@ -256,10 +285,14 @@ def refuse_output_columns(names: list[str], added: list[str]) -> None:
         raise BatchError(f"input already has output columns {clash}: rename them first (or drop them)")
 
 
-def _arrow_refusal(batch_arrow: Any, in_fmt: str, out_fmt: str, text_column: str | None, online: Any) -> str | None:
+def _arrow_refusal(
+    batch_arrow: Any, in_fmt: str, out_fmt: str, text_column: str | None, online: Any, src: object = ""
+) -> str | None:
     """Why the Arrow engine is not tried for this job (None: try it)."""
     if not batch_arrow.available():
         return "pyarrow is not installed: pip install 'gazetteer[frames]'"
+    if str(src).lower().endswith(".gz"):
+        return "gzip-compressed input goes through the streaming engine"
     if in_fmt not in ("csv", "tsv") or out_fmt not in ("csv", "tsv"):
         return "only CSV/TSV in and out go through the Arrow engine"
     if text_column is not None or online is not None:
@@ -268,7 +301,27 @@ def _arrow_refusal(batch_arrow: Any, in_fmt: str, out_fmt: str, text_column: str
 
 
 def _undecodable(src: object, encoding: str, exc: UnicodeDecodeError) -> BatchError:
-    return BatchError(f"cannot decode {src} as {encoding}: {exc.reason} at byte {exc.start}; pass --encoding")
+    return BatchError(
+        not_text(src) or f"cannot decode {src} as {encoding}: {exc.reason} at byte {exc.start}; pass --encoding"
+    )
+
+
+def not_text(src: object) -> str | None:
+    """What a file that fails to decode as text really is, when its first bytes say so (else None)."""
+    if str(src) == "-":
+        return None
+    try:
+        with open(src, "rb") as fh:
+            magic = fh.read(4)
+    except OSError:
+        return None
+    if magic == _OLD_EXCEL_MAGIC:
+        return f"{src} is in the old Excel format (.xls), not text: save it as .xlsx or .csv"
+    if magic == b"PK\x03\x04":
+        return f"{src} is a zip file (an .xlsx workbook?), not text: name an Excel workbook .xlsx"
+    if magic[:2] == b"\x1f\x8b":
+        return f"{src} is gzip-compressed: name it with a .gz ending (e.g. .csv.gz)"
+    return None
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -288,7 +341,7 @@ def _rows(records: Iterator, src: object, encoding: str) -> Iterator:
     try:
         yield from records
     except UnicodeDecodeError as exc:
-        raise BatchError(f"cannot decode {src} as {encoding}: {exc.reason}; pass --encoding") from None
+        raise BatchError(not_text(src) or f"cannot decode {src} as {encoding}: {exc.reason}; pass --encoding") from None
 
 
 def _progress_on(enabled: bool | None) -> bool:

@@ -102,7 +102,7 @@ def _pyarrow(what: str) -> tuple[Any, Any]:
 # -- reading -----------------------------------------------------------------------------------------
 def count_data_rows(src: str | Path, fmt: str) -> int | None:
     """Rows after the header, for a progress bar's time left (None when unknown, e.g. stdin)."""
-    if str(src) == "-" or not Path(src).is_file():
+    if str(src) == "-" or not Path(src).is_file() or str(src).lower().endswith(".gz"):
         return None
     if fmt in ("csv", "tsv", "jsonl"):
         n, last = 0, b"\n"
@@ -158,7 +158,12 @@ def _text(src: str | Path, encoding: str) -> Iterator[io.TextIOBase]:
         yield io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, newline="")
         return
     try:
-        fh = open(src, encoding=encoding, newline="")  # noqa: SIM115 - closed below; open errors become BatchError
+        if str(src).lower().endswith(".gz"):
+            import gzip
+
+            fh = gzip.open(src, "rt", encoding=encoding, newline="")  # noqa: SIM115 - closed below
+        else:
+            fh = open(src, encoding=encoding, newline="")  # noqa: SIM115 - closed below; errors become BatchError
     except OSError as exc:
         raise BatchError(f"cannot read {src}: {exc.strerror}") from None
     with fh:
@@ -166,7 +171,11 @@ def _text(src: str | Path, encoding: str) -> Iterator[io.TextIOBase]:
 
 
 def _decode_error(src: object, encoding: str, exc: UnicodeDecodeError) -> BatchError:
-    return BatchError(f"cannot decode {src} as {encoding}: {exc.reason} at byte {exc.start}; pass --encoding")
+    from gazetteer.batch import not_text
+
+    return BatchError(
+        not_text(src) or f"cannot decode {src} as {encoding}: {exc.reason} at byte {exc.start}; pass --encoding"
+    )
 
 
 def _read_csv(fh: io.TextIOBase, src: object, encoding: str, delimiter: str | None) -> tuple:

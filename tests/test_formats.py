@@ -183,3 +183,36 @@ def test_parquet_nested_and_binary_cells_are_json_and_hex_in_text_formats(tmp_pa
     code, _, err = run(capsys, "batch", src, "--column", "place", "-o", str(tmp_path / "out.xlsx"))
     assert code == 0 and "2 time zone-aware timestamp(s) written as ISO 8601 text" in err, err
     assert _xlsx_rows(tmp_path / "out.xlsx")[1][4] == "2024-01-01T12:00:00+00:00"
+
+
+def test_unknown_output_extension_is_a_usage_error_unless_the_format_is_given(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("place\nKyiv\n", encoding="utf-8")
+    dst = tmp_path / "x.docx"
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    assert code == 2 and not dst.exists() and ".csv" in err and ".xlsx" in err and "--output-format" in err
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst), "--output-format", "csv")
+    assert code == 0 and read_csv(dst)[1][0] == "Kyiv", err
+
+
+@pytest.mark.parametrize("out", ["out.csv.gz", "out.csv"])
+def test_gzip_input_is_read_and_a_gz_output_is_written_compressed(tmp_path: Path, capsys, out: str) -> None:
+    import gzip
+
+    src = tmp_path / "in.csv.gz"
+    src.write_bytes(gzip.compress("place;n\nKyiv;1\nЛьвів;2\n".encode()))
+    dst = tmp_path / out
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    assert code == 0, err
+    text = gzip.decompress(dst.read_bytes()).decode() if out.endswith(".gz") else dst.read_text("utf-8")
+    rows = list(csv.reader(text.splitlines(), delimiter=";"))
+    assert [r[:2] for r in rows[1:]] == [["Kyiv", "1"], ["Львів", "2"]]
+    assert rows[1][rows[0].index("gaz_status")] == "resolved"
+
+
+@pytest.mark.parametrize("name", ["old.xls", "old.csv"])
+def test_old_excel_files_are_named_as_such_not_as_an_encoding_problem(tmp_path: Path, capsys, name: str) -> None:
+    src = tmp_path / name
+    src.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)))  # an OLE2 header, as .xls files start
+    code, _, err = run(capsys, "batch", str(src), "--column", "place")
+    assert code == 2 and "old Excel format (.xls)" in err and "save it as .xlsx" in err and "--encoding" not in err
