@@ -340,6 +340,21 @@ def _resolve_one(resolver, args: argparse.Namespace, query: object, strict: bool
     return res
 
 
+_RESOLVE_MEMO = 20_000  # distinct lines whose JSON answer ``resolve -`` keeps (a few kB each)
+
+
+def _resolve_line(resolver, args: argparse.Namespace, raw: bytes):
+    """One line of ``resolve -``: a line that is not UTF-8 is invalid, its bytes echoed as \\xNN escapes."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        from gazetteer.model import Resolution
+
+        reason = f"the line is not valid UTF-8 (byte 0x{raw[exc.start]:02X} at position {exc.start})"
+        return Resolution(raw.decode("utf-8", "backslashreplace"), "invalid", reason)
+    return _resolve_one(resolver, args, line, strict=False)
+
+
 def resolution_json(res) -> dict:
     """One query's answer as the JSON object ``resolve --json`` prints (and ``resolve -`` per line)."""
     return {
@@ -358,9 +373,24 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     if args.query == "-":
         # Hints are the same for every line: check them once, so a bad one is one error, not N rows.
         resolver.parse_hints(oblast=args.oblast, raion=args.raion, hromada=args.hromada, near=args.near)
-        for line in sys.stdin:
-            res = _resolve_one(resolver, args, line.rstrip("\r\n"), strict=False)
-            print(json.dumps(resolution_json(res), ensure_ascii=False), flush=True)
+        # An answer is a function of the line and the data: each distinct line is resolved once per run
+        # (a bounded memo; online answers are not kept, they may come later than offline ones).
+        memo: dict[bytes, str] = {}
+        stdin = getattr(sys.stdin, "buffer", None)  # bytes: a line that is not UTF-8 is told, not mangled
+        lines = stdin if stdin is not None else (t.encode("utf-8", "surrogateescape") for t in sys.stdin)
+        for number, raw in enumerate(lines):
+            raw = raw.rstrip(b"\r\n")
+            if number == 0 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a UTF-8 byte-order mark is not part of the first name
+            out = memo.get(raw)
+            if out is None:
+                out = json.dumps(resolution_json(_resolve_line(resolver, args, raw)), ensure_ascii=False)
+                if not args.online:
+                    if len(memo) >= _RESOLVE_MEMO:
+                        memo.clear()
+                    memo[raw] = out
+            sys.stdout.write(out + "\n")
+            sys.stdout.flush()
         return 0
     res = _resolve_one(resolver, args, args.query, strict=True)
     if args.json:

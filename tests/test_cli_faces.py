@@ -67,6 +67,36 @@ def test_resolve_stdin_writes_json_lines_in_input_order(capsys, monkeypatch) -> 
     assert [d["status"] for d in lines] == ["resolved", "invalid", "ambiguous", "not_found"]
 
 
+def test_resolve_stdin_line_not_utf8_is_invalid_and_the_output_stays_utf8(capsys, monkeypatch) -> None:
+    data = b"\xff\xfeLviv\nKupyansk\nKy\xc3v\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+    code, out, _ = run(capsys, "resolve", "-")
+    out.encode("utf-8")  # strict: a lone surrogate (raw bytes echoed back) would raise here
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [d["status"] for d in lines] == ["invalid", "resolved", "invalid"]
+    assert lines[0]["query"] == "\\xff\\xfeLviv"
+    assert lines[0]["reason"] == "the line is not valid UTF-8 (byte 0xFF at position 0)"
+    assert lines[2]["reason"] == "the line is not valid UTF-8 (byte 0xC3 at position 2)"
+
+
+def test_resolve_stdin_resolves_each_distinct_line_once(capsys, monkeypatch) -> None:
+    import gazetteer.cli as cli
+
+    asked: list[object] = []
+    real = cli._resolve_one
+
+    def counting(resolver, args, query, strict):
+        asked.append(query)
+        return real(resolver, args, query, strict)
+
+    monkeypatch.setattr(cli, "_resolve_one", counting)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Kupyansk\nRadkivka\nKupyansk\nKupyansk\n"))
+    code, out, _ = run(capsys, "resolve", "-")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 4 and lines[0] == lines[2] == lines[3] != lines[1]
+    assert asked == ["Kupyansk", "Radkivka"]
+
+
 def test_resolve_stdin_oblast_applies_to_every_line(capsys, monkeypatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("Радьківка\nRadkivka\n"))
     _, out, _ = run(capsys, "resolve", "-", "--oblast", "Kharkiv")
