@@ -87,12 +87,34 @@ def _open_text(path: str | Path, encoding: str) -> io.TextIOBase:
     return open(p, encoding=encoding, newline="")
 
 
-def _column_index(header: list[str], name: str | None, what: str) -> int | None:
+def column_position(
+    header: list[str], name: str | None, what: str, notes: list[str] | None = None, where: str = "the input"
+) -> int | None:
+    """The 0-based position of column ``name``; ``NAME#K`` is the K-th column called NAME (1-based).
+
+    A name the header holds more than once means its first column, and ``notes`` gets a line naming
+    every position. A missing column is a :class:`BatchError` listing the header.
+    """
     if name is None:
         return None
-    if name not in header:
-        raise BatchError(f"{what} {name!r} is not in the input (columns: {', '.join(header[:20])})")
-    return header.index(name)
+    if name in header:
+        positions = [i for i, h in enumerate(header) if h == name]
+        if len(positions) > 1 and notes is not None:
+            at = ", ".join(str(i + 1) for i in positions)
+            notes.append(
+                f"{what} {name!r} appears {len(positions)} times (columns {at}): using column {positions[0] + 1}; "
+                f"'{name}#2' names the second"
+            )
+        return positions[0]
+    base, _, k = name.rpartition("#")
+    positions = [i for i, h in enumerate(header) if h == base]
+    if k.isdigit() and 1 <= int(k) <= len(positions):
+        return positions[int(k) - 1]
+    raise BatchError(f"{what} {name!r} is not in {where} (columns: {', '.join(header[:20])})")
+
+
+def _column_index(header: list[str], name: str | None, what: str, notes: list[str] | None = None) -> int | None:
+    return column_position(header, name, what, notes)
 
 
 def enrich_file(
@@ -208,8 +230,8 @@ def enrich_file(
             raise BatchError(f"cannot parse the header of {src}: {head.problem}")
         header = head.fields
         records.width = len(header)
-        qi = _column_index(header, column or text_column, "column")
-        oi = _column_index(header, oblast_column, "oblast column")
+        qi = _column_index(header, column or text_column, "column", records.notes)
+        oi = _column_index(header, oblast_column, "oblast column", records.notes)
         added = list(TEXT_COLUMNS if text_column else RESULT_COLUMNS)
         refuse_output_columns(header, added)
         width = len(header)
@@ -456,12 +478,12 @@ def _enrich_parquet(
     except (OSError, pa.ArrowException) as exc:
         raise BatchError(f"cannot read Parquet file {src}: {_one_line(exc)}") from None
     names = pf.schema_arrow.names
-    _column_index(names, column or text_column, "column")
-    _column_index(names, oblast_column, "oblast column")
+    statuses = BatchStats()
+    qi = _column_index(names, column or text_column, "column", statuses.notes)
+    oi = _column_index(names, oblast_column, "oblast column", statuses.notes)
     added = list(TEXT_COLUMNS if text_column else RESULT_COLUMNS)
     refuse_output_columns(names, added)
     row_fn = _text_row(resolver) if text_column else _name_row(resolver, online)
-    statuses = BatchStats()
     if out_fmt != "parquet":
         raise BatchError("Parquet input is written as Parquet: give an output path ending in .parquet")
     gaz_schema = output_schema(added)
@@ -470,8 +492,8 @@ def _enrich_parquet(
         schema = schema.append(f)
     with atomic_output(dst, binary=True) as out, pq.ParquetWriter(out, schema) as writer:
         for batch in _progress(parquet_batches(pf, src), progress):
-            queries = batch.column(column or text_column).to_pylist()
-            hints = batch.column(oblast_column).to_pylist() if oblast_column else [None] * len(queries)
+            queries = batch.column(qi).to_pylist()
+            hints = batch.column(oi).to_pylist() if oi is not None else [None] * len(queries)
             results = [row_fn(q, h) for q, h in zip(queries, hints)]
             for r in results:
                 statuses[r["gaz_status"]] += 1

@@ -173,7 +173,7 @@ def _resolve_arguments(r: argparse.ArgumentParser) -> None:
 
 def _batch_arguments(b: argparse.ArgumentParser) -> None:
     b.add_argument("input", help="input file, or - for stdin")
-    b.add_argument("--column", help="column with place names")
+    b.add_argument("--column", help="column with place names (NAME#2: the second column called NAME)")
     b.add_argument("--text-column", help="column with free text: find and resolve the places it mentions")
     b.add_argument("--oblast-column", help="column with an oblast hint per row")
     b.add_argument("-o", "--output", default=None, help="output file (default: stdout)")

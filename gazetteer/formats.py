@@ -289,7 +289,15 @@ def _read_xlsx(src: str | Path, sheet: str | None = None, columns: tuple = ()) -
     while header and header[-1].startswith("column") and first[len(header) - 1] is None:
         header.pop()  # trailing empty header cells
     width = len(header)
-    columns = tuple(header.index(c) for c in columns if c is not None and c in header)
+    from gazetteer.batch import column_position
+
+    positions = []
+    for c in columns:
+        try:
+            positions.append(column_position(header, c, "column"))
+        except BatchError:
+            pass  # said once the caller looks the column up
+    columns = tuple(c for c in positions if c is not None)
     formulas = _FormulaCells(src, wb.sheetnames.index(ws.title))
 
     def rows() -> Iterator[list[Any]]:
@@ -666,15 +674,18 @@ def enrich_table(
         rows,
         info,
     ):
+        from gazetteer.batch import column_position
+
         where = f"sheet {info['sheet']!r} of the input" if "sheet" in info else "the input"
-        for what, name in (("column", query_column), ("oblast column", oblast_column)):
-            if name is not None and name not in header:
-                others = [repr(n) for n in info.get("sheets", ()) if n != info.get("sheet")]
-                more = f"; the workbook's other sheets: {', '.join(others)} (pass --sheet)" if others else ""
-                raise BatchError(f"{what} {name!r} is not in {where} (columns: {', '.join(header[:20])}){more}")
+        notes: list[str] = []
+        try:
+            qi = column_position(header, query_column, "column", notes, where)
+            oi = column_position(header, oblast_column, "oblast column", notes, where)
+        except BatchError as exc:
+            others = [repr(n) for n in info.get("sheets", ()) if n != info.get("sheet")]
+            more = f"; the workbook's other sheets: {', '.join(others)} (pass --sheet)" if others else ""
+            raise BatchError(f"{exc}{more}") from None
         refuse_output_columns(header, added)
-        qi = header.index(query_column)
-        oi = header.index(oblast_column) if oblast_column else None
         width = len(header)
         out_delimiter = info.get("delimiter", ",")
         out_delimiter = "," if out_delimiter == "\t" else out_delimiter
@@ -683,6 +694,7 @@ def enrich_table(
             total = count_data_rows(src, in_fmt)
         statuses = BatchStats()
         statuses.notes = info.get("notes", [])
+        statuses.notes[:0] = notes
         with open_writer(
             dst, out_fmt, header + added, bom=bom, delimiter=out_delimiter, schema=info.get("arrow_schema")
         ) as writer:

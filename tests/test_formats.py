@@ -216,3 +216,24 @@ def test_old_excel_files_are_named_as_such_not_as_an_encoding_problem(tmp_path: 
     src.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)))  # an OLE2 header, as .xls files start
     code, _, err = run(capsys, "batch", str(src), "--column", "place")
     assert code == 2 and "old Excel format (.xls)" in err and "save it as .xlsx" in err and "--encoding" not in err
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_duplicate_column_name_is_warned_with_its_positions_and_name_hash_k_picks_one(
+    tmp_path: Path, capsys, suffix: str
+) -> None:
+    src = tmp_path / f"in{suffix}"
+    if suffix == ".csv":
+        src.write_text("place,n,place\nMoscow,1,Kyiv\n", encoding="utf-8")
+    else:
+        _workbook(src, [["place", "n", "place"], ["Moscow", 1, "Kyiv"]])
+    dst = str(tmp_path / "out.csv")
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", dst)
+    assert code == 0 and "column 'place' appears 2 times (columns 1, 3): using column 1" in err
+    out = read_csv(tmp_path / "out.csv")
+    assert out[1][out[0].index("gaz_status")] == "not_found"  # Moscow, the first 'place'
+    code, _, err = run(capsys, "batch", str(src), "--column", "place#2", "-o", dst)
+    out = read_csv(tmp_path / "out.csv")
+    assert code == 0 and out[1][out[0].index("gaz_name_en")] == "Kyiv" and "appears" not in err
+    code, _, err = run(capsys, "batch", str(src), "--column", "place#3", "-o", dst)
+    assert code == 2 and "'place#3' is not in" in err
