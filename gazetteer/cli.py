@@ -176,6 +176,8 @@ def _batch_arguments(b: argparse.ArgumentParser) -> None:
     b.add_argument("--column", help="column with place names (NAME#2: the second column called NAME)")
     b.add_argument("--text-column", help="column with free text: find and resolve the places it mentions")
     b.add_argument("--oblast-column", help="column with an oblast hint per row")
+    b.add_argument("--raion-column", help="column with a raion hint per row")
+    b.add_argument("--hromada-column", help="column with a hromada hint per row")
     b.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
     b.add_argument("--format", choices=INPUT_FORMATS, help="input format (default: by extension)")
     b.add_argument("--output-format", choices=OUTPUT_FORMATS, help="output format (default: by the output's extension)")
@@ -483,6 +485,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             args.output,
             column=args.column,
             oblast_column=args.oblast_column,
+            raion_column=args.raion_column,
+            hromada_column=args.hromada_column,
             text_column=args.text_column,
             fmt=args.format,
             encoding=args.encoding,

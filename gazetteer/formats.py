@@ -664,23 +664,25 @@ def enrich_table(
     progress: Callable[[Iterator, int | None], Iterator] | None = None,
     strict: bool = False,
     sheet: str | None = None,
+    raion_column: str | None = None,
+    hromada_column: str | None = None,
 ) -> Counter:
     """Read ``src``, append the ``added`` columns that ``row_fn(query, oblast)`` returns, write ``dst``."""
     if sheet is not None and in_fmt != "xlsx":
         raise BatchError("--sheet applies to .xlsx input only")
-    columns = (query_column, oblast_column)
+    columns = (query_column, oblast_column, raion_column, hromada_column)
     with read_table(src, in_fmt, encoding=encoding, delimiter=delimiter, sheet=sheet, columns=columns) as (
         header,
         rows,
         info,
     ):
-        from gazetteer.batch import column_position
+        from gazetteer.batch import column_position, hint_reader
 
         where = f"sheet {info['sheet']!r} of the input" if "sheet" in info else "the input"
         notes: list[str] = []
         try:
             qi = column_position(header, query_column, "column", notes, where)
-            oi = column_position(header, oblast_column, "oblast column", notes, where)
+            hint = hint_reader(header, oblast_column, raion_column, hromada_column, notes, where)
         except BatchError as exc:
             others = [repr(n) for n in info.get("sheets", ()) if n != info.get("sheet")]
             more = f"; the workbook's other sheets: {', '.join(others)} (pass --sheet)" if others else ""
@@ -717,7 +719,7 @@ def enrich_table(
                 if len(row) != width:
                     extra = row[width:]
                     row = row[:width] + [None] * (width - len(row))
-                values = row_fn(row[qi], row[oi] if oi is not None else None)
+                values = row_fn(row[qi], hint(row))
                 if extra:
                     values["gaz_status"] = "invalid"
                     if in_fmt == "jsonl":  # a line that is not a JSON object: its message, no cells

@@ -237,3 +237,36 @@ def test_duplicate_column_name_is_warned_with_its_positions_and_name_hash_k_pick
     assert code == 0 and out[1][out[0].index("gaz_name_en")] == "Kyiv" and "appears" not in err
     code, _, err = run(capsys, "batch", str(src), "--column", "place#3", "-o", dst)
     assert code == 2 and "'place#3' is not in" in err
+
+
+KUPIANSK_RADKIVKA, PRYLUKY_RADKIVKA = "UA63080070250094966", "UA74080090090067364"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_raion_and_hromada_columns_are_hints_per_row(tmp_path: Path, capsys, suffix: str) -> None:
+    rows = [["place", "raion", "hromada"], ["Радьківка", "Kupianskyi", ""], ["Радьківка", "", "Малодівицька"]]
+    rows += [["Радьківка", "Nowhere", ""], ["Радьківка", "", ""]]
+    src = tmp_path / f"in{suffix}"
+    if suffix == ".csv":
+        src.write_text("".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    elif suffix == ".xlsx":
+        _workbook(src, rows)
+    else:
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({h: [r[i] for r in rows[1:]] for i, h in enumerate(rows[0])}), src)
+    dst = tmp_path / ("out.parquet" if suffix == ".parquet" else "out.csv")
+    args = ["batch", str(src), "--column", "place", "--raion-column", "raion", "--hromada-column", "hromada"]
+    code, _, err = run(capsys, *args, "-o", str(dst))
+    assert code == 0, err
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        got = pq.read_table(dst).to_pylist()
+    else:
+        out = read_csv(dst)
+        got = [dict(zip(out[0], r)) for r in out[1:]]
+    assert [r["gaz_id"] or None for r in got] == [KUPIANSK_RADKIVKA, PRYLUKY_RADKIVKA, None, None]
+    assert [r["gaz_status"] for r in got] == ["resolved", "resolved", "ambiguous", "ambiguous"]
+    assert "raion hint 'Nowhere'" in got[2]["gaz_reason"] and "hint" not in got[3]["gaz_reason"]
