@@ -10,7 +10,7 @@
 Real cells carry more than a name: a branch number (``Одеса № 3``, ``Днипро (отд. 12)``), words around
 it (``near Izium``, ``Irpin vicinity``, ``Kharkiv - city centre``), the region before or after it
 (``Donetsk oblast, Novoselivka``; ``Рай-Оленівка, Бахмутський р-н, Донецька обл.``), a city the name is a
-part of (``Obolon, Kyiv``; ``Kalmiuskyi district, Mariupol``), a country or state abroad
+part of (``Obolon, Kyiv``; ``Kyivskyi district, Kharkiv``), a country or state abroad
 (``Odessa, Texas``), abbreviations (``Б. Церква``, ``Кам.-Подільський``) or a Cyrillic letter inside a
 Latin word (``Жmerynka``). :class:`QueryReader` reads all of that once into a :class:`Query` that every
 tier of the resolver reads; it also reads region hints in the forms registries write them
@@ -582,7 +582,7 @@ class QueryReader:
             qualifiers.append("address")
         name = None
         if len(rest) == 2 and _DISTRICT.search(rest[0]) and strip_unit_words(rest[1]) == rest[1]:
-            # "Kalmiuskyi district, Mariupol": a part of the city named second.
+            # "Kyivskyi district, Kharkiv": a part of the city named second.
             name, city, district = rest[0], rest[1], True
             rest = []
         for part in rest:

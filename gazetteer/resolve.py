@@ -78,7 +78,7 @@ FAMILIAR_SCORE = 0.9
 FAMILIAR_BESIDE = frozenset({"alternate", "geonames", "russian"})
 #: ...and only through a name of the city itself (not a district's or a former name).
 FAMILIAR_KINDS = frozenset({"official", "romanization", "geonames", "russian", "alternate"})
-#: A part of a city named with the city ("Obolon, Kyiv", "Kalmiuskyi district, Mariupol") resolves to the
+#: A part of a city named with the city ("Obolon, Kyiv", "Kyivskyi district, Kharkiv") resolves to the
 #: city with this score when the extract does not list the part's name.
 DISTRICT_SCORE = 0.9
 #: A consonant-skeleton hit this similar to a Latin query ends the search; a looser one lets the typo
@@ -399,7 +399,7 @@ class Resolver:
                 reason = f"the cell names several settlements: {names}"
                 return Resolution(text, "ambiguous", reason, None, several[:limit])
         if city is not None and hints.oblasts is None:
-            # "Rozivka, Horlivka": a settlement near the city, in its oblast (the capital's: in Kyiv oblast too).
+            # "Hora, Boryspil": a settlement near the town, in its oblast (the capital's: in Kyiv oblast too).
             around = {city.oblast_id, self._surrounding.get(city.id, city.oblast_id)}
             hints = replace(hints, oblasts=frozenset(around))
         res = self._lookup_name(q, hints, limit)
@@ -408,7 +408,7 @@ class Resolver:
         return res
 
     def _city(self, text: str) -> Settlement | None:
-        """The city (category M or K) a part of the query names on its own ("Kyiv", "Donetsk City"), if any."""
+        """The city (category M or K) a part of the query names on its own ("Kyiv", "Lviv City"), if any."""
         try:
             res = self._lookup_name(self.reader.read(text), Hints(), 3)
         except (TypeError, ValueError):

@@ -67,7 +67,7 @@ def test_a_cell_naming_several_towns_is_ambiguous_between_them(resolver, cell: s
         ("Lozova, Kharkiv", "Лозова", None),  # a town, then its oblast centre: the oblast
         ("Irpin, Kyiv", "Ірпінь", None),  # the capital's name stands for the oblast around it too
         ("Podil, Kyiv", "Київ", "district"),  # a known part of the city
-        ("Rozivka, Horlivka", "Розівка", None),  # a village by its city
+        ("Hora, Boryspil", "Гора", None),  # a village by its town
     ],
 )
 def test_a_cell_naming_one_place_stays_resolved(resolver, cell: str, name: str, match: str | None) -> None:

@@ -96,9 +96,9 @@ def test_a_stated_oblast_still_overrides_a_large_city_of_the_same_name():
 
 
 def test_villages_after_a_plural_type_word_are_villages():
-    # "села ... Ялта и Запорожье" in the Donetsk "republic": villages, not Yalta in Crimea or the city.
-    text = "Рядом, уже на территории ДНР, расположены села Новоукраинка, Ялта и Запорожье."
-    assert resolved(text) == [("Новоукраїнка", "Донецька"), ("Ялта", "Донецька"), ("Запоріжжя", "Донецька")]
+    # "села Ялта, Запорожье и ...": villages (Donetsk oblast has both), not Yalta in Crimea or the city.
+    text = "На этой неделе села Ялта, Запорожье и Новоукраинка снова остались без света."
+    assert resolved(text) == [("Ялта", "Донецька"), ("Запоріжжя", "Донецька"), ("Новоукраїнка", "Донецька")]
 
 
 # -- 3. not places ----------------------------------------------------------------------------------

@@ -155,7 +155,7 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
 
 
 def _inherit_categories(text: str, tokens: list[Token], kept: list[Cand]) -> None:
-    """A list after a type word shares it: "села Новоукраинка, Ялта и Запорожье" are all villages."""
+    """A list after a type word shares it: "села Ялта, Запорожье и Новоукраинка" are all villages."""
     for n in range(1, len(kept)):
         a, b = kept[n - 1], kept[n]
         if a.kind == b.kind == "settlement" and a.categories and not b.categories and linked(text, tokens, a, b):
