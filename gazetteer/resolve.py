@@ -512,13 +512,13 @@ class Resolver:
             )
         ):
             # "Berlin" means the capital, not the village Берлин in Lviv oblast, unless a hint says so.
-            villages = "; ".join(self.extract.settlements[i].label for i in list(found)[:3])
-            return Resolution(
-                text,
-                "not_found",
-                f"{not_place[0]!r} is not a Ukrainian settlement "
-                f"({not_place[1]}); a village of that name exists: {villages}: pass oblast= for it",
-            )
+            # Villages only alike in spelling ("Italy" ~ Житані) are not named: the spelling names the place abroad.
+            same = [i for i, v in found.items() if v[1] != "fuzzy"]
+            reason = f"{not_place[0]!r} is not a Ukrainian settlement ({not_place[1]})"
+            if same:
+                villages = "; ".join(self.extract.settlements[i].label for i in same[:3])
+                reason += f"; a village of that name exists: {villages}: pass oblast= for it"
+            return Resolution(text, "not_found", reason)
         if not found:
             return Resolution(text, "not_found", self._why_not_found(key, q.name, not_place))
         ranked = self._rank(found, hints, core)

@@ -404,6 +404,12 @@ def test_a_place_abroad_with_its_qualifier_is_not_the_namesake(resolver, query: 
 def test_country_and_state_names_are_not_found_as_such(resolver, query: str, what: str) -> None:
     res = resolver.lookup(query)
     assert res.status == "not_found" and what in res.reason
+    assert "village" not in res.reason  # villages only alike in spelling are not offered as "of that name"
+
+
+def test_a_foreign_name_a_village_also_carries_names_that_village(resolver) -> None:
+    res = resolver.lookup("Berlin")
+    assert res.status == "not_found" and "a village of that name exists: Берлин" in res.reason
 
 
 def test_familiar_name_of_a_big_city_beats_a_small_namesake(resolver) -> None:
