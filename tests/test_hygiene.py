@@ -142,3 +142,22 @@ def test_the_russian_name_of_a_village_that_is_a_small_towns_official_name_stays
     # Ольховатка: the Russian name of Вільхуватка (by consonants) and the official name of a small town.
     s, pop, rows = world(("V", "Вільхуватка", "C", 650), ("O", "Ольховатка", "X", 900))
     assert find_collisions([*rows, variant("V", "Ольховатка", "russian")], s, pop) == []
+
+
+# -- a translated form is the settlement's own, and takes nothing away -----------------------------------
+
+
+def test_a_geonames_variant_that_translates_the_name_is_not_a_collision() -> None:
+    # Червоне's GeoNames "Красное" is its translation, though Красне villages are called so in Russian too.
+    s, pop, rows = world(("R", "Червоне", "C", 300), ("K", "Красне", "C", 900))
+    rows += [["R", "Красное", "russian", "ru", "krasnoe"], ["K", "Красное", "russian", "ru", "krasnoe"]]
+    assert find_collisions(rows, s, pop, own_russian={}) != []  # without the translation: a collision
+    assert find_collisions(rows, s, pop, own_russian={"R": {"krasnoe"}}) == []
+
+
+def test_a_translated_form_does_not_take_another_settlements_variant_away() -> None:
+    # A town Південне translates to Южное; a village officially Южне keeps its own Russian Южное.
+    s, pop, rows = world(("P", "Південне", "M", 30_000), ("Y", "Южне", "C", 200))
+    rows += [["P", "Южное", "russian", "ru-rule", "iuzhnoe"], ["Y", "Южное", "russian", "ru", "iuzhnoe"]]
+    found = find_collisions(rows, s, pop, own_russian={"P": {"iuzhnoe"}})
+    assert [c.settlement_id for c in found if c.settlement_id == "Y"] == []

@@ -17,9 +17,8 @@ from gazetteer.build.former import (
     translated_russian_names,
 )
 from gazetteer.build.geonames import GeoPlace
-from gazetteer.build.hygiene import find_collisions
 from gazetteer.build.katottg import RawSettlement
-from gazetteer.normalize import fold_key, romanizations
+from gazetteer.normalize import fold_key
 from gazetteer.store import bundled_data_dir
 
 # -- the calque table ----------------------------------------------------------------------------------
@@ -68,36 +67,6 @@ def test_merged_word_tables_try_the_longer_beginning_first() -> None:
     merged = merge_word_tables([("червон", "красн", "prefix")], [("червоноград", "червоноград", "prefix")])
     assert russian_name("Червоноград", merged) == "Червоноград"
     assert russian_name("Червоне", merged) == "Красное"
-
-
-# -- hygiene: a translated form is the settlement's own, and takes nothing away ------------------------
-
-
-def _world(*specs: tuple[str, str, str, int]):
-    settlements, population, rows = {}, {}, []
-    for sid, name, category, pop in specs:
-        settlements[sid] = RawSettlement(sid, category, name, "O", "R", "H")
-        population[sid] = pop
-        rows.append([sid, name, "official", "uk", fold_key(name)])
-        for system, variant in romanizations(name).items():
-            rows.append([sid, variant, "romanization", system, fold_key(variant)])
-    return settlements, population, rows
-
-
-def test_a_geonames_variant_that_translates_the_name_is_not_a_collision() -> None:
-    # Червоне's GeoNames "Красное" is its translation, though Красне villages are called so in Russian too.
-    s, pop, rows = _world(("R", "Червоне", "C", 300), ("K", "Красне", "C", 900))
-    rows += [["R", "Красное", "russian", "ru", "krasnoe"], ["K", "Красное", "russian", "ru", "krasnoe"]]
-    assert find_collisions(rows, s, pop, own_russian={}) != []  # without the translation: a collision
-    assert find_collisions(rows, s, pop, own_russian={"R": {"krasnoe"}}) == []
-
-
-def test_a_translated_form_does_not_take_another_settlements_variant_away() -> None:
-    # A town Південне translates to Южное; a village officially Южне keeps its own Russian Южное.
-    s, pop, rows = _world(("P", "Південне", "M", 30_000), ("Y", "Южне", "C", 200))
-    rows += [["P", "Южное", "russian", "ru-rule", "iuzhnoe"], ["Y", "Южное", "russian", "ru", "iuzhnoe"]]
-    found = find_collisions(rows, s, pop, own_russian={"P": {"iuzhnoe"}})
-    assert [c.settlement_id for c in found if c.settlement_id == "Y"] == []
 
 
 # -- parts of Kyiv and Sevastopol ----------------------------------------------------------------------
