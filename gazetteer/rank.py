@@ -151,6 +151,8 @@ RIVAL_RATIO = 1.5
 DOMINANCE = 5.0
 _WRITTEN = re.compile(r"[\s\-'’ʼ`]+")
 _CITIES = frozenset({"M", "K"})
+#: Match kinds of a settlement's own official name and its romanizations (not Russian, former or other forms).
+_OWN_NAME_KINDS = frozenset({"exact", "transliteration"})
 #: With a region hinted, its one hromada centre among namesakes there wins if at least a settlement
 #: (category_prior 1: X); a village centre among village namesakes stays ambiguous.
 CENTRE_MIN_CATEGORY = 1
@@ -244,6 +246,23 @@ def city_outside_region(r: Ranking) -> Decision | None:
         and (c.settlement.population or 0) >= CITY_ELSEWHERE_POPULATION
         for c in r.ranked
     ):
+        return _not_found(r)
+    return None
+
+
+def spelled_outside_region(r: Ranking) -> Decision | None:
+    """With a region hinted, a typo-like look-alike inside it (a ``fuzzy`` match) does not stand in for a
+    place of any size whose official name (or its national romanization) the query is, outside it:
+    Радьківка with a Donetsk hint is not found there (the region cell is likely wrong), not Макіївка, and
+    the Радьківка elsewhere is named as the closest. A typo that happens to spell another place's official
+    name is rarer than a wrong region cell; a look-alike found by a closer tier (exact, skeleton, former
+    name) stands."""
+    if not r.region:
+        return None
+    fitting = next((c for c in r.ranked if c.fits), None)
+    if fitting is None or fitting.match.match != "fuzzy":
+        return None
+    if any(not c.fits and (c.spelled or (c.exact and c.match.match in _OWN_NAME_KINDS)) for c in r.ranked):
         return _not_found(r)
     return None
 
@@ -525,6 +544,7 @@ def balanced(r: Ranking) -> Decision:
 RULES: tuple[Callable[[Ranking], Decision | None], ...] = (
     below_min_score,
     city_outside_region,
+    spelled_outside_region,
     single_candidate,
     peers_by_score,
     renamed_city_over_hamlets,

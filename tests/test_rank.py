@@ -87,7 +87,8 @@ def ranking(*cands: Candidate, near: bool = False) -> Ranking:
 
 def test_rules_run_in_the_documented_order_and_end_with_balanced() -> None:
     names = [rule.__name__ for rule in RULES]
-    assert names[:4] == ["below_min_score", "city_outside_region", "single_candidate", "peers_by_score"]
+    gates = ["below_min_score", "city_outside_region", "spelled_outside_region", "single_candidate"]
+    assert names[:5] == [*gates, "peers_by_score"]
     assert names[-1] == "balanced"
     assert names.index("renamed_city_over_hamlets") < names.index("written_as_official") < names.index("single_peer")
 
@@ -247,6 +248,7 @@ from gazetteer.rank import (  # noqa: E402
     population_dominates,
     prior_mass,
     single_candidate,
+    spelled_outside_region,
 )
 
 CENTRE_ID = "UA01020030010000001"  # number 001 in its hromada: the codifier's administrative centre
@@ -293,6 +295,25 @@ def test_a_city_written_so_outside_the_region_keeps_a_look_alike_inside_from_sta
     r = ranking(cand("near", 0.6, "exact", fits=True), city)
     r.region = True
     assert city_outside_region(r) is None  # an exact name inside the region stands
+
+
+def test_a_village_named_exactly_outside_the_region_keeps_a_typo_like_look_alike_inside_from_standing_in() -> None:
+    inside = cand("near", 0.74, "fuzzy", fits=True, exact=False)
+    village = cand("village", 0.5, "exact", fits=False)  # the query is its official name, in another oblast
+    r = ranking(inside, village)
+    r.region = True
+    verdict = spelled_outside_region(r)
+    assert verdict.status == "not_found" and verdict.chosen.settlement.id == "village"
+    assert "no settlement of that name in the hinted units" in verdict.reason
+    r.region = False
+    assert spelled_outside_region(r) is None  # without a hint both are just candidates
+    russian = cand("village", 0.5, "russian", fits=False)  # reached by a Russian form only: not its own name
+    r = ranking(inside, russian)
+    r.region = True
+    assert spelled_outside_region(r) is None
+    r = ranking(cand("near", 0.9, "transliteration", fits=True), village)
+    r.region = True
+    assert spelled_outside_region(r) is None  # a closer tier inside the region stands
 
 
 def test_single_candidate_is_the_answer_and_two_go_on() -> None:

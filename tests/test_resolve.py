@@ -407,6 +407,22 @@ def test_country_and_state_names_are_not_found_as_such(resolver, query: str, wha
     assert "village" not in res.reason  # villages only alike in spelling are not offered as "of that name"
 
 
+@pytest.mark.parametrize(
+    ("query", "oblast", "name", "oblast_uk"),
+    [
+        ("Радьківка", "Donetsk", "Радьківка", "Донецька"),
+        ("Radkivka", "Donetsk", "Радьківка", "Донецька"),
+        ("Пісочин", "Odesa", "Пісочин", "Одеська"),
+    ],
+)
+def test_a_name_with_a_wrong_oblast_is_not_found_there_not_a_look_alike(resolver, query, oblast, name, oblast_uk):
+    # The region cell is wrong: a village a few letters off inside it must not become a real-looking answer;
+    # the place of that name elsewhere is named as the closest.
+    res = resolver.lookup(query, oblast=oblast)
+    assert res.status == "not_found" and "in the hinted units" in res.reason, (res.status, res.reason)
+    assert res.candidates[0].name_uk == name and res.candidates[0].oblast_uk != oblast_uk
+
+
 def test_a_foreign_name_a_village_also_carries_names_that_village(resolver) -> None:
     res = resolver.lookup("Berlin")
     assert res.status == "not_found" and "a village of that name exists: Берлин" in res.reason
