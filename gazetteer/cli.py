@@ -25,7 +25,7 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from gazetteer import __version__
 from gazetteer.errors import GazetteerError
@@ -90,6 +90,27 @@ def _port(text: str) -> int:
     return n
 
 
+def _km(text: str) -> float:
+    """A distance in km for --max-km: a finite number above 0."""
+    import math
+
+    try:
+        x = float(text)
+    except ValueError:
+        x = math.nan
+    if not (math.isfinite(x) and x > 0):
+        raise argparse.ArgumentTypeError(f"expected a distance in km above 0, got {text!r}")
+    return x
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a usage error on one line (``gazetteer reverse: error: ... (see gazetteer reverse
+    --help)``), exit 2, instead of the usage block and the message."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def _float_arg(text: str) -> float:
     import math
 
@@ -114,7 +135,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     def full(command: str) -> bool:
         return only is None or only == command
 
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="gazetteer",
         description="Resolve Ukrainian settlement names, offline.",
         epilog=EXIT_CODES,
@@ -214,7 +235,7 @@ def _reverse_arguments(rv: argparse.ArgumentParser) -> None:
     )
     rv.add_argument("lon", type=_float_arg, nargs="?", help="longitude, decimal degrees")
     rv.add_argument("-k", type=_positive, default=1, help="how many settlements, nearest first (default 1)")
-    rv.add_argument("--max-km", type=float, default=None, help="ignore settlements farther than this")
+    rv.add_argument("--max-km", type=_km, default=None, help="ignore settlements farther than this many km")
     rv.add_argument(
         "--any-precision",
         action="store_true",
@@ -287,6 +308,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     from gazetteer.atomic import Terminated, terminate_cleanly
 
+    if not argv:  # a bare `gazetteer`: what it can do, not a one-line error
+        build_parser().print_help(sys.stderr)
+        return 2
     # Only the named command's arguments are built (help, --version or a typo: all of them).
     args = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None).parse_args(argv)
     try:

@@ -132,6 +132,37 @@ def test_reverse_outside_ukraine_exits_4_with_a_reason(capsys) -> None:
     assert code == 4 and data["status"] == "outside_ukraine" and data["results"] == []
 
 
+def test_reverse_outside_ukraine_asks_whether_the_point_was_swapped(capsys) -> None:
+    code, out, _ = run(capsys, "reverse", "30.52, 50.45", "--json")  # Kyiv as (lon, lat)
+    reason = json.loads(out)["reason"]
+    assert code == 4 and "swapped" in reason
+    code, out, _ = run(capsys, "reverse", "48.86", "2.35", "--json")  # Paris: swapped, not in Ukraine either
+    reason = json.loads(out)["reason"]
+    assert code == 4 and "outside Ukraine" in reason and "swapped" not in reason
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["reverse", "50,45 30,52"],
+        ["reverse", "50.45", "30.52", "--max-km", "-1"],
+        ["reverse", "50.45", "30.52", "--max-km", "nan"],
+        ["resolve", "-", "--limit", "0"],
+        ["serve", "--port", "70000"],
+        ["frobnicate"],
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_help_exit_2(capsys, args: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1 and "error:" in err and "--help" in err, err
+
+
+def test_a_bare_command_prints_the_help(capsys) -> None:
+    assert main([]) == 2 and "usage: gazetteer" in capsys.readouterr().err
+
+
 def test_reverse_accepts_a_negative_longitude_and_rejects_words(capsys) -> None:
     code, out, _ = run(capsys, "reverse", "40.0", "-3.7")  # Madrid
     assert code == 4 and "outside_ukraine" in out
