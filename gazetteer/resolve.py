@@ -105,6 +105,9 @@ NOMINATIVE_AFTER_PREPOSITION = 0.9
 OBLAST_MISMATCH = 0.5
 UNIT_MISMATCH = 0.6
 _PLAIN = re.compile(r"[\s\-'’ʼ`]+")
+#: Words and spaced dashes that join two names in a cell ("Kharkiv and Lviv", "Харків та Львів", "Izium -
+#: Kharkiv"): read as a comma when the cell as written names nothing (Сакко і Ванцетті is one village).
+_JOINERS = re.compile(r"\s+(?:and|та|і|й|и|&|[-–—])\s+", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
@@ -242,6 +245,11 @@ class Resolver:
                 raise
             return Resolution(query, "invalid", str(exc))
         res = self._lookup(q, hints, limit)
+        if res.status == "not_found" and isinstance(query, str) and _JOINERS.search(query):
+            joined = self._joined(query, oblast, raion, hromada, near, strict, limit)
+            if joined is not None:
+                res = joined
+                notes.append(f"{_JOINERS.search(query).group().strip()!r} read as a comma between names")
         if res.status == "not_found" and res.candidates:
             notes.append(self._inline_hint_note(q, hints, res.candidates[0], given=(oblast, raion)))
         if "near" in q.qualifiers and res.status == "resolved":
@@ -253,6 +261,15 @@ class Resolver:
         if notes:
             res = replace(res, reason="; ".join(filter(None, [res.reason, *notes])))
         return res
+
+    def _joined(self, query: str, *given: object) -> Resolution | None:
+        """The answer to ``query`` with its joining words and dashes read as commas, unless that is not found
+        too (then None). ``given``: lookup's oblast, raion, hromada, near, strict and limit."""
+        oblast, raion, hromada, near, strict, limit = given
+        q = self.reader.read(_JOINERS.sub(", ", query))
+        hints, _ = self._read_hints(q, oblast, raion, hromada, near, strict)
+        res = self._lookup(q, hints, limit)  # type: ignore[arg-type]
+        return None if res.status == "not_found" else replace(res, query=query)
 
     def _inline_hint_note(self, q: Query, hints: Hints, closest: Match, given: tuple[object, object]) -> str:
         """Say which region written in the cell itself ruled the closest settlement out ("Kyiv region,

@@ -52,6 +52,10 @@ def test_only_a_leading_preposition_marks_an_inflected_name(resolver) -> None:
         ("Полтава; Черкаси", ["Полтава", "Черкаси"]),
         ("Vinnytsia, Zhytomyr, Rivne", ["Вінниця", "Житомир", "Рівне"]),
         ("Бровари, Бориспіль", ["Бровари", "Бориспіль"]),
+        ("Poltava and Sumy", ["Полтава", "Суми"]),
+        ("Полтава та Черкаси", ["Полтава", "Черкаси"]),
+        ("Полтава и Черкассы", ["Полтава", "Черкаси"]),
+        ("Vinnytsia & Zhytomyr", ["Вінниця", "Житомир"]),
     ],
 )
 def test_a_cell_naming_several_towns_is_ambiguous_between_them(resolver, cell: str, named: list) -> None:
@@ -120,3 +124,10 @@ def test_latin_abbreviated_adjectives_expand_like_cyrillic_ones(resolver, cell: 
 def test_a_type_abbreviation_without_such_a_name_stays_a_type_word(resolver, cell: str) -> None:
     res = resolver.lookup(cell)
     assert res.status == "resolved" and res.match.category in "KM" and res.match.match != "abbreviation", cell
+
+
+@pytest.mark.parametrize(("cell", "name"), [("Lozova - Kharkiv", "Лозова"), ("Сакко і Ванцетті", "Сакко і Ванцетті")])
+def test_a_dash_or_and_joins_names_only_when_the_cell_as_written_names_nothing(resolver, cell: str, name: str):
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk.casefold() == name.casefold(), (res.status, res.reason)
+    assert ("read as a comma" in res.reason) == (" - " in cell)
