@@ -99,6 +99,9 @@ SURE_TIERS = frozenset({"exact", "ending", "familiar", "inflected"})
 #: Resolver._offer_namesakes), at this fraction of the hit's score: within the ranking's peer margin.
 NAMESAKE_KINDS = frozenset({"geonames", "russian", "alternate"})
 NAMESAKE_FACTOR = 0.97
+#: An ``alternate`` name may be another name altogether (Paris, a name one village Веселий Кут carried), not
+#: a spelling of the official one: it brings in namesakes only when this alike to it (fuzz.ratio of the keys).
+NAMESAKE_LIKENESS = 60.0
 #: After a preposition a name is in an oblique case ("в Харкові": Харків): a reading of the words as a
 #: nominative (the village Харкове for "в Харькове") scores this much lower when an inflected reading exists.
 NOMINATIVE_AFTER_PREPOSITION = 0.9
@@ -689,7 +692,14 @@ class Resolver:
             if hit.kind not in NAMESAKE_KINDS:
                 continue
             name_uk = settlements[hit.settlement].name_uk
-            for other in table.get(name_uk, ()):
+            others = table.get(name_uk, ())
+            if (
+                others
+                and hit.kind == "alternate"
+                and fuzz.ratio(fold_key(hit.name), fold_key(name_uk)) < NAMESAKE_LIKENESS
+            ):
+                continue
+            for other in others:
                 if other != hit.settlement:
                     score = KIND_SCORE[hit.kind] * factor * NAMESAKE_FACTOR
                     offer(other, score, self._label(hit.kind, script, lang), hit.name, tier)

@@ -428,6 +428,14 @@ def test_a_foreign_name_a_village_also_carries_names_that_village(resolver) -> N
     assert res.status == "not_found" and "a village of that name exists: Берлин" in res.reason
 
 
+def test_another_name_of_one_village_does_not_stand_for_its_namesakes(resolver) -> None:
+    # GeoNames gives one village Веселий Кут the alternate name Paris: not a spelling of Веселий Кут, so the
+    # other villages officially called Веселий Кут do not come with it.
+    res = resolver.lookup("Paris", limit=10)
+    named = [c for c in res.candidates if c.name_uk == "Веселий Кут"]
+    assert res.reason.count("Веселий Кут") == 1 and len(named) <= 1, res.reason
+
+
 def test_familiar_name_of_a_big_city_beats_a_small_namesake(resolver) -> None:
     res = resolver.lookup("Nikolayev")
     assert res.status == "resolved" and res.match.oblast_uk == "Миколаївська" and res.match.population > 400_000
