@@ -30,6 +30,14 @@ DEMO_QUERIES: list[tuple[str, str | None]] = [
     ("Kupainsk", None),
     ("Novoselivka", None),
     ("Новоселівка", "Kharkivska oblast"),
+    ("у Куп'янську", None),
+    ("Kramatorsk", "Donestk Oblast"),
+    ("Obolon, Kyiv", None),
+    ("near Izium", None),
+    ("Б. Церква", None),
+    ("Kharkiv, Lviv", None),
+    ("Радьківка", "Donetsk"),
+    ("Odessa, Texas", None),
     ("Moscow", None),
     ("Zelensky", None),
     ("", None),
@@ -51,7 +59,7 @@ def main() -> None:
     )
     header = (
         f"{'query':<22} {'oblast hint':<19} {'status':<10} {'settlement':<18} {'oblast':<17} "
-        f"{'category':<11} {'match':<15} {'score':>5}  {'coordinates':<17} precision"
+        f"{'category':<19} {'match':<15} {'score':>5}  {'coordinates':<17} precision"
     )
     print(header)
     print("-" * len(header))
@@ -62,7 +70,7 @@ def main() -> None:
             s = m.settlement
             print(
                 f"{query!s:<22} {oblast or '':<19} {res.status:<10} {s.name_uk:<18} {s.oblast_uk:<17} "
-                f"{s.category_name:<11} {m.match:<15} {m.score:5.2f}  {s.lat:7.4f},{s.lon:8.4f} {s.coord_precision}"
+                f"{s.category_name:<19} {m.match:<15} {m.score:5.2f}  {s.lat:7.4f},{s.lon:8.4f} {s.coord_precision}"
             )
         else:
             detail = res.reason if len(res.reason) < 90 else res.reason[:87] + "..."
