@@ -429,3 +429,18 @@ def test_python_settlements_without_pandas_is_one_clear_import_error(tmp_path: P
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.startswith("MissingExtra ") and "pip install 'gazetteer[frames]'" in ran.stdout
+
+
+# -- make demo ----------------------------------------------------------------------------------------
+def test_the_demo_prints_one_line_per_query_with_its_status(capsys) -> None:
+    from gazetteer import demo
+
+    demo.main()
+    lines = capsys.readouterr().out.splitlines()
+    statuses = ("resolved", "ambiguous", "not_found", "invalid")
+    rows = [line for line in lines if any(f" {s} " in line for s in statuses)]
+    assert len(rows) == len(demo.DEMO_QUERIES)
+    for (query, _), line in zip(demo.DEMO_QUERIES, rows):
+        assert line.startswith((query, repr(query))), (query, line)
+    got = {q: next(s for s in statuses if f" {s} " in line) for (q, _), line in zip(demo.DEMO_QUERIES, rows)}
+    assert got["Kupyansk"] == "resolved" and got["Odessa, Texas"] == "not_found" and got[""] == "invalid"
