@@ -15,8 +15,10 @@ Endpoints (GET, Nominatim's parameters and shapes):
   ``addressdetails``; ``accept-language`` (``uk``, ``en``, ``ru``; the header works too); ``countrycodes``
   (answers nothing unless it lists ``ua``); ``viewbox`` = ``x1,y1,x2,y2`` (longitude, latitude of two opposite
   corners, any order) prefers candidates inside it among equal scores, and with ``bounded=1`` keeps only
-  those (none inside: no result; one of an ambiguous name's: that one, resolved). Ambiguous names give every
-  candidate, best first.
+  those (none inside: no result; one of an ambiguous name's: that one, resolved; the best match outside it:
+  not found, with the weaker candidates inside). The box is applied over every candidate of the name (all 78
+  namesakes, not the first 40), and the reason header then says how many are inside it. Ambiguous names give
+  every candidate, best first.
 * ``/reverse`` — ``lat``, ``lon``, ``zoom`` (<= 4 country, 5-7 oblast, 8-9 raion, >= 10 settlement), same
   formats. The nearest settlement with its own coordinates (:func:`gazetteer.nearby.reverse`); a point
   outside Ukraine gets ``{"error": "Unable to geocode"}`` as from Nominatim.
@@ -81,8 +83,9 @@ from starlette.routing import Route
 
 from gazetteer import __version__
 from gazetteer.errors import GazetteerError
-from gazetteer.model import Resolution
+from gazetteer.model import Match, Resolution
 from gazetteer.nominatim import Places, place_id, render, unit_place_id
+from gazetteer.rank import REASON_NAMES
 from gazetteer.resolve import Resolver, default_resolver
 
 __all__ = ["BindError", "Settings", "bind", "create_app", "run"]
@@ -260,23 +263,52 @@ def _inside(box: tuple[float, float, float, float], lat: float, lon: float) -> b
     return west <= lon <= east and south <= lat <= north
 
 
+def _labels(matches: tuple[Match, ...] | list[Match]) -> str:
+    """The first few candidates as the resolver's reasons name them ("Новоселівка (Kramatorskyi raion, ...)")."""
+    more = len(matches) - REASON_NAMES
+    names = "; ".join(m.settlement.long_label for m in matches[:REASON_NAMES])
+    return names + (f"; and {more} more" if more > 0 else "")
+
+
 def within_viewbox(res: Resolution, box: tuple[float, float, float, float], bounded: bool) -> Resolution:
-    """Nominatim's viewbox on one answer: ``bounded`` keeps only the candidates inside the box (none: not
-    found; one of an ambiguous name's: resolved to it); otherwise candidates inside it go first among equal
-    scores, and the answer is the same."""
+    """Nominatim's viewbox on one answer, over all its candidates (ask the resolver for all of them: a box
+    applied to the first few would miss the rest): ``bounded`` keeps only the candidates inside the box (none:
+    not found; one of an ambiguous name's: resolved to it; the best match outside it: not found, with the
+    weaker candidates inside it); otherwise candidates inside it go first among equal scores, and the answer
+    is the same. The reason then describes the answer given: how many candidates are inside the box, and the
+    first of them ("5 of the 78 candidates are inside the viewbox (bounded=1): Новоселівка (...); ...")."""
     cands = res.candidates
+    inside = [m for m in cands if _inside(box, m.settlement.lat, m.settlement.lon)]
     if not bounded:
         ordered = sorted(cands, key=lambda m: (-m.score, not _inside(box, m.settlement.lat, m.settlement.lon)))
-        return replace(res, candidates=tuple(ordered))
-    kept = tuple(m for m in cands if _inside(box, m.settlement.lat, m.settlement.lon))
+        if res.status != "ambiguous" or len(cands) < 2:
+            return replace(res, candidates=tuple(ordered))
+        if inside:
+            reason = f"{len(cands)} candidates fit equally, {len(inside)} of them inside the viewbox, listed first: "
+            reason += _labels(inside)
+        else:
+            reason = f"{len(cands)} candidates fit equally, none inside the viewbox: {_labels(ordered)}"
+        return replace(res, candidates=tuple(ordered), reason=reason)
+    kept = tuple(inside)
     if not kept:
-        reason = "no candidate inside the viewbox (bounded=1)" if cands else res.reason
+        reason = f"none of the {len(cands)} candidates is inside the viewbox (bounded=1)" if cands else res.reason
         return Resolution(res.query, "not_found", reason)
     if res.match is not None and res.match in kept:
-        return replace(res, candidates=kept)
+        if len(kept) < len(cands):
+            reason = f"{res.reason}; {len(kept)} of the {len(cands)} candidates inside the viewbox (bounded=1)"
+            return replace(res, candidates=kept, reason=reason)
+        return res
+    if res.match is not None:
+        best = res.match.settlement.long_label
+        reason = (
+            f"the best match, {best}, is outside the viewbox (bounded=1); {len(kept)} weaker candidates inside it: "
+        )
+        return Resolution(res.query, "not_found", reason + _labels(kept), None, kept)
     if res.status == "ambiguous" and len(kept) == 1:
-        return Resolution(res.query, "resolved", "the only candidate inside the viewbox (bounded=1)", kept[0], kept)
-    return replace(res, candidates=kept)
+        reason = f"the only one of the {len(cands)} candidates inside the viewbox (bounded=1)"
+        return Resolution(res.query, "resolved", reason, kept[0], kept)
+    reason = f"{len(kept)} of the {len(cands)} candidates are inside the viewbox (bounded=1): {_labels(kept)}"
+    return replace(res, candidates=kept, reason=reason)
 
 
 def _format(request: Request) -> str:
@@ -431,9 +463,11 @@ class Service:
             bounded = box is not None and _flag(request, "bounded")
             if foreign:
                 return self._results([], fmt, text, "not_found", "only Ukraine (countrycodes=ua) is served")
-            # Ask for at least the default number, so that ``candidates`` tells a single answer's peers
-            # (all that may be, when a bounded viewbox is to pick among them).
-            wanted = self.settings.max_limit if bounded else max(limit, self.settings.default_limit)
+            # Ask for at least the default number, so that ``candidates`` tells a single answer's peers; with a
+            # viewbox, for all of them: the box picks among every candidate, not the first 40 (78 Новоселівка).
+            wanted = (
+                len(self.resolver.extract.settlements) if box is not None else max(limit, self.settings.default_limit)
+            )
             res = self._lookup(text, given.get("state"), given.get("county"), wanted)
             if box is not None:
                 res = within_viewbox(res, box, bounded)

@@ -569,3 +569,45 @@ def test_the_reason_header_is_percent_encoded_utf8(http: httpx.Client) -> None:
     got = http.get("/search", params={"q": "Радьківка", "limit": 1})
     reason = got.json()[0]["gazetteer"]["reason"]
     assert got.headers["X-Gazetteer-Reason"].isascii() and unquote(got.headers["X-Gazetteer-Reason"]) == reason
+
+
+def test_a_viewbox_picks_among_every_candidate_of_a_name_not_the_first_forty(http: httpx.Client, resolver) -> None:
+    from urllib.parse import unquote
+
+    # Іванівка has over a hundred namesakes; this box (made up) holds three, none of them among the first ten
+    # and only one among the first forty that the resolver used to be asked for.
+    west, south, east, north = 35.0, 49.0, 37.0, 50.0
+    every = [s for s in resolver.extract.settlements if s.name_uk == "Іванівка"]
+    inside = {s.id for s in every if west <= s.lon <= east and south <= s.lat <= north}
+    assert len(every) > 40 and len(inside) >= 3
+    box = f"{east},{north},{west},{south}"
+    got = http.get("/search", params={"q": "Іванівка", "viewbox": box, "bounded": 1, "limit": 40})
+    assert {r["gazetteer"]["katottg"] for r in got.json()} == inside
+    reason = unquote(got.headers["X-Gazetteer-Reason"])
+    assert reason.startswith(f"{len(inside)} of the {len(every)} candidates are inside the viewbox"), reason
+    assert got.json()[0]["gazetteer"]["reason"] == reason
+    # without bounded=1 they go first, within the default limit of 10
+    first = http.get("/search", params={"q": "Іванівка", "viewbox": box}).json()
+    assert {r["gazetteer"]["katottg"] for r in first[: len(inside)]} == inside and len(first) == 10
+    assert f"{len(inside)} of them inside the viewbox, listed first" in first[0]["gazetteer"]["reason"]
+
+
+def test_a_bounded_viewbox_without_the_best_match_says_so_and_keeps_the_weaker_inside() -> None:
+    from gazetteer.model import Match, Resolution, Settlement
+    from gazetteer.serve import within_viewbox
+
+    def place(name: str, lat: float, lon: float) -> Settlement:
+        return Settlement(
+            f"UA{abs(hash(name)) % 10**17:017d}", name, name, "C", "UA1", "О", "O", "UA2", "Р", "R",
+            "UA3", "Г", "H", lat, lon, "point", None, None,
+        )  # fmt: skip
+
+    best, weaker = (
+        Match(place("Вербівка", 50.0, 30.0), 1.0, "exact", "x"),
+        Match(place("Вербовка", 48.5, 35.5), 0.8, "fuzzy", "x"),
+    )
+    res = Resolution("Вербівка", "resolved", "the only exact match", best, (best, weaker))
+    got = within_viewbox(res, (35.0, 48.0, 36.0, 49.0), bounded=True)
+    assert got.status == "not_found" and got.match is None and got.candidates == (weaker,)
+    assert got.reason.startswith("the best match, Вербівка (R raion, O, village), is outside the viewbox")
+    assert within_viewbox(res, (29.0, 49.0, 31.0, 51.0), bounded=True).status == "resolved"
