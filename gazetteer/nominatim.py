@@ -18,8 +18,12 @@ gazetteer knows. Names in ``uk``, ``en`` or ``ru``. Russian names are chosen, no
 variant with its language, so of the variants called Russian (which also hold Belarusian, Chuvash, Mari and
 inflected forms) only one that passes :func:`russian_choice`'s checks is shown, or the rule-made form where
 the rule is certain (-ськ -> -ск: Краматорськ -> Краматорск); otherwise the Ukrainian name is shown (Одеса,
-Маріуполь, Ізюм in this extract), since a wrong-language or inflected name is worse than the local one.
-Oblast, raion and hromada names stay as the extract has them. :func:`render` turns a list of records into ``json``/``jsonv2`` (the list),
+Маріуполь, Ізюм in this extract), since a wrong-language or inflected name is worse than the local one;
+a variant that is the rule-made form with one vowel misspelt bears the rule-made form out (Симфереполь ->
+Симферополь). An oblast, raion or hromada is named in Russian by an adjective agreeing with its word
+(:data:`UNIT_GENDER`: Симферопольская громада, Симферопольский район), made from the Russian name shown for
+the settlement it is named after or taken from the extract's ``name_ru`` where that is certain
+(:attr:`Places.russian_units`); otherwise wholly in Ukrainian (Дрогобицький район), never half and half. :func:`render` turns a list of records into ``json``/``jsonv2`` (the list),
 ``geojson`` or ``geocodejson`` (FeatureCollections).
 """
 
@@ -111,6 +115,51 @@ def _akanye(rule: str, text: str) -> bool:
     return False
 
 
+def _one_letter_apart(ref: str, text: str) -> int | None:
+    """The position of the one letter in which ``text`` differs from ``ref`` (same length), else None."""
+    if len(ref) != len(text):
+        return None
+    diff = [i for i, (a, b) in enumerate(zip(ref, text)) if a != b]
+    return diff[0] if len(diff) == 1 else None
+
+
+def _kept_from_ukrainian(name_uk: str, rule: str) -> set[int]:
+    """Positions of ``rule`` (the rule-made Russian form) whose letter the rule copied from the Ukrainian name
+    unchanged (Сімферополь -> Симферополь: all but the и for і)."""
+    from difflib import SequenceMatcher
+
+    uk = re.sub(r"[’'ʼ]", "", _strip_accents(name_uk).casefold())
+    out: set[int] = set()
+    for op, _i1, _i2, j1, j2 in SequenceMatcher(None, uk, rule, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.update(range(j1, j2))
+    return out
+
+
+def _misspells_rule(name_uk: str, ref: str, text: str) -> bool:
+    """Whether ``text`` is the rule-made form ``ref`` with one о written е, where the Ukrainian name has that о
+    too and Russian keeps it (Симфереполь, Федеровка for Симферополь, Федоровка): not at a word's start
+    (Оленівка is Еленовка), nor after ж ч ш щ й ь (Чорноморськ is Черноморск), and not ё (Солёное)."""
+    p = _one_letter_apart(ref, text)
+    if p is None or p == 0 or ref[p] != "о" or text[p] != "е" or ref[p - 1] in "жчшщйь -’'":
+        return False
+    return p in _kept_from_ukrainian(name_uk, ref)
+
+
+#: A Russian name's last vowel that may differ from the rule-made form's: Чернівці -> Черновцы, Вінниця ->
+#: Винница, Зелене -> Зелёное, Зазим'я -> Зазимье (after ь). Any other change of the last vowel alone is a
+#: case form (Стинку, Косара for Стинки, Косари) or not Russian (Вишневи for Вишнево).
+_LAST_VOWEL_CHANGES = frozenset({("и", "ы"), ("я", "а"), ("е", "ё"), ("ю", "у")})
+
+
+def _changes_last_vowel(ref: str, text: str) -> bool:
+    """Whether ``text`` is the rule-made form ``ref`` with its last vowel changed as Russian does not."""
+    p = _one_letter_apart(ref, text)
+    if p is None or p != len(ref) - 1 or ref[p] not in "аеёиоуыэюя" or text[p] not in "аеёиоуыэюя":
+        return False
+    return (ref[p], text[p]) not in _LAST_VOWEL_CHANGES and not (ref[p - 1 :] == "ья" and text[p] == "е")
+
+
 def _truncates(base: str, text: str) -> bool:
     """Whether ``text`` is a piece of ``base`` with as many words (Полтав, Лтава, Краматор); dropping a final -о
     is Russian (Днепро -> Днепр)."""
@@ -138,8 +187,11 @@ def russian_choice(name_uk: str, rule: str, variants: list[str]) -> str | None:
     A variant is refused when it holds letters or spellings Russian lacks (і ї є ґ ў ӳ, -ськ, Belarusian ы
     and э, а for the rule's е, -жжа), has another number of words (Одесса ош), is a piece of the rule-made
     form or of another variant (Полтав, Лтава, Краматор), is one of them plus a case ending (Краматорска,
-    Киеву), drops an adjective's ending in a name of several words (Криви Рог), or is not close to the
-    rule-made form (:data:`RUSSIAN_LIKENESS`).
+    Киеву) or with its last vowel changed (Стинку, Косара, Вишневи for Стинки, Косари, Вишнево; not
+    Черновцы, Винница, Зазимье), drops an adjective's ending in a name of several words (Криви Рог), or is
+    not close to the rule-made form (:data:`RUSSIAN_LIKENESS`). A variant that is the rule-made form with
+    one о the Ukrainian name has too written е (Симфереполь, Федеровка) is a misspelling that bears the
+    rule-made form out: that is shown (Симферополь, Федоровка).
 
     >>> russian_choice("Біла Церква", "Белая Церква", ["Белая Царква", "Белая Церковь"])
     'Белая Церковь'
@@ -161,8 +213,12 @@ def russian_choice(name_uk: str, rule: str, variants: list[str]) -> str | None:
     best: tuple[float, str] | None = None
     for text in texts:
         low = text.casefold()
+        if _misspells_rule(name_uk, ref, low):
+            return rule  # the variant bears out the rule-made form but for one misspelt vowel (Симфереполь)
         if _NOT_RUSSIAN.search(low) or len(low.split()) != words or _akanye(ref, low):
             continue
+        if _changes_last_vowel(ref, low):
+            continue  # a case form or not Russian (Стинку, Косара, Вишневи for Стинки, Косари, Вишнево)
         if _truncates(ref, low) or any(low == base + e for base in folded for e in _CASE_ENDINGS):
             continue
         if any(_truncates(base, low) and base[len(low) :] not in _CASE_ENDINGS for base in folded if base != ref):
@@ -178,6 +234,105 @@ def russian_choice(name_uk: str, rule: str, variants: list[str]) -> str | None:
         if best is None or score > best[0]:
             best = (score, text)
     return best[1] if best is not None else None
+
+
+#: The grammatical gender of each unit's word in Russian, which its adjective agrees with: область and
+#: громада are feminine, район masculine (Харьковская область, Харьковский район, Харьковская громада).
+UNIT_GENDER = {"oblast": "f", "raion": "m", "hromada": "f"}
+_UK_ADJECTIVE_END = re.compile(r"(?:ий|ій|а|я)$")
+_RU_ADJECTIVE_END = re.compile(r"(?:ий|ый|ой|ая|яя)$")
+_FINAL_VOWELS = "аеёиіїоуыэюяєьй"
+
+
+def _stem(word: str) -> str:
+    """A name without its last vowels, soft sign or й (Одеса -> Одес, Сімферополь -> Сімферопол, Новоселівське
+    -> Новоселівськ); a name ending in a consonant is its own stem (Харків, Донецьк)."""
+    return word.rstrip(_FINAL_VOWELS + _FINAL_VOWELS.upper())
+
+
+def russian_adjective_ending(base: str, gender: str, masculine: str = "") -> str:
+    """``base`` (an adjective without its ending: Харьковск, Береговой's Берегов) with the ending of
+    ``gender`` ("m" or "f"): -ая for feminine; -ий after г к х ж ш ч щ, else -ый, for masculine, or
+    ``masculine`` when the source gave one (Береговой: the stress is on the ending, which no rule knows)."""
+    if gender == "f":
+        return base + "ая"
+    if masculine:
+        return base + masculine
+    return base + ("ий" if base[-1:] in "гкхжшчщ" else "ый")
+
+
+#: What Ukrainian adds to a settlement's stem to make its adjective (Миколаїв-ськ, Дніпр-овськ, Сімферопол-ьськ,
+#: Рівн-енськ, Одес-ьк, Донецьк itself); a longer rest is another word (Південн-оміськ: Південне місто).
+_UK_ADJECTIVE_SUFFIX = re.compile(r"^(?:(?:[аоеєіи][вн])?ь?[сц]?ьк)?$")
+
+
+def russian_unit_from_settlement(adjective_uk: str, name_uk: str, name_ru: str, words: list) -> tuple[str, str] | None:
+    """(stem, suffix) of a unit's Russian adjective (without its ending) made from the Russian name of the
+    settlement it is named after: the Ukrainian adjective's suffix after the settlement's stem, respelt, on the
+    Russian name's stem (Миколаївськ(а) of Миколаїв -> Николаев + ск; Дніпровськ(ий) of Дніпро -> Днепр +
+    овск; Сімферопольськ(а) of Сімферополь -> Симферопол + ьск; Донецьк(а) of Донецьк -> Донецк + "";
+    Олександрівськ(а) of Олександрівка, its -ка dropped as Ukrainian drops it -> Александров + ск). None where
+    the adjective does not begin with the settlement's stem (Криворізька of Кривий Ріг, Запорізька of
+    Запоріжжя: Russian alternates its own way), or the result is not an -ск/-цк adjective."""
+    from gazetteer.build import former
+
+    if " " in name_ru or " " in name_uk or "-" in name_uk or "-" in adjective_uk:
+        return None
+    base_uk = _UK_ADJECTIVE_END.sub("", adjective_uk)
+    rule_base = former.russian_name(base_uk, words)  # Миколаївськ -> Николаевск
+    rule_name = former.russian_name(name_uk, words)  # Миколаїв -> Николаев
+    for cut in (2, 0) if name_uk.endswith("ка") and name_ru.endswith("ка") else (0,):
+        stem_uk = _stem(name_uk[: len(name_uk) - cut])
+        rule_stem = _stem(rule_name[: len(rule_name) - cut])
+        suffix_ok = _UK_ADJECTIVE_SUFFIX.match(base_uk[len(stem_uk) :])  # not a compound: Південноміська
+        if len(stem_uk) >= 3 and base_uk.startswith(stem_uk) and suffix_ok and rule_base.startswith(rule_stem):
+            stem, suffix = _stem(name_ru[: len(name_ru) - cut]), rule_base[len(rule_stem) :]
+            return (stem, suffix) if re.search(r"[сц]к$", stem + suffix) else None
+    return None
+
+
+#: Consonants Ukrainian and Russian alternate each their own way before -ськ (Запоріжжя: Запорізький,
+#: Запорожский; Кременчук: Кременчуцький, Кременчугский), made alike to compare a given name with a rule-made one.
+_ALTERNATING = ((re.compile(r"(?:[жз]с?)к$"), "жк"), (re.compile(r"(?:[кг]с|ц)к$"), "цк"))
+
+
+def _plain(text: str) -> str:
+    return text.casefold().replace("ё", "е")
+
+
+def _alike(text: str) -> str:
+    for pattern, repl in _ALTERNATING:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def russian_unit_given(adjective_uk: str, given: str, words: list) -> tuple[str, str] | None:
+    """(base, masculine ending) of a unit's Russian adjective as the source gave it (OCHA COD-AB), where it is
+    certain: Russian letters and spellings only, an adjective's ending, as many words and parts as the
+    Ukrainian name, and close to the rule-made Russian form of the Ukrainian name (:data:`RUSSIAN_LIKENESS`).
+    None otherwise: a former name (Красногвардейский for Курманський, Новомосковский for Самарівський), a cut
+    one (Дубриничско-Малоберезнянс), one with Latin letters (Карповcкая)."""
+    from rapidfuzz import fuzz
+
+    from gazetteer.build import former
+
+    given = _strip_accents(given).strip()
+    end = _RU_ADJECTIVE_END.search(given)
+    if not given or end is None or not _RUSSIAN_LETTERS.match(given) or _NOT_RUSSIAN.search(given.casefold()):
+        return None
+    parts = re.split(r"[\s-]+", given)
+    if len(parts) != len(re.split(r"[\s-]+", adjective_uk)):
+        return None
+    base = given[: end.start()]
+    if base[-1:].casefold() in _VOWELS:
+        return None  # not an adjective: Липецкаяя
+    rule = _alike(_UK_ADJECTIVE_END.sub("", former.russian_name(adjective_uk, words)).casefold())
+    low = _alike(base.casefold())
+    score = fuzz.ratio(rule, low)
+    if score < RUSSIAN_LIKENESS and not (score >= RUSSIAN_LIKENESS_SKELETON and _skeleton(rule) == _skeleton(low)):
+        return None
+    masculine = end.group() if end.group() in ("ий", "ый", "ой") else ""
+    return base, masculine
 
 
 class Places:
@@ -197,12 +352,9 @@ class Places:
         The GeoNames dump labels no alternate name with its language, so the variants called Russian also
         hold Belarusian, Chuvash or Crimean Tatar forms (Кейӳ, Адэса, Акъяр): taking the first one
         showed them."""
-        import csv
-
         from gazetteer.build import former
 
-        with open(former.Path(former.__file__).parent / "sources" / "russian_name_words.csv", encoding="utf-8") as fh:
-            words = former.read_word_table(csv.DictReader(fh))
+        words = self._russian_words
         ex = self.extract
         variants: dict[int, list[str]] = {}
         for sidx, text, kind in zip(ex.name_settlement, ex.name_text, ex.name_kind, strict=True):
@@ -218,6 +370,71 @@ class Places:
                 out[s.id] = name
         return out
 
+    @cached_property
+    def _russian_words(self) -> list[tuple[str, str, str]]:
+        """The build's table of words Russian translates in names (Дніпр- -> Днепр-, Жовтнев- -> Октябрьск-)."""
+        import csv
+
+        from gazetteer.build import former
+
+        with open(former.Path(former.__file__).parent / "sources" / "russian_name_words.csv", encoding="utf-8") as fh:
+            return former.read_word_table(csv.DictReader(fh))
+
+    @cached_property
+    def russian_units(self) -> dict[str, str]:
+        """Unit id -> its Russian adjective, agreeing with the unit's word (:data:`UNIT_GENDER`: Харьковская
+        область, Харьковский район, Харьковская громада); a unit without one is named wholly in Ukrainian
+        (Куп'янська громада), never a Ukrainian adjective with a Russian ending or the other way round.
+
+        Made, in this order, from (1) the Russian name shown for the settlement the unit is named after, in the
+        unit (:func:`russian_unit_from_settlement`: Миколаїв shown as Николаев -> Николаевская громада; Дніпро
+        as Днепр -> Днепровский район, where the source wrote Днипровский), so that a city and its units
+        agree; (2) the source's Russian name (OCHA COD-AB, ``units.tsv`` ``name_ru``) where it passes
+        :func:`russian_unit_given`, given the gender of the unit's word (the source writes some hromadas in the
+        masculine: Симферопольский громада). Crimea, Kyiv and Sevastopol, not adjectives, keep the source's."""
+        ex = self.extract
+        words = self._russian_words
+        shown = self.russian
+        members: dict[str, list[Settlement]] = {}
+        for s in ex.settlements:
+            for uid in {s.oblast_id, s.raion_id, s.hromada_id}:
+                members.setdefault(uid, []).append(s)
+        rank = {"K": 0, "M": 1, "X": 2, "C": 3}
+        out: dict[str, str] = {}
+        for uid, u in ex.units.items():
+            if uid.startswith(("UA01", "UA80", "UA85")) and u.level == "oblast":
+                if u.name_ru and _RUSSIAN_LETTERS.match(u.name_ru):
+                    out[uid] = u.name_ru
+                continue
+            gender = UNIT_GENDER.get(u.level)
+            if gender is None or not _UK_ADJECTIVE_END.search(u.name_uk):
+                continue
+            made = None
+            for s in sorted(members.get(uid, ()), key=lambda s: (rank.get(s.category, 4), -(s.population or 0))):
+                if s.id in shown:
+                    made = russian_unit_from_settlement(u.name_uk, s.name_uk, shown[s.id], words)
+                    if made is not None:
+                        break
+            given = russian_unit_given(u.name_uk, u.name_ru, words) if u.name_ru else None
+            if given is not None and (made is None or _plain(given[0]).startswith(_plain(made[0]))):
+                # the source's form, where it bears the settlement's Russian name (Евпаторийский of Евпатория:
+                # no rule knows -ия -> -ийский)
+                out[uid] = russian_adjective_ending(given[0], gender, given[1])
+            elif made is not None:
+                out[uid] = russian_adjective_ending(made[0] + made[1], gender)
+        # A unit named as another of its oblast (Криворізька громада, Криворізький район) takes that one's
+        # Russian adjective, in its own gender, when it has none of its own.
+        bases: dict[tuple[str, str], str] = {}
+        for uid, name in out.items():
+            u = ex.units[uid]
+            if u.level in UNIT_GENDER and _UK_ADJECTIVE_END.search(u.name_uk):
+                bases.setdefault((uid[:4], _UK_ADJECTIVE_END.sub("", u.name_uk)), _RU_ADJECTIVE_END.sub("", name))
+        for uid, u in ex.units.items():
+            key = (uid[:4], _UK_ADJECTIVE_END.sub("", u.name_uk))
+            if uid not in out and u.level in UNIT_GENDER and key in bases and not uid.startswith(("UA80", "UA85")):
+                out[uid] = russian_adjective_ending(bases[key], UNIT_GENDER[u.level])
+        return out
+
     def name(self, s: Settlement, lang: str) -> str:
         if lang == "en":
             return s.name_en or s.name_uk
@@ -229,7 +446,9 @@ class Places:
         u = self.extract.units.get(unit_id)
         if u is None:
             return ""
-        return {"uk": u.name_uk, "en": u.name_en, "ru": u.name_ru}.get(lang) or u.name_uk
+        if lang == "ru":
+            return self.russian_units.get(unit_id, u.name_uk)
+        return {"uk": u.name_uk, "en": u.name_en}.get(lang) or u.name_uk
 
     def unit_phrase(self, unit_id: str, lang: str) -> str:
         """ "Харківська область", "Kupianskyi raion", "Куп'янська громада"; Kyiv and Sevastopol bare."""

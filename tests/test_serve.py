@@ -503,6 +503,12 @@ def test_russian_names_of_big_cities_are_russian_or_ukrainian_never_junk(resolve
         ("Гай", "Гай", ["Гай"], None),
         ("Зелений Гай", "Зеленый Гай", ["Зелёный Гай", "Зелены Гай"], "Зелёный Гай"),
         ("Тополине", "Тополиное", ["Ясное"], None),  # not close to the rule-made form
+        ("Вітрополь", "Витрополь", ["Витреполь"], "Витрополь"),  # о misspelt е: it bears out the rule-made form
+        ("Оленівка", "Оленовка", ["Еленовка"], "Еленовка"),  # but a word's first О may be Е in Russian
+        ("Чорнобаївка", "Чорнобаевка", ["Чернобаевка"], "Чернобаевка"),  # and о after ч is е
+        ("Дубове", "Дубово", ["Дубови"], None),  # its last vowel changed: a case form, or not Russian
+        ("Стінки", "Стинки", ["Стинку"], None),
+        ("Зазим’я", "Зазимья", ["Зазимье"], "Зазимье"),  # -ья -> -ье is Russian
     ],
 )
 def test_russian_choice_refuses_junk_on_made_up_variants(name_uk, rule, variants, expected) -> None:
@@ -611,3 +617,62 @@ def test_a_bounded_viewbox_without_the_best_match_says_so_and_keeps_the_weaker_i
     assert got.status == "not_found" and got.match is None and got.candidates == (weaker,)
     assert got.reason.startswith("the best match, Вербівка (R raion, O, village), is outside the viewbox")
     assert within_viewbox(res, (29.0, 49.0, 31.0, 51.0), bounded=True).status == "resolved"
+
+
+# -- Russian names of units ---------------------------------------------------------------------------------
+# From general knowledge: a city, its hromada, raion and oblast in Russian.
+RUSSIAN_ADDRESS = {
+    "Simferopol": ("Симферополь", "Симферопольская громада", "Симферопольский район"),
+    "Mykolaiv": ("Николаев", "Николаевская громада", "Николаевский район", "Николаевская область"),
+    "Dnipro": ("Днепр", "Днепровская громада", "Днепровский район", "Днепропетровская область"),
+    "Kryvyi Rih": ("Кривой Рог", "Криворожская громада", "Криворожский район", "Днепропетровская область"),
+    "Donetsk": ("Донецк", "Донецкая громада", "Донецкий район", "Донецкая область"),
+    "Kharkiv": ("Харьков", "Харьковская громада", "Харьковский район", "Харьковская область"),
+}
+
+
+@pytest.mark.parametrize("query", sorted(RUSSIAN_ADDRESS))
+def test_russian_address_agrees_with_the_city_and_the_gender_of_each_unit(http: httpx.Client, query: str) -> None:
+    # before: Симфереполь, Симферопольский громада; Миколаївська, Донецька, Криворізька громада; Днипровский район
+    rec = http.get("/search", params={"q": query, "accept-language": "ru", "addressdetails": 1, "limit": 1}).json()[0]
+    address = rec["address"]
+    got = (rec["name"], address["municipality"], address["district"], address.get("state"))
+    assert got[: len(RUSSIAN_ADDRESS[query])] == RUSSIAN_ADDRESS[query]
+
+
+def test_every_unit_in_russian_is_wholly_russian_agreeing_with_its_word_or_wholly_ukrainian(resolver) -> None:
+    import re
+
+    from gazetteer.nominatim import UNIT_GENDER, Places
+
+    places = Places(resolver)
+    mixed, disagreeing = [], []
+    for uid, u in resolver.extract.units.items():
+        ru, uk = places.unit_phrase(uid, "ru"), places.unit_phrase(uid, "uk")
+        if ru == uk:
+            continue  # no Russian form certain: the Ukrainian name, whole
+        name = places.unit_name(uid, "ru")
+        if not re.fullmatch(r"[А-ЯЁа-яё -]+", name):
+            mixed.append(ru)
+        elif u.level in UNIT_GENDER and not uid.startswith(("UA01", "UA80", "UA85")):
+            if not name.endswith(("ая",) if UNIT_GENDER[u.level] == "f" else ("ий", "ый", "ой")):
+                disagreeing.append(ru)
+    assert not mixed and not disagreeing, (mixed[:5], disagreeing[:5])
+    assert len(places.russian_units) > 1500  # and most units have their Russian name
+
+
+def test_russian_unit_names_are_made_from_the_settlement_or_taken_when_certain_on_made_up_names() -> None:
+    from gazetteer.nominatim import russian_adjective_ending, russian_unit_from_settlement, russian_unit_given
+
+    # made from the Russian name of the settlement the unit is named after
+    assert russian_unit_from_settlement("Вітропільська", "Вітропіль", "Ветрополь", []) == ("Ветропол", "ьск")
+    assert russian_unit_from_settlement("Зорянівська", "Зорянівка", "Зоряновка", []) == ("Зорянов", "ск")
+    assert russian_unit_from_settlement("Південноміська", "Південне", "Южное", []) is None  # another word follows
+    # the source's form, in the unit word's gender, where it is close to the Ukrainian name's Russian form
+    assert russian_unit_given("Зорянська", "Зорянский", []) == ("Зорянск", "ий")
+    assert russian_adjective_ending("Зорянск", "f") == "Зорянская"
+    assert russian_adjective_ending("Берегов", "m", "ой") == "Береговой"
+    assert russian_unit_given("Пожезька", "Пожежская", []) == ("Пожежск", "")  # з ~ ж before -ськ
+    assert russian_unit_given("Зорянський", "Краснозвёздный", []) is None  # a former name
+    assert russian_unit_given("Липецька", "Липецкаяя", []) is None
+    assert russian_unit_given("Липецька", "Lипецкая", []) is None
