@@ -536,7 +536,9 @@ class Places:
         return rec
 
     def unit_record(self, u: Unit, lang: str, fmt: str, details: bool, extension: dict[str, Any]) -> dict[str, Any]:
-        """An oblast or raion as a Nominatim record (reverse at a coarse zoom)."""
+        """An oblast, raion or hromada as a Nominatim record (reverse at a coarse zoom, lookup by its id).
+        ``name`` is its name with its word, as ``display_name`` and ``address`` have it ("Харківська область",
+        "Kupianskyi raion"; Crimea "Автономна Республіка Крим", Kyiv and Sevastopol as they are)."""
         kind = "state" if u.level == "oblast" else "county" if u.level == "raion" else "municipality"
         phrase = self.unit_phrase(u.id, lang)
         address = {kind: phrase}
@@ -559,7 +561,7 @@ class Places:
             "place_rank": 8 if u.level == "oblast" else 12,
             "importance": 0.5,
             "addresstype": kind,
-            "name": self.unit_name(u.id, lang),
+            "name": phrase,
             "display_name": self.display_name(address),
         }
         if details:

@@ -20,8 +20,11 @@ Endpoints (GET, Nominatim's parameters and shapes):
   namesakes, not the first 40), and the reason header then says how many are inside it. Ambiguous names give
   every candidate, best first.
 * ``/reverse`` — ``lat``, ``lon``, ``zoom`` (<= 4 country, 5-7 oblast, 8-9 raion, >= 10 settlement), same
-  formats. The nearest settlement with its own coordinates (:func:`gazetteer.nearby.reverse`); a point
-  outside Ukraine gets ``{"error": "Unable to geocode"}`` as from Nominatim.
+  formats. The nearest settlement with its own coordinates (:func:`gazetteer.nearby.reverse`), with its
+  ``distance_km``; at a coarser zoom, that settlement's oblast or raion, named as a name ("Харківська
+  область", "Автономна Республіка Крим", "Київ") and without ``distance_km`` (the point is taken to be inside
+  it; the distance to the settlement is not one to the unit); a point outside Ukraine gets
+  ``{"error": "Unable to geocode"}`` as from Nominatim.
 * ``/lookup`` — ``osm_ids`` (or ``ids``): up to 50 comma-separated KATOTTG ids (or ``place_id`` numbers).
 * ``/status`` — ``OK`` (``format=json`` for data date and versions).
 
@@ -531,16 +534,17 @@ class Service:
                 return self.respond({"error": "Unable to geocode"})
             return self.respond(render([], fmt, self.places.licence), fmt)
         s, km = found[0]
-        ext = {"status": "nearest", "distance_km": round(km, 3)}
         units = self.resolver.extract.units
+        # A unit is the nearest settlement's, so the point is taken to be inside it: its record has no
+        # distance_km (the distance to that settlement is not the distance to the unit).
         if zoom <= 4:
             rec = self.places.country_record(lang, fmt, details)
         elif zoom <= 7 and s.oblast_id in units:
-            rec = self.places.unit_record(units[s.oblast_id], lang, fmt, details, ext)
+            rec = self.places.unit_record(units[s.oblast_id], lang, fmt, details, {"status": "nearest"})
         elif zoom <= 9 and s.raion_id in units:
-            rec = self.places.unit_record(units[s.raion_id], lang, fmt, details, ext)
+            rec = self.places.unit_record(units[s.raion_id], lang, fmt, details, {"status": "nearest"})
         else:
-            rec = self.places.record(s, lang, fmt, details, ext)
+            rec = self.places.record(s, lang, fmt, details, {"status": "nearest", "distance_km": round(km, 3)})
         if fmt in ("json", "jsonv2"):
             return self.respond(rec)
         return self.respond(render([rec], fmt, self.places.licence), fmt)

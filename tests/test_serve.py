@@ -676,3 +676,24 @@ def test_russian_unit_names_are_made_from_the_settlement_or_taken_when_certain_o
     assert russian_unit_given("Зорянський", "Краснозвёздный", []) is None  # a former name
     assert russian_unit_given("Липецька", "Липецкаяя", []) is None
     assert russian_unit_given("Липецька", "Lипецкая", []) is None
+
+
+# -- reverse at a coarse zoom ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("lat", "lon", "zoom", "lang", "name"),
+    [
+        (49.93, 36.31, 6, "uk", "Харківська область"),  # a point made up on the edge of Kharkiv
+        (49.93, 36.31, 9, "en", "Kharkivskyi raion"),
+        (48.53, 35.02, 5, "ru", "Днепропетровская область"),
+        (45.02, 34.05, 7, "uk", "Автономна Республіка Крим"),
+        (50.41, 30.63, 6, "uk", "Київ"),
+        (44.58, 33.47, 6, "uk", "Севастополь"),
+    ],
+)
+def test_reverse_unit_record_is_named_as_a_name_and_claims_no_distance(http, lat, lon, zoom, lang, name) -> None:
+    # before: "name": "Харківська" and "distance_km": 0.301, the distance to the nearest settlement
+    got = http.get("/reverse", params={"lat": lat, "lon": lon, "zoom": zoom, "accept-language": lang}).json()
+    assert got["name"] == name and got["display_name"].startswith(name)
+    assert "distance_km" not in got["gazetteer"] and got["gazetteer"]["level"] in ("oblast", "raion")
+    settlement = http.get("/reverse", params={"lat": lat, "lon": lon, "zoom": 14}).json()
+    assert settlement["gazetteer"]["distance_km"] >= 0  # a settlement's record keeps its distance
