@@ -25,7 +25,8 @@ Endpoints (GET, Nominatim's parameters and shapes):
   область", "Автономна Республіка Крим", "Київ") and without ``distance_km`` (the point is taken to be inside
   it; the distance to the settlement is not one to the unit); a point outside Ukraine gets
   ``{"error": "Unable to geocode"}`` as from Nominatim.
-* ``/lookup`` — ``osm_ids`` (or ``ids``): up to 50 comma-separated KATOTTG ids (or ``place_id`` numbers).
+* ``/lookup`` — ``osm_ids`` (or ``ids``): up to 50 comma-separated KATOTTG ids (or ``place_id`` numbers, bare
+  or Nominatim-style with an OSM type letter N, W or R before them: ``R630800900100``).
 * ``/status`` — ``OK`` (``format=json`` for data date and versions).
 
 An ambiguous name gets its candidates, best first, as Nominatim ranks results; asked for one result
@@ -567,6 +568,8 @@ class Service:
         records = []
         for raw_id in ids:
             sid = raw_id.upper()
+            if len(sid) > 1 and sid[0] in "NWR" and sid[1:].isdigit():
+                sid = sid[1:]  # Nominatim's osm_ids: an OSM type letter before the number (R630800900100)
             unit_only = sid.isdigit() and len(sid) == 13
             if sid.isdigit():  # a place_id (12 digits, 13 for a unit: nominatim.place_id) or the id's 17 digits
                 sid = self.by_place_id.get(int(sid), "") if len(sid) <= 13 else "UA" + sid.zfill(17)

@@ -697,3 +697,13 @@ def test_reverse_unit_record_is_named_as_a_name_and_claims_no_distance(http, lat
     assert "distance_km" not in got["gazetteer"] and got["gazetteer"]["level"] in ("oblast", "raion")
     settlement = http.get("/reverse", params={"lat": lat, "lon": lon, "zoom": 14}).json()
     assert settlement["gazetteer"]["distance_km"] >= 0  # a settlement's record keeps its distance
+
+
+def test_lookup_reads_nominatim_style_osm_ids_with_a_type_letter(http: httpx.Client) -> None:
+    # before: [] for R630800900100
+    city = http.get("/search", params={"q": "Kupyansk", "limit": 1}).json()[0]
+    unit = http.get("/reverse", params={"lat": city["lat"], "lon": city["lon"], "zoom": 6}).json()
+    ids = f"R{city['place_id']},n{city['place_id']},W{unit['place_id']},X{city['place_id']},R"
+    got = http.get("/lookup", params={"osm_ids": ids}).json()
+    assert [r["place_id"] for r in got] == [city["place_id"], city["place_id"], unit["place_id"]]
+    assert got[0]["gazetteer"]["katottg"] == KUPYANSK  # X is no OSM type and R alone no id: both left out
