@@ -76,16 +76,81 @@ _OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"  # an OLE2 compound file: .xls (or .doc)
 
 
 def _open_text(path: str | Path, encoding: str) -> io.TextIOBase:
-    if str(path) == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, newline="")
-    p = Path(path)
-    if not p.is_file():
-        raise BatchError(f"input file not found: {p}")
-    if p.suffix.lower() == ".gz":
-        import gzip
+    if str(path) != "-" and not Path(path).is_file():
+        raise BatchError(f"input file not found: {path}")
+    return open_input_text(path, encoding)
 
-        return gzip.open(p, "rt", encoding=encoding, newline="")
-    return open(p, encoding=encoding, newline="")
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def open_input_text(src: str | Path, encoding: str) -> io.TextIOBase:
+    """A text stream of ``src`` (``-``: stdin) opened with ``newline=""``; a name ending ``.gz``, or stdin
+    whose first bytes are gzip's signature, is decompressed as it is read.
+
+    Raises BatchError at once for a ``.gz`` file that is not gzip, and while reading for a gzip stream that
+    is truncated or damaged (nothing was written yet that stays: outputs appear only when complete).
+    OSError for a file that cannot be opened.
+    """
+    import gzip
+
+    if str(src) == "-":
+        raw = sys.stdin.buffer
+        if raw.peek(2)[:2] == GZIP_MAGIC:
+            return io.TextIOWrapper(_GzipReader(gzip.GzipFile(fileobj=raw, mode="rb"), "stdin"), encoding, newline="")
+        return io.TextIOWrapper(raw, encoding=encoding, newline="")
+    if str(src).lower().endswith(".gz"):
+        fh = open(src, "rb")  # noqa: SIM115 - closed with the stream
+        head = fh.read(2)
+        if head != GZIP_MAGIC:
+            fh.close()
+            raise BatchError(
+                f"{src} is not gzip-compressed although its name ends in .gz"
+                + (f" (it starts with {head.decode('latin-1')!r}...)" if head else " (it is empty)")
+                + ": rename it without .gz"
+            )
+        fh.seek(0)
+        return io.TextIOWrapper(_GzipReader(gzip.GzipFile(fileobj=fh, mode="rb"), src, fh), encoding, newline="")
+    return open(src, encoding=encoding, newline="")
+
+
+class _GzipReader(io.BufferedIOBase):
+    """A gzip stream whose failures are one-line BatchErrors naming the file: truncated, or damaged."""
+
+    def __init__(self, gz: Any, src: object, raw: Any = None) -> None:
+        super().__init__()
+        self.gz, self.src, self.raw_file = gz, src, raw
+
+    def readable(self) -> bool:
+        return True
+
+    def _guard(self, read: Callable[[], bytes]) -> bytes:
+        import gzip
+        import zlib
+
+        try:
+            return read()
+        except EOFError:
+            raise BatchError(
+                f"{self.src} is truncated: its gzip data ends before the end of the stream "
+                "(an interrupted download or copy?)"
+            ) from None
+        except (gzip.BadGzipFile, zlib.error) as exc:
+            raise BatchError(f"{self.src} is damaged gzip data ({_one_line(exc)})") from None
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._guard(lambda: self.gz.read(size))
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._guard(lambda: self.gz.read1(size))
+
+    def close(self) -> None:
+        try:
+            self.gz.close()
+        finally:
+            if self.raw_file is not None:
+                self.raw_file.close()
+            super().close()
 
 
 def column_position(
@@ -409,8 +474,8 @@ def _undecodable(src: object, encoding: str, exc: UnicodeDecodeError) -> BatchEr
 
 def not_text(src: object) -> str | None:
     """What a file that fails to decode as text really is, when its first bytes say so (else None)."""
-    if str(src) == "-":
-        return None
+    if str(src) == "-" or str(src).lower().endswith(".gz"):
+        return None  # stdin, or a gzip file whose decompressed bytes were not text: its first bytes say nothing
     try:
         with open(src, "rb") as fh:
             magic = fh.read(4)

@@ -6,7 +6,8 @@
 
 What the output's extension says is what gets written: ``.csv``, ``.tsv``, ``.parquet``, ``.jsonl``
 (``.ndjson``), ``.geojson`` and ``.xlsx`` (needs the ``xlsx`` extra, openpyxl); inputs may be ``.csv``,
-``.tsv``, ``.parquet``, ``.jsonl`` and ``.xlsx``. Rows keep their order; every input column is kept and the
+``.tsv``, ``.parquet``, ``.jsonl`` and ``.xlsx``; ``.gz`` after an output's extension compresses it (any format),
+after a CSV, TSV or JSON Lines input's decompresses it (a truncated or damaged one is a BatchError). Rows keep their order; every input column is kept and the
 ``gaz_*`` columns are appended, as in the CSV path. GeoJSON writes one Feature per row (a null geometry
 where nothing resolved). In Excel, text that starts with ``=`` is written as text, never as a formula.
 
@@ -154,18 +155,15 @@ def read_table(
 
 @contextmanager
 def _text(src: str | Path, encoding: str) -> Iterator[io.TextIOBase]:
-    if str(src) == "-":
-        yield io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, newline="")
-        return
-    try:
-        if str(src).lower().endswith(".gz"):
-            import gzip
+    from gazetteer.batch import open_input_text
 
-            fh = gzip.open(src, "rt", encoding=encoding, newline="")  # noqa: SIM115 - closed below
-        else:
-            fh = open(src, encoding=encoding, newline="")  # noqa: SIM115 - closed below; errors become BatchError
+    try:
+        fh = open_input_text(src, encoding)
     except OSError as exc:
         raise BatchError(f"cannot read {src}: {exc.strerror}") from None
+    if str(src) == "-":
+        yield fh
+        return
     with fh:
         yield fh
 
@@ -415,6 +413,9 @@ class _Writer:
         """What the format could not hold as given and how it was written instead (one line each)."""
         return []
 
+    def abandon(self) -> None:
+        """Release what a writer holds when the run fails (its file is removed by atomic_output)."""
+
 
 class _CsvWriter(_Writer):
     def __init__(self, fh: Any, columns: list[str], delimiter: str) -> None:
@@ -612,8 +613,26 @@ class _XlsxWriter(_Writer):
             )
         return said
 
+    def abandon(self) -> None:
+        try:
+            self.ws.close()  # its sheet is written to a temporary file as it goes: end that file now
+        except Exception:  # noqa: BLE001 - the run's own error is the one to report
+            pass
+
     def close(self) -> None:
-        self.wb.save(self.fh)
+        import gzip
+
+        if not isinstance(self.fh, gzip.GzipFile):
+            self.wb.save(self.fh)
+            return
+        import shutil
+        import tempfile
+
+        # A workbook is a zip file, written with seeks back that a gzip stream cannot make: built aside first.
+        with tempfile.TemporaryFile() as tmp:
+            self.wb.save(tmp)
+            tmp.seek(0)
+            shutil.copyfileobj(tmp, self.fh)
 
 
 @contextmanager
@@ -643,7 +662,11 @@ def open_writer(
             writer = _ParquetWriter(fh, columns, schema)
         else:
             writer = _XlsxWriter(fh, columns)
-        yield writer
+        try:
+            yield writer
+        except BaseException:
+            writer.abandon()
+            raise
         writer.close()
 
 

@@ -270,3 +270,71 @@ def test_raion_and_hromada_columns_are_hints_per_row(tmp_path: Path, capsys, suf
     assert [r["gaz_id"] or None for r in got] == [KUPIANSK_RADKIVKA, PRYLUKY_RADKIVKA, None, None]
     assert [r["gaz_status"] for r in got] == ["resolved", "resolved", "ambiguous", "ambiguous"]
     assert "raion hint 'Nowhere'" in got[2]["gaz_reason"] and "hint" not in got[3]["gaz_reason"]
+
+
+@pytest.mark.parametrize("out", ["out.csv", "out.xlsx", "out.jsonl"])
+@pytest.mark.parametrize("damage", ["truncated", "not gzip", "damaged"])
+def test_a_bad_gz_input_is_one_line_naming_the_file_and_leaves_no_output(
+    tmp_path: Path, capsys, out: str, damage: str
+) -> None:
+    import gzip
+
+    if out.endswith(".xlsx"):
+        pytest.importorskip("openpyxl")
+    plain = "".join(f"{i},Village{i}\n" for i in range(2000)).encode()
+    src = tmp_path / "in.csv.gz"
+    packed = bytearray(gzip.compress(b"id,place\n" + plain))
+    if damage == "truncated":
+        packed = packed[: len(packed) // 2]
+    elif damage == "damaged":
+        packed[len(packed) // 2] ^= 0xFF
+    else:
+        packed = bytearray(b"id,place\n" + plain)  # plain text named .gz
+    src.write_bytes(bytes(packed))
+    dst = tmp_path / out
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    said = {"truncated": "is truncated", "not gzip": "is not gzip-compressed", "damaged": "gzip"}[damage]
+    assert code == 2 and said in err and str(src) in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1 and not dst.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["in.csv.gz"]  # no .part file left either
+
+
+def test_gzip_on_stdin_is_read(tmp_path: Path, capsys, monkeypatch) -> None:
+    import gzip
+    import io
+    import sys
+
+    data = gzip.compress("place\nKyiv\nЛьвів\n".encode())
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
+    dst = tmp_path / "out.csv"
+    code, _, err = run(capsys, "batch", "-", "--column", "place", "-o", str(dst))
+    assert code == 0, err
+    assert [r[0] for r in read_csv(dst)] == ["place", "Kyiv", "Львів"]
+
+
+@pytest.mark.parametrize("out", ["out.xlsx.gz", "out.parquet.gz", "out.geojson.gz", "out.jsonl.gz"])
+def test_every_output_format_can_be_gzipped(tmp_path: Path, capsys, out: str) -> None:
+    import gzip
+    import io
+    import json
+
+    src = tmp_path / "in.csv"
+    src.write_text("place,n\nKyiv,1\nЛьвів,2\n", encoding="utf-8")
+    dst = tmp_path / out
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    assert code == 0, err
+    data = gzip.decompress(dst.read_bytes())
+    if out.startswith("out.xlsx"):
+        openpyxl = pytest.importorskip("openpyxl")
+        rows = [list(r) for r in openpyxl.load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True)]
+        got = [dict(zip(rows[0], r)) for r in rows[1:]]
+    elif out.startswith("out.parquet"):
+        import pyarrow.parquet as pq
+
+        got = pq.read_table(io.BytesIO(data)).to_pylist()
+    elif out.startswith("out.geojson"):
+        got = [f["properties"] for f in json.loads(data)["features"]]
+    else:
+        got = [json.loads(line) for line in data.decode().splitlines()]
+    assert [(r["place"], str(r["n"])) for r in got] == [("Kyiv", "1"), ("Львів", "2")]
+    assert [r["gaz_status"] for r in got] == ["resolved", "resolved"]
