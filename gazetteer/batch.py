@@ -179,6 +179,38 @@ def column_position(
     raise BatchError(f"{what} {name!r} is not in {where} (columns: {', '.join(header[:20])})")
 
 
+def keyed_names(names: list[str]) -> tuple[list[str], str | None]:
+    """Column names for an output that keys cells by name (JSON Lines, GeoJSON properties, Parquet), where
+    a name held twice would lose a column or make the file unreadable: the K-th column called NAME (K >= 2)
+    becomes ``NAME#K``, the name ``--column 'NAME#K'`` picks it by, or ``NAME#K_2``, ``NAME#K_3``... when
+    the header already holds that name. Returns ``(names, note)``: the note (None when nothing was
+    renamed) names every renamed column, for stderr.
+
+    >>> keyed_names(["place", "place#2", "place", "n"])
+    (['place', 'place#2', 'place#2_2', 'n'], "duplicate column names renamed in the output, whose keys must differ: 'place' (column 3) -> 'place#2_2'")
+    """
+    counts = Counter(names)
+    if all(n == 1 for n in counts.values()):
+        return list(names), None
+    taken = set(names)
+    seen: Counter = Counter()
+    out, renamed = [], []
+    for i, name in enumerate(names):
+        seen[name] += 1
+        if seen[name] == 1:
+            out.append(name)
+            continue
+        new = base = f"{name}#{seen[name]}"
+        n = 1
+        while new in taken:
+            n += 1
+            new = f"{base}_{n}"
+        taken.add(new)
+        out.append(new)
+        renamed.append(f"{name!r} (column {i + 1}) -> {new!r}")
+    return out, "duplicate column names renamed in the output, whose keys must differ: " + ", ".join(renamed)
+
+
 def _column_index(header: list[str], name: str | None, what: str, notes: list[str] | None = None) -> int | None:
     return column_position(header, name, what, notes)
 
@@ -646,6 +678,11 @@ def _enrich_parquet(
         raise BatchError("Parquet input is written as Parquet: give an output path ending in .parquet")
     gaz_schema = output_schema(added)
     schema = pf.schema_arrow
+    keyed, note = keyed_names(schema.names)
+    if note:
+        kept = {k: v for k, v in (schema.metadata or {}).items() if k != b"pandas"}  # pandas' names the old ones
+        schema = pa.schema([f.with_name(n) for f, n in zip(schema, keyed)], metadata=kept or None)
+        statuses.notes.append(note)
     for f in gaz_schema:
         schema = schema.append(f)
     with atomic_output(dst, binary=True) as out, pq.ParquetWriter(out, schema) as writer:

@@ -45,6 +45,7 @@ from gazetteer.batch import (
     BatchStats,
     MalformedRecord,
     atomic_output,
+    keyed_names,
     line_reason,
     parquet_batches,
     refuse_output_columns,
@@ -54,6 +55,8 @@ from gazetteer.batch import (
 __all__ = ["FORMATS", "INPUT_FORMATS", "count_data_rows", "enrich_table", "needs_formats", "read_table"]
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl", "geojson", "xlsx")
+#: Outputs that key cells by column name: a name the header holds twice is renamed (batch.keyed_names).
+KEYED_FORMATS = ("parquet", "jsonl", "geojson")
 INPUT_FORMATS = ("csv", "tsv", "parquet", "jsonl", "xlsx")
 SUFFIXES = {
     ".csv": "csv",
@@ -498,8 +501,8 @@ class _ParquetWriter(_Writer):
         self.pa, self.buffer = pa, []
         fields = []
         for i, name in enumerate(columns):
-            if schema is not None and i < len(schema.names) and schema.names[i] == name:
-                fields.append(schema.field(i))
+            if schema is not None and i < len(schema.names):  # an input column (renamed if its name repeats)
+                fields.append(schema.field(i).with_name(name))
             elif name in _FLOAT:
                 fields.append(pa.field(name, pa.float64()))
             elif name in _INT:
@@ -720,9 +723,12 @@ def enrich_table(
         statuses = BatchStats()
         statuses.notes = info.get("notes", [])
         statuses.notes[:0] = notes
-        with open_writer(
-            dst, out_fmt, header + added, bom=bom, delimiter=out_delimiter, schema=info.get("arrow_schema")
-        ) as writer:
+        out_columns, schema = header + added, info.get("arrow_schema")
+        if out_fmt in KEYED_FORMATS:  # a name held twice would lose a cell (JSON) or the file (Parquet)
+            out_columns, renamed = keyed_names(out_columns)
+            if renamed:
+                statuses.notes.append(renamed)
+        with open_writer(dst, out_fmt, out_columns, bom=bom, delimiter=out_delimiter, schema=schema) as writer:
             for row in progress(rows, total) if progress is not None else rows:
                 if isinstance(row, Damaged):  # marked like batch's CSV path: cells kept, nothing resolved
                     rec = row.record

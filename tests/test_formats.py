@@ -338,3 +338,58 @@ def test_every_output_format_can_be_gzipped(tmp_path: Path, capsys, out: str) ->
         got = [json.loads(line) for line in data.decode().splitlines()]
     assert [(r["place"], str(r["n"])) for r in got] == [("Kyiv", "1"), ("Львів", "2")]
     assert [r["gaz_status"] for r in got] == ["resolved", "resolved"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+@pytest.mark.parametrize("out", ["out.jsonl", "out.geojson", "out.parquet", "out.csv"])
+def test_a_column_name_held_twice_keeps_both_columns_in_keyed_outputs(
+    tmp_path: Path, capsys, suffix: str, out: str
+) -> None:
+    import json
+
+    header = ["town", "town#2", "note", "town"]  # the second 'town' cannot be 'town#2': that name is taken
+    rows = [["Lviv", "a", "x", "Kyiv"], ["Odesa", "b", "y", "Dnipro"]]
+    src = tmp_path / f"in{suffix}"
+    if suffix == ".csv":
+        src.write_text("".join(",".join(r) + "\n" for r in [header, *rows]), encoding="utf-8")
+    elif suffix == ".xlsx":
+        _workbook(src, [header, *rows])
+    else:
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        arrays = [pa.array([r[i] for r in rows]) for i in range(len(header))]
+        pq.write_table(pa.Table.from_arrays(arrays, names=header), src)
+        if out.endswith(".csv"):
+            return  # Parquet input is written as Parquet only
+    dst = tmp_path / out
+    code, _, err = run(capsys, "batch", str(src), "--column", "town", "-o", str(dst))
+    assert code == 0, err
+    if out.endswith(".csv"):
+        got = read_csv(dst)
+        assert got[0][:4] == header and [r[:4] for r in got[1:]] == rows  # CSV keeps the header as it is
+        assert "renamed" not in err
+        return
+    if out.endswith(".jsonl"):
+        got = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
+    elif out.endswith(".geojson"):
+        got = [f["properties"] for f in json.loads(dst.read_text(encoding="utf-8"))["features"]]
+    else:
+        import pyarrow.parquet as pq
+
+        got = pq.read_table(dst).to_pylist()  # readable by name: no name twice
+    names = ["town", "town#2", "note", "town#2_2"]
+    assert [list(r)[:4] for r in got] == [names, names]
+    assert [[r[n] for n in names] for r in got] == rows
+    assert [r["gaz_name_en"] for r in got] == ["Lviv", "Odesa"]
+    warned = [line for line in err.splitlines() if "renamed" in line]
+    assert len(warned) == 1 and "'town' (column 4) -> 'town#2_2'" in warned[0], err
+
+
+def test_keyed_names_numbers_the_repeats_like_column_hash_k() -> None:
+    from gazetteer.batch import keyed_names
+
+    assert keyed_names(["a", "b"]) == (["a", "b"], None)
+    names, note = keyed_names(["a", "a", "b", "a", "a#3"])
+    assert names == ["a", "a#2", "b", "a#3_2", "a#3"]
+    assert note is not None and "'a' (column 2) -> 'a#2'" in note and "'a' (column 4) -> 'a#3_2'" in note
