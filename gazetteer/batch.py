@@ -313,6 +313,13 @@ def enrich_file(
     streaming engine, saying so in the stats' ``notes``; "auto" (default) does the same silently. Both
     write the same bytes.
     """
+    _refuse_empty_names(
+        column=column,
+        text_column=text_column,
+        oblast_column=oblast_column,
+        raion_column=raion_column,
+        hromada_column=hromada_column,
+    )
     if (column is None) == (text_column is None):
         raise BatchError("give exactly one of --column (place names) or --text-column (free text)")
     if engine not in ("auto", "arrow", "stream"):
@@ -439,6 +446,15 @@ def enrich_file(
     if handed_over:
         statuses.notes.insert(0, handed_over)
     return statuses
+
+
+def _refuse_empty_names(**names: str | None) -> None:
+    """One BatchError for a column option given as an empty name (``--raion-column ""``), whichever it is:
+    an empty name picks no column, and must not be read as "no such option"."""
+    for option, name in names.items():
+        if name is not None and name == "":
+            flag = "--" + option.replace("_", "-")
+            raise BatchError(f"{flag} is empty: give the name of a column of the input (as in its header line)")
 
 
 def _check_input(src: str | Path, encoding: str) -> None:

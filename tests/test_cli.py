@@ -197,6 +197,25 @@ def test_batch_input_errors_are_one_line_and_leave_no_output(tmp_path: Path, cap
     assert not dst.exists() and list(tmp_path.glob(".out.csv*")) == []
 
 
+@pytest.mark.parametrize(
+    "option", ["--column", "--text-column", "--oblast-column", "--raion-column", "--hromada-column"]
+)
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_batch_an_empty_column_name_is_the_same_one_line_error_for_every_option(
+    tmp_path: Path, capsys, option: str, suffix: str
+) -> None:
+    src, dst = tmp_path / f"in{suffix}", tmp_path / "out.csv"
+    src.write_text("town,area\nLviv,\n" if suffix == ".csv" else '{"town": "Lviv", "area": ""}\n', encoding="utf-8")
+    args = [option, ""] if option in ("--column", "--text-column") else ["--column", "town", option, ""]
+    code, _, err = run(capsys, "batch", str(src), *args, "-o", str(dst))
+    assert (
+        code == 2
+        and err
+        == f"gazetteer: error: {option} is empty: give the name of a column of the input (as in its header line)\n"
+    )
+    assert not dst.exists()
+
+
 def test_batch_unwritable_output_is_a_clear_error(tmp_path: Path, capsys) -> None:
     src = tmp_path / "in.csv"
     src.write_text("place\nKyiv\n", encoding="utf-8")
