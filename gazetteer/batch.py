@@ -159,24 +159,46 @@ def column_position(
     """The 0-based position of column ``name``; ``NAME#K`` is the K-th column called NAME (1-based).
 
     A name the header holds more than once means its first column, and ``notes`` gets a line naming
-    every position. A missing column is a :class:`BatchError` listing the header.
+    every position. A column literally called ``NAME#K`` wins over the K-th column called NAME, and
+    ``notes`` says the name is ambiguous. A missing column is a :class:`BatchError` listing the header,
+    or saying how many columns are called NAME when ``NAME#K`` counts past them.
     """
     if name is None:
         return None
+    base, _, k = name.rpartition("#")
+    same = [i for i, h in enumerate(header) if h == base] if base and k.isdigit() else []
     if name in header:
         positions = [i for i, h in enumerate(header) if h == name]
         if len(positions) > 1 and notes is not None:
             at = ", ".join(str(i + 1) for i in positions)
+            second = f"'{name}#2' names the second"
+            if f"{name}#2" in header:
+                second = (
+                    f"'{name}#2' is the name of column {header.index(f'{name}#2') + 1}, so it cannot pick the second"
+                )
             notes.append(
                 f"{what} {name!r} appears {len(positions)} times (columns {at}): using column {positions[0] + 1}; "
-                f"'{name}#2' names the second"
+                f"{second}"
+            )
+        if same and 1 <= int(k) <= len(same) and notes is not None:
+            notes.append(
+                f"{what} {name!r} is ambiguous: it is the name of column {positions[0] + 1} and also means "
+                f"column {same[int(k) - 1] + 1}, the {_ordinal(int(k))} column called {base!r}: using column "
+                f"{positions[0] + 1}, the one so named (rename a column in the input to pick the other)"
             )
         return positions[0]
-    base, _, k = name.rpartition("#")
-    positions = [i for i, h in enumerate(header) if h == base]
-    if k.isdigit() and 1 <= int(k) <= len(positions):
-        return positions[int(k) - 1]
+    if same and 1 <= int(k) <= len(same):
+        return same[int(k) - 1]
+    if same:
+        many = f"only {len(same)} columns are" if len(same) > 1 else "only 1 column is"
+        raise BatchError(f"{what} {name!r} is not in {where}: {many} called {base!r} (NAME#K counts them from 1)")
     raise BatchError(f"{what} {name!r} is not in {where} (columns: {', '.join(header[:20])})")
+
+
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def keyed_names(names: list[str]) -> tuple[list[str], str | None]:

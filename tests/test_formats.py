@@ -393,3 +393,22 @@ def test_keyed_names_numbers_the_repeats_like_column_hash_k() -> None:
     names, note = keyed_names(["a", "a", "b", "a", "a#3"])
     assert names == ["a", "a#2", "b", "a#3_2", "a#3"]
     assert note is not None and "'a' (column 2) -> 'a#2'" in note and "'a' (column 4) -> 'a#3_2'" in note
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_name_hash_k_that_is_also_a_columns_own_name_is_warned_ambiguous(tmp_path: Path, capsys, suffix: str) -> None:
+    header, row = ["town", "town#2", "town"], ["Kyiv", "Lviv", "Odesa"]
+    src = tmp_path / f"in{suffix}"
+    if suffix == ".csv":
+        src.write_text(",".join(header) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    else:
+        _workbook(src, [header, row])
+    dst = tmp_path / "out.csv"
+    code, _, err = run(capsys, "batch", str(src), "--column", "town#2", "-o", str(dst))
+    out = read_csv(dst)
+    assert code == 0 and out[1][out[0].index("gaz_name_en")] == "Lviv"  # the column so named wins
+    assert "'town#2' is ambiguous" in err and "column 3, the 2nd column called 'town'" in err, err
+    code, _, err = run(capsys, "batch", str(src), "--column", "town", "-o", str(dst))
+    assert code == 0 and "'town#2' names the second" not in err and "cannot pick the second" in err
+    code, _, err = run(capsys, "batch", str(src), "--column", "town#3", "-o", str(dst))
+    assert code == 2 and "only 2 columns are called 'town'" in err and err.count("\n") == 1, err
