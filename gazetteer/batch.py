@@ -26,7 +26,7 @@ from gazetteer.delimited import Records
 from gazetteer.errors import BatchError, MalformedRecord
 from gazetteer.model import RESULT_COLUMNS, Resolution
 from gazetteer.normalize import MAX_FOLD_LENGTH
-from gazetteer.resolve import EMPTY_VALUE, Resolver, default_resolver, lookup_one
+from gazetteer.resolve import EMPTY_VALUE, Resolver, default_resolver, lookup_one, non_text_hint
 
 TEXT_COLUMNS = ("gaz_places", "gaz_place_ids", "gaz_place_count", "gaz_status", "gaz_reason")
 __all__ = ["BatchError", "BatchStats", "MalformedRecord", "enrich_file"]
@@ -285,7 +285,7 @@ def _lookup_hints(resolver: Resolver, query: object, hints: Hints) -> Resolution
         ):
             continue
         if not isinstance(value, str):
-            notes.append(f"{name} hint {value!r} is not text; resolved without it")
+            notes.append(non_text_hint(name, value))
             continue
         given[name] = value
     res = resolver.lookup(query, **given)

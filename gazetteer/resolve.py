@@ -968,8 +968,14 @@ class Resolver:
 
 
 def unread_hint(level: str, text: object) -> str:
-    """The one wording, everywhere, for a hint left out because it names no unit."""
-    return f"{level} hint {text!r} names no {level} of Ukraine; resolved without it"
+    """The one wording, everywhere, for a hint left out because it names no unit. "Looked up without it"
+    holds whatever the row's status (resolved, ambiguous or not_found)."""
+    return f"{level} hint {text!r} names no {level} of Ukraine; looked up without it"
+
+
+def non_text_hint(level: str, value: object) -> str:
+    """The one wording, everywhere, for a hint left out because its cell is not text (a number, a list)."""
+    return f"{level} hint {value!r} is not text; looked up without it"
 
 
 def _point(near: object) -> tuple[float, float] | None:
@@ -1079,7 +1085,7 @@ def lookup_one(resolver: Resolver, query: object, oblast: object = None) -> Reso
         res = resolver.lookup(query)
         if res.status == "invalid":
             return res
-        note = f"oblast hint {oblast!r} is not text; resolved without it"
+        note = non_text_hint("oblast", oblast)
         return replace(res, reason="; ".join(filter(None, [res.reason, note])))
     return resolver.lookup(query, oblast=oblast)
 

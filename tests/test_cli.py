@@ -124,8 +124,8 @@ def test_batch_keeps_rows_columns_and_order(tmp_path: Path, capsys) -> None:
         "ambiguous",
     ]
     assert out[1]["gaz_oblast_uk"] == "Харківська" and out[0]["gaz_id"] == out[5]["gaz_id"]
-    # An unreadable hint never throws the row away: resolved without it, and the reason says so.
-    assert "'Narnia' names no oblast of Ukraine; resolved without it" in out[6]["gaz_reason"]
+    # An unreadable hint never throws the row away: looked up without it, and the reason says so.
+    assert "'Narnia' names no oblast of Ukraine; looked up without it" in out[6]["gaz_reason"]
 
 
 def test_batch_ragged_row_is_kept_and_marked(tmp_path: Path, capsys) -> None:

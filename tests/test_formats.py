@@ -412,3 +412,25 @@ def test_name_hash_k_that_is_also_a_columns_own_name_is_warned_ambiguous(tmp_pat
     assert code == 0 and "'town#2' names the second" not in err and "cannot pick the second" in err
     code, _, err = run(capsys, "batch", str(src), "--column", "town#3", "-o", str(dst))
     assert code == 2 and "only 2 columns are called 'town'" in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("option", ["--oblast-column", "--raion-column", "--hromada-column"])
+def test_a_hint_left_out_is_said_the_same_way_whatever_the_rows_status(tmp_path: Path, capsys, option: str) -> None:
+    # Радьківка: three villages (ambiguous); Zzyzxqv: nothing (not_found); Kyiv: resolved. Each hint names
+    # no unit ('Narnia') or is a number: left out, and the reason must be true for every status.
+    rows = [["place", "hint"], ["Радьківка", "Narnia"], ["Zzyzxqv", "Narnia"], ["Kyiv", "Narnia"]]
+    rows += [["Радьківка", 12], ["Zzyzxqv", 12], ["Kyiv", 12]]
+    src = tmp_path / "in.xlsx"
+    _workbook(src, rows)
+    dst = tmp_path / "out.csv"
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", option, "hint", "-o", str(dst))
+    assert code == 0, err
+    out = read_csv(dst)
+    status, reason = out[0].index("gaz_status"), out[0].index("gaz_reason")
+    assert [r[status] for r in out[1:]] == ["ambiguous", "not_found", "resolved"] * 2
+    level = option.split("-")[2]
+    for r in out[1:4]:
+        assert f"{level} hint 'Narnia' names no {level} of Ukraine; looked up without it" in r[reason]
+    for r in out[4:]:
+        assert f"{level} hint 12 is not text; looked up without it" in r[reason]
+    assert not any("resolved without" in r[reason] for r in out[1:])

@@ -98,13 +98,13 @@ def test_unhashable_cell_is_invalid():
 def test_non_text_oblast_hint_is_left_out_and_said_so():
     out = frames.enrich(pd.DataFrame({"place": ["Kupyansk"], "region": [7]}), "place", oblast_column="region")
     assert out["gaz_status"].iloc[0] == "resolved"
-    assert out["gaz_reason"].iloc[0] == "oblast hint 7 is not text; resolved without it"
+    assert out["gaz_reason"].iloc[0] == "oblast hint 7 is not text; looked up without it"
 
 
 def test_unknown_oblast_hint_is_left_out_and_said_so():
     out = frames.enrich(pd.DataFrame({"place": ["Kupyansk"], "region": ["Atlantis"]}), "place", oblast_column="region")
     assert out["gaz_status"].iloc[0] == "resolved"
-    assert out["gaz_reason"].iloc[0] == "oblast hint 'Atlantis' names no oblast of Ukraine; resolved without it"
+    assert out["gaz_reason"].iloc[0] == "oblast hint 'Atlantis' names no oblast of Ukraine; looked up without it"
 
 
 def test_oblast_hint_picks_the_right_settlement():
