@@ -26,7 +26,14 @@ from gazetteer.delimited import Records
 from gazetteer.errors import BatchError, MalformedRecord
 from gazetteer.model import RESULT_COLUMNS, Resolution
 from gazetteer.normalize import MAX_FOLD_LENGTH
-from gazetteer.resolve import EMPTY_VALUE, Resolver, default_resolver, lookup_one, non_text_hint
+from gazetteer.resolve import (
+    EMPTY_VALUE,
+    Resolver,
+    default_resolver,
+    lookup_one,
+    non_text_hint,
+    not_text_value,
+)
 
 TEXT_COLUMNS = ("gaz_places", "gaz_place_ids", "gaz_place_count", "gaz_status", "gaz_reason")
 __all__ = ["BatchError", "BatchStats", "MalformedRecord", "enrich_file"]
@@ -274,7 +281,7 @@ def hint_reader(
 def _lookup_hints(resolver: Resolver, query: object, hints: Hints) -> Resolution:
     """:func:`lookup_one` with raion and hromada hints too: a blank hint is no hint, a non-text one is left
     out and the reason says so; a hint that names no unit is left out by the resolver (the reason says so)."""
-    if query is None or (isinstance(query, float) and query != query) or (isinstance(query, str) and not query.strip()):
+    if not isinstance(query, str) or not query.strip():  # missing, blank or not text: lookup_one says which
         return lookup_one(resolver, query)
     given, notes = {}, []
     for name, value in zip(Hints._fields, hints):
@@ -643,12 +650,13 @@ def _text_row(resolver: Resolver) -> Callable[[object, object], dict]:
 
     def row_fn(text: object, _oblast: object) -> dict:
         if not isinstance(text, str) or not text.strip():
+            missing = text is None or (isinstance(text, float) and text != text)
             return {
                 "gaz_places": "[]",
                 "gaz_place_ids": "",
                 "gaz_place_count": 0,
                 "gaz_status": "invalid",
-                "gaz_reason": "empty text",
+                "gaz_reason": "empty text" if missing or isinstance(text, str) else not_text_value(text, "text"),
             }
         try:
             mentions = find_places(text, resolver=resolver)

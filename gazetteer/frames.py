@@ -32,7 +32,7 @@ import pandas as pd
 
 from gazetteer.accessors import PandasAccessor, register_pandas
 from gazetteer.model import RESULT_COLUMNS, Resolution
-from gazetteer.resolve import EMPTY_VALUE, MISSING_VALUE, Resolver, default_resolver, lookup_one
+from gazetteer.resolve import EMPTY_VALUE, MISSING_VALUE, Resolver, default_resolver, lookup_one, not_text_value
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd
@@ -68,7 +68,7 @@ def _is_missing(value: object) -> bool:
 def _lookup(resolver: Resolver, query: object, oblast: object, raion: object) -> Resolution:
     """One distinct key -> Resolution, the same rules as the CLI batch (never raises for bad cells)."""
     if isinstance(query, _Unhashable):
-        return Resolution(None, "invalid", f"cell is a {query.type_name}, not text")
+        return Resolution(None, "invalid", not_text_value(query))
     if _is_missing(query):
         return Resolution(None, "invalid", MISSING_VALUE)
     if isinstance(query, str) and not query.strip():

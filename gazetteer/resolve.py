@@ -21,6 +21,7 @@ Hints (oblast, raion, hromada, near) rescore the candidates; a prior puts cities
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -1079,6 +1080,8 @@ def lookup_one(resolver: Resolver, query: object, oblast: object = None) -> Reso
         return Resolution(query, "invalid", MISSING_VALUE)
     if isinstance(query, str) and not query.strip():
         return Resolution(query, "invalid", EMPTY_VALUE)
+    if not isinstance(query, str):
+        return Resolution(query, "invalid", not_text_value(query))
     if _is_missing(oblast) or (isinstance(oblast, str) and not oblast.strip()):
         oblast = None
     elif not isinstance(oblast, str):
@@ -1098,3 +1101,32 @@ EMPTY_VALUE = "empty value"
 
 def _is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+_KINDS = {
+    "list": "a list",
+    "tuple": "a list",
+    "ndarray": "an array",
+    "dict": "a struct",
+    "set": "a set",
+    "bytes": "bytes",
+    "bytearray": "bytes",
+    "memoryview": "bytes",
+}
+
+
+def not_text_value(value: object, wanted: str = "a place name") -> str:
+    """The reason of a row whose place (or free-text) value is not text, worded once for every face (batch
+    in any format, pandas, :func:`lookup_many`, the server): ``a number (12), not a place name``, ``a date
+    (2024-03-01), ...``, ``a list, ...``. ``value`` may carry ``type_name`` instead (a cell pandas could not
+    hash). ``wanted`` is what the cell should hold ("a place name", "text")."""
+    name = getattr(value, "type_name", None) or type(value).__name__
+    if name in ("bool", "bool_"):
+        kind = f"a true/false value ({value})"
+    elif isinstance(value, numbers.Number):
+        kind = f"a number ({value})"
+    elif hasattr(value, "isoformat") and callable(value.isoformat):
+        kind = f"a date or time ({value.isoformat()})"
+    else:
+        kind = _KINDS.get(name, f"a value of type {name}")
+    return f"{kind}, not {wanted}"

@@ -434,3 +434,50 @@ def test_a_hint_left_out_is_said_the_same_way_whatever_the_rows_status(tmp_path:
     for r in out[4:]:
         assert f"{level} hint 12 is not text; looked up without it" in r[reason]
     assert not any("resolved without" in r[reason] for r in out[1:])
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".jsonl", ".parquet"])
+@pytest.mark.parametrize("hints", [[], ["--raion-column", "area"]])
+def test_a_number_in_the_place_cell_is_said_plainly_the_same_in_every_format(
+    tmp_path: Path, capsys, suffix: str, hints: list[str]
+) -> None:
+    import json
+
+    src = tmp_path / f"in{suffix}"
+    if suffix == ".xlsx":
+        _workbook(src, [["place", "area"], [12, "x"], [3.5, "x"], ["Kyiv", "x"]])
+    elif suffix == ".jsonl":
+        src.write_text("".join(json.dumps({"place": p, "area": "x"}) + "\n" for p in (12, 3.5, "Kyiv")), "utf-8")
+    else:
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({"place": pa.array([12, 3.5, None]), "area": ["x", "x", "x"]}), src)
+    dst = tmp_path / ("out.parquet" if suffix == ".parquet" else "out.csv")
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", *hints, "-o", str(dst))
+    assert code == 0, err
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        reasons = pq.read_table(dst).column("gaz_reason").to_pylist()
+        assert reasons[:2] == ["a number (12.0), not a place name", "a number (3.5), not a place name"]
+        return
+    out = read_csv(dst)
+    reasons = [r[out[0].index("gaz_reason")] for r in out[1:]]
+    assert reasons[:2] == ["a number (12), not a place name", "a number (3.5), not a place name"]
+    assert [r[0] for r in out[1:]] == ["12", "3.5", "Kyiv"]  # the cells themselves are kept
+
+
+def test_not_text_value_words_each_kind_plainly() -> None:
+    import datetime
+
+    from gazetteer.resolve import lookup_many, not_text_value
+
+    assert not_text_value(True) == "a true/false value (True), not a place name"
+    assert not_text_value(datetime.date(2024, 3, 1)) == "a date or time (2024-03-01), not a place name"
+    assert not_text_value(["Kyiv"]) == "a list, not a place name"
+    assert not_text_value(7, "text") == "a number (7), not text"
+    assert [r.reason for r in lookup_many([12, b"Kyiv"])] == [
+        "a number (12), not a place name",
+        "bytes, not a place name",
+    ]

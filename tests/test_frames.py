@@ -95,6 +95,11 @@ def test_unhashable_cell_is_invalid():
     assert out["gaz_status"].tolist() == ["invalid", "resolved"]
 
 
+def test_a_place_cell_that_is_not_text_is_said_as_in_the_cli_batch():
+    out = frames.enrich(pd.DataFrame({"place": [["Kyiv"], 12, "Kyiv"]}), "place")
+    assert out["gaz_reason"].tolist()[:2] == ["a list, not a place name", "a number (12), not a place name"]
+
+
 def test_non_text_oblast_hint_is_left_out_and_said_so():
     out = frames.enrich(pd.DataFrame({"place": ["Kupyansk"], "region": [7]}), "place", oblast_column="region")
     assert out["gaz_status"].iloc[0] == "resolved"
