@@ -11,8 +11,9 @@
 Columns are exactly :data:`gazetteer.model.RESULT_COLUMNS`, as ``gazetteer batch`` writes them.
 Rows keep their order and index (a duplicated or non-default index too). Each distinct
 (query, oblast, raion) triple is resolved once and mapped back with an integer take, so the cost is
-one lookup per distinct value plus a few vectorised column copies. Bad cells (missing, numbers, blank,
-unknown hint) get ``gaz_status == 'invalid'`` and a reason; they never raise.
+one lookup per distinct value plus a few vectorised column copies. Bad place cells (missing, numbers,
+blank) get ``gaz_status == 'invalid'`` and a reason; a hint that is not text or names no unit is left out
+and the reason says so, in the words of the CLI batch. They never raise.
 
 ``geo=True`` returns a GeoDataFrame of points in EPSG:4326 (rows without a match have no geometry).
 :func:`enrich_dask` does the same per partition of a Dask DataFrame; the resolver ships settings only
@@ -25,6 +26,7 @@ This module needs the ``frames`` extra (pandas); ``geo=True`` and :func:`settlem
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,7 +34,14 @@ import pandas as pd
 
 from gazetteer.accessors import PandasAccessor, register_pandas
 from gazetteer.model import RESULT_COLUMNS, Resolution
-from gazetteer.resolve import EMPTY_VALUE, MISSING_VALUE, Resolver, default_resolver, lookup_one, not_text_value
+from gazetteer.resolve import (
+    MISSING_VALUE,
+    Resolver,
+    default_resolver,
+    lookup_one,
+    non_text_hint,
+    not_text_value,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd
@@ -58,6 +67,9 @@ class _Unhashable:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Unhashable) and other.type_name == self.type_name
 
+    def __repr__(self) -> str:  # as a reason shows it: "oblast hint <list> is not text; ..."
+        return f"<{self.type_name}>"
+
 
 def _is_missing(value: object) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
@@ -66,26 +78,29 @@ def _is_missing(value: object) -> bool:
 
 
 def _lookup(resolver: Resolver, query: object, oblast: object, raion: object) -> Resolution:
-    """One distinct key -> Resolution, the same rules as the CLI batch (never raises for bad cells)."""
+    """One distinct key -> Resolution, the same rules as the CLI batch (never raises for bad cells): a
+    hint that is not text is left out and the reason says so, in the batch's words."""
     if isinstance(query, _Unhashable):
         return Resolution(None, "invalid", not_text_value(query))
     if _is_missing(query):
         return Resolution(None, "invalid", MISSING_VALUE)
-    if isinstance(query, str) and not query.strip():
-        return Resolution(query, "invalid", EMPTY_VALUE)
-    if isinstance(oblast, _Unhashable):
-        return Resolution(query, "invalid", f"oblast hint must be text, not {oblast.type_name}")
-    oblast = None if _is_missing(oblast) else oblast
-    if raion is None or _is_missing(raion) or (isinstance(raion, str) and not raion.strip()):
-        return lookup_one(resolver, query, oblast)
-    if not isinstance(raion, str):
-        type_name = raion.type_name if isinstance(raion, _Unhashable) else type(raion).__name__
-        return Resolution(query, "invalid", f"raion hint must be text, not {type_name}")
-    if isinstance(oblast, str) and not oblast.strip():
-        oblast = None
-    if oblast is not None and not isinstance(oblast, str):
-        return Resolution(query, "invalid", f"oblast hint must be text, not {type(oblast).__name__}")
-    return resolver.lookup(query, oblast=oblast, raion=raion)
+    if not isinstance(query, str) or not query.strip():
+        return lookup_one(resolver, query)
+    notes: list[str] = []
+
+    def usable(level: str, hint: object) -> str | None:
+        if hint is None or _is_missing(hint) or (isinstance(hint, str) and not hint.strip()):
+            return None
+        if not isinstance(hint, str):
+            notes.append(non_text_hint(level, hint))
+            return None
+        return hint
+
+    oblast, raion = usable("oblast", oblast), usable("raion", raion)
+    res = lookup_one(resolver, query, oblast) if raion is None else resolver.lookup(query, oblast=oblast, raion=raion)
+    if notes and res.status != "invalid":
+        res = replace(res, reason="; ".join(filter(None, [res.reason, *notes])))
+    return res
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

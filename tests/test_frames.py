@@ -100,6 +100,16 @@ def test_a_place_cell_that_is_not_text_is_said_as_in_the_cli_batch():
     assert out["gaz_reason"].tolist()[:2] == ["a list, not a place name", "a number (12), not a place name"]
 
 
+def test_a_non_text_hint_beside_a_raion_hint_is_left_out_as_in_the_cli_batch():
+    region, raion = pd.Series([7, None], dtype=object), pd.Series(["Куп'янський", 12], dtype=object)
+    df = pd.DataFrame({"place": ["Радьківка", "Радьківка"], "region": region, "raion": raion})
+    out = frames.enrich(df, "place", oblast_column="region", raion_column="raion")
+    assert out["gaz_status"].tolist() == ["resolved", "ambiguous"]
+    assert out["gaz_raion_uk"].iloc[0].startswith("Куп")
+    assert out["gaz_reason"].iloc[0].endswith("oblast hint 7 is not text; looked up without it")
+    assert out["gaz_reason"].iloc[1].endswith("raion hint 12 is not text; looked up without it")
+
+
 def test_non_text_oblast_hint_is_left_out_and_said_so():
     out = frames.enrich(pd.DataFrame({"place": ["Kupyansk"], "region": [7]}), "place", oblast_column="region")
     assert out["gaz_status"].iloc[0] == "resolved"
