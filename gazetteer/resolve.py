@@ -256,6 +256,10 @@ class Resolver:
                 notes.append(f"{_JOINERS.search(query).group().strip()!r} read as a comma between names")
         if res.status == "not_found" and res.candidates:
             notes.append(self._inline_hint_note(q, hints, res.candidates[0], given=(oblast, raion)))
+        if q.city is not None and res.status != "not_found" and self._city(q.city) is None:
+            abroad = self.extract.not_places.get(fold_key(q.city))
+            if abroad and abroad[1] != "word":  # "Kyiv, Moscow": say what was left out
+                notes.append(f"{q.city!r} in the cell is not a Ukrainian settlement ({abroad[1]}): left out")
         if "near" in q.qualifiers and res.status == "resolved":
             notes.append("the cell says near it: the settlement it is near")
         if "address" in q.qualifiers and res.status == "resolved":

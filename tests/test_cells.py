@@ -131,3 +131,10 @@ def test_a_dash_or_and_joins_names_only_when_the_cell_as_written_names_nothing(r
     res = resolver.lookup(cell)
     assert res.status == "resolved" and res.match.name_uk.casefold() == name.casefold(), (res.status, res.reason)
     assert ("read as a comma" in res.reason) == (" - " in cell)
+
+
+@pytest.mark.parametrize(("cell", "left_out"), [("Poltava, Moscow", "Moscow"), ("Sumy, Berlin", "Berlin")])
+def test_a_place_abroad_beside_the_settlement_is_said_to_be_left_out(resolver, cell: str, left_out: str) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and f"{left_out!r} in the cell is not a Ukrainian settlement" in res.reason
+    assert "left out" not in resolver.lookup("Poltava, Kharkiv").reason  # a Ukrainian part is no such note
