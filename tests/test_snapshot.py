@@ -302,3 +302,17 @@ def test_snapshot_parts_read_alike_without_pread(extract_copy, tmp_path, monkeyp
     assert isinstance(lazy.settlements, RecordList)
     assert [lazy.settlements[i] for i in (0, 7, -1)] == [parsed.settlements[i] for i in (0, 7, -1)]
     assert lazy.name_key == parsed.name_key
+
+
+@pytest.mark.parametrize("query", ["Kupiansk", "Дибровное", "Kharkov"])
+def test_one_answer_on_a_snapshot_builds_few_records(extract_copy, tmp_path, monkeypatch, query: str) -> None:
+    # A cold `gazetteer resolve` must not build every settlement record (a pass over all of them cost the
+    # start 0.12 s: the namesakes of a place hit through a GeoNames spelling were looked up that way).
+    from gazetteer.resolve import Resolver
+
+    monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
+    load(extract_copy)
+    lazy = load(extract_copy)
+    res = Resolver(lazy).lookup(query)
+    assert res.status in ("resolved", "ambiguous") and res.candidates
+    assert isinstance(lazy.settlements, RecordList), "every record was built for one answer"
