@@ -103,6 +103,8 @@ def open_input_text(src: str | Path, encoding: str) -> io.TextIOBase:
 
     if str(src) == "-":
         raw = sys.stdin.buffer
+        if not hasattr(raw, "peek"):  # a stdin replaced by a plain binary stream (BytesIO): buffer it to look
+            raw = io.BufferedReader(raw)
         if raw.peek(2)[:2] == GZIP_MAGIC:
             return io.TextIOWrapper(_GzipReader(gzip.GzipFile(fileobj=raw, mode="rb"), "stdin"), encoding, newline="")
         return io.TextIOWrapper(raw, encoding=encoding, newline="")

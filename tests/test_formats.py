@@ -312,6 +312,21 @@ def test_gzip_on_stdin_is_read(tmp_path: Path, capsys, monkeypatch) -> None:
     assert [r[0] for r in read_csv(dst)] == ["place", "Kyiv", "Львів"]
 
 
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_stdin_without_peek_is_read_too(tmp_path: Path, capsys, monkeypatch, gzipped: bool) -> None:
+    # An embedding program may hand stdin over as a plain binary stream (BytesIO has no peek).
+    import gzip
+    import io
+    import sys
+
+    data = "place\nKyiv\n".encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(gzip.compress(data) if gzipped else data)))
+    dst = tmp_path / "out.csv"
+    code, _, err = run(capsys, "batch", "-", "--column", "place", "-o", str(dst))
+    assert code == 0, err
+    assert [r[0] for r in read_csv(dst)] == ["place", "Kyiv"]
+
+
 @pytest.mark.parametrize("out", ["out.xlsx.gz", "out.parquet.gz", "out.geojson.gz", "out.jsonl.gz"])
 def test_every_output_format_can_be_gzipped(tmp_path: Path, capsys, out: str) -> None:
     import gzip
