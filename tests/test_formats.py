@@ -319,7 +319,7 @@ def test_a_stdin_without_peek_is_read_too(tmp_path: Path, capsys, monkeypatch, g
     import io
     import sys
 
-    data = "place\nKyiv\n".encode()
+    data = b"place\nKyiv\n"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(gzip.compress(data) if gzipped else data)))
     dst = tmp_path / "out.csv"
     code, _, err = run(capsys, "batch", "-", "--column", "place", "-o", str(dst))
