@@ -61,6 +61,8 @@ def detect_format(path: str | Path | None, fmt: str | None = None, output: bool 
     suffixes = [x.lower() for x in Path(str(path)).suffixes]
     suffix = suffixes[-2] if suffixes[-1:] == [".gz"] and len(suffixes) > 1 else suffixes[-1] if suffixes else ""
     if suffix in _OLD_SPREADSHEETS:
+        if not output and _holds_text(path):
+            raise BatchError(f"{path} is named {suffix} but holds text: pass --format csv (or rename it .csv)")
         raise BatchError(
             f"{path} is {_OLD_SPREADSHEETS[suffix]}, which gazetteer does not read: save it as .xlsx or .csv"
         )
@@ -80,6 +82,25 @@ _OLD_SPREADSHEETS = {
     ".numbers": "an Apple Numbers file",
 }
 _OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"  # an OLE2 compound file: .xls (or .doc)
+
+
+def _holds_text(path: str | Path) -> bool:
+    """Does a file (not gzip-named) begin with text: no NUL byte and valid UTF-8 in its first 4 kB? (A .xls
+    that is really a CSV export.) False when it cannot be read."""
+    if str(path).lower().endswith(".gz"):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    if not head or b"\0" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start > len(head) - 4  # only a character cut at the end of the sample
+    return True
 
 
 def _open_text(path: str | Path, encoding: str) -> io.TextIOBase:

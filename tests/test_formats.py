@@ -496,3 +496,19 @@ def test_not_text_value_words_each_kind_plainly() -> None:
         "a number (12), not a place name",
         "bytes, not a place name",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("in.xls", b"place\nKyiv\n", "is named .xls but holds text: pass --format csv"),
+        ("in.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "is the old Excel format (.xls)"),
+        ("in.ods", b"PK\x03\x04" + b"\0" * 64, "is an OpenDocument spreadsheet (.ods)"),
+    ],
+)
+def test_a_spreadsheet_gazetteer_does_not_read_is_named_as_what_it_is(tmp_path: Path, capsys, name, content, said):
+    src = tmp_path / name
+    src.write_bytes(content)
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / "out.csv"))
+    assert code == 2 and said in err and err.count("\n") == 1, err
+    assert not (tmp_path / "out.csv").exists()
