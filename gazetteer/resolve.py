@@ -455,7 +455,7 @@ class Resolver:
         order; empty when the cell reads as one place (a village by its city, "Obolon, Kyiv", a place and its
         oblast named after the oblast centre: "Kramatorsk, Donetsk")."""
         own = self._city(q.name)
-        if own is None or own.id == city.id or self._part_of(q.name, city):
+        if own is None or own.id == city.id or self.part_of(q.name, city):
             return ()
         if q.oblast is not None and q.oblast == q.city:
             # "Kramatorsk, Donetsk", "Brovary, Kyiv": an oblast centre's name after a town of its oblast (or the
@@ -474,7 +474,7 @@ class Resolver:
                 named.append(res.match.settlement)
         return tuple(Match(s, DISTRICT_SCORE, "several", s.name_uk) for s in named)
 
-    def _part_of(self, name: str, city: Settlement) -> bool:
+    def part_of(self, name: str, city: Settlement) -> bool:
         """Is ``name`` a known district or section of ``city`` (its GeoNames sections, KOATUU's city districts)?"""
         position = self.__dict__.get("_position")
         if position is None:

@@ -101,6 +101,24 @@ def test_villages_after_a_plural_type_word_are_villages():
     assert resolved(text) == [("Ялта", "Донецька"), ("Запоріжжя", "Донецька"), ("Новоукраїнка", "Донецька")]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Уночі в Києві на Троєщині та на Оболоні працювала ППО.", [("Київ", "Київ")]),
+        ("Під Харковом, у Пісочині, зникло світло.", [("Харків", "Харківська"), ("Пісочин", "Харківська")]),
+        ("The Kyiv-Odesa road was closed.", [("Київ", "Київ"), ("Одеса", "Одеська")]),
+    ],
+)
+def test_a_part_of_a_city_the_sentence_names_is_not_a_village_elsewhere(text, expected):
+    # Troieshchyna is Kyiv's; the village Троєщина lies in Khmelnytska oblast. A suburb that is a settlement
+    # of the city's oblast, and a city beside another city's district of the same name, stay.
+    assert resolved(text) == expected
+
+
+def test_a_part_of_a_city_alone_is_still_read_as_a_place():
+    assert [m.text for m in find_places("Вибухи чули на Троєщині.")] == ["Троєщині"]
+
+
 # -- 3. not places ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "text",

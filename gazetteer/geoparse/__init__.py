@@ -133,7 +133,39 @@ def _places(text: str, language: str, tables: Tables) -> list[Mention]:
     cands = apply_filters(text, tokens, sorted(cands, key=lambda c: c.i), tables, language)
     regions_lists(tokens, cands, tables)
     disambiguate(tokens, cands, tables)
-    return to_mentions(text, tokens, cands, tables)
+    return _without_city_parts(to_mentions(text, tokens, cands, tables), tokens, tables)
+
+
+def _without_city_parts(mentions: list[Mention], tokens: list, tables: Tables) -> list[Mention]:
+    """Leave out a mention that names a part of a city the same sentence names ("у Києві на Троєщині":
+    Kyiv's Troieshchyna, not the village Троєщина 400 km away): the city is already there. A mention resolved
+    to a city, or to a settlement of the city's own oblast, stays (Odesa's Kyivskyi district does not take
+    Kyiv away from "the Kyiv-Odesa highway"; a suburb named so is itself a settlement)."""
+    sentence_at = {t.start: t.sentence for t in tokens}
+    cities: dict[int, list] = {}
+    for m in mentions:
+        if m.kind == "settlement" and m.match is not None and m.match.settlement.category in "MK":
+            cities.setdefault(sentence_at.get(m.start, -1), []).append(m.match.settlement)
+    if not cities:
+        return mentions
+    resolver = tables.resolver
+    kept = []
+    for m in mentions:
+        near = cities.get(sentence_at.get(m.start, -1), ())
+        if m.kind == "settlement" and near and not (m.match is not None and m.match.settlement.category in "MK"):
+            names = {c.name_uk for c in m.candidates} | ({m.match.name_uk} if m.match is not None else set())
+            part_of = next(
+                (
+                    c
+                    for c in near
+                    if (m.match is None or m.match.settlement.id != c.id) and any(resolver.part_of(n, c) for n in names)
+                ),
+                None,
+            )
+            if part_of is not None and (m.match is None or m.match.settlement.oblast_id != part_of.oblast_id):
+                continue
+        kept.append(m)
+    return kept
 
 
 def mentions_to_geojson(mentions: Iterable[Mention]) -> dict[str, Any]:
