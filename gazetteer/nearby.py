@@ -239,6 +239,29 @@ def _check_precision(precision: str | None) -> None:
         raise ValueError(f"precision must be None or one of {PRECISIONS}, not {precision!r}")
 
 
+def _degrees(values: Any) -> np.ndarray:
+    """Coordinates as a 1-D float array; a value that is no number (None, "abc") becomes NaN (that point's
+    row is then -1 / NaN) instead of failing the whole array."""
+    try:
+        return np.atleast_1d(np.asarray(values, dtype=np.float64))
+    except (TypeError, ValueError):
+        pass
+
+    def one(v: Any) -> float:
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return math.nan
+
+    items = values if isinstance(values, (list, tuple)) else list(np.atleast_1d(np.asarray(values, dtype=object)))
+    return np.array([one(v) for v in items], dtype=np.float64)
+
+
+def _check_max_km(max_km: float | None) -> None:
+    if max_km is not None and not (isinstance(max_km, (int, float)) and math.isfinite(max_km) and max_km > 0):
+        raise ValueError(f"max_km must be a distance in km above 0 (or None), not {max_km!r}")
+
+
 def nearest(
     lats: Any,
     lons: Any,
@@ -248,7 +271,8 @@ def nearest(
     settlements: Sequence[Settlement] | None = None,
     scan: str = "grid",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The numpy core: for n points, (settlement indices (n, k), distances in km (n, k), inside (n,)).
+    """The numpy core: for n points, (settlement indices (n, k'), distances in km (n, k'), inside (n,)), where
+    k' is ``k`` or the number of settlements in the pool if fewer.
 
     ``scan="grid"`` looks in the point's grid cell and its neighbours and scans everything only where that
     cannot prove the answer; ``scan="full"`` always scans everything (same answers, for checking).
@@ -262,16 +286,16 @@ def nearest(
     _check_precision(precision)
     if scan not in ("grid", "full"):
         raise ValueError(f"scan must be 'grid' or 'full', not {scan!r}")
-    lats = np.atleast_1d(np.asarray(lats, dtype=np.float64))
-    lons = np.atleast_1d(np.asarray(lons, dtype=np.float64))
+    lats, lons = _degrees(lats), _degrees(lons)
     if lats.shape != lons.shape or lats.ndim != 1:
         raise ValueError(f"lats and lons must be 1-D of equal length, not {lats.shape} and {lons.shape}")
     pool = _pool(_settlements(settlements), precision)
     idx, vectors = pool.idx, pool.vectors
     k_eff = min(k, len(idx))
     n = len(lats)
-    out_idx = np.full((n, k), -1, dtype=np.int64)
-    out_km = np.full((n, k), np.nan, dtype=np.float64)
+    width = max(k_eff, 1)  # never wider than the settlements there are (k=10**9 must not allocate 7 GiB)
+    out_idx = np.full((n, width), -1, dtype=np.int64)
+    out_km = np.full((n, width), np.nan, dtype=np.float64)
     ok = ~(np.isnan(lats) | np.isnan(lons)) & (np.abs(lats) <= 90) & (np.abs(lons) <= 180)
     rows = np.flatnonzero(ok)
     if k_eff and scan == "grid":
@@ -323,8 +347,8 @@ def reverse(
     the CLI call it). ``lat``/``lon`` in degrees (WGS84); km are great-circle distances
     (:func:`gazetteer.geodesy.haversine_km`) to the stored coordinates. ``precision="point"`` (default)
     answers only settlements with their own point; ``None`` takes every settlement (centroids included).
-    ``max_km`` drops results farther than that (the list may then be empty). Raises ValueError for a
-    bad point or ``k``, and :class:`PointOutsideUkraine` (a ValueError) for a point outside Ukraine's
+    ``max_km`` (km, above 0) drops results farther than that (the list may then be empty); ``k`` beyond the
+    number of settlements gives them all. Raises ValueError for a bad point, ``k`` or ``max_km``, and :class:`PointOutsideUkraine` (a ValueError) for a point outside Ukraine's
     border (:func:`inside_ukraine`). Data: the loaded extract, and Natural Earth's border.
     """
     try:
@@ -333,6 +357,7 @@ def reverse(
         raise ValueError(f"lat and lon must be numbers, not {lat!r}, {lon!r}") from None
     if math.isnan(lat_f) or math.isnan(lon_f) or not (-90 <= lat_f <= 90 and -180 <= lon_f <= 180):
         raise ValueError(f"({lat!r}, {lon!r}) is not a valid point")
+    _check_max_km(max_km)
     out_idx, out_km, inside = nearest([lat_f], [lon_f], k, precision=precision)
     from gazetteer.store import get_extract
 
@@ -363,6 +388,7 @@ def reverse_many(
     """
     from gazetteer.store import get_extract
 
+    _check_max_km(max_km)
     out_idx, out_km, inside = nearest(lats, lons, k, precision=precision)
     settlements = get_extract().settlements
     return [_pairs(out_idx[i], out_km[i], max_km, settlements) if inside[i] else [] for i in range(len(inside))]

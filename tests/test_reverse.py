@@ -220,3 +220,21 @@ def test_grid_search_gives_the_full_scan_distances(precision, k):
     assert (g_in == f_in).all()
     same = (g_idx == f_idx).mean()
     assert same > 0.97  # ids differ only where two settlements share one coordinate
+
+
+def test_a_k_beyond_the_settlements_gives_them_all_without_allocating_k_columns():
+    found = reverse(*KUPIANSK, k=10**9)  # a (1, 10**9) array would be 16 GB: the process would die
+    assert 20_000 < len(found) < 40_000 and found[0][1] <= found[-1][1]
+
+
+@pytest.mark.parametrize("max_km", [-1, 0, float("nan"), float("inf")])
+def test_a_max_km_that_is_no_distance_is_a_value_error(max_km):
+    with pytest.raises(ValueError, match="max_km"):
+        reverse(*KUPIANSK, max_km=max_km)
+    with pytest.raises(ValueError, match="max_km"):
+        reverse_many([KUPIANSK[0]], [KUPIANSK[1]], max_km=max_km)
+
+
+def test_reverse_many_gives_an_empty_list_for_a_value_that_is_no_number():
+    got = reverse_many([str(KUPIANSK[0]), "abc", None], [str(KUPIANSK[1]), "1", 3.0])
+    assert len(got) == 3 and got[0] and got[1] == [] and got[2] == []
