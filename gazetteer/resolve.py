@@ -109,6 +109,8 @@ NOMINATIVE_AFTER_PREPOSITION = 0.9
 OBLAST_MISMATCH = 0.5
 UNIT_MISMATCH = 0.6
 _PLAIN = re.compile(r"[\s\-'’ʼ`]+")
+#: The reason of a cell that names several towns ("Kharkiv, Lviv"): ambiguous between them.
+SEVERAL_REASON = "the cell names several settlements"
 #: Words and spaced dashes that join two names in a cell ("Kharkiv and Lviv", "Харків та Львів", "Izium -
 #: Kharkiv"): read as a comma when the cell as written names nothing (Сакко і Ванцетті is one village).
 _JOINERS = re.compile(r"\s+(?:and|та|і|й|и|&|[-–—])\s+", re.IGNORECASE)
@@ -256,6 +258,14 @@ class Resolver:
                 raise
             return Resolution(query, "invalid", str(exc))
         res = self._lookup(q, hints, limit)
+        if res.status == "ambiguous" and res.reason.startswith(SEVERAL_REASON):
+            # A part read as a region hint was one of the towns named: no note that it names no unit.
+            inline = [
+                (lvl, part)
+                for lvl, part, arg in (("oblast", q.oblast, oblast), ("raion", q.raion, raion))
+                if part and arg is None
+            ]
+            notes = [n for n in notes if not any(n.startswith(f"{lvl} hint {part!r}") for lvl, part in inline)]
         if res.status == "not_found" and isinstance(query, str) and _JOINERS.search(query):
             joined = self._joined(query, oblast, raion, hromada, near, strict, limit)
             if joined is not None:
@@ -428,7 +438,7 @@ class Resolver:
             several = self._several(q, second, bare_raion)
             if several:
                 names = ", ".join(m.name_uk for m in several)
-                reason = f"the cell names several settlements: {names}"
+                reason = f"{SEVERAL_REASON}: {names}"
                 return Resolution(text, "ambiguous", reason, None, several[:limit])
         if city is not None and hints.oblasts is None:
             # "Hora, Boryspil": a settlement near the town, in its oblast (the capital's: in Kyiv oblast too).
@@ -464,15 +474,18 @@ class Resolver:
                 return ()
         if bare_raion is not None and own.raion_id in self.index.find_units(bare_raion, "raion"):
             return ()  # "Lozova, Lozova": the town in the raion of that name
-        named = [own, city]
+        named = [(q.name, own), (q.city if q.city is not None else bare_raion, city)]
         for part in (*q.others, *([bare_raion] if bare_raion and q.city is not None else [])):
             try:
                 res = self._lookup_name(self.reader.read(part), Hints(), 3)
             except (TypeError, ValueError):
                 continue
-            if res.status == "resolved" and all(s.id != res.match.settlement.id for s in named):
-                named.append(res.match.settlement)
-        return tuple(Match(s, DISTRICT_SCORE, "several", s.name_uk) for s in named)
+            if res.status == "resolved" and all(s.id != res.match.settlement.id for _, s in named):
+                named.append((part, res.match.settlement))
+        # In cell order (the reader may have taken a middle part as the city and the last as a raion).
+        at = {id(s): q.text.find(part) if part else -1 for part, s in named}
+        ordered = sorted((s for _, s in named), key=lambda s: at[id(s)] if at[id(s)] >= 0 else len(q.text))
+        return tuple(Match(s, DISTRICT_SCORE, "several", s.name_uk) for s in ordered)
 
     def part_of(self, name: str, city: Settlement) -> bool:
         """Is ``name`` a known district or section of ``city`` (its GeoNames sections, KOATUU's city districts)?"""

@@ -56,12 +56,15 @@ def test_only_a_leading_preposition_marks_an_inflected_name(resolver) -> None:
         ("Полтава та Черкаси", ["Полтава", "Черкаси"]),
         ("Полтава и Черкассы", ["Полтава", "Черкаси"]),
         ("Vinnytsia & Zhytomyr", ["Вінниця", "Житомир"]),
+        ("Kharkiv, Lviv, Odesa", ["Харків", "Львів", "Одеса"]),
+        ("Kharkiv, Lviv, Odesa, Dnipro, Poltava, Sumy", ["Харків", "Львів", "Одеса", "Дніпро", "Полтава", "Суми"]),
     ],
 )
 def test_a_cell_naming_several_towns_is_ambiguous_between_them(resolver, cell: str, named: list) -> None:
-    res = resolver.lookup(cell)
+    res = resolver.lookup(cell, limit=10)
     assert res.status == "ambiguous", (cell, res.status, res.reason)
-    assert [m.name_uk for m in res.candidates] == named
+    assert [m.name_uk for m in res.candidates] == named  # in cell order
+    assert "hint" not in res.reason  # no part of the cell is said to be a hint that names nothing
     assert "several settlements" in res.reason and "taken as a part" not in res.reason
 
 
