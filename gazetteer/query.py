@@ -444,10 +444,13 @@ class QueryReader:
         return found if len(found) == 1 else set()
 
     def _misspelt_oblast(self, text: str) -> set[str]:
-        """The one oblast whose name or stem lies within one edit (two for long names) of ``text``."""
+        """The one oblast whose name or stem lies within one edit (two for long names) of ``text``, unless
+        ``text`` is a settlement's official, romanized, Russian or GeoNames name."""
         key = fold_key(strip_unit_words(text))
         if len(key) < 5:
             return set()
+        if any(hit.kind in ("official", "romanization", "russian", "geonames") for hit in self.index.exact(key)):
+            return set()  # a settlement's own name (Радьківка, Харківка) is no misspelt oblast (Харківська)
         allowed = 1 if len(key) < 7 else 2
         best: dict[int, set[str]] = {}
         for form in {key, unit_stem(key)}:

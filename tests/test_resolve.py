@@ -578,3 +578,12 @@ def test_a_russian_spelling_known_for_one_village_stands_for_its_official_namesa
         out = resolver._candidates(key, key, "cyrillic" if key[:1] > "z" else "latin")
         assert set(peers) <= set(out), (key, peers, sorted(out))
         assert all(out[p][0] >= out[sidx][0] * 0.95 for p in peers)
+
+
+@pytest.mark.parametrize("hint", ["Радьківка", "Radkivka"])
+def test_a_settlement_name_given_as_the_oblast_is_no_misspelt_oblast(resolver, hint: str) -> None:
+    # Радьківка is two edits from the stem of Харківська: read as Kharkiv oblast, it chose one of three
+    # equal villages with nothing said. A misspelling that is no place's name still reads as its oblast.
+    res = resolver.lookup("Радьківка", oblast=hint)
+    assert res.status == "ambiguous" and f"oblast hint {hint!r} names no oblast" in res.reason
+    assert resolver.reader.oblasts("Kharviv") == resolver.reader.oblasts("Kharkiv Oblast") != frozenset()
