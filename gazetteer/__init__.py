@@ -94,10 +94,13 @@ def __getattr__(name: str):
 
 
 def get_settlement(settlement_id: str) -> Settlement:
-    """One settlement by its KATOTTG id (KeyError if unknown)."""
+    """One settlement by its KATOTTG id, in any case and with spaces around it ("ua63080090010026457").
+    TypeError if the id is not a str, KeyError if no settlement has it."""
     from gazetteer.store import get_extract
 
-    return get_extract().settlement(settlement_id)
+    if not isinstance(settlement_id, str):
+        raise TypeError(f"a KATOTTG id is a str (UA + 17 digits), not {type(settlement_id).__name__}")
+    return get_extract().settlement(settlement_id.strip().upper())
 
 
 def settlements() -> pd.DataFrame:

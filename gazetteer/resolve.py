@@ -248,6 +248,8 @@ class Resolver:
     ) -> Resolution:
         """Full answer with status and reason. With ``strict=False`` bad input gives status 'invalid' and a
         hint that names no unit is left out (the reason says so); ``strict=True`` raises UnknownOblast."""
+        # A hint with no value (None, NaN, pandas' NA: an empty cell) is no hint, as in batch and frames.
+        oblast, raion, hromada = (None if _is_missing(h) else h for h in (oblast, raion, hromada))
         try:
             q = self.reader.read(query)
             if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
@@ -291,8 +293,11 @@ class Resolver:
         """The answer to ``query`` with its joining words and dashes read as commas, unless that is not found
         too (then None). ``given``: lookup's oblast, raion, hromada, near, strict and limit."""
         oblast, raion, hromada, near, strict, limit = given
-        q = self.reader.read(_JOINERS.sub(", ", query))
-        hints, _ = self._read_hints(q, oblast, raion, hromada, near, strict)
+        try:
+            q = self.reader.read(_JOINERS.sub(", ", query))
+            hints, _ = self._read_hints(q, oblast, raion, hromada, near, strict)
+        except (TypeError, ValueError):
+            return None  # nothing left to read (" и " is only a joining word)
         res = self._lookup(q, hints, limit)  # type: ignore[arg-type]
         return None if res.status == "not_found" else replace(res, query=query)
 
@@ -1126,7 +1131,12 @@ EMPTY_VALUE = "empty value"
 
 
 def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, pandas' NA and NaT: a cell with no value."""
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or type(value).__name__ in ("NAType", "NaTType")
+    )
 
 
 _KINDS = {

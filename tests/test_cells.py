@@ -141,3 +141,9 @@ def test_a_place_abroad_beside_the_settlement_is_said_to_be_left_out(resolver, c
     res = resolver.lookup(cell)
     assert res.status == "resolved" and f"{left_out!r} in the cell is not a Ukrainian settlement" in res.reason
     assert "left out" not in resolver.lookup("Poltava, Kharkiv").reason  # a Ukrainian part is no such note
+
+
+@pytest.mark.parametrize("cell", [" и ", " and ", "та - і"])
+def test_a_cell_of_joining_words_only_is_an_answer_not_an_error(resolver, cell: str) -> None:
+    res = resolver.lookup(cell)  # read with commas, nothing is left: the first reading's answer stands
+    assert res.status in ("not_found", "invalid") and res.query.strip() == cell.strip()

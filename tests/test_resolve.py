@@ -587,3 +587,21 @@ def test_a_settlement_name_given_as_the_oblast_is_no_misspelt_oblast(resolver, h
     res = resolver.lookup("Радьківка", oblast=hint)
     assert res.status == "ambiguous" and f"oblast hint {hint!r} names no oblast" in res.reason
     assert resolver.reader.oblasts("Kharviv") == resolver.reader.oblasts("Kharkiv Oblast") != frozenset()
+
+
+def test_an_empty_cell_as_a_hint_is_no_hint_and_as_a_query_is_missing(resolver) -> None:
+    pd = pytest.importorskip("pandas")
+    for empty in (None, float("nan"), pd.NA):
+        res = resolver.lookup("Kupiansk", oblast=empty, raion=empty)
+        assert res.status == "resolved" and "hint" not in res.reason, (empty, res.reason)
+    from gazetteer import lookup_many
+
+    assert [r.reason for r in lookup_many([pd.NA, pd.NaT, None])] == ["missing value"] * 3
+
+
+def test_get_settlement_reads_an_id_in_any_case_and_refuses_a_number() -> None:
+    from gazetteer import get_settlement
+
+    assert get_settlement(" ua63080090010026457 ").name_uk == "Куп’янськ"
+    with pytest.raises(TypeError, match="KATOTTG id"):
+        get_settlement(63080090010026457)
