@@ -14,7 +14,26 @@ from typing import Any
 
 EARTH_RADIUS_KM = 6371.0088
 
-__all__ = ["EARTH_RADIUS_KM", "chord_to_km", "haversine_km", "haversine_km_many", "unit_vectors"]
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "UKRAINE_BOX",
+    "chord_to_km",
+    "haversine_km",
+    "haversine_km_many",
+    "in_ukraine_box",
+    "unit_vectors",
+]
+
+
+#: Ukraine's bounding box (south, north, west, east; degrees): for telling a point far outside it, or given
+#: as (lon, lat), not for borders (see gazetteer.nearby.inside_ukraine).
+UKRAINE_BOX = (44.38, 52.38, 22.13, 40.23)
+
+
+def in_ukraine_box(lat: float, lon: float) -> bool:
+    """Is (lat, lon) inside :data:`UKRAINE_BOX`?"""
+    south, north, west, east = UKRAINE_BOX
+    return south <= lat <= north and west <= lon <= east
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

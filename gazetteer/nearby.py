@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from gazetteer.errors import DataError, GazetteerError
-from gazetteer.geodesy import EARTH_RADIUS_KM, chord_to_km, unit_vectors
+from gazetteer.geodesy import EARTH_RADIUS_KM, chord_to_km, in_ukraine_box, unit_vectors
 from gazetteer.model import PRECISIONS, Settlement
 
 __all__ = [
@@ -73,21 +73,12 @@ class PointOutsideUkraine(GazetteerError, ValueError):
     def __init__(self, lat: float, lon: float, nearest_km: float, nearest_name: str) -> None:
         self.lat, self.lon, self.nearest_km = lat, lon, nearest_km
         swapped = ""
-        if _in_ukraine_box(lon, lat):
+        if in_ukraine_box(lon, lat):
             swapped = f"; ({lon}, {lat}) would be: are latitude and longitude swapped?"
         super().__init__(
             f"({lat}, {lon}) is outside Ukraine (about {nearest_km:.0f} km from the nearest settlement, "
             f"{nearest_name}){swapped}"
         )
-
-
-#: Ukraine's bounding box (south, north, west, east; degrees), for the swapped-coordinates hint only.
-UKRAINE_BOX = (44.38, 52.38, 22.13, 40.23)
-
-
-def _in_ukraine_box(lat: float, lon: float) -> bool:
-    south, north, west, east = UKRAINE_BOX
-    return south <= lat <= north and west <= lon <= east
 
 
 @functools.lru_cache(maxsize=1)

@@ -31,7 +31,7 @@ from itertools import zip_longest
 
 from gazetteer.errors import AmbiguousName, UnknownOblast
 from gazetteer.extras import lazy_module
-from gazetteer.geodesy import haversine_km
+from gazetteer.geodesy import haversine_km, in_ukraine_box
 from gazetteer.index import NameIndex, strip_unit_words, unit_stem
 from gazetteer.model import Match, Resolution, Settlement
 from gazetteer.normalize import (
@@ -361,7 +361,11 @@ class Resolver:
                 if strict and text is given:
                     raise
                 notes.append(unread_hint(level, text))
-        return Hints(found["oblast"], found["raion"], found["hromada"], _point(near)), notes
+        point = _point(near)
+        if point is not None and not in_ukraine_box(*point):
+            swapped = "; as (lon, lat) it would be: swapped?" if in_ukraine_box(point[1], point[0]) else ""
+            notes.append(f"near point {point} is outside Ukraine{swapped}")
+        return Hints(found["oblast"], found["raion"], found["hromada"], point), notes
 
     def _units(self, text: object, level: str, within: frozenset[str] | None = None) -> frozenset[str]:
         if not isinstance(text, str) or not text.strip():

@@ -605,3 +605,11 @@ def test_get_settlement_reads_an_id_in_any_case_and_refuses_a_number() -> None:
     assert get_settlement(" ua63080090010026457 ").name_uk == "Куп’янськ"
     with pytest.raises(TypeError, match="KATOTTG id"):
         get_settlement(63080090010026457)
+
+
+def test_a_near_point_outside_ukraine_is_said_and_a_swapped_one_named_so(resolver) -> None:
+    swapped = resolver.lookup("Радьківка", near=(37.61, 49.71))  # (lon, lat) of Kupiansk
+    assert "near point (37.61, 49.71) is outside Ukraine" in swapped.reason and "swapped" in swapped.reason
+    far = resolver.lookup("Радьківка", near=(0, 0))
+    assert "outside Ukraine" in far.reason and "swapped" not in far.reason
+    assert "near point" not in resolver.lookup("Радьківка", near=(49.71, 37.61)).reason
