@@ -30,6 +30,9 @@ class PandasAccessor:
         self._df = df
 
     def enrich(self, column: str, **kwargs: Any) -> Any:
+        """``gazetteer.enrich(df, column, **kwargs)`` on this frame: the same frame with the ``gaz_*`` columns
+        appended, rows and index kept. Options (``oblast_column``, ``geo``, ...) and errors are
+        :func:`gazetteer.frames.enrich`'s; ``help(gazetteer.enrich)`` lists them."""
         from gazetteer.frames import enrich
 
         return enrich(self._df, column, **kwargs)
