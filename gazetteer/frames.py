@@ -122,8 +122,13 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_frame(df: object, *columns: str | None) -> None:
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"enrich needs a pandas DataFrame, not {type(df).__name__}")
+        more = " (a dask DataFrame: use gazetteer.enrich_dask)" if type(df).__module__.startswith("dask") else ""
+        raise TypeError(f"enrich needs a pandas or polars DataFrame, not {type(df).__name__}{more}")
     for what, name in zip(("column", "oblast_column", "raion_column"), columns, strict=True):
+        if name is not None and not isinstance(name, (str, int)):
+            raise TypeError(f"{what} must be one column's name, not {type(name).__name__} {name!r}")
+        if name is not None and name in df.columns and isinstance(df[name], pd.DataFrame):
+            raise ValueError(f"{what} {name!r} names {df[name].shape[1]} columns of the DataFrame: rename them apart")
         if name is not None and name not in df.columns:
             shown = ", ".join(map(str, list(df.columns)[:20]))
             raise KeyError(f"{what} {name!r} is not in the DataFrame (columns: {shown})")

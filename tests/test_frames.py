@@ -237,3 +237,14 @@ def test_dask_meta_matches_computed_dtypes(events):
     got = lazy.compute(scheduler="sync")
     assert list(lazy.columns) == list(got.columns)
     assert lazy.dtypes.to_dict() == got.dtypes.to_dict()
+
+
+def test_a_column_option_that_is_no_single_column_is_a_plain_error() -> None:
+    pd = pytest.importorskip("pandas")
+    from gazetteer import enrich
+
+    twice = pd.DataFrame([["Kyiv", "Lviv"]], columns=["place", "place"])
+    with pytest.raises(ValueError, match="names 2 columns"):
+        enrich(twice, "place")
+    with pytest.raises(TypeError, match="one column's name"):
+        enrich(pd.DataFrame({"place": ["Kyiv"]}), ["place"])
