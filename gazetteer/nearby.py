@@ -164,12 +164,9 @@ def _pool(settlements: Sequence[Settlement], precision: str | None) -> _Pool:
     hit = _POOLS.get(key)
     if hit is not None and hit.settlements is settlements:
         return hit
-    columns = getattr(settlements, "columns", None)  # a snapshot's records: fields without building records
-    if callable(columns):
-        all_lats, all_lons, precisions = columns("lat", "lon", "coord_precision")
-    else:
-        all_lats, all_lons = [s.lat for s in settlements], [s.lon for s in settlements]
-        precisions = [s.coord_precision for s in settlements]
+    from gazetteer.store import record_columns
+
+    all_lats, all_lons, precisions = record_columns(settlements, "lat", "lon", "coord_precision")
     idx = np.array([i for i, p in enumerate(precisions) if precision is None or p == precision], dtype=np.int64)
     lats = np.array(all_lats, dtype=np.float64)[idx]
     lons = np.array(all_lons, dtype=np.float64)[idx]

@@ -24,7 +24,7 @@ import math
 import numbers
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import zip_longest
@@ -44,7 +44,7 @@ from gazetteer.normalize import (
 )
 from gazetteer.query import Query, QueryReader, nominative_adjectives
 from gazetteer.rank import MIN_SCORE, PEER_MARGIN, Candidate, category_prior, decide, prior_mass
-from gazetteer.store import Extract, get_extract
+from gazetteer.store import Extract, get_extract, record_columns
 
 # rapidfuzz is needed by the fuzzy tiers only: imported on first use, not by every cold start.
 fuzz = lazy_module("rapidfuzz.fuzz")
@@ -120,13 +120,6 @@ _JOINERS = re.compile(r"\s+(?:and|та|і|й|и|&|[-–—])\s+", re.IGNORECASE)
 def _plain(text: str) -> str:
     """Case, spaces, hyphens and apostrophes folded away: how a name is written, nothing more."""
     return _PLAIN.sub("", text.casefold())
-
-
-def _column(records: Sequence, name: str) -> Sequence:
-    """One field of every record: read from a snapshot's packed rows where it can (the records themselves are
-    then not built: a cold start stays short), else from the records."""
-    columns = getattr(records, "columns", None)
-    return columns(name)[0] if columns is not None else [getattr(r, name) for r in records]
 
 
 @lru_cache(maxsize=65536)
@@ -689,7 +682,8 @@ class Resolver:
         if table is None:
             table = {}
             ex = self.extract
-            big = {i for i, p in enumerate(_column(ex.settlements, "population")) if (p or 0) >= FAMILIAR_POPULATION}
+            (populations,) = record_columns(ex.settlements, "population")  # no record built (cold start)
+            big = {i for i, p in enumerate(populations) if (p or 0) >= FAMILIAR_POPULATION}
             # From the extract's name columns, not the index's key map: the same rows (the index is built from
             # them), without decoding every key's hits on a cold start (0.36 s -> 0.05 s).
             texts, kinds, keys = ex.name_text, ex.name_kind, ex.name_key

@@ -388,6 +388,16 @@ SNAPSHOT_VERSION = 3
 LAZY_RECORDS = 1000
 
 
+def record_columns(records: Sequence, *names: str) -> list[tuple]:
+    """Whole fields of every record (``record_columns(settlements, "lat", "lon")``: two tuples): from a
+    snapshot's packed rows without building the records (:meth:`RecordList.columns`), else read from the
+    records of a plain list."""
+    columns = getattr(records, "columns", None)
+    if callable(columns):
+        return columns(*names)
+    return [tuple(getattr(r, name) for r in records) for name in names]
+
+
 class RecordList(Sequence):
     """A read-only list of records (e.g. :class:`~gazetteer.model.Settlement`) kept as marshalled tuples
     until used: reading a snapshot then costs one bytes object per record.
