@@ -253,6 +253,13 @@ class Resolver:
                 raise
             return Resolution(query, "invalid", str(exc))
         res = self._lookup(q, hints, limit)
+        joiner = _JOINERS.search(query) if res.status == "not_found" and isinstance(query, str) else None
+        if joiner is not None:
+            # "Kharkiv and Lviv" names nothing as written: read with commas, the notes follow that reading.
+            joined = self._joined(query, oblast, raion, hromada, near, limit)
+            if joined is not None:
+                q, hints, notes, res = joined
+                notes.append(f"{joiner.group().strip()!r} read as a comma between names")
         if res.status == "ambiguous" and res.reason.startswith(SEVERAL_REASON):
             # A part read as a region hint was one of the towns named: no note that it names no unit.
             inline = [
@@ -261,11 +268,6 @@ class Resolver:
                 if part and arg is None
             ]
             notes = [n for n in notes if not any(n.startswith(f"{lvl} hint {part!r}") for lvl, part in inline)]
-        if res.status == "not_found" and isinstance(query, str) and _JOINERS.search(query):
-            joined = self._joined(query, oblast, raion, hromada, near, strict, limit)
-            if joined is not None:
-                res = joined
-                notes.append(f"{_JOINERS.search(query).group().strip()!r} read as a comma between names")
         if res.status == "not_found" and res.candidates:
             notes.append(self._inline_hint_note(q, hints, res.candidates[0], given=(oblast, raion)))
         if q.city is not None and res.status != "not_found" and self._city(q.city) is None:
@@ -282,17 +284,19 @@ class Resolver:
             res = replace(res, reason="; ".join(filter(None, [res.reason, *notes])))
         return res
 
-    def _joined(self, query: str, *given: object) -> Resolution | None:
-        """The answer to ``query`` with its joining words and dashes read as commas, unless that is not found
-        too (then None). ``given``: lookup's oblast, raion, hromada, near, strict and limit."""
-        oblast, raion, hromada, near, strict, limit = given
+    def _joined(
+        self, query: str, oblast: object, raion: object, hromada: object, near: object, limit: int
+    ) -> tuple[Query, Hints, list[str], Resolution] | None:
+        """``query`` read with its joining words and dashes as commas: (query read, hints, their notes, answer),
+        or None when nothing is left to read (" и ") or that reading is not found either. The hints were
+        read once already, so a strict error cannot arise here."""
         try:
             q = self.reader.read(_JOINERS.sub(", ", query))
-            hints, _ = self._read_hints(q, oblast, raion, hromada, near, strict)
+            hints, notes = self._read_hints(q, oblast, raion, hromada, near, False)
         except (TypeError, ValueError):
-            return None  # nothing left to read (" и " is only a joining word)
-        res = self._lookup(q, hints, limit)  # type: ignore[arg-type]
-        return None if res.status == "not_found" else replace(res, query=query)
+            return None
+        res = self._lookup(q, hints, limit)
+        return None if res.status == "not_found" else (q, hints, notes, replace(res, query=query))
 
     def _inline_hint_note(self, q: Query, hints: Hints, closest: Match, given: tuple[object, object]) -> str:
         """Say which region written in the cell itself ruled the closest settlement out ("Kyiv region,
