@@ -32,6 +32,8 @@ web geocoders do; an oblast hint that names no oblast raises :class:`~gazetteer.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from geopy.exc import GeocoderQueryError
 from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
@@ -39,7 +41,7 @@ from geopy.point import Point
 
 from gazetteer.geodesy import haversine_km
 from gazetteer.model import Match, Resolution, Settlement
-from gazetteer.nominatim import Places
+from gazetteer.nominatim import Places, pick_language, within_viewbox
 from gazetteer.resolve import Resolver, default_resolver
 
 __all__ = ["UKRAINE_BBOX", "Gazetteer", "distance_km", "in_ukraine_bbox"]
@@ -73,6 +75,9 @@ def _places(resolver: Resolver) -> Places:
 
 
 _PLACES: dict[int, Places] = {}
+#: Keys of a structured query (geopy's Nominatim takes a dict) that are read; the others would be ignored.
+_STRUCTURED = frozenset({"city", "state", "county", "country"})
+_UKRAINE = frozenset({"ua", "ukr", "ukraine", "україна", "украина", "ukraina"})
 
 
 class Gazetteer(Geocoder):
@@ -117,35 +122,95 @@ class Gazetteer(Geocoder):
         hromada: str | None = None,
         near: tuple[float, float] | None = None,
         limit: int | None = None,
+        language: str | bool = False,
+        addressdetails: bool = False,
+        country_codes: str | list[str] | None = None,
+        viewbox: tuple | list | None = None,
+        bounded: bool = False,
     ) -> Location | list[Location] | None:
         """A settlement name (any spelling) -> ``Location`` (or a list with ``exactly_one=False``) or None.
 
-        ``timeout`` is accepted for geopy compatibility and ignored. ``raw`` is the match's flat record
-        (``Match.to_dict()``) plus ``status``, ``reason`` and ``alternatives``.
+        The keywords a geopy ``Nominatim`` client passes work the same here, so swapping the geocoder keeps
+        the calls: ``query`` may be a structured dict (``{"city": ..., "state": ..., "county": ...,
+        "country": ...}``; ``state`` and ``county`` are read as the oblast and raion hints); ``language``
+        ("en", "ru-RU,ru;q=0.9": an Accept-Language value; False keeps the constructor's) sets the address
+        line; ``addressdetails=True`` adds ``raw["address"]`` (Nominatim's parts: city/town/village,
+        municipality, district, state, country, country_code); ``country_codes`` that do not list "ua", or a
+        ``country`` that is not Ukraine, answer None; ``viewbox`` (two (lat, lon) corners, as geopy takes
+        it) moves candidates inside it first, and ``bounded=True`` keeps only those. ``timeout`` is accepted
+        and ignored. ``raw`` is the match's flat record (``Match.to_dict()``) plus ``status``, ``reason``
+        and ``alternatives``.
         """
+        if isinstance(query, dict):
+            unknown = set(query) - _STRUCTURED
+            if unknown:
+                raise ValueError(f"structured query keys {sorted(unknown)} are not read: use {sorted(_STRUCTURED)}")
+            country = query.get("country")
+            if country is not None and str(country).strip().casefold() not in _UKRAINE:
+                return None
+            oblast = oblast if oblast is not None else query.get("state")
+            raion = raion if raion is not None else query.get("county")
+            query = query.get("city")
+            if query is None:
+                return None
+        if country_codes is not None:
+            codes = [country_codes] if isinstance(country_codes, str) else list(country_codes)
+            if "ua" not in {str(c).strip().lower() for c in codes}:
+                return None
         # Bad hints are the caller's mistake: raise (UnknownOblast) instead of a silent None.
         self.resolver.parse_hints(oblast=oblast, raion=raion, hromada=hromada, near=near)
+        wanted = limit or self.limit
         res = self.resolver.lookup(
-            query, oblast=oblast, raion=raion, hromada=hromada, near=near, limit=limit or self.limit, strict=False
+            query,
+            oblast=oblast,
+            raion=raion,
+            hromada=hromada,
+            near=near,
+            limit=len(self.resolver.extract.settlements) if viewbox is not None else wanted,
+            strict=False,
         )
-        return self.locations(res, exactly_one=exactly_one)
+        if viewbox is not None:
+            (lat1, lon1), (lat2, lon2) = (Point(c)[:2] for c in viewbox)
+            box = (min(lon1, lon2), min(lat1, lat2), max(lon1, lon2), max(lat1, lat2))
+            res = within_viewbox(res, box, bounded)
+            res = replace(res, candidates=res.candidates[:wanted])
+        return self.locations(res, exactly_one=exactly_one, language=language, addressdetails=addressdetails)
 
-    def locations(self, res: Resolution, *, exactly_one: bool = True) -> Location | list[Location] | None:
+    def locations(
+        self,
+        res: Resolution,
+        *,
+        exactly_one: bool = True,
+        language: str | bool = False,
+        addressdetails: bool = False,
+    ) -> Location | list[Location] | None:
         """Turn a :class:`Resolution` into geopy answers (the rules of :meth:`geocode`)."""
+        lang = self._language(language)
+
+        def loc(m: Match) -> Location:
+            return self._location(m, res, lang, addressdetails)
+
         if res.status == "resolved" and res.match is not None:
-            top = self._location(res.match, res)
+            top = loc(res.match)
             if exactly_one:
                 return top
-            return [top] + [self._location(m, res) for m in res.candidates if m is not res.match]
+            return [top] + [loc(m) for m in res.candidates if m is not res.match]
         if res.status == "ambiguous" and res.candidates:
             if not exactly_one:
-                return [self._location(m, res) for m in res.candidates]
+                return [loc(m) for m in res.candidates]
             if self.ambiguous == "raise":
                 raise GeocoderQueryError(f"{res.query!r} is ambiguous: {res.reason}")
-            return self._location(res.candidates[0], res) if self.ambiguous == "first" else None
+            return loc(res.candidates[0]) if self.ambiguous == "first" else None
         return None
 
-    def _location(self, m: Match, res: Resolution) -> Location:
+    def _language(self, language: str | bool) -> str:
+        if language is False or language is None:
+            return self.language
+        if not isinstance(language, str):
+            raise TypeError(f"language must be a str such as 'en' or 'ru-RU,ru;q=0.9', not {language!r}")
+        return pick_language(language, default=self.language)
+
+    def _location(self, m: Match, res: Resolution, lang: str, addressdetails: bool = False) -> Location:
         raw = m.to_dict()
         raw.update(
             status=res.status if m is res.match or res.status != "resolved" else "candidate",
@@ -153,7 +218,10 @@ class Gazetteer(Geocoder):
             alternatives=len(res.candidates) - 1,
         )
         s = m.settlement
-        return Location(address_of(s, self.language, self.resolver), Point(s.lat, s.lon), raw)
+        places = _places(self.resolver)
+        if addressdetails:
+            raw["address"] = places.address(s, lang)
+        return Location(places.display_name_of(s, lang), Point(s.lat, s.lon), raw)
 
     # -- reverse --------------------------------------------------------------------------------
     def reverse(
@@ -164,13 +232,16 @@ class Gazetteer(Geocoder):
         timeout: object = DEFAULT_SENTINEL,
         limit: int | None = None,
         max_km: float | None = None,
+        language: str | bool = False,
+        addressdetails: bool = True,
     ) -> Location | list[Location] | None:
         """The settlement nearest a point (``(lat, lon)``, ``"lat, lon"`` or a geopy ``Point``).
 
         The same engine and the same border as :func:`gazetteer.reverse` (:mod:`gazetteer.nearby`): only
         settlements with their own coordinates (``coord_precision == "point"``) are answers; None when the
         point is outside Ukraine or no settlement lies within ``max_km`` (default ``reverse_max_km``).
-        ``raw`` adds ``distance_km`` and ``status == "nearest"``.
+        ``raw`` adds ``distance_km`` and ``status == "nearest"``, and (``addressdetails``, on by default as in
+        geopy's Nominatim) ``address``. ``language`` as in :meth:`geocode`.
         """
         from gazetteer.nearby import nearest_settlements
 
@@ -189,11 +260,15 @@ class Gazetteer(Geocoder):
             max_km=self.reverse_max_km if max_km is None else max_km,
             settlements=self.resolver.extract.settlements,
         )
+        lang = self._language(language)
+        places = _places(self.resolver)
         locs = []
         for s, dist in found:
             raw = s.to_dict()
             raw.update(distance_km=round(dist, 3), status="nearest")
-            locs.append(Location(address_of(s, self.language, self.resolver), Point(s.lat, s.lon), raw))
+            if addressdetails:
+                raw["address"] = places.address(s, lang)
+            locs.append(Location(places.display_name_of(s, lang), Point(s.lat, s.lon), raw))
         if not locs:
             return None
         return locs[0] if exactly_one else locs

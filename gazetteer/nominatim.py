@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
-from gazetteer.model import Settlement, Unit
+from gazetteer.model import Match, Resolution, Settlement, Unit
+from gazetteer.rank import REASON_NAMES
 from gazetteer.resolve import Resolver
 
 __all__ = ["ADDRESSTYPE", "Places", "render", "russian_choice"]
@@ -333,6 +335,82 @@ def russian_unit_given(adjective_uk: str, given: str, words: list) -> tuple[str,
         return None
     masculine = end.group() if end.group() in ("ий", "ый", "ой") else ""
     return base, masculine
+
+
+#: The languages records are written in.
+LANGUAGES = ("uk", "en", "ru")
+
+
+def pick_language(raw: str, default: str = "uk") -> str:
+    """An Accept-Language value ("ru-RU,ru;q=0.9,en;q=0.8", "ua", "en-GB") -> "uk", "en" or "ru": the
+    most wanted of them by weight, then by order; ``default`` when none of them is served."""
+    tags = []
+    for i, part in enumerate(str(raw).split(",")):
+        tag, _, q = part.strip().partition(";")
+        try:
+            weight = float(q.strip()[2:]) if q.strip().startswith("q=") else 1.0
+        except ValueError:
+            weight = 0.0
+        tags.append((-weight, i, tag.strip().lower().split("-")[0]))
+    for _, _, tag in sorted(tags):
+        tag = "uk" if tag == "ua" else tag
+        if tag in LANGUAGES:
+            return tag
+    return default
+
+
+# -- viewbox ------------------------------------------------------------------------------------------
+def _inside(box: tuple[float, float, float, float], lat: float, lon: float) -> bool:
+    west, south, east, north = box
+    return west <= lon <= east and south <= lat <= north
+
+
+def _labels(matches: tuple[Match, ...] | list[Match]) -> str:
+    """The first few candidates as the resolver's reasons name them ("Новоселівка (Kramatorskyi raion, ...)")."""
+    more = len(matches) - REASON_NAMES
+    names = "; ".join(m.settlement.long_label for m in matches[:REASON_NAMES])
+    return names + (f"; and {more} more" if more > 0 else "")
+
+
+def within_viewbox(res: Resolution, box: tuple[float, float, float, float], bounded: bool) -> Resolution:
+    """Nominatim's viewbox on one answer, over all its candidates (ask the resolver for all of them: a box
+    applied to the first few would miss the rest): ``bounded`` keeps only the candidates inside the box (none:
+    not found; one of an ambiguous name's: resolved to it; the best match outside it: not found, with the
+    weaker candidates inside it); otherwise candidates inside it go first among equal scores, and the answer
+    is the same. The reason then describes the answer given: how many candidates are inside the box, and the
+    first of them ("5 of the 78 candidates are inside the viewbox (bounded=1): Новоселівка (...); ...")."""
+    cands = res.candidates
+    inside = [m for m in cands if _inside(box, m.settlement.lat, m.settlement.lon)]
+    if not bounded:
+        ordered = sorted(cands, key=lambda m: (-m.score, not _inside(box, m.settlement.lat, m.settlement.lon)))
+        if res.status != "ambiguous" or len(cands) < 2:
+            return replace(res, candidates=tuple(ordered))
+        if inside:
+            reason = f"{len(cands)} candidates fit equally, {len(inside)} of them inside the viewbox, listed first: "
+            reason += _labels(inside)
+        else:
+            reason = f"{len(cands)} candidates fit equally, none inside the viewbox: {_labels(ordered)}"
+        return replace(res, candidates=tuple(ordered), reason=reason)
+    kept = tuple(inside)
+    if not kept:
+        reason = f"none of the {len(cands)} candidates is inside the viewbox (bounded=1)" if cands else res.reason
+        return Resolution(res.query, "not_found", reason)
+    if res.match is not None and res.match in kept:
+        if len(kept) < len(cands):
+            reason = f"{res.reason}; {len(kept)} of the {len(cands)} candidates inside the viewbox (bounded=1)"
+            return replace(res, candidates=kept, reason=reason)
+        return res
+    if res.match is not None:
+        best = res.match.settlement.long_label
+        reason = (
+            f"the best match, {best}, is outside the viewbox (bounded=1); {len(kept)} weaker candidates inside it: "
+        )
+        return Resolution(res.query, "not_found", reason + _labels(kept), None, kept)
+    if res.status == "ambiguous" and len(kept) == 1:
+        reason = f"the only one of the {len(cands)} candidates inside the viewbox (bounded=1)"
+        return Resolution(res.query, "resolved", reason, kept[0], kept)
+    reason = f"{len(kept)} of the {len(cands)} candidates are inside the viewbox (bounded=1): {_labels(kept)}"
+    return replace(res, candidates=kept, reason=reason)
 
 
 class Places:

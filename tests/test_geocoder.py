@@ -158,3 +158,54 @@ def test_geocoder_makes_no_network_calls(geo, monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     assert Gazetteer(geo.resolver).geocode("Kupyansk") is not None
     assert geo.reverse((49.99, 36.23)) is not None
+
+
+# -- the keywords a geopy Nominatim client passes ---------------------------------------------------------
+def test_geocode_language_per_call_sets_the_address_line(geo):
+    loc = geo.geocode("Kupyansk", language="en-GB,en;q=0.9")
+    assert loc.address.startswith("Kupiansk, ") and loc.address.endswith("Ukraine")
+    ru = geo.geocode("Kupyansk", language="ru")
+    assert ru.address.endswith("Украина")
+    # A language that is not served keeps the geocoder's own, as Nominatim falls back to local names.
+    assert geo.geocode("Kupyansk", language="de").address == geo.geocode("Kupyansk").address
+    with pytest.raises(TypeError, match="language"):
+        geo.geocode("Kupyansk", language=1)
+
+
+def test_geocode_addressdetails_adds_nominatim_address_parts(geo):
+    assert "address" not in geo.geocode("Kupyansk").raw
+    address = geo.geocode("Kupyansk", addressdetails=True, language="en").raw["address"]
+    assert address["country_code"] == "ua"
+    assert address["state"].startswith("Kharkivska")
+    assert "Kupiansk" in address.values()
+
+
+def test_geocode_country_codes_without_ua_answer_none(geo):
+    assert geo.geocode("Odesa", country_codes="us") is None
+    assert geo.geocode("Odesa", country_codes=["de", "us"]) is None
+    assert geo.geocode("Odesa", country_codes=["us", "UA"]).raw["name_uk"] == "Одеса"
+
+
+def test_geocode_structured_query_reads_state_as_the_oblast_hint(geo):
+    loc = geo.geocode({"city": "Радьківка", "state": "Kharkiv Oblast", "country": "Ukraine"})
+    assert loc.raw["oblast_uk"] == "Харківська"
+    assert geo.geocode({"city": "Odessa", "country": "USA"}) is None
+    assert geo.geocode({"state": "Kharkiv Oblast"}) is None
+    with pytest.raises(ValueError, match="street"):
+        geo.geocode({"city": "Kupiansk", "street": "Soborna 1"})
+
+
+def test_geocode_bounded_viewbox_picks_the_namesake_inside_it(geo):
+    # Радьківка is ambiguous between three villages; a box around Kupiansk holds one of them.
+    assert geo.geocode("Радьківка") is None
+    loc = geo.geocode("Радьківка", viewbox=[(49.2, 37.0), (50.2, 38.2)], bounded=True)
+    assert loc.raw["oblast_uk"] == "Харківська"
+    assert 49.2 <= loc.latitude <= 50.2 and 37.0 <= loc.longitude <= 38.2
+    assert geo.geocode("Kupyansk", viewbox=[(45.0, 29.0), (46.0, 31.0)], bounded=True) is None
+
+
+def test_reverse_language_and_address_details(geo):
+    loc = geo.reverse((49.99, 36.23), language="en")
+    assert loc.address.startswith("Kharkiv")
+    assert loc.raw["address"]["country_code"] == "ua"
+    assert "address" not in geo.reverse((49.99, 36.23), addressdetails=False).raw
