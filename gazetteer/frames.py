@@ -15,7 +15,9 @@ one lookup per distinct value plus a few vectorised column copies. Bad place cel
 blank) get ``gaz_status == 'invalid'`` and a reason; a hint that is not text or names no unit is left out
 and the reason says so, in the words of the CLI batch. They never raise.
 
-``geo=True`` returns a GeoDataFrame of points in EPSG:4326 (rows without a match have no geometry).
+``geo=True`` returns a GeoDataFrame of points in EPSG:4326 (rows without a match have no geometry); a
+frame that already has a ``geometry`` column (a GeoDataFrame's own shapes) keeps it unchanged, and the points
+go in ``gaz_geometry``, the active geometry.
 :func:`enrich_dask` does the same per partition of a Dask DataFrame; the resolver ships settings only
 when pickled, each worker loads the extract once.
 
@@ -238,7 +240,13 @@ def _to_geo(df: pd.DataFrame) -> gpd.GeoDataFrame:
     ok = ~(np.isnan(lat) | np.isnan(lon))
     geoms = np.full(len(df), None, dtype=object)
     geoms[ok] = shapely.points(lon[ok], lat[ok])
-    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index, crs="EPSG:4326"), crs="EPSG:4326")
+    # A frame that already has a "geometry" column (a GeoDataFrame's own shapes, say) keeps it as it is: the
+    # points go in "gaz_geometry", which becomes the active geometry.
+    name = "gaz_geometry" if "geometry" in df.columns else "geometry"
+    points = gpd.GeoSeries(geoms, index=df.index, crs="EPSG:4326", name=name)
+    plain = pd.DataFrame(df).copy() if isinstance(df, gpd.GeoDataFrame) else df
+    plain[name] = points
+    return gpd.GeoDataFrame(plain, geometry=name, crs="EPSG:4326")
 
 
 def enrich_dask(

@@ -183,6 +183,21 @@ def test_geo_rows_without_coordinates_have_no_geometry():
     assert out.geometry.isna().tolist() == [False, True, True]
 
 
+def test_geo_keeps_a_geodataframes_own_geometry():
+    gpd = pytest.importorskip("geopandas")
+    shapely = pytest.importorskip("shapely")
+    areas = [shapely.box(37.5, 49.6, 37.7, 49.8), shapely.box(30.4, 50.3, 30.6, 50.5)]
+    gdf = gpd.GeoDataFrame({"place": ["Kupyansk", "Kyiv"]}, geometry=areas, crs="EPSG:4326")
+    out = frames.enrich(gdf, "place", geo=True)
+    assert out.geometry.name == "gaz_geometry"
+    assert out["geometry"].tolist() == areas  # the frame's own shapes, untouched
+    assert out.geometry.iloc[0].geom_type == "Point"
+    assert out.geometry.iloc[0].within(areas[0])
+    # Without geo=True a GeoDataFrame stays one, with its own geometry active.
+    plain = frames.enrich(gdf, "place")
+    assert plain.geometry.name == "geometry" and plain["geometry"].tolist() == areas
+
+
 def test_accessor_equals_function(events):
     pd.testing.assert_frame_equal(
         events.gazetteer.enrich("place", oblast_column="region"), frames.enrich(events, "place", oblast_column="region")
