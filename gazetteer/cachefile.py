@@ -19,6 +19,7 @@ import json
 import marshal
 import os
 import threading
+import weakref
 import zlib
 from array import array
 from bisect import bisect_left
@@ -105,6 +106,8 @@ class Parts:
     def __init__(self, fh, starts: list[int], lengths: list[int], crcs: list[int]) -> None:
         self._fh, self._starts, self._lengths, self._crcs = fh, starts, lengths, crcs
         self._lock = threading.Lock()
+        # Closed when the Parts goes, or at exit: never left to the file object's ResourceWarning.
+        self.close = weakref.finalize(self, fh.close)
 
     def __len__(self) -> int:
         return len(self._lengths)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -316,3 +318,15 @@ def test_one_answer_on_a_snapshot_builds_few_records(extract_copy, tmp_path, mon
     res = Resolver(lazy).lookup(query)
     assert res.status in ("resolved", "ambiguous") and res.candidates
     assert isinstance(lazy.settlements, RecordList), "every record was built for one answer"
+
+
+def test_a_process_that_reads_the_snapshot_leaves_no_file_unclosed(tmp_path):
+    """Under ``python -X dev`` (warnings shown) a process that answers from the snapshot says nothing of an
+    unclosed file at exit: the snapshot's file is closed when its reader goes."""
+    env = {**os.environ, "GAZETTEER_CACHE": str(tmp_path / "cache")}
+    code = "import gazetteer; print(gazetteer.resolve('Kupyansk')[0].name_uk)"
+    for _ in range(2):  # the first process writes the snapshot, the second reads it
+        proc = subprocess.run([sys.executable, "-X", "dev", "-c", code], capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == "Куп’янськ"
+        assert "ResourceWarning" not in proc.stderr, proc.stderr
