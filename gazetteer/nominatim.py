@@ -238,6 +238,45 @@ def russian_choice(name_uk: str, rule: str, variants: list[str]) -> str | None:
     return best[1] if best is not None else None
 
 
+def russian_from_spellings(name_uk: str, rule: str, spellings: list[str]) -> str | None:
+    """The Russian name to show from GeoNames' Russian spellings that fold like the official name (which
+    :func:`russian_choice` does not see: they are no name rows), where one is borne out by rule: the
+    rule-made form itself, with no soft sign after a labial (Мариуполь, Мелитополь, Хмельницкий); or, where the rules change nothing, the name
+    with doubled letters and a final -и/-ий written -ы/-ый, as Russian writes them (Одесса, Черкассы, Сумы,
+    Стрый; not Лыман or Житомиръ). None when no spelling is so borne out.
+
+    >>> russian_from_spellings("Одеса", "Одеса", ["Одесс", "Одесса"])
+    'Одесса'
+    >>> russian_from_spellings("Маріуполь", "Мариуполь", ["Мариупол", "Мариуполь"])
+    'Мариуполь'
+    >>> russian_from_spellings("Лиман", "Лиман", ["Лыман"]) is None
+    True
+    >>> russian_from_spellings("Куп’янськ", "Купьянск", ["Купьянск"]) is None  # Russian: Купянск
+    True
+    """
+    name, ref = _strip_accents(name_uk).casefold(), _strip_accents(rule).casefold()
+    ref = _LABIAL_SOFT.sub(r"\1\2", ref)  # Russian writes no soft sign after a labial: Купянск, Пятихатки
+    found = []
+    for spelling in spellings:
+        text = _strip_accents(spelling).strip()
+        low = text.casefold()
+        if low == name or not _RUSSIAN_LETTERS.match(text):
+            continue
+        if ref != name:
+            if low == ref:
+                found.append(text)
+        elif _RUSSIAN_ENDINGS.sub(lambda m: m.group(1) + "и" + m.group(2), _DOUBLED.sub(r"\1", low)) == _DOUBLED.sub(
+            r"\1", name
+        ):
+            found.append(text)
+    return max(found, key=lambda t: (len(t), t)) if found else None
+
+
+_DOUBLED = re.compile(r"(\w)\1")
+_LABIAL_SOFT = re.compile(r"([бпвмф])ь([яюеи])")
+_RUSSIAN_ENDINGS = re.compile(r"(\w)ы(й?)\b")
+
+
 #: The grammatical gender of each unit's word in Russian, which its adjective agrees with: область and
 #: громада are feminine, район masculine (Харьковская область, Харьковский район, Харьковская громада).
 UNIT_GENDER = {"oblast": "f", "raion": "m", "hromada": "f"}
@@ -438,12 +477,17 @@ class Places:
         for sidx, text, kind in zip(ex.name_settlement, ex.name_text, ex.name_kind, strict=True):
             if kind == "russian":
                 variants.setdefault(sidx, []).append(text)
+        # Spellings that fold like the official name (Одесса, Мариуполь) are no name rows; the extract keeps them.
+        shadowed = ex.russian_spellings()
         out = {}
         for sidx, s in enumerate(ex.settlements):
-            found = variants.get(sidx)
-            if found is None and not s.name_uk.endswith("ьк"):
+            found, spellings = variants.get(sidx), shadowed.get(s.id)
+            if found is None and spellings is None and not s.name_uk.endswith("ьк"):
                 continue  # nothing to choose from and no certain rule-made form
-            name = russian_choice(s.name_uk, former.russian_name(s.name_uk, words), found or [])
+            rule = former.russian_name(s.name_uk, words)
+            name = russian_choice(s.name_uk, rule, found or [])
+            if name is None and spellings:
+                name = russian_from_spellings(s.name_uk, rule, spellings)
             if name is not None:
                 out[s.id] = name
         return out

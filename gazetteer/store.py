@@ -103,6 +103,7 @@ class Extract:
     not_places: dict[str, tuple[str, str]]  # key -> (name, reason)
     _by_id: dict[str, int] = field(default_factory=dict, repr=False)
     _former: dict[tuple[str, str], tuple[str, str]] | None = field(default=None, repr=False)
+    _russian: dict[str, list[str]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id = {s.id: i for i, s in enumerate(self.settlements)}
@@ -152,6 +153,24 @@ class Extract:
         if self._former is None:
             self._former = _read_former(self.path, self.manifest)
         return self._former.get((settlement_id, key))
+
+    def russian_spellings(self) -> dict[str, list[str]]:
+        """KATOTTG id -> GeoNames' Russian spellings that fold like a stronger name of the settlement
+        (Одесса beside Одеса): not name rows, kept to show the Russian name (``russian_spellings.tsv``; read
+        on first use; empty in older extracts, which lack the file)."""
+        if self._russian is None:
+            meta = (self.manifest.get("files") or {}).get("russian_spellings.tsv")
+            table: dict[str, list[str]] = {}
+            if meta is not None:
+                _header, rows = _read_rows(self.path / "russian_spellings.tsv", 2)
+                if meta.get("rows") not in (None, len(rows)):
+                    raise DataError(
+                        f"{len(rows)} rows, MANIFEST says {meta['rows']}", self.path / "russian_spellings.tsv"
+                    )
+                for sid, name in rows:
+                    table.setdefault(sid, []).append(name)
+            self._russian = table
+        return self._russian
 
     def index_of(self, settlement_id: str) -> int:
         return self._by_id[settlement_id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -258,3 +259,23 @@ def test_checksum_in_chunks_equals_the_checksum_of_the_whole_file(tmp_path: Path
         path = tmp_path / f"f{size}"
         path.write_bytes(bytes(range(256)) * (size // 256) + bytes(size % 256))
         assert _sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_russian_spellings_keep_what_folds_like_the_official_name(extract) -> None:
+    # Одесса folds like Одеса, so it is no name row; the extract keeps it to show the Russian name.
+    odesa = next(s for s in extract.settlements if s.name_uk == "Одеса" and s.category == "M")
+    assert "Одесса" in extract.russian_spellings()[odesa.id]
+    texts = {(extract.settlements[i].id, t) for i, t in zip(extract.name_settlement, extract.name_text, strict=True)}
+    assert not any((sid, name) in texts for sid, names in extract.russian_spellings().items() for name in names)
+
+
+def test_russian_spellings_are_checked_against_the_manifest(extract_copy: Path) -> None:
+    path = extract_copy / "russian_spellings.tsv"
+    manifest = json.loads((extract_copy / "MANIFEST").read_text(encoding="utf-8"))
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]), encoding="utf-8")  # one row lost
+    manifest["files"]["russian_spellings.tsv"]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest["files"]["russian_spellings.tsv"]["bytes"] = path.stat().st_size
+    (extract_copy / "MANIFEST").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(DataError, match="MANIFEST says"):
+        load(extract_copy, snapshot=False).russian_spellings()

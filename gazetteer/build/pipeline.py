@@ -2,7 +2,8 @@
 
 Output files (tab-separated UTF-8 with a header row; see ``data/README.md``):
 ``settlements.tsv``, ``units.tsv``, ``names.tsv``, ``unit_names.tsv``, ``not_places.tsv``,
-``geonames_unmatched.tsv``, ``MANIFEST`` (JSON) and ``LICENSES``.
+``geonames_unmatched.tsv``, ``variant_collisions.tsv``, ``districts.tsv``, ``former_names.tsv``,
+``russian_spellings.tsv``, ``MANIFEST`` (JSON), ``README.md`` and ``LICENSES``.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ COLLISION_COLUMNS = [
 DISTRICT_COLUMNS = ["settlement_id", "name", "name_en", "lat", "lon", "geonameid", "population"]
 
 #: Kinds of name rows, strongest first: one row per (settlement, key), the strongest kind wins.
+RUSSIAN_SPELLING_COLUMNS = ["settlement_id", "name"]
 NAME_KINDS = ("official", "romanization", "geonames", "renamed", "historical", "russian", "alternate", "district")
 _KIND_RANK = {k: i for i, k in enumerate(NAME_KINDS)}
 
@@ -432,6 +434,9 @@ def build_extract(
             "districts.tsv": _write_tsv(tmp / "districts.tsv", DISTRICT_COLUMNS, district_rows),
             "geonames_unmatched.tsv": _write_tsv(tmp / "geonames_unmatched.tsv", UNMATCHED_COLUMNS, unmatched_rows),
             "former_names.tsv": _write_tsv(tmp / "former_names.tsv", FORMER_COLUMNS, former_rows),
+            "russian_spellings.tsv": _write_tsv(
+                tmp / "russian_spellings.tsv", RUSSIAN_SPELLING_COLUMNS, names.russian_spellings()
+            ),
         }
         (tmp / "LICENSES").write_text(LICENSES_TEXT.format(edition=_edition_words(edition)), encoding="utf-8")
         counts["LICENSES"] = None
@@ -655,6 +660,10 @@ def _readme(m: dict) -> str:
         "| not_places.tsv | word that is not a settlement | " + ", ".join(NOT_PLACE_COLUMNS) + " |",
         "| geonames_unmatched.tsv | GeoNames place left out, with why | " + ", ".join(UNMATCHED_COLUMNS) + " |",
         "| variant_collisions.tsv | variant naming another settlement | " + ", ".join(COLLISION_COLUMNS) + " |",
+        "| russian_spellings.tsv | GeoNames Russian spelling that folds like a stronger name of its settlement"
+        " (Одесса beside Одеса: no name row, kept to show the Russian name) | "
+        + ", ".join(RUSSIAN_SPELLING_COLUMNS)
+        + " |",
         "",
         "Name kinds in names.tsv, strongest first: " + ", ".join(f"`{k}`" for k in NAME_KINDS) + ".",
         "`district` rows are names of a city's sections (Saltivka, Troieshchyna) on the city they lie in;",
@@ -770,12 +779,15 @@ class _NameTable:
         self.rows: dict[tuple[str, str], list[str]] = {}
         self._by_settlement: dict[str, list[tuple[str, str]]] = {}
         self.former: set[tuple[str, str]] = set()  # (settlement, key) of former official names
+        self._russian: dict[tuple[str, str], list[str]] = {}  # GeoNames' Russian spellings by (settlement, key)
 
     def add(self, sid: str, name: str, kind: str, lang: str) -> None:
         name = " ".join(name.split())
         key = fold_key(name) if name else ""
         if len(key) < 2:
             return
+        if kind == "russian" and lang == "ru":
+            self._russian.setdefault((sid, key), []).append(name)
         if kind in ("renamed", "historical"):
             self.former.add((sid, key))  # a fact, even where a stronger kind labels the row
         old = self.rows.get((sid, key))
@@ -796,6 +808,16 @@ class _NameTable:
 
     def sorted_rows(self) -> list[list[str]]:
         return [self.rows[k] for k in sorted(self.rows)]
+
+    def russian_spellings(self) -> list[list[str]]:
+        """GeoNames' Russian spellings that are no name row: they fold like a stronger name of the same
+        settlement (Одесса beside the official Одеса, Мариуполь beside Маріуполь), so that row answers them;
+        kept to show the Russian name. (settlement_id, name), sorted."""
+        out = set()
+        for (sid, key), spellings in self._russian.items():
+            row = self.rows.get((sid, key))
+            out.update((sid, name) for name in spellings if row is not None and row[1] != name)
+        return [list(r) for r in sorted(out)]
 
 
 _PLAIN_LETTERS = frozenset("абвгґдеёєжзиіїйклмнопрстуфхцчшщъыьэюяabcdefghijklmnopqrstuvwxyz -'’ʼ")
