@@ -260,6 +260,13 @@ class Resolver:
             if joined is not None:
                 q, hints, notes, res = joined
                 notes.append(f"{joiner.group().strip()!r} read as a comma between names")
+        elif isinstance(query, str) and _loose(res) and not _PUNCTUATED.search(query):
+            # "Bucha Kyiv", "Kupiansk Kharkiv", "Kyiv Ukraine": a place and its region without a comma. Read
+            # as written only loosely (a typo-like village, or nothing), it is read with the comma.
+            split = self._unpunctuated(query, oblast, raion, hromada, near, limit, len(notes))
+            if split is not None:
+                q, hints, notes, res, reading = split
+                notes.append(f"read as {reading!r}")
         if res.status == "ambiguous" and res.reason.startswith(SEVERAL_REASON):
             # A part read as a region hint was one of the towns named: no note that it names no unit.
             inline = [
@@ -283,6 +290,54 @@ class Resolver:
         if notes:
             res = replace(res, reason="; ".join(filter(None, [res.reason, *notes])))
         return res
+
+    def _unpunctuated(
+        self, query: str, oblast: object, raion: object, hromada: object, near: object, limit: int, noted: int
+    ) -> tuple[Query, Hints, list[str], Resolution, str] | None:
+        """``query`` of several words read with a comma before its last one, two or three (UNPUNCTUATED_TAIL),
+        then with two commas (a region, then a country): (query read, hints, their notes, answer, the
+        reading), the first whose tail is read as a region or city hint, a country or a place abroad, with no more notes than the cell had (``noted``: nothing left out) and an
+        answer that is no loose match either; None when no such reading exists."""
+        words = query.split()
+        if not 2 <= len(words) <= UNPUNCTUATED_WORDS:
+            return None
+        n = len(words)
+        cuts = [(n - k,) for k in range(1, min(UNPUNCTUATED_TAIL, n - 1) + 1)]
+        # Two commas: a region and then a country ("Sloviansk Donetsk region Ukraine").
+        cuts += [(n - k, n - j) for k in range(2, min(UNPUNCTUATED_TAIL + 1, n - 1) + 1) for j in range(1, k)]
+        for cut in cuts:
+            parts = [" ".join(words[a:b]) for a, b in zip((0, *cut), (*cut, n))]
+            head, reading = parts[0], ", ".join(parts)
+            try:
+                q = self.reader.read(reading)
+                hints, notes = self._read_hints(q, oblast, raion, hromada, near, False)
+            except (TypeError, ValueError):
+                continue
+            if q.name != head or q.others or len(notes) > noted:
+                continue  # the tail is no hint, country or place abroad, or a hint in it names no unit
+            if not (q.foreign or all(self._names_region(p) for p in parts[1:])):
+                continue  # "Staryk Tarazh", "Nove Zaoprizhzhia": a typo's second word, not a region as written
+            res = self._lookup(q, hints, limit)
+            if q.foreign or not _loose(res):  # "Odessa Texas": a place abroad, said as such
+                return q, hints, notes, replace(res, query=query), reading
+        return None
+
+    def _names_region(self, part: str) -> bool:
+        """Does ``part`` name Ukraine, an oblast (by one of its names as written, not a misspelling) or a city
+        exactly?"""
+        keys = self.__dict__.get("_region_keys")
+        if keys is None:
+            ex = self.extract
+            level = {uid for uid, u in ex.units.items() if u.level == "oblast"}
+            keys = self.__dict__["_region_keys"] = frozenset(k for uid, _n, _kind, k in ex.unit_names if uid in level)
+        if fold_key(part) in UKRAINE_KEYS or {fold_key(part), fold_key(strip_unit_words(part))} & keys:
+            return True
+        city = self._city(part)
+        return (
+            city is not None
+            and city.name_en.casefold() == part.casefold()
+            or (city is not None and _plain(city.name_uk) == _plain(part))
+        )
 
     def _joined(
         self, query: str, oblast: object, raion: object, hromada: object, near: object, limit: int
@@ -1125,6 +1180,24 @@ def lookup_one(resolver: Resolver, query: object, oblast: object = None) -> Reso
         return replace(res, reason="; ".join(filter(None, [res.reason, note])))
     return resolver.lookup(query, oblast=oblast)
 
+
+def _loose(res: Resolution) -> bool:
+    """Does an answer rest on nothing better than a typo-like match (or on nothing)?"""
+    if res.status == "not_found":
+        return True
+    top = res.match if res.match is not None else (res.candidates[0] if res.candidates else None)
+    return top is not None and top.match in LOOSE_MATCHES
+
+
+#: Match kinds that are no reading of the cell as written: a typo-like spelling.
+LOOSE_MATCHES = frozenset({"fuzzy"})
+#: A cell without commas is read with one before its last words when it has at most this many words...
+UNPUNCTUATED_WORDS = 6
+#: ...and the part after the comma has at most this many ("Bucha Kyiv oblast").
+UNPUNCTUATED_TAIL = 3
+_PUNCTUATED = re.compile(r"[,;()/]")
+#: Ukraine named as a country at the end of a cell ("Kyiv Ukraine"), as folding keys.
+UKRAINE_KEYS = frozenset(fold_key(w) for w in ("Ukraine", "Україна", "Украина", "Ukraina", "UA", "Ukr"))
 
 _NO_VALUE = object()
 #: Reasons of invalid rows, worded once for every face.

@@ -613,3 +613,38 @@ def test_a_near_point_outside_ukraine_is_said_and_a_swapped_one_named_so(resolve
     far = resolver.lookup("Радьківка", near=(0, 0))
     assert "outside Ukraine" in far.reason and "swapped" not in far.reason
     assert "near point" not in resolver.lookup("Радьківка", near=(49.71, 37.61)).reason
+
+
+# -- a place and its region without a comma ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("cell", "name", "oblast"),
+    [
+        ("Bucha Kyiv", "Буча", "Київська"),  # was the village Бишків (Lviv oblast), a typo-like match
+        ("Буча Київ", "Буча", "Київська"),
+        ("Vyshneve Kyiv", "Вишневе", "Київська"),  # was a Вишневе of Zaporizhzhia oblast
+        ("Kupiansk Kharkiv", "Куп’янськ", "Харківська"),  # was not_found
+        ("Кременчук Полтавська", "Кременчук", "Полтавська"),
+        ("Kyiv Ukraine", "Київ", "Київ"),
+        ("Sloviansk Donetsk region Ukraine", "Слов’янськ", "Донецька"),
+    ],
+)
+def test_a_place_and_its_region_without_a_comma_are_read_with_one(resolver, cell, name, oblast) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "resolved", (cell, res.reason)
+    assert (res.match.name_uk, res.match.oblast_uk) == (name, oblast)
+    assert "read as" in res.reason and "," in res.reason
+
+
+def test_a_place_abroad_without_a_comma_is_said_to_be_abroad(resolver) -> None:
+    res = resolver.lookup("Odessa Texas")
+    assert res.status == "not_found"
+    assert "abroad" in res.reason and "Texas" in res.reason
+
+
+@pytest.mark.parametrize("cell", ["Staryk Tarazh", "Nova Pustoarivka", "Nove Zaoprizhzhia", "Stara Mykoliavka"])
+def test_a_typo_in_a_name_of_two_words_is_not_split_into_a_name_and_a_region(resolver, cell) -> None:
+    # The second word is no region as written (a misspelt oblast name is not taken as one here): the whole
+    # cell stays one name, read loosely as before.
+    res = resolver.lookup(cell)
+    assert "read as" not in res.reason, (cell, res.reason)
+    assert res.match is None or len(res.match.name_uk.split()) == 2, (cell, res.match)
