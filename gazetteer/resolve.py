@@ -267,6 +267,17 @@ class Resolver:
             if split is not None:
                 q, hints, notes, res, reading = split
                 notes.append(f"read as {reading!r}")
+        if isinstance(query, str) and _loose(res):
+            # "Донеччина", "на Донеччині", "Крим", "Kharkiv Obl": a region, not a typo of a village (Дончине).
+            region = self._region_named(q.name)
+            if region:
+                res = Resolution(query, "not_found", _names_region_reason(self.extract, region), None, res.candidates)
+        elif isinstance(query, str) and res.status != "not_found":
+            top = res.match or res.candidates[0]
+            region = self._region_named(q.name) if category_prior(top.settlement.category) < 2 else None
+            if region:  # Kharkivshchyna: a village in Sumy oblast, and the region around Kharkiv
+                names = ", ".join(sorted(self.extract.units[u].name_uk for u in region))
+                notes.append(f"{q.name!r} is also the name of a region ({names})")
         if res.status == "ambiguous" and res.reason.startswith(SEVERAL_REASON):
             # A part read as a region hint was one of the towns named: no note that it names no unit.
             inline = [
@@ -322,15 +333,35 @@ class Resolver:
                 return q, hints, notes, replace(res, query=query), reading
         return None
 
-    def _names_region(self, part: str) -> bool:
-        """Does ``part`` name Ukraine, an oblast (by one of its names as written, not a misspelling) or a city
-        exactly?"""
-        keys = self.__dict__.get("_region_keys")
+    def _region_named(self, name: str) -> frozenset[str]:
+        """The oblasts a name stands for as written (an oblast's name, a regional name such as Донеччина or
+        Слобожанщина, Крим, ДНР; not a misspelling of one), unless it is a city's own name; else empty."""
+        key = fold_key(strip_unit_words(name)) if name.strip() else ""
+        worded = bool(_REGION_WORD.search(name))  # "АР Крим", "Донецкая обл": a region, said so in words
+        if not key or not (worded or {key, fold_key(name), _REGIONAL_CASE.sub("ina", key)} & self._region_keys()):
+            return frozenset()  # as written: a look-alike of a region's name is a village's typo (Mykailivka)
+        units = self.reader.oblasts(name, fuzzy=False) or self.reader.oblasts(_REGIONAL_CASE.sub("ina", key))
+        if units and self._city(name) is not None:
+            return frozenset()  # Odesa, Donetsk: the city (its oblast is named after it)
+        return units
+
+    def _region_keys(self) -> frozenset[str]:
+        """Folding keys of every name of an oblast-level unit (Харківська, Kharkiv Oblast's Kharkiv, Харківщина,
+        Krym) and of the region aliases (Слобожанщина, ДНР)."""
+        keys = self.__dict__.get("_region_key_set")
         if keys is None:
             ex = self.extract
             level = {uid for uid, u in ex.units.items() if u.level == "oblast"}
-            keys = self.__dict__["_region_keys"] = frozenset(k for uid, _n, _kind, k in ex.unit_names if uid in level)
-        if fold_key(part) in UKRAINE_KEYS or {fold_key(part), fold_key(strip_unit_words(part))} & keys:
+            keys = frozenset(k for uid, _n, _kind, k in ex.unit_names if uid in level) | frozenset(
+                self.reader.region_aliases
+            )
+            self.__dict__["_region_key_set"] = keys
+        return keys
+
+    def _names_region(self, part: str) -> bool:
+        """Does ``part`` name Ukraine, an oblast (by one of its names as written, not a misspelling) or a city
+        exactly?"""
+        if fold_key(part) in UKRAINE_KEYS or {fold_key(part), fold_key(strip_unit_words(part))} & self._region_keys():
             return True
         city = self._city(part)
         return (
@@ -1181,6 +1212,11 @@ def lookup_one(resolver: Resolver, query: object, oblast: object = None) -> Reso
     return resolver.lookup(query, oblast=oblast)
 
 
+def _names_region_reason(extract: Extract, units: frozenset[str]) -> str:
+    names = ", ".join(sorted(extract.units[u].name_uk for u in units))
+    return f"names {'an oblast' if len(units) == 1 else 'a region of oblasts'} ({names}), not a settlement"
+
+
 def _loose(res: Resolution) -> bool:
     """Does an answer rest on nothing better than a typo-like match (or on nothing)?"""
     if res.status == "not_found":
@@ -1196,6 +1232,9 @@ UNPUNCTUATED_WORDS = 6
 #: ...and the part after the comma has at most this many ("Bucha Kyiv oblast").
 UNPUNCTUATED_TAIL = 3
 _PUNCTUATED = re.compile(r"[,;()/]")
+#: Case endings of a regional name's key (на Донеччині, з Донеччини, на Донеччину): read as its nominative -ина.
+_REGIONAL_CASE = re.compile(r"(?<=ch)in[iu]$")
+_REGION_WORD = re.compile(r"obl|обл|region|регі|регио|republic|республ|\bАРК?\b|\bARC?\b", re.IGNORECASE)
 #: Ukraine named as a country at the end of a cell ("Kyiv Ukraine"), as folding keys.
 UKRAINE_KEYS = frozenset(fold_key(w) for w in ("Ukraine", "Україна", "Украина", "Ukraina", "UA", "Ukr"))
 

@@ -648,3 +648,40 @@ def test_a_typo_in_a_name_of_two_words_is_not_split_into_a_name_and_a_region(res
     res = resolver.lookup(cell)
     assert "read as" not in res.reason, (cell, res.reason)
     assert res.match is None or len(res.match.name_uk.split()) == 2, (cell, res.match)
+
+
+# -- a region named in the place column ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("cell", "oblast"),
+    [
+        ("Донеччина", "Донецька"),  # was the village Дончине (Kirovohrad oblast), a typo-like match
+        ("на Донеччині", "Донецька"),
+        ("Київщина", "Київська"),  # was Жуківщина
+        ("Крим", "Автономна Республіка Крим"),  # was ambiguous between villages Крижик...
+        ("Crimea", "Автономна Республіка Крим"),
+        ("АР Крим", "Автономна Республіка Крим"),
+        ("Донецкая обл", "Донецька"),  # was "names a raion (Донецький)"
+        ("Kharkiv Obl", "Харківська"),
+        ("Volyn", "Волинська"),
+    ],
+)
+def test_a_region_in_the_place_column_names_its_oblast_not_a_village(resolver, cell, oblast) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "not_found" and res.match is None, (cell, res.status, res.reason)
+    assert res.reason.startswith("names an oblast") and oblast in res.reason, res.reason
+
+
+def test_a_village_that_carries_a_regions_name_stays_and_says_so(resolver) -> None:
+    res = resolver.lookup("Kharkivshchyna")  # a village of Sumy oblast, and the region around Kharkiv
+    assert res.status == "resolved" and res.match.name_uk == "Харківщина"
+    assert "also the name of a region (Харківська)" in res.reason
+    for city in ("Odesa", "Donetsk", "Sumy"):  # a city its oblast is named after is the city, with no note
+        res = resolver.lookup(city)
+        assert res.status == "resolved" and "region" not in res.reason, (city, res.reason)
+
+
+@pytest.mark.parametrize("cell", ["Mykailivka", "Horodts", "Vinntske", "Soomaky"])
+def test_a_typo_that_looks_like_a_region_is_still_a_typo(resolver, cell) -> None:
+    # Mykailivka is a typo of Михайлівка, not Mykolaiv oblast: only a region's name as written counts.
+    res = resolver.lookup(cell)
+    assert "names an oblast" not in res.reason and "name of a region" not in res.reason, res.reason
