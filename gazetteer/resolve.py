@@ -358,6 +358,25 @@ class Resolver:
             self.__dict__["_region_key_set"] = keys
         return keys
 
+    def _abroad(self, q: Query, hints: Hints, limit: int) -> Resolution:
+        """A cell whose qualifier names a place abroad ("Odessa, Texas"): not found, and where the name as
+        written is a Ukrainian city, that city named in the reason. A settlement of Crimea or Sevastopol
+        tagged Russia ("Kerch, Crimea, Russia": how sources in Russia file them since 2014) is that
+        settlement, with a note; elsewhere the tag may mean a Russian namesake (Donetsk, Rostov oblast)."""
+        text = q.text
+        reason = f"{text!r} is a place abroad ({q.foreign}), not in Ukraine"
+        home = self._lookup(q._replace(foreign=None), hints, limit)
+        if _loose(home) or home.match is None:
+            return Resolution(text, "not_found", reason)
+        s = home.match.settlement
+        if q.foreign.endswith(RUSSIA_TAGS) and s.oblast_id in CRIMEA_UNITS:
+            tag = q.foreign.split(":")[0]
+            note = f"the cell names {tag!r} as the country; {s.name_uk} is in Ukraine's {s.oblast_uk} (KATOTTG)"
+            return replace(home, reason="; ".join(filter(None, [home.reason, note])))
+        if category_prior(s.category) >= 2:
+            reason += f"; a Ukrainian city of that name, the answer without the country: {s.long_label}"
+        return Resolution(text, "not_found", reason)
+
     def _names_region(self, part: str) -> bool:
         """Does ``part`` name Ukraine, an oblast (by one of its names as written, not a misspelling) or a city
         exactly?"""
@@ -519,7 +538,7 @@ class Resolver:
     def _lookup(self, q: Query, hints: Hints, limit: int) -> Resolution:
         text = q.text
         if q.foreign:
-            return Resolution(text, "not_found", f"{text!r} is a place abroad ({q.foreign}), not in Ukraine")
+            return self._abroad(q, hints, limit)
         city = self._city(q.city) if q.city is not None else None
         if city is not None and q.district:
             return self._district(q, city, limit)
@@ -1232,6 +1251,10 @@ UNPUNCTUATED_WORDS = 6
 #: ...and the part after the comma has at most this many ("Bucha Kyiv oblast").
 UNPUNCTUATED_TAIL = 3
 _PUNCTUATED = re.compile(r"[,;()/]")
+#: How the reader describes a Russia qualifier ("Russia: a country", "RF: a name of Russia").
+RUSSIA_TAGS = ("of Russia", "Russia: a country")
+#: The Autonomous Republic of Crimea and Sevastopol (oblast-level KATOTTG ids).
+CRIMEA_UNITS = frozenset({"UA01000000000013043", "UA85000000000065278"})
 #: Case endings of a regional name's key (на Донеччині, з Донеччини, на Донеччину): read as its nominative -ина.
 _REGIONAL_CASE = re.compile(r"(?<=ch)in[iu]$")
 _REGION_WORD = re.compile(r"obl|обл|region|регі|регио|republic|республ|\bАРК?\b|\bARC?\b", re.IGNORECASE)

@@ -685,3 +685,22 @@ def test_a_typo_that_looks_like_a_region_is_still_a_typo(resolver, cell) -> None
     # Mykailivka is a typo of Михайлівка, not Mykolaiv oblast: only a region's name as written counts.
     res = resolver.lookup(cell)
     assert "names an oblast" not in res.reason and "name of a region" not in res.reason, res.reason
+
+
+# -- places abroad, and Crimea filed under Russia ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("cell", "name"),
+    [("Sevastopol, Russia", "Севастополь"), ("Kerch, Crimea, Russia", "Керч"), ("Феодосия, РФ", "Феодосія")],
+)
+def test_a_crimean_settlement_filed_under_russia_is_that_settlement(resolver, cell, name) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == name, (cell, res.reason)
+    assert "as the country" in res.reason and "(KATOTTG)" in res.reason
+
+
+@pytest.mark.parametrize("cell", ["Donetsk, Russia", "Donetsk, Rostov Oblast", "Berdyansk, Russia", "Kharkov, Armenia"])
+def test_outside_crimea_a_foreign_tag_stays_abroad_and_names_the_ukrainian_city(resolver, cell) -> None:
+    # Donetsk in Rostov oblast is a real Russian town: the tag keeps its meaning outside Crimea.
+    res = resolver.lookup(cell)
+    assert res.status == "not_found" and "abroad" in res.reason
+    assert "the answer without the country" in res.reason
