@@ -267,6 +267,14 @@ class Resolver:
             if split is not None:
                 q, hints, notes, res, reading = split
                 notes.append(f"read as {reading!r}")
+        if res.status == "not_found" and isinstance(query, str) and q.script == "cyrillic" and not q.inflected:
+            # "Часового Яру", "Кривого Рогу": a case form without a preposition (a heading, "з ... до ..." split
+            # over two cells). Where the cell as written names nothing, not even a look-alike, it is read as a
+            # case form. (Not over a look-alike: Юріїва is a typo of Юріївка more often than Юрів's genitive.)
+            oblique = self._lookup(q._replace(inflected=True), hints, limit) if not q.foreign else res
+            if not _loose(oblique) and oblique.match is not None and oblique.match.match == "inflected":
+                res = oblique
+                notes.append("read as a case form of the name")
         if isinstance(query, str) and _loose(res):
             # "Донеччина", "на Донеччині", "Крим", "Kharkiv Obl": a region, not a typo of a village (Дончине).
             region = self._region_named(q.name)

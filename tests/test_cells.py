@@ -147,3 +147,19 @@ def test_a_place_abroad_beside_the_settlement_is_said_to_be_left_out(resolver, c
 def test_a_cell_of_joining_words_only_is_an_answer_not_an_error(resolver, cell: str) -> None:
     res = resolver.lookup(cell)  # read with commas, nothing is left: the first reading's answer stands
     assert res.status in ("not_found", "invalid") and res.query.strip() == cell.strip()
+
+
+@pytest.mark.parametrize(("cell", "city"), [("Часового Яру", "Часів Яр"), ("Кривого Рогу", "Кривий Ріг")])
+def test_a_case_form_with_no_preposition_is_read_where_nothing_else_fits(resolver, cell: str, city: str) -> None:
+    # "з Часового Яру до Бахмута" split over two cells: the first names nothing as written (was not_found).
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == city, (cell, res.status, res.reason)
+    assert "case form" in res.reason
+
+
+def test_a_typo_that_spells_a_case_form_stays_a_typo(resolver) -> None:
+    # Юріїва: one letter short of Юріївка, and also the genitive of the village Юрів; a look-alike exists,
+    # so the case-form reading is not tried.
+    res = resolver.lookup("Юріїва")
+    assert "case form" not in res.reason
+    assert not (res.status == "resolved" and res.match.name_uk == "Юрів"), res.reason
