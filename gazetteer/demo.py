@@ -75,8 +75,23 @@ def main() -> None:
         else:
             detail = res.reason if len(res.reason) < 90 else res.reason[:87] + "..."
             print(f"{query!r:<22} {oblast or '':<19} {res.status:<10} {detail}")
-    print('\nTry: .venv/bin/gazetteer resolve "Kupyansk" --json   |   .venv/bin/gazetteer data info')
-    print("     .venv/bin/gazetteer serve   (a local Nominatim and a search page at http://127.0.0.1:8080/)")
+    exe = _command()
+    print(f'\nTry: {exe} resolve "Kupyansk" --json   |   {exe} data info')
+    print(f"     {exe} serve   (a local Nominatim and a search page at http://127.0.0.1:8080/)")
+
+
+def _command() -> str:
+    """How to call the command from here: the repository's .venv/bin/gazetteer when run from its checkout
+    (make demo), else the gazetteer beside this interpreter or on PATH."""
+    import os
+    import shutil
+    import sys
+
+    beside = os.path.join(os.path.dirname(sys.executable), "gazetteer")
+    if os.path.relpath(beside).startswith(".venv" + os.sep):
+        return os.path.relpath(beside)
+    found = shutil.which("gazetteer")
+    return "gazetteer" if found and os.path.realpath(found) == os.path.realpath(beside) else beside
 
 
 if __name__ == "__main__":

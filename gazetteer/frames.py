@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from gazetteer.accessors import PandasAccessor, register_pandas
+from gazetteer.extras import missing_extra
 from gazetteer.model import RESULT_COLUMNS, Resolution
 from gazetteer.resolve import (
     MISSING_VALUE,
@@ -232,8 +233,11 @@ def enrich(
 
 
 def _to_geo(df: pd.DataFrame) -> gpd.GeoDataFrame:
-    import geopandas as gpd
-    import shapely
+    try:
+        import geopandas as gpd
+        import shapely
+    except ImportError as exc:  # one line naming the extra, not a traceback from inside
+        raise (missing_extra(exc, "enrich(geo=True)") or exc) from None
 
     lat = df["gaz_lat"].to_numpy(dtype=np.float64)
     lon = df["gaz_lon"].to_numpy(dtype=np.float64)

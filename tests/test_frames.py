@@ -177,6 +177,16 @@ def test_geo_returns_geodataframe_in_epsg_4326(events):
     assert (point.y, point.x) == pytest.approx((out["gaz_lat"].iloc[0], out["gaz_lon"].iloc[0]))
 
 
+def test_geo_without_geopandas_is_one_line_naming_the_extra(events, monkeypatch):
+    import sys
+
+    from gazetteer.extras import MissingExtra
+
+    monkeypatch.setitem(sys.modules, "geopandas", None)  # as if not installed: import raises ImportError
+    with pytest.raises(MissingExtra, match=r"enrich\(geo=True\) needs the optional package geopandas: .*\[geo\]"):
+        frames.enrich(events, "place", geo=True)
+
+
 def test_geo_rows_without_coordinates_have_no_geometry():
     pytest.importorskip("geopandas")
     out = frames.enrich(pd.DataFrame({"place": ["Kupyansk", None, "Berlin"]}), "place", geo=True)
