@@ -243,8 +243,12 @@ class Resolver:
         hint that names no unit is left out (the reason says so); ``strict=True`` raises UnknownOblast."""
         # A hint with no value (None, NaN, pandas' NA: an empty cell) is no hint, as in batch and frames.
         oblast, raion, hromada = (None if _is_missing(h) else h for h in (oblast, raion, hromada))
+        if isinstance(query, str) and query.strip().casefold() in MISSING_MARKERS:
+            # A spreadsheet's or a database's mark of an empty cell (#N/A, NULL, n/a): no name to look up.
+            return Resolution(query, "invalid", f"{MISSING_VALUE} ({query.strip()})")
         try:
-            q = self.reader.read(query)
+            # A line break inside a cell ("Kyiv\nObolon") separates its parts as a comma does.
+            q = self.reader.read(_LINE_BREAKS.sub(", ", query.strip()) if isinstance(query, str) else query)
             if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
                 raise ValueError(f"limit must be a positive int, not {limit!r}")
             hints, notes = self._read_hints(q, oblast, raion, hromada, near, strict)
@@ -308,7 +312,7 @@ class Resolver:
             notes.append("mixed Latin and Cyrillic letters, read as one script")
         if notes:
             res = replace(res, reason="; ".join(filter(None, [res.reason, *notes])))
-        return res
+        return res if res.query is query else replace(res, query=query)
 
     def _unpunctuated(
         self, query: str, oblast: object, raion: object, hromada: object, near: object, limit: int, noted: int
@@ -1259,6 +1263,11 @@ UNPUNCTUATED_WORDS = 6
 #: ...and the part after the comma has at most this many ("Bucha Kyiv oblast").
 UNPUNCTUATED_TAIL = 3
 _PUNCTUATED = re.compile(r"[,;()/]")
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+#: Marks of an empty cell that spreadsheets, databases and exports write (casefolded): status invalid.
+MISSING_MARKERS = frozenset(
+    {"#n/a", "n/a", "na", "n.a.", "null", "none", "nan", "#value!", "#ref!", "#name?", "#div/0!", "#null!", "н/д"}
+)
 #: How the reader describes a Russia qualifier ("Russia: a country", "RF: a name of Russia").
 RUSSIA_TAGS = ("of Russia", "Russia: a country")
 #: The Autonomous Republic of Crimea and Sevastopol (oblast-level KATOTTG ids).

@@ -704,3 +704,18 @@ def test_outside_crimea_a_foreign_tag_stays_abroad_and_names_the_ukrainian_city(
     res = resolver.lookup(cell)
     assert res.status == "not_found" and "abroad" in res.reason
     assert "the answer without the country" in res.reason
+
+
+@pytest.mark.parametrize("cell", ["#N/A", "N/A", "NULL", "n/a", "#VALUE!"])
+def test_a_spreadsheets_mark_of_an_empty_cell_is_a_missing_value(resolver, cell) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "invalid" and res.reason == f"missing value ({cell})"
+    assert res.query == cell
+
+
+def test_a_line_break_in_a_cell_separates_its_parts_as_a_comma_does(resolver) -> None:
+    res = resolver.lookup("Kyiv\nObolon")  # a city and its district on two lines of one cell: was not_found
+    assert res.status == "resolved" and res.match.name_uk == "Київ", res.reason
+    assert res.query == "Kyiv\nObolon"  # the cell as given
+    res = resolver.lookup("Izium\r\nKharkiv oblast")
+    assert res.status == "resolved" and res.match.name_uk == "Ізюм"
