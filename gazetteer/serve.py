@@ -47,12 +47,16 @@ all candidates, best first).
 A ``place_id`` is the first 12 digits of the KATOTTG id for a settlement, and 10**12 more for an oblast,
 raion or hromada record (``/reverse`` with a low ``zoom``), so Kyiv the city (800000000000) and the
 oblast-level unit Kyiv (1800000000000) differ; ``/lookup`` takes either. ``/search`` answers carry two
-headers: ``X-Gazetteer-Status`` (``resolved``, ``ambiguous``, ``not_found``) and ``X-Gazetteer-Reason``, the
+headers: ``X-Gazetteer-Status`` (``resolved``, ``ambiguous``, ``not_found``, ``invalid``) and ``X-Gazetteer-Reason``, the
 reason as percent-encoded UTF-8 (headers carry only Latin-1; decode with ``urllib.parse.unquote``, JavaScript's
 ``decodeURIComponent`` or R's ``URLdecode``).
 
-Bad input gets a 400 with Nominatim's error object (``{"error": {"code": 400, "message": ...}}``): empty
-or over-long ``q``, malformed coordinates, unknown ``format``. Unknown parameters are ignored. Requests
+A ``q`` with no letters (empty, blank, ``12345``, ``-``, ``???``: a junk cell of a table) finds nothing, as in
+Nominatim: a 200 with no results, ``X-Gazetteer-Status: invalid`` and the reason ("no letters to match in
+'12345'"), so that a client's loop over a column goes on. A malformed request gets a 400 with Nominatim's
+error object (``{"error": {"code": 400, "message": ...}}``): no ``q`` nor structured query, an over-long
+``q``, ``limit`` not a number, a bad ``viewbox``, malformed coordinates, unknown ``format``. Unknown
+parameters are ignored. Requests
 are bounded (URL, body, batch size) and each client (by address) has a request budget, a token bucket
 (``rate`` requests per second, ``burst`` at once; 429 with ``Retry-After`` beyond it). No parameter ever
 names a file. The service has no authentication: it binds to 127.0.0.1 unless told otherwise.
@@ -391,8 +395,6 @@ class Service:
             if text is None:  # street/postalcode only, or a unit without a settlement: nothing at this level
                 return self._results([], fmt, "", "not_found", "a settlement name (city) is needed")
             text = text.strip()
-            if not text:
-                raise BadRequest("q is empty")
             if len(text) > self.settings.max_query_chars:
                 raise BadRequest(f"q is longer than {self.settings.max_query_chars} characters")
             box = viewbox_of(request)
@@ -422,6 +424,12 @@ class Service:
         try:
             return self.resolver.lookup(text, oblast=oblast, raion=raion, limit=limit, strict=True)
         except (TypeError, ValueError) as exc:
+            try:
+                self.resolver.reader.read(text)
+            except (TypeError, ValueError) as why:
+                # A name with no letters (an empty cell, "12345", "-", "???") finds nothing, as in Nominatim: a
+                # 200 with no results, the header saying why; a 400 would stop a client's loop over a column.
+                return Resolution(text, "invalid", str(why))
             raise BadRequest(str(exc)) from None
 
     def _records(self, res: Resolution, lang: str, fmt: str, details: bool, limit: int) -> list[dict[str, Any]]:
