@@ -49,7 +49,9 @@ raion or hromada record (``/reverse`` with a low ``zoom``), so Kyiv the city (80
 oblast-level unit Kyiv (1800000000000) differ; ``/lookup`` takes either. ``/search`` answers carry two
 headers: ``X-Gazetteer-Status`` (``resolved``, ``ambiguous``, ``not_found``, ``invalid``) and ``X-Gazetteer-Reason``, the
 reason as percent-encoded UTF-8 (headers carry only Latin-1; decode with ``urllib.parse.unquote``, JavaScript's
-``decodeURIComponent`` or R's ``URLdecode``).
+``decodeURIComponent`` or R's ``URLdecode``). Browser scripts of any origin may read the answers and these
+headers (CORS: ``Access-Control-Allow-Origin: *``, ``Access-Control-Expose-Headers``; preflight ``OPTIONS``
+answered for GET); ``Settings(cors_origins=("https://example.org",))`` allows only the origins listed.
 
 A ``q`` with no letters (empty, blank, ``12345``, ``-``, ``???``: a junk cell of a table) finds nothing, as in
 Nominatim: a 200 with no results, ``X-Gazetteer-Status: invalid`` and the reason ("no letters to match in
@@ -119,10 +121,17 @@ class Settings:
     #: What /search answers for an ambiguous name asked with limit=1 (geopy's exactly_one=True):
     #: "candidates" (Nominatim's way: the best-ranked one, flagged ambiguous) or "none" (no result).
     ambiguous: str = "candidates"
+    #: Origins whose browser JavaScript may read the answers (CORS): "*" any, else exact origins
+    #: ("https://example.org"); () none.
+    cors_origins: tuple[str, ...] = ("*",)
 
     def __post_init__(self) -> None:
         if self.ambiguous not in ("candidates", "none"):
             raise ValueError(f"ambiguous must be 'candidates' or 'none', not {self.ambiguous!r}")
+        origins = (self.cors_origins,) if isinstance(self.cors_origins, str) else tuple(self.cors_origins)
+        if not all(isinstance(o, str) and o.strip() for o in origins):
+            raise ValueError(f"cors_origins must be origins such as 'https://example.org' or '*', not {origins!r}")
+        object.__setattr__(self, "cors_origins", tuple(o.strip().rstrip("/") for o in origins))
 
 
 class BadRequest(GazetteerError, ValueError):
@@ -161,23 +170,51 @@ class Budget:
             del self._buckets[c]
 
 
+#: Headers a cross-origin script may read besides the CORS-safelisted ones (Content-Type ...).
+EXPOSED_HEADERS = "X-Gazetteer-Status, X-Gazetteer-Reason, Retry-After"
+
+
 class Guard:
-    """ASGI middleware: bounded URL and body, the per-client budget, CORS for browser clients."""
+    """ASGI middleware: bounded URL and body, the per-client budget, CORS for browser clients.
+
+    CORS: every answer (the guard's own 413/414/429 too) carries ``Access-Control-Allow-Origin`` (``*``, or the
+    request's origin when :attr:`Settings.cors_origins` lists it) and ``Access-Control-Expose-Headers`` (the
+    ``X-Gazetteer-*`` headers, ``Retry-After``); a preflight (``OPTIONS`` with ``Access-Control-Request-Method``)
+    is answered 204 for GET (the Nominatim endpoints), 400 for another method or an origin not listed."""
 
     def __init__(self, app: Any, settings: Settings) -> None:
         self.app, self.settings = app, settings
         self.budget = Budget(settings.rate, settings.burst)
+
+    def _cors(self, headers: dict[bytes, bytes]) -> list[tuple[bytes, bytes]] | None:
+        """The CORS headers of an answer to a request with these headers; None when its origin is not allowed."""
+        allowed = self.settings.cors_origins
+        origin = headers.get(b"origin")
+        if "*" in allowed:
+            value = b"*"
+        elif origin is not None and origin.decode("latin-1") in allowed:
+            value = origin
+        elif origin is None:
+            return [(b"vary", b"Origin")] if allowed else []
+        else:
+            return None
+        out = [(b"access-control-allow-origin", value), (b"access-control-expose-headers", EXPOSED_HEADERS.encode())]
+        return out if value == b"*" else [*out, (b"vary", b"Origin")]
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         s = self.settings
+        request_headers = dict(scope.get("headers") or [])
+        cors = self._cors(request_headers)
         response = None
-        if len(scope.get("query_string", b"")) + len(scope.get("path", "")) > s.max_url_bytes:
+        if scope.get("method") == "OPTIONS" and b"access-control-request-method" in request_headers:
+            response = self._preflight(request_headers, cors)
+        elif len(scope.get("query_string", b"")) + len(scope.get("path", "")) > s.max_url_bytes:
             response = _error(414, f"the request URL is longer than {s.max_url_bytes} bytes")
         else:
-            length = dict(scope.get("headers") or []).get(b"content-length")
+            length = request_headers.get(b"content-length")
             if length is not None and not length.isdigit():
                 response = _error(400, "Content-Length must be a whole number")
             elif length is not None and int(length) > s.max_body_bytes:
@@ -191,17 +228,28 @@ class Guard:
                         f"request budget exceeded ({s.rate:g} requests/s, {s.burst} at once); retry later",
                         {"Retry-After": str(max(1, math.ceil(wait)))},
                     )
-        if response is not None:
-            await response(scope, receive, send)
-            return
 
         async def send_with_cors(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"access-control-allow-origin", b"*")]
+            if message["type"] == "http.response.start" and cors:
+                message["headers"] = [*message.get("headers", []), *cors]
             await send(message)
 
+        if response is not None:
+            await response(scope, receive, send_with_cors)
+            return
         await self.app(scope, receive, send_with_cors)
+
+    def _preflight(self, headers: dict[bytes, bytes], cors: list[tuple[bytes, bytes]] | None) -> Response:
+        method = headers.get(b"access-control-request-method", b"").decode("latin-1").strip().upper()
+        if cors is None:
+            return _error(400, "this origin is not allowed (cors_origins)")
+        if method not in ("GET", "HEAD"):
+            return _error(400, f"only GET is served to other origins, not {method or 'no method'}")
+        allow = {"Access-Control-Allow-Methods": "GET", "Access-Control-Max-Age": "600"}
+        asked = headers.get(b"access-control-request-headers")
+        if asked:  # a public, read-only API without credentials: any request header may be sent
+            allow["Access-Control-Allow-Headers"] = asked.decode("latin-1")
+        return Response(status_code=204, headers=allow)
 
 
 # -- parameters --------------------------------------------------------------------------------------

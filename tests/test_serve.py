@@ -330,6 +330,42 @@ def test_cross_origin_clients_are_allowed(http: httpx.Client) -> None:
     assert http.get("/status").headers["access-control-allow-origin"] == "*"
 
 
+def test_cross_origin_scripts_read_the_gazetteer_headers_and_preflight_is_answered(http: httpx.Client) -> None:
+    # before: no Access-Control-Expose-Headers (a browser script read X-Gazetteer-* as null) and OPTIONS was a 405
+    origin = {"Origin": "https://notebook.example"}
+    r = http.get("/search", params={"q": "Moscow"}, headers=origin)
+    exposed = {h.strip().lower() for h in r.headers["access-control-expose-headers"].split(",")}
+    assert {"x-gazetteer-status", "x-gazetteer-reason", "retry-after"} <= exposed
+    assert r.headers["access-control-allow-origin"] == "*"
+    ask = {**origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "accept-language"}
+    pre = http.options("/search", headers=ask)
+    assert pre.status_code in (200, 204) and pre.headers["access-control-allow-origin"] == "*"
+    assert "GET" in pre.headers["access-control-allow-methods"]
+    assert "accept-language" in pre.headers["access-control-allow-headers"].lower()
+    post = http.options("/batch", headers={**origin, "Access-Control-Request-Method": "POST"})
+    assert post.status_code == 400  # GET only across origins
+
+
+def test_cors_origins_setting_restricts_who_may_read() -> None:
+    with LocalServer(Settings(rate=0, cors_origins=("https://ok.example",))) as srv:
+        good = httpx.get(f"{srv.url}/status", headers={"Origin": "https://ok.example"})
+        assert good.headers["access-control-allow-origin"] == "https://ok.example" and "Origin" in good.headers["vary"]
+        bad = httpx.get(f"{srv.url}/status", headers={"Origin": "https://evil.example"})
+        assert bad.status_code == 200 and "access-control-allow-origin" not in bad.headers
+        ask = {"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+        assert httpx.options(f"{srv.url}/search", headers=ask).status_code == 400
+    with pytest.raises(ValueError, match="cors_origins"):
+        Settings(cors_origins=("",))
+
+
+def test_a_refused_request_is_readable_across_origins() -> None:
+    with LocalServer(Settings(rate=1, burst=1)) as srv:
+        origin = {"Origin": "https://notebook.example"}
+        codes = [httpx.get(f"{srv.url}/status", headers=origin) for _ in range(3)]
+        refused = [r for r in codes if r.status_code == 429][0]
+        assert refused.headers["access-control-allow-origin"] == "*" and refused.headers["retry-after"]
+
+
 def test_batch_endpoint_keeps_every_row_in_order(http: httpx.Client) -> None:
     names = ["Kupyansk", "Москва", "", "Радьківка", "Kupyansk"]
     rows = http.post("/batch", json={"names": names}).json()["rows"]
