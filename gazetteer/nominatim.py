@@ -39,7 +39,7 @@ from gazetteer.model import Match, Resolution, Settlement, Unit
 from gazetteer.rank import REASON_NAMES
 from gazetteer.resolve import Resolver
 
-__all__ = ["ADDRESSTYPE", "Places", "render", "russian_choice"]
+__all__ = ["ADDRESSTYPE", "Places", "render", "render_reverse_xml", "render_xml", "render_xml_error", "russian_choice"]
 
 #: What a result's ``addresstype`` (and its key in ``address``) is, per KATOTTG category.
 ADDRESSTYPE = {"K": "city", "M": "city", "X": "town", "C": "village"}
@@ -763,3 +763,97 @@ def render(records: list[dict[str, Any]], fmt: str, licence: str, query: str = "
         "geocoding": {"version": "0.1.0", "attribution": licence, "licence": licence, "query": query},
         "features": [_geocodejson_feature(r) for r in records],
     }
+
+
+# -- format=xml --------------------------------------------------------------------------------------
+#: Characters XML 1.0 cannot hold, even escaped (control characters, lone surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: Record keys that are attributes of a ``<place>`` (search, lookup) or ``<result>`` (reverse), in Nominatim's order.
+_XML_ATTRIBUTES = ("place_id", "place_rank", "boundingbox", "lat", "lon", "display_name", "class", "type", "importance")
+
+
+def _xml_text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        value = ",".join(str(v) for v in value)
+    return _NOT_XML.sub("", str(value))
+
+
+def _xml_attributes(rec: dict[str, Any], keys: tuple[str, ...]) -> dict[str, str]:
+    rec = {**rec, "class": rec.get("class", rec.get("category"))}
+    return {k: _xml_text(rec[k]) for k in keys if rec.get(k) is not None}
+
+
+def _xml_extras(parent: Any, rec: dict[str, Any], address_tag: str | None) -> None:
+    """The address parts (as child elements, or inside ``address_tag``) and the ``gazetteer`` extension (its
+    fields as attributes of one ``<gazetteer/>`` element; a list comma-separated)."""
+    from xml.etree import ElementTree as ET
+
+    address = rec.get("address")
+    if address:
+        holder = ET.SubElement(parent, address_tag) if address_tag else parent
+        for key, value in address.items():
+            ET.SubElement(holder, key).text = _xml_text(value)
+    ext = rec.get("gazetteer")
+    if ext:
+        ET.SubElement(parent, "gazetteer", {k: _xml_text(v) for k, v in ext.items() if v is not None})
+
+
+def _xml_document(root: Any) -> str:
+    from xml.etree import ElementTree as ET
+
+    return '<?xml version="1.0" encoding="UTF-8" ?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _xml_root(tag: str, licence: str, query: str) -> Any:
+    import time
+    from xml.etree import ElementTree as ET
+
+    stamp = time.strftime("%a, %d %b %y %H:%M:%S +0000", time.gmtime())
+    return ET.Element(tag, {"timestamp": stamp, "attribution": _xml_text(licence), "querystring": _xml_text(query)})
+
+
+def render_xml(records: list[dict[str, Any]], licence: str, query: str = "", root: str = "searchresults") -> str:
+    """Records (json records, with ``class``) as Nominatim's ``format=xml`` for /search (``root`` =
+    "searchresults") or /lookup ("lookupresults"): ``<place place_id=.. lat=.. lon=.. display_name=.. class=..
+    type=.. importance=..>`` with the address parts as child elements (``addressdetails=1``) and a
+    ``<gazetteer katottg=.. status=.. .../>`` element. Escaped by ElementTree; characters XML cannot hold are
+    dropped.
+
+    >>> text = render_xml([{"place_id": 1, "lat": "50.1", "lon": "30.2", "display_name": "A & B", "class": "place",
+    ...                     "type": "city", "address": {"city": "A"}}], "L", "a<b")
+    >>> print(text[text.index("<place"):].strip())
+    <place place_id="1" lat="50.1" lon="30.2" display_name="A &amp; B" class="place" type="city"><city>A</city></place></searchresults>
+    """
+    from xml.etree import ElementTree as ET
+
+    top = _xml_root(root, licence, query)
+    for rec in records:
+        place = ET.SubElement(top, "place", _xml_attributes(rec, _XML_ATTRIBUTES))
+        _xml_extras(place, rec, None)
+    return _xml_document(top)
+
+
+def render_reverse_xml(rec: dict[str, Any] | None, licence: str, query: str = "") -> str:
+    """A /reverse record as Nominatim's ``format=xml``: ``<reversegeocode><result place_id=.. lat=.. lon=..>display
+    name</result><addressparts>...</addressparts></reversegeocode>``; None -> ``<error>Unable to geocode</error>``
+    inside it, as Nominatim answers a point where nothing is."""
+    from xml.etree import ElementTree as ET
+
+    top = _xml_root("reversegeocode", licence, query)
+    if rec is None:
+        ET.SubElement(top, "error").text = "Unable to geocode"
+        return _xml_document(top)
+    keys = tuple(k for k in _XML_ATTRIBUTES if k != "display_name") + ("addresstype",)
+    ET.SubElement(top, "result", _xml_attributes(rec, keys)).text = _xml_text(rec["display_name"])
+    _xml_extras(top, rec, "addressparts")
+    return _xml_document(top)
+
+
+def render_xml_error(code: int, message: str) -> str:
+    """Nominatim's error in ``format=xml``: ``<error><code>400</code><message>...</message></error>``."""
+    from xml.etree import ElementTree as ET
+
+    top = ET.Element("error")
+    ET.SubElement(top, "code").text = str(code)
+    ET.SubElement(top, "message").text = _xml_text(message)
+    return _xml_document(top)

@@ -11,7 +11,9 @@ Any Nominatim client works unchanged when pointed at it, e.g. geopy::
 Endpoints (GET, Nominatim's parameters and shapes):
 
 * ``/search`` — ``q`` or structured ``city`` / ``county`` (raion) / ``state`` (oblast) / ``country``;
-  ``format`` = ``jsonv2`` (default) | ``json`` | ``geojson`` | ``geocodejson``; ``limit`` (1-40, default 10);
+  ``format`` = ``jsonv2`` (default) | ``json`` | ``geojson`` | ``geocodejson`` | ``xml`` (Nominatim's
+  ``<searchresults><place place_id=.. lat=.. lon=.. display_name=.. .../></searchresults>``, the address parts
+  as child elements with ``addressdetails=1``; errors ``<error><code>..</code><message>..</message></error>``); ``limit`` (1-40, default 10);
   ``addressdetails``; ``accept-language`` (``uk``, ``en``, ``ru``; the header works too); ``countrycodes``
   (answers nothing unless it lists ``ua``); ``viewbox`` = ``x1,y1,x2,y2`` (longitude, latitude of two opposite
   corners, any order) prefers candidates inside it among equal scores, and with ``bounded=1`` keeps only
@@ -20,7 +22,7 @@ Endpoints (GET, Nominatim's parameters and shapes):
   namesakes, not the first 40), and the reason header then says how many are inside it. Ambiguous names give
   every candidate, best first.
 * ``/reverse`` — ``lat``, ``lon``, ``zoom`` (<= 4 country, 5-7 oblast, 8-9 raion, >= 10 settlement), same
-  formats. The nearest settlement with its own coordinates (:func:`gazetteer.nearby.reverse`), with its
+  formats (``xml``: ``<reversegeocode><result ...>display name</result><addressparts>..</addressparts>``). The nearest settlement with its own coordinates (:func:`gazetteer.nearby.reverse`), with its
   ``distance_km``; at a coarser zoom, that settlement's oblast or raion, named as a name ("Харківська
   область", "Автономна Республіка Крим", "Київ") and without ``distance_km`` (the point is taken to be inside
   it; the distance to the settlement is not one to the unit); a point outside Ukraine gets
@@ -94,13 +96,24 @@ from starlette.routing import Route
 from gazetteer import __version__
 from gazetteer.errors import GazetteerError
 from gazetteer.model import Resolution
-from gazetteer.nominatim import Places, pick_language, place_id, render, unit_place_id, within_viewbox
+from gazetteer.nominatim import (
+    Places,
+    pick_language,
+    place_id,
+    render,
+    render_reverse_xml,
+    render_xml,
+    render_xml_error,
+    unit_place_id,
+    within_viewbox,
+)
 from gazetteer.resolve import Resolver, default_resolver
 
 __all__ = ["BindError", "Settings", "bind", "create_app", "run"]
 
 STATIC = Path(__file__).resolve().parent / "static"
-FORMATS = ("jsonv2", "json", "geojson", "geocodejson")
+FORMATS = ("jsonv2", "json", "geojson", "geocodejson", "xml")
+XML = "text/xml; charset=utf-8"
 _UKRAINE = frozenset({"ua", "ukr", "ukraine", "україна", "украина", "ukraina"})
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
@@ -138,8 +151,16 @@ class BadRequest(GazetteerError, ValueError):
     """A request the service cannot answer as asked (400)."""
 
 
-def _error(code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def _error(code: int, message: str, headers: dict[str, str] | None = None, xml: bool = False) -> Response:
+    """Nominatim's error: ``{"error": {"code": .., "message": ..}}``, or its XML form when ``format=xml`` was asked."""
+    if xml:
+        return Response(render_xml_error(code, message), status_code=code, media_type=XML, headers=headers)
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=code, headers=headers)
+
+
+def _bad(request: Request, exc: Exception) -> Response:
+    """A 400 for a malformed request, in XML when the request asked for ``format=xml``."""
+    return _error(400, str(exc), xml=(request.query_params.get("format") or "").strip().lower() == "xml")
 
 
 # -- the per-client budget and request bounds ----------------------------------------------------------
@@ -458,7 +479,7 @@ class Service:
             if box is not None:
                 res = within_viewbox(res, box, bounded)
         except BadRequest as exc:
-            return _error(400, str(exc))
+            return _bad(request, exc)
         records = self._records(res, lang, fmt, details, limit)
         if res.status == "ambiguous" and limit == 1 and self.settings.ambiguous == "none":
             records = []  # one answer was asked for and there is none; the header says why
@@ -499,6 +520,8 @@ class Service:
 
     def _results(self, records: list, fmt: str, query: str, status: str, reason: str) -> Response:
         headers = {"X-Gazetteer-Status": status, "X-Gazetteer-Reason": quote(reason or "", safe=" ,;:()'")}
+        if fmt == "xml":
+            return Response(render_xml(records, self.places.licence, query), media_type=XML, headers=headers)
         return self.respond(render(records, fmt, self.places.licence, query), fmt, headers)
 
     # /reverse
@@ -513,12 +536,14 @@ class Service:
             lon = _coordinate(request, "lon", 180.0)
             zoom = _int(request, "zoom", 18, 0, 18)
         except BadRequest as exc:
-            return _error(400, str(exc))
+            return _bad(request, exc)
         try:
             found = reverse(lat, lon, k=1)
         except PointOutsideUkraine:
             found = []
         if not found:
+            if fmt == "xml":
+                return Response(render_reverse_xml(None, self.places.licence, request.url.query), media_type=XML)
             if fmt in ("json", "jsonv2"):
                 return self.respond({"error": "Unable to geocode"})
             return self.respond(render([], fmt, self.places.licence), fmt)
@@ -534,6 +559,8 @@ class Service:
             rec = self.places.unit_record(units[s.raion_id], lang, fmt, details, {"status": "nearest"})
         else:
             rec = self.places.record(s, lang, fmt, details, {"status": "nearest", "distance_km": round(km, 3)})
+        if fmt == "xml":
+            return Response(render_reverse_xml(rec, self.places.licence, request.url.query), media_type=XML)
         if fmt in ("json", "jsonv2"):
             return self.respond(rec)
         return self.respond(render([rec], fmt, self.places.licence), fmt)
@@ -551,7 +578,7 @@ class Service:
             if len(ids) > self.settings.max_lookup_ids:
                 raise BadRequest(f"at most {self.settings.max_lookup_ids} ids per request")
         except BadRequest as exc:
-            return _error(400, str(exc))
+            return _bad(request, exc)
         ex = self.resolver.extract
         records = []
         for raw_id in ids:
@@ -572,6 +599,9 @@ class Service:
                     records.append(self.places.unit_record(u, lang, fmt, details, {}))
                 continue
             records.append(self.places.record(s, lang, fmt, details, {"status": "lookup"}))
+        if fmt == "xml":
+            body = render_xml(records, self.places.licence, request.url.query, root="lookupresults")
+            return Response(body, media_type=XML)
         return self.respond(render(records, fmt, self.places.licence), fmt)
 
     # /status

@@ -205,7 +205,7 @@ def test_unknown_parameters_are_ignored(http: httpx.Client) -> None:
         ({"q": "Київ" * 100}, "longer"),
         ({}, "give q"),
         ({"q": "Kyiv", "city": "Kyiv"}, "cannot be combined"),
-        ({"q": "Kyiv", "format": "xml"}, "format"),
+        ({"q": "Kyiv", "format": "html"}, "format"),
         ({"q": "Kyiv", "limit": "ten"}, "limit"),
     ],
 )
@@ -793,3 +793,53 @@ def test_lookup_reads_nominatim_style_osm_ids_with_a_type_letter(http: httpx.Cli
     got = http.get("/lookup", params={"osm_ids": ids}).json()
     assert [r["place_id"] for r in got] == [city["place_id"], city["place_id"], unit["place_id"]]
     assert got[0]["gazetteer"]["katottg"] == KUPYANSK  # X is no OSM type and R alone no id: both left out
+
+
+# -- format=xml ------------------------------------------------------------------------------------------
+def _xml(r: httpx.Response):
+    from xml.etree import ElementTree as ET
+
+    assert r.headers["content-type"].startswith("text/xml")
+    return ET.fromstring(r.content)
+
+
+def test_search_xml_is_nominatims_searchresults(http: httpx.Client) -> None:
+    # before: format=xml was a 400, which ruled out spreadsheet recipes (WEBSERVICE + FILTERXML) and old clients
+    root = _xml(http.get("/search", params={"q": "Kupyansk", "format": "xml", "limit": 1}))
+    assert root.tag == "searchresults" and root.get("querystring") == "Kupyansk"
+    (place,) = root.findall("place")
+    assert place.get("place_id") == str(int(KUPYANSK[2:14])) and place.get("class") == "place"
+    assert (round(float(place.get("lat")), 2), round(float(place.get("lon")), 2)) == (49.71, 37.62)
+    assert place.get("display_name").startswith("Куп’янськ, ") and place.find("city") is None  # addressdetails=0
+    assert place.find("gazetteer").get("katottg") == KUPYANSK
+    detailed = _xml(http.get("/search", params={"q": "Kupyansk", "format": "xml", "addressdetails": 1}))
+    place = detailed.find("place")
+    assert place.findtext("city") == "Куп’янськ" and place.findtext("state") == "Харківська область"
+    assert place.findtext("country_code") == "ua"
+    none = http.get("/search", params={"q": "12345", "format": "xml"})
+    assert none.status_code == 200 and _xml(none).findall("place") == []
+
+
+def test_xml_escapes_what_it_echoes_and_drops_what_xml_cannot_hold(http: httpx.Client) -> None:
+    q = 'Kupyansk <b>&"x\x01'
+    root = _xml(http.get("/search", params={"q": q, "format": "xml"}))
+    assert root.get("querystring") == 'Kupyansk <b>&"x'
+
+
+def test_reverse_and_lookup_xml(http: httpx.Client) -> None:
+    root = _xml(http.get("/reverse", params={"lat": "49.7100", "lon": "37.6158", "format": "xml"}))
+    assert root.tag == "reversegeocode" and root.find("result").text.startswith("Куп’янськ, ")
+    assert root.find("addressparts").findtext("city") == "Куп’янськ"
+    assert root.find("gazetteer").get("katottg") == KUPYANSK
+    away = _xml(http.get("/reverse", params={"lat": "52.52", "lon": "13.40", "format": "xml"}))
+    assert away.findtext("error") == "Unable to geocode"
+    found = _xml(http.get("/lookup", params={"osm_ids": KUPYANSK, "format": "xml"}))
+    assert found.tag == "lookupresults" and found.find("place").find("gazetteer").get("katottg") == KUPYANSK
+
+
+def test_xml_errors_are_nominatims_error_element(http: httpx.Client) -> None:
+    r = http.get("/search", params={"q": "Kyiv", "limit": "ten", "format": "xml"})
+    root = _xml(r)
+    assert r.status_code == 400 and root.tag == "error" and root.findtext("code") == "400"
+    assert "limit" in root.findtext("message")
+    assert _xml(http.get("/reverse", params={"lat": "abc", "lon": "30", "format": "xml"})).findtext("code") == "400"
