@@ -661,7 +661,9 @@ class Places:
         """An oblast, raion or hromada as a Nominatim record (reverse at a coarse zoom, lookup by its id).
         ``name`` is its name with its word, as ``display_name`` and ``address`` have it ("Харківська область",
         "Kupianskyi raion"; Crimea "Автономна Республіка Крим", Kyiv and Sevastopol as they are)."""
-        kind = "state" if u.level == "oblast" else "county" if u.level == "raion" else "municipality"
+        # the keys of a settlement's address (Nominatim's for Ukraine: a raion is a district), so that /reverse at
+        # zoom 8-9 and /search name a raion alike (the raion record said "county")
+        kind = "state" if u.level == "oblast" else "district" if u.level == "raion" else "municipality"
         phrase = self.unit_phrase(u.id, lang)
         address = {kind: phrase}
         if u.level != "oblast":

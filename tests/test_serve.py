@@ -258,10 +258,20 @@ def test_reverse_json_record(http: httpx.Client) -> None:
     assert rec["address"]["city"] == "Куп’янськ"
 
 
-@pytest.mark.parametrize(("zoom", "addresstype"), [(3, "country"), (6, "state"), (8, "county"), (14, "city")])
+@pytest.mark.parametrize(("zoom", "addresstype"), [(3, "country"), (6, "state"), (8, "district"), (14, "city")])
 def test_reverse_zoom_picks_the_level(http: httpx.Client, zoom: int, addresstype: str) -> None:
     rec = http.get("/reverse", params={"lat": "49.7100", "lon": "37.6158", "zoom": zoom}).json()
     assert rec["addresstype"] == addresstype
+
+
+def test_a_raion_is_a_district_in_search_and_in_reverse_alike(http: httpx.Client) -> None:
+    # before: /search said address.district, /reverse?zoom=8 address.county and addresstype county
+    found = http.get("/search", params={"q": "Kupyansk", "addressdetails": 1, "limit": 1}).json()[0]
+    raion = http.get("/reverse", params={"lat": found["lat"], "lon": found["lon"], "zoom": 8}).json()
+    assert raion["addresstype"] == "district" and "county" not in raion["address"]
+    assert raion["address"]["district"] == found["address"]["district"] == "Куп’янський район"
+    coded = http.get("/reverse", params={"lat": found["lat"], "lon": found["lon"], "zoom": 8, "format": "geocodejson"})
+    assert coded.json()["features"][0]["properties"]["geocoding"]["county"] == "Куп’янський район"
 
 
 def test_reverse_outside_ukraine_is_nominatims_error(http: httpx.Client) -> None:
