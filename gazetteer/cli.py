@@ -74,8 +74,13 @@ def _lat_or_point(text: str) -> float | tuple[float, float]:
 
 def _units_text(s) -> str:
     """ "  Київська obl., Фастівський raion, Чабанівська hromada" (with its leading gap); a unit with no name, or
-    named as the settlement itself (Kyiv, Sevastopol), is left out rather than printed as "-"."""
-    units = ((s.oblast_uk, "obl."), (s.raion_uk, "raion"), (s.hromada_uk, "hromada"))
+    named as the settlement itself (Kyiv, Sevastopol), or that is really the oblast (Prypiat, Chornobyl:
+    ``Settlement.has_raion``), is left out rather than printed as "-" or "Київська raion"."""
+    units = (
+        (s.oblast_uk, "obl."),
+        (s.raion_uk if s.has_raion else "", "raion"),
+        (s.hromada_uk if s.has_hromada else "", "hromada"),
+    )
     text = ", ".join(f"{name} {word}" for name, word in units if name and name != s.name_uk)
     return f"  {text}" if text else ""
 

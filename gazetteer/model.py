@@ -63,13 +63,30 @@ class Settlement:
         return f"{self.name_uk} ({self.oblast_en}, {self.category_name})"
 
     @property
+    def has_raion(self) -> bool:
+        """Whether the settlement lies in a raion: not Kyiv and Sevastopol (none), nor Prypiat and Chornobyl,
+        whose codifier entries give the oblast itself as their raion and hromada (they are in none)."""
+        return bool(self.raion_id) and self.raion_id != self.oblast_id
+
+    @property
+    def has_hromada(self) -> bool:
+        """Whether the settlement lies in a hromada other than its oblast-level unit (as :attr:`has_raion`)."""
+        return bool(self.hromada_id) and self.hromada_id != self.oblast_id
+
+    @property
     def long_label(self) -> str:
         """A label that tells homonyms of one oblast apart: "Новоселівка (Kramatorskyi raion, Donetska, settlement)"."""
-        raion = f"{self.raion_en} raion, " if self.raion_en else ""
+        raion = f"{self.raion_en} raion, " if self.raion_en and self.has_raion else ""
         return f"{self.name_uk} ({raion}{self.oblast_en}, {self.category_name})"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as a dict; a raion or hromada that is really the oblast (:attr:`has_raion`) is blank, as
+        Kyiv's raion is, rather than "Київська" raion and hromada for Prypiat."""
+        out = asdict(self)
+        for level, real in (("raion", self.has_raion), ("hromada", self.has_hromada)):
+            if not real:
+                out.update({f"{level}_id": "", f"{level}_uk": "", f"{level}_en": ""})
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +192,11 @@ class Resolution:
 
     def to_columns(self, prefix: str = "gaz_") -> dict[str, Any]:
         """The flat columns batch work appends to a row (same names in the CLI and pandas)."""
-        s = self.match.settlement if self.match else None
-        out: dict[str, Any] = {f"{prefix}{name}": (getattr(s, name) if s else None) for name in SETTLEMENT_COLUMNS}
-        out[f"{prefix}category"] = s.category_name if s else None  # "city", not the KATOTTG letter "M"
+        s = self.match.settlement.to_dict() if self.match else None
+        out: dict[str, Any] = {f"{prefix}{name}": (s[name] if s else None) for name in SETTLEMENT_COLUMNS}
+        out[f"{prefix}category"] = (
+            self.match.settlement.category_name if self.match else None
+        )  # "city", not the KATOTTG letter "M"
         out[f"{prefix}score"] = round(self.match.score, 4) if self.match else None
         out[f"{prefix}match"] = self.match.match if self.match else None
         out[f"{prefix}status"] = self.status

@@ -209,3 +209,27 @@ def test_reverse_language_and_address_details(geo):
     assert loc.address.startswith("Kharkiv")
     assert loc.raw["address"]["country_code"] == "ua"
     assert "address" not in geo.reverse((49.99, 36.23), addressdetails=False).raw
+
+
+@pytest.mark.parametrize("name", ["Прип’ять", "Чорнобиль"])
+def test_a_settlement_under_the_oblast_directly_shows_no_fake_raion_or_hromada(geo, name, capsys):
+    # before: "Київська obl., Київська raion, Київська hromada" (the codifier repeats the oblast for both)
+    from gazetteer.cli import _units_text
+    from gazetteer.resolve import default_resolver
+
+    res = default_resolver().lookup(name)
+    s = res.match.settlement
+    assert s.raion_id == s.oblast_id and not s.has_raion and not s.has_hromada
+    assert _units_text(s) == "  Київська obl."
+    assert "raion" not in s.long_label and "Kyivska" in s.long_label
+    flat = res.match.to_dict()
+    assert (flat["raion_id"], flat["raion_uk"], flat["hromada_uk"], flat["oblast_uk"]) == ("", "", "", "Київська")
+    columns = res.to_columns()
+    assert (columns["gaz_raion_uk"], columns["gaz_hromada_uk"], columns["gaz_oblast_uk"]) == ("", "", "Київська")
+    loc = geo.geocode(name, addressdetails=True)
+    assert loc.raw["raion_uk"] == "" and loc.address == f"{s.name_uk}, Київська область, Україна"
+    assert set(loc.raw["address"]) == {"city", "state", "country", "country_code"}  # the service's rule, mirrored
+    # a settlement in a raion and hromada keeps them
+    kupiansk = default_resolver().lookup("Kupyansk").match
+    assert kupiansk.to_dict()["raion_uk"] == "Куп’янський" and kupiansk.settlement.has_hromada
+
