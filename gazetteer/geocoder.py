@@ -41,7 +41,7 @@ from geopy.point import Point
 
 from gazetteer.geodesy import haversine_km
 from gazetteer.model import Match, Resolution, Settlement
-from gazetteer.nominatim import Places, pick_language, within_viewbox
+from gazetteer.nominatim import Places, match_extension, pick_language, within_viewbox
 from gazetteer.resolve import Resolver, default_resolver
 
 __all__ = ["UKRAINE_BBOX", "Gazetteer", "distance_km", "in_ukraine_bbox"]
@@ -139,7 +139,9 @@ class Gazetteer(Geocoder):
         ``country`` that is not Ukraine, answer None; ``viewbox`` (two (lat, lon) corners, as geopy takes
         it) moves candidates inside it first, and ``bounded=True`` keeps only those. ``timeout`` is accepted
         and ignored. ``raw`` is the match's flat record (``Match.to_dict()``) plus ``status``, ``reason``
-        and ``alternatives``.
+        and ``alternatives``, and the ``gazetteer`` object of ``gazetteer serve``'s records (``katottg``,
+        ``status``, ``reason``, ``match``, ``score``, ``rank``, ``candidates``...), so that code reading
+        ``raw["gazetteer"]`` runs against either.
         """
         if isinstance(query, dict):
             unknown = set(query) - _STRUCTURED
@@ -221,6 +223,8 @@ class Gazetteer(Geocoder):
         places = _places(self.resolver)
         if addressdetails:
             raw["address"] = places.address(s, lang)
+        rank = next((i for i, c in enumerate(res.candidates, 1) if c is m), 1)
+        raw["gazetteer"] = places.extension(s, match_extension(res, m, rank))
         return Location(places.display_name_of(s, lang), Point(s.lat, s.lon), raw)
 
     # -- reverse --------------------------------------------------------------------------------
@@ -240,7 +244,7 @@ class Gazetteer(Geocoder):
         The same engine and the same border as :func:`gazetteer.reverse` (:mod:`gazetteer.nearby`): only
         settlements with their own coordinates (``coord_precision == "point"``) are answers; None when the
         point is outside Ukraine or no settlement lies within ``max_km`` (default ``reverse_max_km``).
-        ``raw`` adds ``distance_km`` and ``status == "nearest"``, and (``addressdetails``, on by default as in
+        ``raw`` adds ``distance_km`` and ``status == "nearest"`` (in ``raw["gazetteer"]`` too, as the service's), and (``addressdetails``, on by default as in
         geopy's Nominatim) ``address``. ``language`` as in :meth:`geocode`.
         """
         from gazetteer.nearby import nearest_settlements
@@ -268,6 +272,7 @@ class Gazetteer(Geocoder):
             raw.update(distance_km=round(dist, 3), status="nearest")
             if addressdetails:
                 raw["address"] = places.address(s, lang)
+            raw["gazetteer"] = places.extension(s, {"status": "nearest", "distance_km": round(dist, 3)})
             locs.append(Location(places.display_name_of(s, lang), Point(s.lat, s.lon), raw))
         if not locs:
             return None

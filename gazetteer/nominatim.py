@@ -39,7 +39,16 @@ from gazetteer.model import Match, Resolution, Settlement, Unit
 from gazetteer.rank import REASON_NAMES
 from gazetteer.resolve import Resolver
 
-__all__ = ["ADDRESSTYPE", "Places", "render", "render_reverse_xml", "render_xml", "render_xml_error", "russian_choice"]
+__all__ = [
+    "ADDRESSTYPE",
+    "Places",
+    "match_extension",
+    "render",
+    "render_reverse_xml",
+    "render_xml",
+    "render_xml_error",
+    "russian_choice",
+]
 
 #: What a result's ``addresstype`` (and its key in ``address``) is, per KATOTTG category.
 ADDRESSTYPE = {"K": "city", "M": "city", "X": "town", "C": "village"}
@@ -452,6 +461,21 @@ def within_viewbox(res: Resolution, box: tuple[float, float, float, float], boun
     return replace(res, candidates=kept, reason=reason)
 
 
+def match_extension(res: Resolution, m: Match, rank: int) -> dict[str, Any]:
+    """What a candidate's ``gazetteer`` object says of the answer: ``status`` (the answer's, or "candidate" for
+    a resolved name's other candidates), ``reason``, ``match``, ``matched``, ``score``, ``rank`` (1 = best) and
+    ``candidates`` (the KATOTTG ids of all candidates, best first)."""
+    return {
+        "status": res.status if res.status != "resolved" or m is res.match else "candidate",
+        "reason": res.reason,
+        "match": m.match,
+        "matched": m.matched,
+        "score": round(m.score, 4),
+        "rank": rank,
+        "candidates": [c.settlement.id for c in res.candidates],
+    }
+
+
 class Places:
     """Settlements and units of one extract as Nominatim records, in uk, en or ru."""
 
@@ -644,7 +668,14 @@ class Places:
             f"{s.lon - half:.7f}",
             f"{s.lon + half:.7f}",
         ]
-        rec["gazetteer"] = {
+        rec["gazetteer"] = self.extension(s, extension)
+        return rec
+
+    def extension(self, s: Settlement, extension: dict[str, Any]) -> dict[str, Any]:
+        """A settlement record's ``gazetteer`` object: its KATOTTG id, category, coordinate precision, unit ids,
+        GeoNames id and population, then ``extension`` (:func:`match_extension`, or a reverse answer's status
+        and distance). The service's records and the offline geopy face's ``raw`` carry the same one."""
+        return {
             "katottg": s.id,
             "category": s.category,
             "coord_precision": s.coord_precision,
@@ -655,7 +686,6 @@ class Places:
             "population": s.population,
             **extension,
         }
-        return rec
 
     def unit_record(self, u: Unit, lang: str, fmt: str, details: bool, extension: dict[str, Any]) -> dict[str, Any]:
         """An oblast, raion or hromada as a Nominatim record (reverse at a coarse zoom, lookup by its id).

@@ -98,6 +98,7 @@ from gazetteer.errors import GazetteerError
 from gazetteer.model import Resolution
 from gazetteer.nominatim import (
     Places,
+    match_extension,
     pick_language,
     place_id,
     render,
@@ -502,21 +503,10 @@ class Service:
             raise BadRequest(str(exc)) from None
 
     def _records(self, res: Resolution, lang: str, fmt: str, details: bool, limit: int) -> list[dict[str, Any]]:
-        ids = [m.settlement.id for m in res.candidates]
-        out = []
-        for rank, m in enumerate(res.candidates[:limit], 1):
-            status = res.status if res.status != "resolved" or m is res.match else "candidate"
-            ext = {
-                "status": status,
-                "reason": res.reason,
-                "match": m.match,
-                "matched": m.matched,
-                "score": round(m.score, 4),
-                "rank": rank,
-                "candidates": ids,
-            }
-            out.append(self.places.record(m.settlement, lang, fmt, details, ext))
-        return out
+        return [
+            self.places.record(m.settlement, lang, fmt, details, match_extension(res, m, rank))
+            for rank, m in enumerate(res.candidates[:limit], 1)
+        ]
 
     def _results(self, records: list, fmt: str, query: str, status: str, reason: str) -> Response:
         headers = {"X-Gazetteer-Status": status, "X-Gazetteer-Reason": quote(reason or "", safe=" ,;:()'")}

@@ -233,3 +233,24 @@ def test_a_settlement_under_the_oblast_directly_shows_no_fake_raion_or_hromada(g
     kupiansk = default_resolver().lookup("Kupyansk").match
     assert kupiansk.to_dict()["raion_uk"] == "Куп’янський" and kupiansk.settlement.has_hromada
 
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+def test_raw_carries_the_services_gazetteer_object(geo):
+    # before: the offline face's raw had no "gazetteer" key, so code written for the service's records broke
+    pytest.importorskip("starlette")
+    from starlette.testclient import TestClient
+
+    from gazetteer.serve import create_app
+
+    loc = geo.geocode("Kupyansk")
+    assert loc.raw["id"] == loc.raw["gazetteer"]["katottg"] == "UA63080090010026457"  # flat keys kept
+    with TestClient(create_app()) as client:
+        served = client.get("/search", params={"q": "Kupyansk", "limit": 5}).json()[0]["gazetteer"]
+        near = client.get("/reverse", params={"lat": 49.71, "lon": 37.6158}).json()["gazetteer"]
+    assert loc.raw["gazetteer"] == served
+    many = geo.geocode("Новоселівка", exactly_one=False, limit=3)
+    assert [m.raw["gazetteer"]["rank"] for m in many] == [1, 2, 3]
+    assert {m.raw["gazetteer"]["status"] for m in many} == {"ambiguous"}
+    assert many[0].raw["gazetteer"]["candidates"] == [m.raw["id"] for m in many]
+    back = geo.reverse((49.71, 37.6158))
+    assert back.raw["gazetteer"] == near
