@@ -5,7 +5,7 @@
 >>> places = Places(default_resolver())
 >>> s = default_resolver().extract.settlement("UA63080090010026457")
 >>> places.display_name(places.address(s, "en"))
-'Kupiansk, Kupianska hromada, Kupianskyi raion, Kharkivska oblast, Ukraine'
+'Kupiansk, Kupiansk hromada, Kupiansk Raion, Kharkiv Oblast, Ukraine'
 >>> places.record(s, "uk", "jsonv2", True, {})["address"]["state"]
 'Харківська область'
 
@@ -385,6 +385,76 @@ def russian_unit_given(adjective_uk: str, given: str, words: list) -> tuple[str,
     return base, masculine
 
 
+#: English names of oblast-level units that no settlement of theirs names by :func:`names_unit` (Volyn and
+#: Zakarpattia are regions, Dnipropetrovsk and Kirovohrad the cities' former names, Zaporizhzhia and Chernivtsi
+#: alternate; Kyiv the city is no member of Kyiv Oblast), as English writes them; Crimea, Kyiv and Sevastopol
+#: are named without a word after them.
+ENGLISH_OBLASTS = {
+    "UA01": "Autonomous Republic of Crimea",
+    "UA07": "Volyn",
+    "UA12": "Dnipropetrovsk",
+    "UA21": "Zakarpattia",
+    "UA23": "Zaporizhzhia",
+    "UA32": "Kyiv",
+    "UA35": "Kirovohrad",
+    "UA73": "Chernivtsi",
+    "UA80": "Kyiv",
+    "UA85": "Sevastopol",
+}
+#: The English word after a unit named after a settlement (Kharkiv Oblast, Kupiansk Raion, Kupiansk hromada).
+_ENGLISH_WORD = {"oblast": "Oblast", "raion": "Raion", "hromada": "hromada"}
+#: The categories of settlement a unit of each level may be named after: an oblast after a city, a raion
+#: after a city or town, a hromada after any settlement.
+_NAMESAKE_CATEGORIES = {"oblast": "KM", "raion": "KMX", "hromada": "KMXC"}
+_APOSTROPHES = re.compile("[’'ʼ`]")
+
+
+#: A settlement's last consonant as Ukrainian alternates it before the adjective's -ськ/-цьк (Хмільник ->
+#: Хмільницький, Дрогобич -> Дрогобицький, Калуш -> Калуський, Волноваха -> Волноваський).
+_ADJECTIVE_ALTERNATION = {"к": "ц", "ч": "ц", "ш": "с", "х": "с"}
+#: A suffix of a unit adjective after a settlement's stem, as :data:`_UK_ADJECTIVE_SUFFIX` with -ян- too
+#: (Роздільна -> Роздільнянський, Надвірна -> Надвірнянський).
+_EN_ADJECTIVE_SUFFIX = re.compile(r"^(?:(?:[аоеєіия][вн])?ь?[сц]?ьк)?$")
+
+
+def _adjective_stems(name: str) -> set[str]:
+    """The stems a unit's Ukrainian adjective may begin with when made from settlement ``name``: the name
+    without its last vowels (Харків, Одес, Рівн), a final -ка dropped (Олександрів), a final -й kept (Стрий,
+    Бахчисарай; Коломия and Євпаторія as Коломий, Євпаторій), the last consonant alternated (Хмільниц, Калус),
+    the last syllable's о/е written і (Мукачів, Берегів, Лозів, Золотоніс) and an е put before a final н
+    after a consonant (Ромен, Дубен)."""
+    stems = {_stem(name)}
+    if name.endswith("ка"):
+        stems.add(_stem(name[:-2]))
+    if re.search(r"[аоиуеі]й$", name):
+        stems.add(name)
+    if re.search(r"[іи]я$", name):
+        stems.add(name[:-1] + "й")
+    for stem in list(stems):
+        alternated = stem[:-1] + _ADJECTIVE_ALTERNATION[stem[-1]] if stem[-1:] in _ADJECTIVE_ALTERNATION else stem
+        for s in {stem, alternated}:
+            stems.add(s)
+            stems.add(re.sub(r"[ое]([^аеєиіїоуюяь’]+)$", r"і\1", s))
+            stems.add(re.sub(r"([^аеєиіїоуюяь’])н$", r"\1ен", s))
+    return {s for s in stems if len(s) >= 3}
+
+
+def names_unit(adjective_uk: str, name_uk: str) -> bool:
+    """Whether a unit's Ukrainian adjective is made from this settlement's name: one of its stems
+    (:func:`_adjective_stems`) and one of the suffixes Ukrainian adds (:data:`_EN_ADJECTIVE_SUFFIX`): Харківська
+    of Харків, Куп'янський of Куп'янськ, Рівненська of Рівне, Олександрівська of Олександрівка,
+    Мукачівський of Мукачево, Хмільницький of Хмільник, Білгород-Дністровський of Білгород-Дністровський; not
+    Криворізька of Кривий Ріг, Запорізька of Запоріжжя, Білоцерківський of Біла Церква (no rule says so
+    reliably).
+
+    >>> names_unit("Харківська", "Харків"), names_unit("Куп’янський", "Куп'янськ"), names_unit("Запорізька", "Запоріжжя")
+    (True, True, False)
+    """
+    base = _APOSTROPHES.sub("’", _UK_ADJECTIVE_END.sub("", adjective_uk))
+    name = _APOSTROPHES.sub("’", name_uk)
+    return any(base.startswith(s) and _EN_ADJECTIVE_SUFFIX.match(base[len(s) :]) for s in _adjective_stems(name))
+
+
 #: The languages records are written in.
 LANGUAGES = ("uk", "en", "ru")
 
@@ -581,6 +651,48 @@ class Places:
                 out[uid] = russian_adjective_ending(bases[key], UNIT_GENDER[u.level])
         return out
 
+    @cached_property
+    def english_units(self) -> dict[str, str]:
+        """Unit id -> the English name it goes by, as OSM and most English writers name units: after the
+        settlement it is named after (Kharkivska -> Kharkiv, for "Kharkiv Oblast"; Kupianskyi -> Kupiansk, for
+        "Kupiansk Raion"; Kupianska hromada -> Kupiansk, for "Kupiansk hromada"), found as
+        :attr:`russian_units` finds it: a city (an oblast), city or town (a raion) or any settlement (a hromada)
+        of the unit whose name the unit's Ukrainian adjective is made from (:func:`names_unit`), cities first,
+        then the most populous; the fixed names of :data:`ENGLISH_OBLASTS` for the oblasts no such settlement
+        names (Volyn, Zakarpattia, Dnipropetrovsk ...) and Crimea, Kyiv, Sevastopol; a unit named as another
+        of its oblast (Запорізький район, Чернівецький район) as that one. A unit not in the table keeps its
+        official romanization (Kryvorizkyi raion). Only for addresses and display names: the Settlement fields
+        and the batch gaz_* columns keep the official romanization."""
+        ex = self.extract
+        members: dict[str, list[Settlement]] = {}
+        for s in ex.settlements:
+            for uid in {s.oblast_id, s.raion_id, s.hromada_id}:
+                members.setdefault(uid, []).append(s)
+        rank = {"K": 0, "M": 1, "X": 2, "C": 3}
+        out: dict[str, str] = {}
+        for uid, u in ex.units.items():
+            if u.level == "oblast" and uid[:4] in ENGLISH_OBLASTS:
+                out[uid] = ENGLISH_OBLASTS[uid[:4]]
+                continue
+            kinds = _NAMESAKE_CATEGORIES.get(u.level, "")
+            if not kinds or not _UK_ADJECTIVE_END.search(u.name_uk):
+                continue
+            ordered = sorted(members.get(uid, ()), key=lambda s: (rank.get(s.category, 4), -(s.population or 0)))
+            for s in ordered:
+                if s.category in kinds and s.name_en and names_unit(u.name_uk, s.name_uk):
+                    out[uid] = s.name_en
+                    break
+        bases: dict[tuple[str, str], str] = {}
+        for uid, name in out.items():
+            u = ex.units[uid]
+            if not uid.startswith(("UA01", "UA80", "UA85")) and _UK_ADJECTIVE_END.search(u.name_uk):
+                bases.setdefault((uid[:4], _UK_ADJECTIVE_END.sub("", u.name_uk)), name)
+        for uid, u in ex.units.items():
+            key = (uid[:4], _UK_ADJECTIVE_END.sub("", u.name_uk))
+            if uid not in out and u.level in _ENGLISH_WORD and key in bases and not uid.startswith(("UA80", "UA85")):
+                out[uid] = bases[key]
+        return out
+
     def name(self, s: Settlement, lang: str) -> str:
         if lang == "en":
             return s.name_en or s.name_uk
@@ -594,17 +706,22 @@ class Places:
             return ""
         if lang == "ru":
             return self.russian_units.get(unit_id, u.name_uk)
-        return {"uk": u.name_uk, "en": u.name_en}.get(lang) or u.name_uk
+        if lang == "en":
+            return self.english_units.get(unit_id) or u.name_en or u.name_uk
+        return u.name_uk
 
     def unit_phrase(self, unit_id: str, lang: str) -> str:
-        """ "Харківська область", "Kupianskyi raion", "Куп'янська громада"; Kyiv and Sevastopol bare."""
+        """ "Харківська область", "Kupiansk Raion" (:attr:`english_units`; else "Kryvorizkyi raion"), "Куп'янська
+        громада"; Kyiv and Sevastopol bare, Crimea "Автономна Республіка Крим", "Autonomous Republic of Crimea"."""
         u = self.extract.units.get(unit_id)
         if u is None:
             return ""
         name = self.unit_name(unit_id, lang)
+        if u.level == "oblast" and unit_id.startswith(("UA80", "UA85", "UA01")):
+            return name  # Kyiv, Sevastopol (cities) and Crimea (autonomous republic) are named as they are
+        if lang == "en" and unit_id in self.english_units and u.level in _ENGLISH_WORD:
+            return f"{name} {_ENGLISH_WORD[u.level]}"
         if u.level == "oblast":
-            if unit_id.startswith(("UA80", "UA85", "UA01")):
-                return name  # Kyiv, Sevastopol (cities) and Crimea (autonomous republic) are named as they are
             return f"{name} {_OBLAST_WORD[lang]}"
         word = {"raion": _RAION_WORD, "hromada": _HROMADA_WORD}.get(u.level, {}).get(lang, "")
         return f"{name} {word}".strip()
@@ -690,7 +807,7 @@ class Places:
     def unit_record(self, u: Unit, lang: str, fmt: str, details: bool, extension: dict[str, Any]) -> dict[str, Any]:
         """An oblast, raion or hromada as a Nominatim record (reverse at a coarse zoom, lookup by its id).
         ``name`` is its name with its word, as ``display_name`` and ``address`` have it ("Харківська область",
-        "Kupianskyi raion"; Crimea "Автономна Республіка Крим", Kyiv and Sevastopol as they are)."""
+        "Kupiansk Raion"; Crimea "Автономна Республіка Крим", Kyiv and Sevastopol as they are)."""
         # the keys of a settlement's address (Nominatim's for Ukraine: a raion is a district), so that /reverse at
         # zoom 8-9 and /search name a raion alike (the raion record said "county")
         kind = "state" if u.level == "oblast" else "district" if u.level == "raion" else "municipality"

@@ -83,7 +83,7 @@ def test_geocode_ambiguous_name_raises_geocoder_query_error_when_asked(geo):
 
 def test_geocode_english_address(geo):
     loc = Gazetteer(geo.resolver, language="en").geocode("Куп'янськ")
-    assert loc.address == "Kupiansk, Kupianska hromada, Kupianskyi raion, Kharkivska oblast, Ukraine"
+    assert loc.address == "Kupiansk, Kupiansk hromada, Kupiansk Raion, Kharkiv Oblast, Ukraine"
 
 
 def test_reverse_returns_the_nearest_settlement(geo):
@@ -176,7 +176,7 @@ def test_geocode_addressdetails_adds_nominatim_address_parts(geo):
     assert "address" not in geo.geocode("Kupyansk").raw
     address = geo.geocode("Kupyansk", addressdetails=True, language="en").raw["address"]
     assert address["country_code"] == "ua"
-    assert address["state"].startswith("Kharkivska")
+    assert address["state"] == "Kharkiv Oblast"
     assert "Kupiansk" in address.values()
 
 
