@@ -677,9 +677,10 @@ class Places:
             kinds = _NAMESAKE_CATEGORIES.get(u.level, "")
             if not kinds or not _UK_ADJECTIVE_END.search(u.name_uk):
                 continue
-            ordered = sorted(members.get(uid, ()), key=lambda s: (rank.get(s.category, 4), -(s.population or 0)))
-            for s in ordered:
-                if s.category in kinds and s.name_en and names_unit(u.name_uk, s.name_uk):
+            head = u.name_uk[:1]  # a cheap first test: the adjective begins as the name
+            near = [s for s in members.get(uid, ()) if s.category in kinds and s.name_en and s.name_uk[:1] == head]
+            for s in sorted(near, key=lambda s: (rank.get(s.category, 4), -(s.population or 0))):
+                if names_unit(u.name_uk, s.name_uk):
                     out[uid] = s.name_en
                     break
         bases: dict[tuple[str, str], str] = {}
