@@ -265,6 +265,13 @@ def _serve_arguments(sv: argparse.ArgumentParser) -> None:
         help="an ambiguous name asked with limit=1 (geopy's exactly_one): its best candidate, flagged "
         "(default, as Nominatim), or no result",
     )
+    sv.add_argument(
+        "--cors-origins",
+        default="*",
+        metavar="ORIGINS",
+        help="web pages allowed to call the service from a browser: * (default: any) or origins separated by "
+        "commas (https://example.org,http://localhost:3000)",
+    )
 
 
 def _data_arguments(d: argparse.ArgumentParser) -> None:
@@ -472,7 +479,10 @@ def _cmd_reverse(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from gazetteer.serve import Settings, run
 
-    settings = Settings(rate=args.rate, burst=args.burst, max_batch=args.max_batch, ambiguous=args.ambiguous)
+    origins = tuple(o.strip() for o in args.cors_origins.split(",") if o.strip())
+    settings = Settings(
+        rate=args.rate, burst=args.burst, max_batch=args.max_batch, ambiguous=args.ambiguous, cors_origins=origins
+    )
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"gazetteer: warning: serving on {args.host}: the service has no authentication", file=sys.stderr)
 

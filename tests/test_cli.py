@@ -266,3 +266,16 @@ def test_parser_built_for_one_command_reads_it_like_the_full_parser(argv) -> Non
     assert command_help(build_parser(argv[0])) == command_help(build_parser())  # same usage, help and errors
     with pytest.raises(SystemExit):  # another command's options are not read by a parser built for one
         build_parser("resolve" if argv[0] != "resolve" else "batch").parse_args(argv)
+
+
+def test_serve_cors_origins_reach_the_services_settings(monkeypatch) -> None:
+    pytest.importorskip("starlette")
+    import gazetteer.serve
+    from gazetteer.cli import main
+
+    seen = {}
+    monkeypatch.setattr(gazetteer.serve, "run", lambda host, port, **kw: seen.update(kw))
+    assert main(["serve", "--port", "0", "--cors-origins", "https://a.example, https://b.example/"]) == 0
+    assert seen["settings"].cors_origins == ("https://a.example", "https://b.example")
+    assert main(["serve", "--port", "0"]) == 0
+    assert seen["settings"].cors_origins == ("*",)
