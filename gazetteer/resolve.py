@@ -834,17 +834,20 @@ class Resolver:
         its peers, and the ranking rules choose among them.
         """
         settlements = self.extract.settlements
+        namesakes = self.__dict__.setdefault("_namesakes", {})  # settlement index -> its namesakes (data only)
         for hit in hits:
             if hit.kind not in NAMESAKE_KINDS:
                 continue
             name_uk = settlements[hit.settlement].name_uk
-            # The settlements officially called so, from the index (their official-name rows): no pass over
-            # every settlement record, which a cold start would pay for (the snapshot reads records on demand).
-            others = [
-                h.settlement
-                for h in self.index.exact(fold_key(name_uk))
-                if h.kind == "official" and h.name == name_uk and h.settlement != hit.settlement
-            ]
+            others = namesakes.get(hit.settlement)
+            if others is None:
+                # The settlements officially called so, from the index (their official-name rows): no pass over
+                # every settlement record, which a cold start would pay for (the snapshot reads records on demand).
+                others = namesakes[hit.settlement] = tuple(
+                    h.settlement
+                    for h in self.index.exact(fold_key(name_uk))
+                    if h.kind == "official" and h.name == name_uk and h.settlement != hit.settlement
+                )
             if (
                 others
                 and hit.kind == "alternate"
@@ -1084,19 +1087,30 @@ class Resolver:
         # Whether the query is written as a settlement's own name matters for the peers and for cities
         # (see rank.py); the long tail of a common name is left unchecked.
         near_best = -rows[0][0] - SPELLED_CHECK_MARGIN
-        return [
-            Candidate(
-                self._match(settlements[r[4]], min(1.0, r[5]), r[6], r[7]),
-                r[1],
-                exact=r[8] == "exact",
-                spelled=(r[5] >= near_best or category_prior(settlements[r[4]].category) >= 2)
-                and self._spells(core, settlements[r[4]]),
-                familiar=r[8] == "familiar",
-                prior=-r[2],
-                fits=r[9],
+        written = _plain(core)
+        spellings = self.__dict__.setdefault("_spellings", {})  # settlement index -> its own names, _plain
+
+        def spelled(sidx: int, s: Settlement) -> bool:
+            own = spellings.get(sidx)
+            if own is None:
+                own = spellings[sidx] = (_plain(s.name_uk), _plain(s.name_en))
+            return written in own
+
+        out = []
+        for r in rows:
+            s = settlements[r[4]]
+            out.append(
+                Candidate(
+                    self._match(s, min(1.0, r[5]), r[6], r[7]),
+                    r[1],
+                    exact=r[8] == "exact",
+                    spelled=(r[5] >= near_best or category_prior(s.category) >= 2) and spelled(r[4], s),
+                    familiar=r[8] == "familiar",
+                    prior=-r[2],
+                    fits=r[9],
+                )
             )
-            for r in rows
-        ]
+        return out
 
     def _match(self, s: Settlement, score: float, kind: str, name: str) -> Match:
         """A Match; one of a former official name says which name and years ("Жовтневе", "till 2016")."""
