@@ -170,6 +170,10 @@ def check_text(text: str) -> None:
 def _latin_letters(text: str) -> str:
     """Lower-case ASCII letters of a name in any script: national romanization, diacritics mapped."""
     check_text(text)  # on a cache miss only, and before anything is cached
+    if text.isascii():
+        # Plain ASCII (most Latin cells): NFC, the Cyrillic, diacritic and unidecode steps leave it as it is,
+        # and casefold is lower; only the letters remain, as below.
+        return _NON_LETTERS.sub("", text.lower())
     s = unicodedata.normalize("NFC", text).casefold().translate(_APOSTROPHE_TABLE)
     if _CYRILLIC.search(s):
         s = translitua.translit(s.translate(_CYRILLIC_EXTRA), translitua.UkrainianKMU)

@@ -210,3 +210,23 @@ def test_gated_fold_rules_give_the_keys_of_every_rule_in_turn(extract) -> None:
     differ = [t for t in texts if every_rule(t) != normalize._fold_cached(t)]
     assert differ == []
     assert normalize.fold_key("Schtschors") == every_rule("Schtschors") == "shchors"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_plain_ascii_takes_the_short_way_to_the_same_letters(text: str) -> None:
+    # Latin cells in plain ASCII skip NFC, transliteration and unidecode: the letters must be those the
+    # general way gives (every ASCII character, apostrophes, quotes, digits and controls included).
+    import unicodedata
+
+    import translitua
+    from unidecode import unidecode
+
+    from gazetteer import normalize
+
+    s = unicodedata.normalize("NFC", text).casefold().translate(normalize._APOSTROPHE_TABLE)
+    if normalize._CYRILLIC.search(s):
+        s = translitua.translit(s.translate(normalize._CYRILLIC_EXTRA), translitua.UkrainianKMU)
+    general = normalize._NON_LETTERS.sub("", unidecode(s.translate(normalize._DIACRITICS)).lower())
+    assert normalize._latin_letters(text) == general
+    assert normalize._latin_letters("Kup'yans'k-Vuzlovyi") == "kupyanskvuzlovyi"
