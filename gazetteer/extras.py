@@ -16,7 +16,6 @@ EXTRAS = {
     "pymorphy3": "text",
     "pymorphy3_dicts_uk": "text",
     "pymorphy3_dicts_ru": "text",
-    "ahocorasick": "text",
     "geopy": "online",
     "pandas": "frames",
     "pyarrow": "frames",

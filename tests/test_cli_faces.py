@@ -393,7 +393,7 @@ def _lean(blocked: list[str], argv: list[str], tmp_path: Path, stdin: str = "") 
 @pytest.mark.parametrize(
     ("blocked", "argv", "extra"),
     [
-        (["pymorphy3", "ahocorasick"], ["parse", "-"], "text"),
+        (["pymorphy3"], ["parse", "-"], "text"),
         (["geopy"], ["resolve", "Радьківка", "--online"], "online"),
         (["starlette", "uvicorn"], ["serve", "--port", "1"], "serve"),
         (["openpyxl"], ["batch", "IN", "--column", "place", "-o", "out.xlsx"], "xlsx"),
@@ -407,6 +407,16 @@ def test_a_missing_extra_is_one_line_naming_it(tmp_path: Path, blocked, argv, ex
     assert "Traceback" not in ran.stderr and ran.stderr.count("\n") == 1
     assert f"pip install 'gazetteer[{extra}]'" in ran.stderr
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_lean_install_reads_case_forms_as_the_full_one_does(tmp_path: Path) -> None:
+    # Without pymorphy3 (no text extra) a name after a preposition is still read through the case forms
+    # shipped for the bundled extract (was a typo-like guess: "под Харьковом" -> the village Харкове).
+    for cell, city in (("под Харьковом", "Харків"), ("во Львове", "Львів"), ("до Миколаєва", "Миколаїв")):
+        ran = _lean(["pymorphy3"], ["resolve", cell, "--json"], tmp_path)
+        assert ran.returncode == 0, ran.stderr
+        answer = json.loads(ran.stdout)
+        assert answer["match"]["name_uk"] == city and answer["match"]["match"] == "inflected", answer
 
 
 def test_python_enrich_without_pandas_is_one_clear_import_error(tmp_path: Path) -> None:

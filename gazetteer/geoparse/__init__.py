@@ -33,7 +33,7 @@ from typing import Any
 from gazetteer.geoparse.candidates import candidates
 from gazetteer.geoparse.disambiguate import disambiguate, to_mentions
 from gazetteer.geoparse.filters import apply_filters, regions_lists
-from gazetteer.geoparse.lexicon import Tables, tables_for
+from gazetteer.geoparse.lexicon import Tables, analyzer, tables_for
 from gazetteer.geoparse.regions import oblast_phrases, republic_context, unit_phrases
 from gazetteer.geoparse.tokens import _sentence_ends, doc_lang, tokenize
 from gazetteer.model import Mention
@@ -60,6 +60,7 @@ def _check(text: object, lang: str | None) -> None:
         raise TypeError(f"text must be a str, not {type(text).__name__}")
     if lang is not None and lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)} (or None), not {lang!r}")
+    analyzer("uk")  # reading words in free text needs pymorphy3: MissingExtra (one line) before any work
 
 
 def find_places(text: str, *, lang: str | None = None, resolver: Resolver | None = None) -> list[Mention]:

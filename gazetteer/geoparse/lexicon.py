@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import ahocorasick
-import pymorphy3
 
 from gazetteer import cachefile
+from gazetteer.extras import missing_extra
 from gazetteer.geoparse.words import area_words, irregular_forms
 from gazetteer.index import NameIndex
 from gazetteer.model import Unit
@@ -67,8 +67,23 @@ PROGRESS_AFTER_S = 1.0
 
 @lru_cache(maxsize=4)
 def analyzer(lang: str) -> Any:
-    """pymorphy3's analyzer for "uk" or "ru" (loaded once)."""
+    """pymorphy3's analyzer for "uk" or "ru" (loaded once). ImportError without the ``text`` extra: only
+    the geoparser's reading of words in free text and the inflecting of names the package does not ship
+    need it (the case forms of the bundled extract's names ship precomputed)."""
+    try:
+        import pymorphy3
+    except ImportError as exc:
+        raise (missing_extra(exc, "finding places in text (find_places, gazetteer parse)") or exc) from None
     return pymorphy3.MorphAnalyzer(lang=lang)
+
+
+def morph_version() -> str:
+    """pymorphy3's version, or "absent" (then names the package does not ship get no case forms)."""
+    try:
+        import pymorphy3
+    except ImportError:
+        return "absent"
+    return pymorphy3.__version__
 
 
 def split_words(name: str) -> list[str]:
@@ -171,7 +186,7 @@ def write_shipped(names: Iterable[tuple[str, str]], path: Path = SHIPPED_FORMS) 
 
 def _cache_file(extract_manifest: Any) -> Path:
     manifest = json.dumps(extract_manifest, sort_keys=True, default=str)
-    versions = f"{_stamp()}|{pymorphy3.__version__}|{manifest}"
+    versions = f"{_stamp()}|{morph_version()}|{manifest}"
     return cache_dir() / f"text-forms-{hashlib.sha256(versions.encode()).hexdigest()[:16]}.json"
 
 
@@ -252,6 +267,10 @@ def forms_lexicon(wanted: set[tuple[str, str]], manifest: Any) -> dict[tuple[str
     cached = read_cache(path) or {}
     lexicon.update({k: v for k, v in cached.items() if k in missing})
     todo = sorted(missing - cached.keys())
+    if todo and morph_version() == "absent":
+        # Without pymorphy3 (no text extra) a name the package does not ship keeps its nominative only.
+        lexicon.update({k: () for k in todo})
+        todo = []
     if todo:
         progress = _Progress(len(todo), "inflecting place names for the geoparser (once)")
         for n, (lang, name) in enumerate(todo, 1):
@@ -533,7 +552,7 @@ def snapshot_meta(resolver: Resolver) -> dict:
         "what": "geoparse-tables",
         "version": SNAPSHOT_VERSION,
         "forms": _stamp(),
-        "pymorphy3": pymorphy3.__version__,
+        "pymorphy3": morph_version(),
         "extract": _digest(manifest, str(Path(resolver.extract.path).resolve()).encode()),
         "shipped_forms": _digest(shipped),
         "words": _digest(*words),
