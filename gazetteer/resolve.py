@@ -348,9 +348,11 @@ class Resolver:
     def _region_named(self, name: str) -> frozenset[str]:
         """The oblasts a name stands for as written (an oblast's name, a regional name such as Донеччина or
         Слобожанщина, Крим, ДНР; not a misspelling of one), unless it is a city's own name; else empty."""
-        key = fold_key(strip_unit_words(name)) if name.strip() else ""
         worded = bool(_REGION_WORD.search(name))  # "АР Крим", "Донецкая обл": a region, said so in words
-        if not key or not (worded or {key, fold_key(name), _REGIONAL_CASE.sub("ina", key)} & self._region_keys()):
+        key = fold_key(strip_unit_words(name) if worded else name) if name.strip() else ""
+        if not key or not (
+            worded or key in self._region_keys() or _REGIONAL_CASE.sub("ina", key) in self._region_keys()
+        ):
             return frozenset()  # as written: a look-alike of a region's name is a village's typo (Mykailivka)
         units = self.reader.oblasts(name, fuzzy=False) or self.reader.oblasts(_REGIONAL_CASE.sub("ina", key))
         if units and self._city(name) is not None:
