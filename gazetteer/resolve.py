@@ -336,11 +336,17 @@ class Resolver:
                 hints, notes = self._read_hints(q, oblast, raion, hromada, near, False)
             except (TypeError, ValueError):
                 continue
-            if q.name != head or q.others or len(notes) > noted:
+            if q.name not in head or q.others or len(notes) > noted:
                 continue  # the tail is no hint, country or place abroad, or a hint in it names no unit
             if not (q.foreign or all(self._names_region(p) for p in parts[1:])):
                 continue  # "Staryk Tarazh", "Nove Zaoprizhzhia": a typo's second word, not a region as written
             res = self._lookup(q, hints, limit)
+            if (
+                res.match is not None
+                and res.match.match == "district"
+                and not self.part_of(q.name, res.match.settlement)
+            ):
+                continue  # "near, Izium, Kharkiv": only a known part of a city is read as one ("Obolon Kyiv")
             if q.foreign or not _loose(res):  # "Odessa Texas": a place abroad, said as such
                 return q, hints, notes, replace(res, query=query), reading
         return None
