@@ -6,7 +6,6 @@ them pull each ambiguous name to one settlement; a prior (category, population) 
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import defaultdict
 
@@ -68,67 +67,50 @@ def _stated(tokens: list[Token], cands: list[Cand]) -> dict[int, list[tuple[int,
 
 
 class _Nearby:
-    """Anchor settlements in a grid of ~120 km cells, so that the distance from a candidate to the nearest
-    anchor is computed only for anchors that can be within :data:`NEAR_KM` (and each pair once)."""
+    """Distances from candidates to anchor settlements, each pair computed once per document.
+
+    An anchor counts only within :data:`NEAR_KM` and in a grid cell (~120 km) next to the candidate's own;
+    a mention needs the distances to the few anchors around it, so only those pairs are computed (not
+    every anchor of the document near every candidate)."""
 
     def __init__(self, settlements: list[Settlement]) -> None:
         self.settlements = settlements
-        self.cells: dict[tuple[int, int], set[int]] = defaultdict(set)
-        self.near: dict[int, list[tuple[float, int]]] = {}
-        self.cached: dict[tuple[int, int], set[int]] = defaultdict(set)  # cell -> candidates with a list
+        self.cells: dict[int, tuple[int, int]] = {}
+        self.km: dict[int, dict[int, float]] = {}  # candidate -> anchor in a neighbouring cell -> km
 
-    @staticmethod
-    def _cell(s: Settlement) -> tuple[int, int]:
-        return (math.floor(s.lat / 1.1), math.floor(s.lon / 1.75))
-
-    def add(self, sidx: int) -> None:
-        a = self.settlements[sidx]
-        la, lo = self._cell(a)
-        cell = self.cells[(la, lo)]
-        if sidx in cell:
-            return
-        cell.add(sidx)
-        # Keep the cached neighbour lists of candidates around the new anchor up to date.
-        for dla in (-1, 0, 1):
-            for dlo in (-1, 0, 1):
-                for other in self.cached.get((la + dla, lo + dlo), ()):
-                    km = _distance_km(self.settlements[other], a)
-                    if km < NEAR_KM:
-                        bisect.insort(self.near[other], (km, sidx))
-
-    def _near(self, sidx: int) -> list[tuple[float, int]]:
-        """(km, anchor) of every anchor within NEAR_KM of ``sidx``, nearest first; cached until an anchor
-        is added."""
-        got = self.near.get(sidx)
+    def cell(self, sidx: int) -> tuple[int, int]:
+        got = self.cells.get(sidx)
         if got is None:
             s = self.settlements[sidx]
-            la, lo = self._cell(s)
-            got = []
-            for dla in (-1, 0, 1):
-                for dlo in (-1, 0, 1):
-                    for a in self.cells.get((la + dla, lo + dlo), ()):
-                        km = _distance_km(s, self.settlements[a])
-                        if km < NEAR_KM:
-                            got.append((km, a))
-            got.sort()
-            self.near[sidx] = got
-            self.cached[(la, lo)].add(sidx)
+            got = self.cells[sidx] = (math.floor(s.lat / 1.1), math.floor(s.lon / 1.75))
         return got
 
-    def closeness(self, sidx: int, same: set[int], around: set[int]) -> tuple[float, float]:
-        """For the nearest anchor in ``same`` and in ``around`` (its superset): 1 at the same point,
-        falling to 0 at NEAR_KM."""
-        if not around:
-            return 0.0, 0.0
-        to_same = to_around = 0.0
-        for km, a in self._near(sidx):
-            if a in around:
-                if not to_around:
-                    to_around = 1 - km / NEAR_KM
-                if a in same:
-                    to_same = 1 - km / NEAR_KM
-                    break
-        return to_same, to_around
+    def anchors(self, same: set[int], around: set[int]) -> list[tuple[int, int, int, bool]]:
+        """(anchor, cell row, cell column, in ``same``) of each anchor in ``around``, for :meth:`closeness`."""
+        return [(a, *self.cell(a), a in same) for a in around]
+
+    def closeness(self, sidx: int, anchors: list[tuple[int, int, int, bool]]) -> tuple[float, float]:
+        """For the nearest anchor in ``same`` and in ``around`` (its superset; ``anchors`` from
+        :meth:`anchors`): 1 at the same point, falling to 0 at NEAR_KM."""
+        to_same = to_around = NEAR_KM
+        la, lo = self.cell(sidx)
+        km_of = self.km.get(sidx)
+        if km_of is None:
+            km_of = self.km[sidx] = {}
+        for a, ala, alo, in_same in anchors:
+            if ala - la > 1 or la - ala > 1 or alo - lo > 1 or lo - alo > 1:
+                continue
+            km = km_of.get(a)
+            if km is None:
+                km = km_of[a] = _distance_km(self.settlements[sidx], self.settlements[a])
+            if km < to_around:
+                to_around = km
+            if in_same and km < to_same:
+                to_same = km
+        return (
+            1 - to_same / NEAR_KM if to_same < NEAR_KM else 0.0,
+            1 - to_around / NEAR_KM if to_around < NEAR_KM else 0.0,
+        )
 
 
 def _context(tokens: list[Token], c: Cand, stated_in: dict, settlements: list[Settlement]) -> tuple:
@@ -165,7 +147,6 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
         if len(c.cands) == 1:
             c.resolved, c.margin = next(iter(c.cands)), 1.0
             anchors_in[tokens[c.i].sentence][id(c)] = c.resolved
-            nearby.add(c.resolved)
     pending = [c for c in places if len(c.cands) > 1]
     # What does not change between rounds: the stated context and each candidate's fixed score.
     fixed: dict[int, list[tuple[float, bool, int]]] = {}
@@ -218,7 +199,17 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
                 score += STRONG_PRIOR
             rows.append((score, fits, sidx))
         fixed[id(c)] = rows
-    reach_of = {k: max(r[0] for r in rows) - NEAR_MAX for k, rows in fixed.items()}
+    # Nearby places add at most NEAR_MAX: candidates further behind the best cannot win and keep their
+    # fixed score; of those only the best five can be listed (ranked) or be second (the margin).
+    within: dict[int, list[tuple[float, bool, int, str]]] = {}
+    behind: dict[int, list[tuple[float, int, bool]]] = {}
+    for c in pending:
+        rows = fixed[id(c)]
+        reach = max(r[0] for r in rows) - NEAR_MAX
+        within[id(c)] = [
+            (score, fits, sidx, settlements[sidx].oblast_id) for score, fits, sidx in rows if score >= reach
+        ]
+        behind[id(c)] = sorted((-score, sidx, fits) for score, fits, sidx in rows if score < reach)[:5]
     todo = pending
     for _round in range(3):
         new: list[tuple[int, int, int]] = []
@@ -231,19 +222,13 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
             same_ids = {s for k, s in anchors_in.get(sent, {}).items() if surface[k] != mine}
             around_ids = {s for w in window for k, s in anchors_in.get(w, {}).items() if surface[k] != mine}
             anchor_oblasts = {settlements[a].oblast_id for a in around_ids}
-            near = near_of[id(c)]
-            rows = []
-            # Nearby places add at most NEAR_MAX: candidates further behind the best cannot win and keep
-            # their fixed score (their order only matters for the candidates listed).
-            reach = reach_of[id(c)]
-            for score, fits, sidx in fixed[id(c)]:
-                if score < reach:
-                    rows.append((-score, sidx, fits))
-                    continue
-                if not fits and settlements[sidx].oblast_id in anchor_oblasts:
+            anchors = nearby.anchors(same_ids, around_ids) if near_of[id(c)] and around_ids else None
+            rows = list(behind[id(c)])
+            for score, fits, sidx, oblast_id in within[id(c)]:
+                if not fits and oblast_id in anchor_oblasts:
                     score += ANCHOR_OBLAST
-                if near and around_ids:
-                    to_same, to_around = nearby.closeness(sidx, same_ids, around_ids)
+                if anchors:
+                    to_same, to_around = nearby.closeness(sidx, anchors)
                     score += 0.35 * to_same + 0.1 * to_around
                 rows.append((-score, sidx, fits))
             # Best first, ties by settlement index: negated scores make it a plain tuple sort.
@@ -259,7 +244,6 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
             break
         for sent, k, sidx in fresh:
             anchors_in[sent][k] = sidx
-            nearby.add(sidx)
         # Only mentions with a changed anchor in their window can change.
         affected = {sent + d for sent, _, _ in fresh for d in range(-CONTEXT_SENTENCES, CONTEXT_SENTENCES + 1)}
         todo = [c for c in pending if tokens[c.i].sentence in affected]
