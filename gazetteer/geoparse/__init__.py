@@ -27,7 +27,6 @@ Word lists (type words, unit words, prepositions...) are data in :mod:`gazetteer
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from typing import Any
 
 from gazetteer.geoparse.candidates import candidates
@@ -90,9 +89,9 @@ def iter_places(text: str, *, lang: str | None = None, resolver: Resolver | None
         yield from _places(text, language, tables)
         return
     for lo, a, b, hi in windows(text):
-        for m in _places(text[lo:hi], language, tables):
-            if a <= m.start + lo < b:
-                yield replace(m, start=m.start + lo, end=m.end + lo)
+        for m in _places(text[lo:hi], language, tables, lo):
+            if a <= m.start < b:
+                yield m
 
 
 def _cut(text: str, p: int) -> int:
@@ -124,7 +123,8 @@ def windows(text: str) -> list[tuple[int, int, int, int]]:
     ]
 
 
-def _places(text: str, language: str, tables: Tables) -> list[Mention]:
+def _places(text: str, language: str, tables: Tables, offset: int = 0) -> list[Mention]:
+    """The mentions in ``text``, their offsets moved by ``offset`` (where ``text`` starts in the document)."""
     tokens = tokenize(text)
     if not tokens:
         return []
@@ -134,15 +134,17 @@ def _places(text: str, language: str, tables: Tables) -> list[Mention]:
     cands = apply_filters(text, tokens, sorted(cands, key=lambda c: c.i), tables, language)
     regions_lists(tokens, cands, tables)
     disambiguate(tokens, cands, tables)
-    return _without_city_parts(to_mentions(text, tokens, cands, tables), tokens, tables)
+    # The sentence of each mention, by its start in the document.
+    sentence_at = {tokens[c.i].start + offset: tokens[c.i].sentence for c in cands}
+    return _without_city_parts(to_mentions(text, tokens, cands, tables, offset), sentence_at, tables)
 
 
-def _without_city_parts(mentions: list[Mention], tokens: list, tables: Tables) -> list[Mention]:
+def _without_city_parts(mentions: list[Mention], sentence_at: dict[int, int], tables: Tables) -> list[Mention]:
     """Leave out a mention that names a part of a city the same sentence names ("у Києві на Троєщині":
     Kyiv's Troieshchyna, not the village Троєщина 400 km away): the city is already there. A mention resolved
     to a city, or to a settlement of the city's own oblast, stays (Odesa's Kyivskyi district does not take
-    Kyiv away from "the Kyiv-Odesa highway"; a suburb named so is itself a settlement)."""
-    sentence_at = {t.start: t.sentence for t in tokens}
+    Kyiv away from "the Kyiv-Odesa highway"; a suburb named so is itself a settlement). ``sentence_at``: the
+    sentence number of each mention's start."""
     cities: dict[int, list] = {}
     for m in mentions:
         if m.kind == "settlement" and m.match is not None and m.match.settlement.category in "MK":

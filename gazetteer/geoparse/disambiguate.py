@@ -249,8 +249,9 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
         todo = [c for c in pending if tokens[c.i].sentence in affected]
 
 
-def to_mentions(text: str, tokens: list[Token], cands: list[Cand], tables: Tables) -> list[Mention]:
-    """Public :class:`~gazetteer.model.Mention` records of the settlement and oblast candidates."""
+def to_mentions(text: str, tokens: list[Token], cands: list[Cand], tables: Tables, offset: int = 0) -> list[Mention]:
+    """Public :class:`~gazetteer.model.Mention` records of the settlement and oblast candidates; their
+    offsets moved by ``offset`` (where ``text`` starts in a longer document)."""
     settlements = tables.records
     out = []
     # Match records are frozen: one per (settlement, score, key) serves every mention that resolves alike.
@@ -260,6 +261,7 @@ def to_mentions(text: str, tokens: list[Token], cands: list[Cand], tables: Table
             continue
         start, end = tokens[c.i].start, tokens[c.j - 1].end
         surface = text[start:end]
+        start, end = start + offset, end + offset
         if c.kind == "oblast":
             out.append(Mention(surface, start, end, "oblast", c.score, oblast=tables.oblast_units[c.oblast]))
             continue

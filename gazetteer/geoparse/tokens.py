@@ -10,6 +10,7 @@ from gazetteer.normalize import fold_key
 
 # Words: letters with inner apostrophes (Куп'янськ, Kup'yans'k). Hyphens separate words.
 WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*")
+_GAP_WORD = re.compile(r"([\W\d_]*)([^\W\d_]+(?:['’ʼ`][^\W\d_]+)*)")
 JOIN_GAP = re.compile(r"[ \t\u00a0]*(?:[-‐‑][ \t\u00a0]*)?")
 # A sentence ends at . ! ? … before a space and a word that is not lower case ("с. Чернещина… повреждены"
 # goes on), at a blank line, or before a list item.
@@ -58,31 +59,33 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     ends = _sentence_ends(text)
     ends.append(len(text) + 1)
-    sentence, next_end, prev_sentence, prev_end = 0, ends[0], -1, -1
+    sentence, next_end, prev_sentence = 0, ends[0], -1
     # What depends on the word alone (key, capital, script) is worked out once per distinct word.
     seen: dict[str, tuple[str, bool, bool]] = {}
     join_gap = JOIN_GAP.fullmatch
     append = tokens.append
-    for m in WORD.finditer(text):
-        start, end = m.span()
+    # Each word with the gap before it (what lies between it and the previous word, or the text's start):
+    # the gap is all non-letters, so the words are WORD's matches.
+    pos = 0
+    joinable = False  # the previous word's end is where the gap starts (not a trimmed possessive)
+    for gap, word in _GAP_WORD.findall(text):
+        start = pos + len(gap)
+        pos = end = start + len(word)
         while next_end <= start:
             sentence += 1
             next_end = ends[sentence]
-        word = m.group()
+        joined = joinable and (gap == " " or join_gap(gap) is not None)
+        joinable = True
         if word[-1] == "s" and _POSSESSIVE.search(word) and word.isascii():
             word, end = word[:-2], end - 2
+            joinable = False  # the gap after it starts with 's: never a joining gap
         got = seen.get(word)
         if got is None:
             # A word longer than any name is no place: never folded (fold_key refuses over-long text).
             key = (fold_key(word) or "_") if len(word) <= MAX_WORD else "_"
             got = seen[word] = (key, capitalized(word), is_cyrillic(word))
-        if prev_end < 0:
-            joined = False
-        else:
-            gap = text[prev_end:start]
-            joined = gap == " " or join_gap(gap) is not None
         append(Token(start, end, word, got[0], sentence, sentence != prev_sentence, got[1], joined, got[2]))
-        prev_sentence, prev_end = sentence, end
+        prev_sentence = sentence
     return tokens
 
 
