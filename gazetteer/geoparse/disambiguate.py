@@ -85,15 +85,14 @@ class _Nearby:
             got = self.cells[sidx] = (math.floor(s.lat / 1.1), math.floor(s.lon / 1.75))
         return got
 
-    def anchors(self, same: set[int], around: set[int]) -> list[tuple[int, int, int, bool]]:
-        """(anchor, cell row, cell column, in ``same``) of each anchor in ``around``, for :meth:`closeness`."""
-        return [(a, *self.cell(a), a in same) for a in around]
-
-    def closeness(self, sidx: int, anchors: list[tuple[int, int, int, bool]]) -> tuple[float, float]:
-        """For the nearest anchor in ``same`` and in ``around`` (its superset; ``anchors`` from
-        :meth:`anchors`): 1 at the same point, falling to 0 at NEAR_KM."""
+    def closeness(
+        self, sidx: int, cell: tuple[int, int], anchors: list[tuple[int, int, int, bool]]
+    ) -> tuple[float, float]:
+        """For the nearest anchor in the same sentence and in the window of candidate ``sidx`` in grid
+        ``cell``: 1 at the same point, falling to 0 at NEAR_KM. ``anchors``: (anchor, cell row, cell
+        column, in the same sentence), an anchor may be listed more than once."""
         to_same = to_around = NEAR_KM
-        la, lo = self.cell(sidx)
+        la, lo = cell
         km_of = self.km.get(sidx)
         if km_of is None:
             km_of = self.km[sidx] = {}
@@ -201,34 +200,47 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
         fixed[id(c)] = rows
     # Nearby places add at most NEAR_MAX: candidates further behind the best cannot win and keep their
     # fixed score; of those only the best five can be listed (ranked) or be second (the margin).
-    within: dict[int, list[tuple[float, bool, int, str]]] = {}
+    within: dict[int, list[tuple]] = {}
     behind: dict[int, list[tuple[float, int, bool]]] = {}
+    cell = nearby.cell
     for c in pending:
         rows = fixed[id(c)]
         reach = max(r[0] for r in rows) - NEAR_MAX
         within[id(c)] = [
-            (score, fits, sidx, settlements[sidx].oblast_id) for score, fits, sidx in rows if score >= reach
+            (score, fits, sidx, settlements[sidx].oblast_id, cell(sidx)) for score, fits, sidx in rows if score >= reach
         ]
         behind[id(c)] = sorted((-score, sidx, fits) for score, fits, sidx in rows if score < reach)[:5]
     todo = pending
     for _round in range(3):
         new: list[tuple[int, int, int]] = []
+        # Each sentence's anchors as (surface, anchor, cell row, cell column, oblast), this round.
+        rows_of: dict[int, list[tuple[str, int, int, int, str]]] = {}
         for c in todo:
             sent = tokens[c.i].sentence
-            window = range(sent - CONTEXT_SENTENCES, sent + CONTEXT_SENTENCES + 1)
             # Another mention of the very same word is no evidence for itself ("Радьківка в Сумській
             # області і ще одна Радьківка в Чернігівській").
             mine = surface[id(c)]
-            same_ids = {s for k, s in anchors_in.get(sent, {}).items() if surface[k] != mine}
-            around_ids = {s for w in window for k, s in anchors_in.get(w, {}).items() if surface[k] != mine}
-            anchor_oblasts = {settlements[a].oblast_id for a in around_ids}
-            anchors = nearby.anchors(same_ids, around_ids) if near_of[id(c)] and around_ids else None
+            anchors: list[tuple[int, int, int, bool]] = []
+            anchor_oblasts: set[str] = set()
+            for w in range(sent - CONTEXT_SENTENCES, sent + CONTEXT_SENTENCES + 1):
+                got = rows_of.get(w)
+                if got is None:
+                    got = rows_of[w] = [
+                        (surface[k], a, *cell(a), settlements[a].oblast_id) for k, a in anchors_in.get(w, {}).items()
+                    ]
+                here = w == sent
+                for surf, a, ala, alo, oblast_id in got:
+                    if surf != mine:
+                        anchors.append((a, ala, alo, here))
+                        anchor_oblasts.add(oblast_id)
+            if not near_of[id(c)]:
+                anchors = []
             rows = list(behind[id(c)])
-            for score, fits, sidx, oblast_id in within[id(c)]:
+            for score, fits, sidx, oblast_id, at in within[id(c)]:
                 if not fits and oblast_id in anchor_oblasts:
                     score += ANCHOR_OBLAST
                 if anchors:
-                    to_same, to_around = nearby.closeness(sidx, anchors)
+                    to_same, to_around = nearby.closeness(sidx, at, anchors)
                     score += 0.35 * to_same + 0.1 * to_around
                 rows.append((-score, sidx, fits))
             # Best first, ties by settlement index: negated scores make it a plain tuple sort.
