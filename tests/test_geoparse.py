@@ -524,3 +524,32 @@ def test_long_text_without_paragraphs_is_cut_between_sentences_or_words(monkeypa
 )
 def test_a_place_with_a_state_or_country_abroad_after_it_is_a_namesake_abroad(text, kept) -> None:
     assert [name for name, _ in resolved(text)] == kept
+
+
+def test_find_places_leaves_the_garbage_collector_as_it_found_it(monkeypatch) -> None:
+    """The collector is paused while a window is read (see gazetteer.geoparse._places); whatever happens,
+    it is on again afterwards if it was on, and stays off if the caller had turned it off."""
+    import gc
+
+    import gazetteer.geoparse as gp
+
+    text = "Вибухи у Харкові та Ізюмі."
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        assert [m.match.name for m in gp.find_places(text)] == ["Харків", "Ізюм"]
+        assert gc.isenabled()
+        gc.disable()
+        gp.find_places(text)
+        assert not gc.isenabled()
+        gc.enable()
+
+        def boom(*args, **kwargs):
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(gp, "disambiguate", boom)
+        with pytest.raises(RuntimeError, match="boom"):
+            gp.find_places(text)
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
