@@ -398,10 +398,13 @@ class Resolver:
         return Resolution(text, "not_found", reason)
 
     def _names_region(self, part: str) -> bool:
-        """Does ``part`` name Ukraine, an oblast (by one of its names as written, not a misspelling) or a city
-        exactly?"""
+        """Does ``part`` name Ukraine, an oblast (by one of its names as written, not a misspelling), a raion
+        with its unit word, or a city exactly?"""
         if fold_key(part) in UKRAINE_KEYS or {fold_key(part), fold_key(strip_unit_words(part))} & self._region_keys():
             return True
+        bare = strip_unit_words(part)
+        if bare != part and fold_key(bare) and self.index.find_units(part, "raion"):
+            return True  # "Куп'янський р-н": a raion, said so in words
         city = self._city(part)
         return (
             city is not None

@@ -626,6 +626,8 @@ def test_a_near_point_outside_ukraine_is_said_and_a_swapped_one_named_so(resolve
         ("Кременчук Полтавська", "Кременчук", "Полтавська"),
         ("Kyiv Ukraine", "Київ", "Київ"),
         ("Sloviansk Donetsk region Ukraine", "Слов’янськ", "Донецька"),
+        ("с. Радьківка Куп'янський р-н Харківська обл", "Радьківка", "Харківська"),  # type word, raion, oblast
+        ("near Izium Kharkiv", "Ізюм", "Харківська"),  # was a "district" of Kharkiv named 'near'
     ],
 )
 def test_a_place_and_its_region_without_a_comma_are_read_with_one(resolver, cell, name, oblast) -> None:
