@@ -177,13 +177,14 @@ def enrich_csv(
                     longest = pc.max(lengths).as_py()
                     if longest is not None and longest > MAX_CELL_BYTES:
                         raise Unsupported(f"a cell of more than {MAX_CELL_BYTES} bytes")
-                    empty = pc.equal(lengths, 0)
-                    all_empty = empty if all_empty is None else pc.and_(all_empty, empty)
+                    # numpy, not pc.equal(lengths, 0): an Arrow scalar made from a Python value imports pandas
+                    empty = _ints(lengths) == 0
+                    all_empty = empty if all_empty is None else all_empty & empty
                     # A line break in a cell (a quoted multi-line value, or lines a stray quote swallowed) is
                     # judged row by row by the streaming engine.
                     if quotes and pc.any(pc.match_substring_regex(col, "[\r\n]")).as_py():
                         raise Unsupported("a cell with a line break")
-                if not blank_checked and pc.any(all_empty).as_py():
+                if not blank_checked and all_empty.any():
                     blank_checked = True
                     if _has_blank_line(path):
                         raise Unsupported("a blank line")
@@ -249,7 +250,6 @@ class _Answers:
     def rows(self, batch: Any, qi: int, oi: int | None) -> Any:
         """The pair number of each row of ``batch`` (numpy int64); pairs not met before are resolved first."""
         import numpy as np
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         if self._count > MAX_ANSWERS:
@@ -259,8 +259,8 @@ class _Answers:
         if oi is not None:
             hint, self._hint_set = _numbers(batch.column(oi), self._hints, self._hint_set)
             key |= hint
-        encoded = pc.dictionary_encode(pa.array(key, pa.int64()))
-        keys = encoded.dictionary.to_numpy()  # the batch's distinct pairs
+        encoded = pc.dictionary_encode(_int64s(key))
+        keys = _ints(encoded.dictionary, np.int64)  # the batch's distinct pairs
         at = np.searchsorted(self._keys, keys)
         known = (
             self._keys[np.minimum(at, len(self._keys) - 1)] == keys if len(self._keys) else np.zeros(len(keys), bool)
@@ -377,9 +377,9 @@ class _Writer:
 
     def _write_rows(self, columns: list[Any], rows: Any, fragments: Any) -> None:
         import numpy as np
-        import pyarrow as pa
         import pyarrow.compute as pc
 
+        quote, empty, delimiter = _strings(['"', "", self.delimiter])  # scalars (see _strings)
         cells = []
         for col in columns:
             # Most columns hold none of the special characters anywhere: a memchr over the column's bytes
@@ -391,10 +391,10 @@ class _Writer:
                 continue
             needs = pc.match_substring_regex(col, self.special)
             if pc.any(needs).as_py():  # as the csv module writes it: in quotes, a quote doubled
-                quoted = pc.binary_join_element_wise('"', pc.replace_substring(col, '"', '""'), '"', "")
+                quoted = pc.binary_join_element_wise(quote, pc.replace_substring(col, '"', '""'), quote, empty)
                 col = pc.if_else(needs, quoted, col)
             cells.append(col)
-        lines = pc.binary_join_element_wise(*cells, fragments.take(pa.array(rows, pa.int64())), self.delimiter)
+        lines = pc.binary_join_element_wise(*cells, fragments.take(_int64s(rows)), delimiter)
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset : lines.offset + len(lines) + 1]
         self.out.write(memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]])
 
@@ -447,15 +447,27 @@ def _has_blank_line(path: Path) -> bool:
 _BARE_CR = re.compile(rb"\r(?!\n)")
 
 
-def _ints(values):
-    """An Arrow int32 array without nulls (dictionary indices, index_in answers) as a numpy view (no copy)."""
+def _ints(values, dtype=None):
+    """An Arrow int32 (or ``dtype``) array without nulls (dictionary indices, index_in answers) as a numpy view
+    (no copy; ``to_numpy`` would import pandas)."""
     import numpy as np
 
-    return np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + len(values)]
+    return np.frombuffer(values.buffers()[1], dtype=dtype or np.int32)[values.offset : values.offset + len(values)]
+
+
+def _int64s(values):
+    """A numpy integer array as an Arrow int64 array (``pa.array`` would import pandas: half a second lost)."""
+    import numpy as np
+    import pyarrow as pa
+
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Int64Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
 
 
 def _strings(values: tuple[str, ...] | list[str]):
-    """An Arrow string array built from its buffers (``pa.array`` would import pandas: a second lost)."""
+    """An Arrow string array built from its buffers (``pa.array``, ``pa.scalar`` and compute functions given a
+    Python str or int would import pandas: half a second lost); its items are Arrow scalars for such
+    arguments."""
     import pyarrow as pa
 
     encoded = [v.encode("utf-8") for v in values]
