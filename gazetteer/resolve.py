@@ -20,21 +20,27 @@ Hints (oblast, raion, hromada, near) rescore the candidates; a prior puts cities
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import numbers
 import re
+import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import zip_longest
+from pathlib import Path
 
+from gazetteer import cachefile
 from gazetteer.errors import AmbiguousName, UnknownOblast
 from gazetteer.extras import lazy_module
 from gazetteer.geodesy import haversine_km, in_ukraine_box
 from gazetteer.index import NameIndex, strip_unit_words, unit_stem
 from gazetteer.model import Match, Resolution, Settlement
 from gazetteer.normalize import (
+    KEY_VERSION,
     cyrillic_language,
     ending_variants,
     fold_key,
@@ -44,7 +50,7 @@ from gazetteer.normalize import (
 )
 from gazetteer.query import Query, QueryReader, nominative_adjectives
 from gazetteer.rank import MIN_SCORE, PEER_MARGIN, Candidate, category_prior, decide, prior_mass
-from gazetteer.store import Extract, get_extract, record_columns
+from gazetteer.store import Extract, cache_dir, get_extract, record_columns
 
 # rapidfuzz is needed by the fuzzy tiers only: imported on first use, not by every cold start.
 fuzz = lazy_module("rapidfuzz.fuzz")
@@ -87,6 +93,8 @@ DISTRICT_SCORE = 0.9
 #: (Cyrillic queries stop at any skeleton hit: there the skeleton tier is for Russian vowels.)
 SKELETON_SURE = 0.9
 SKELETON_YIELD = 0.9
+#: Bump when what the cache file of the names' light keys holds changes (see name_light_keys).
+LIGHT_KEYS_VERSION = 1
 #: Distinct hint texts whose units a resolver keeps (see Resolver._units).
 HINT_MEMO = 4096
 #: With a hint and nothing matched inside the hinted units, nor any exact or ending hit anywhere, names there
@@ -540,7 +548,7 @@ class Resolver:
         so named, from the extract's ``city_district`` unit names (KOATUU editions)."""
         table = self.__dict__.get("_city_districts")
         if table is None:
-            position = {s.id: i for i, s in enumerate(self.extract.settlements)}
+            position = self._position()
             found: dict[str, set[int]] = {}
             for sid, name, kind, _key in self.extract.unit_names:
                 if kind == "city_district" and sid in position:
@@ -623,13 +631,18 @@ class Resolver:
 
     def part_of(self, name: str, city: Settlement) -> bool:
         """Is ``name`` a known district or section of ``city`` (its GeoNames sections, KOATUU's city districts)?"""
-        position = self.__dict__.get("_position")
-        if position is None:
-            position = self.__dict__["_position"] = {s.id: i for i, s in enumerate(self.extract.settlements)}
-        sidx = position[city.id]
+        sidx = self._position()[city.id]
         if any(h.kind == "district" and h.settlement == sidx for h in self.index.exact(fold_key(name))):
             return True
         return sidx in self.city_districts.get(_district_key(name), ())
+
+    def _position(self) -> dict[str, int]:
+        """Settlement id -> its index, from the id column (no record built)."""
+        position = self.__dict__.get("_position")
+        if position is None:
+            (ids,) = record_columns(self.extract.settlements, "id")
+            position = self.__dict__["_position"] = {sid: i for i, sid in enumerate(ids)}
+        return position
 
     def _district(self, q: Query, city: Settlement, limit: int) -> Resolution:
         """A part of a city (its district, neighbourhood) resolves to the city."""
@@ -768,12 +781,15 @@ class Resolver:
                 pattern.append(re.escape(w))
         regex = re.compile("^" + r"[\s\-]+".join(pattern) + "$")
         out: dict[int, tuple[float, str, str, str]] = {}
-        for form, hits in self._name_forms().items():
+        ex = self.extract
+        texts, kinds, settlement_of = ex.name_text, ex.name_kind, ex.name_settlement
+        for form, rows in self._name_forms().items():
             if regex.match(form):
-                for hit in hits:
-                    score = KIND_SCORE[hit.kind] * ABBREVIATION_FACTOR
-                    if hit.settlement not in out or out[hit.settlement][0] < score:
-                        out[hit.settlement] = (score, "abbreviation", hit.name, "abbreviation")
+                for j in rows:
+                    sidx = settlement_of[j]
+                    score = KIND_SCORE[kinds[j]] * ABBREVIATION_FACTOR
+                    if sidx not in out or out[sidx][0] < score:
+                        out[sidx] = (score, "abbreviation", texts[j], "abbreviation")
         if not out and script_of(core) == "latin":
             # Latin abbreviations (N. Kakhovka, V. Novosilka, St. Sambir) against the official romanizations.
             score = KIND_SCORE["romanization"] * ABBREVIATION_FACTOR
@@ -794,16 +810,27 @@ class Resolver:
             self.__dict__["_latin"] = forms
         return forms
 
-    def _name_forms(self) -> dict[str, list]:
-        """Every name as lower-case words (apostrophes dropped, ё as е) -> its hits; built on first use."""
+    def _name_forms(self) -> dict[str, list[int]]:
+        """Every name as lower-case words (apostrophes dropped, ё as е) -> its rows in the extract's name columns,
+        in the index's order (see _rows_by_key); built on first use."""
         forms = self.__dict__.get("_forms")
         if forms is None:
             forms = {}
-            for hits in self.index.by_key.values():
-                for hit in hits:
-                    forms.setdefault(_plain_words(hit.name), []).append(hit)
+            texts = self.extract.name_text
+            for j in self._rows_by_key():
+                forms.setdefault(_plain_words(texts[j]), []).append(j)
             self.__dict__["_forms"] = forms
         return forms
+
+    def _rows_by_key(self) -> list[int]:
+        """The rows of the extract's name columns in the order the index lists them (keys sorted, a key's names
+        in row order, as ``index.by_key`` iterates its hits): tables built from the columns keep the order
+        (and so the answers) of tables built from the index, without decoding every key's hits (about 1 s)."""
+        order = self.__dict__.get("_key_order")
+        if order is None:
+            keys = self.extract.name_key
+            order = self.__dict__["_key_order"] = sorted(range(len(keys)), key=keys.__getitem__)
+        return order
 
     def _familiar(self, key: str, script: str) -> list[tuple[int, str, str]]:
         """Cities of FAMILIAR_POPULATION+ with a name of FAMILIAR_KINDS one edit from ``key``: (settlement,
@@ -997,19 +1024,11 @@ class Resolver:
     ) -> dict[int, tuple[float, str, str, str]]:
         """Names of the settlements of the hinted oblasts (and units) at least NEAR_IN_UNITS alike to the query,
         as lightly normalised spellings: settlement index -> (score, "fuzzy", name, "near")."""
-        table = self.__dict__.get("_by_oblast")
-        if table is None:
-            table = {}
-            settlements = self.extract.settlements
-            for hits in self.index.by_key.values():
-                for hit in hits:
-                    oblast = settlements[hit.settlement].oblast_id
-                    table.setdefault(oblast, {})[(hit.settlement, hit.name, hit.kind)] = light_key(hit.name)
-            self.__dict__["_by_oblast"] = table
-        oblasts = hints.oblasts if hints.oblasts is not None else frozenset(table)
+        rows = self._oblast_rows()
+        oblasts = hints.oblasts if hints.oblasts is not None else frozenset(rows)
         choices = {}
         for oblast in oblasts | frozenset(self._surrounding.get(o, o) for o in oblasts):
-            choices.update({k: v for k, v in table.get(oblast, {}).items() if fits(k[0])})
+            choices.update({k: v for k, v in self._oblast_names(oblast).items() if fits(k[0])})
         out: dict[int, tuple[float, str, str, str]] = {}
         light = light_key(core)
         for _, ratio, (sidx, name, kind) in process.extract(
@@ -1019,6 +1038,38 @@ class Resolver:
             if sidx not in out or out[sidx][0] < score:
                 out[sidx] = (score, "fuzzy", name, "near")
         return out
+
+    def _oblast_rows(self) -> dict[str, list[int]]:
+        """Oblast id -> the rows of the extract's name columns of its settlements, in the index's order; oblasts
+        in the order of their first row."""
+        rows = self.__dict__.get("_by_oblast_rows")
+        if rows is None:
+            (oblast_of,) = record_columns(self.extract.settlements, "oblast_id")  # no record built
+            settlement_of = self.extract.name_settlement
+            rows = {}
+            for j in self._rows_by_key():
+                rows.setdefault(oblast_of[settlement_of[j]], []).append(j)
+            self.__dict__["_by_oblast_rows"] = rows
+        return rows
+
+    def _oblast_names(self, oblast: str) -> dict[tuple[int, str, str], str]:
+        """(settlement, name, kind) -> light_key(name) for every name of the oblast's settlements, in the index's
+        order; made for an oblast the first time it is asked for (an oblast holds a thirtieth of the names)."""
+        made = self.__dict__.setdefault("_by_oblast", {})
+        table = made.get(oblast)
+        if table is None:
+            ex = self.extract
+            texts, kinds, settlement_of = ex.name_text, ex.name_kind, ex.name_settlement
+            lights = self.__dict__.get("_light_keys")
+            if lights is None:
+                lights = self.__dict__["_light_keys"] = name_light_keys(ex)
+            table = {}
+            for j in self._oblast_rows().get(oblast, ()):
+                key = (settlement_of[j], texts[j], kinds[j])
+                if key not in table:
+                    table[key] = lights[j]
+            made[oblast] = table
+        return table
 
     def _official_spelling(self, text: str, sidx: int) -> bool:
         """Is ``text`` the settlement's official Ukrainian name or its national romanization, as written?"""
@@ -1058,11 +1109,13 @@ class Resolver:
         table = self.__dict__.get("_surrounding_table")
         if table is None:
             table = {}
-            settlements = self.extract.settlements
-            for k in (s for s in settlements if s.category == "K"):
-                outside = (s for s in settlements if s.oblast_id != k.oblast_id)
-                nearest = min(outside, key=lambda s: haversine_km(k.lat, k.lon, s.lat, s.lon))
-                table[k.id] = nearest.oblast_id
+            # From whole columns, not the records (a cold start would build them all)
+            ids, categories, oblasts, lats, lons = record_columns(
+                self.extract.settlements, "id", "category", "oblast_id", "lat", "lon"
+            )
+            for k in (i for i, c in enumerate(categories) if c == "K"):
+                outside = [i for i, o in enumerate(oblasts) if o != oblasts[k]]
+                table[ids[k]] = oblasts[_nearest(outside, lats[k], lons[k], lats, lons)]
             self.__dict__["_surrounding_table"] = table
         return table
 
@@ -1170,6 +1223,58 @@ def _point(near: object) -> tuple[float, float] | None:
 def _district_key(text: str) -> str:
     """Folding key of a district name without the words district, район, р-н (and the stem of its adjective)."""
     return unit_stem(fold_key(strip_unit_words(text)))
+
+
+def name_light_keys(extract: Extract) -> list[str]:
+    """:func:`~gazetteer.normalize.light_key` of every name of the extract (its name columns' rows, in order).
+
+    Read from the cache folder when a file made for this very extract is there (same MANIFEST, folder, key rules,
+    LIGHT_KEYS_VERSION, Python; whole by its checksum, of the right length); else computed (about 0.3 s for the
+    90,000 names) and saved there. A damaged or stale file is never trusted: it is computed anew and replaced.
+    """
+    texts = extract.name_text
+    manifest = json.dumps(extract.manifest, sort_keys=True, default=str)
+    meta = {
+        "what": "name-light-keys",
+        "version": LIGHT_KEYS_VERSION,
+        "key_version": KEY_VERSION,
+        "manifest_sha256": hashlib.sha256(manifest.encode("utf-8")).hexdigest(),
+        "path": str(Path(extract.path).resolve()),
+        "python": list(sys.version_info[:2]),
+        "rows": len(texts),
+    }
+    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    path = cache_dir() / f"name-light-keys-v{LIGHT_KEYS_VERSION}-{digest}.bin"
+    parts = cachefile.read(path, meta)
+    if parts is not None and len(parts) == 1:
+        try:
+            keys = cachefile.loads(parts[0], list)
+        except ValueError:
+            keys = None
+        if keys is not None and len(keys) == len(texts) and all(type(k) is str for k in keys):
+            return keys
+    keys = [light_key(text) for text in texts]
+    cachefile.save(path, meta, [cachefile.dumps(keys)])
+    return keys
+
+
+def _nearest(candidates: list[int], lat: float, lon: float, lats: Sequence[float], lons: Sequence[float]) -> int:
+    """The candidate (an index into ``lats``/``lons``) nearest to (lat, lon) by :func:`haversine_km`, the first
+    of them on a tie. numpy (when there) measures them all first; :func:`haversine_km` then weighs only those
+    within a micrometre of numpy's least distance (the two differ in the last bits only), so the answer is the
+    one a pass of :func:`haversine_km` over all of them gives."""
+    try:
+        import numpy as np
+
+        from gazetteer.geodesy import haversine_km_many
+    except ImportError:
+        pass
+    else:
+        at = np.asarray(candidates, dtype=np.int64)
+        km = haversine_km_many(lat, lon, np.asarray(lats, dtype=np.float64)[at], np.asarray(lons, dtype=np.float64)[at])
+        if len(km):
+            candidates = at[km <= km.min() + 1e-9].tolist()
+    return min(candidates, key=lambda i: haversine_km(lat, lon, lats[i], lons[i]))
 
 
 @lru_cache(maxsize=65536)

@@ -425,7 +425,7 @@ class RecordList(Sequence):
     ``len``, indexing, slicing, iteration and ``in``.
     """
 
-    __slots__ = ("_cls", "_rows", "_items", "_width", "_decoded", "_on_complete", "_shared", "_fallback")
+    __slots__ = ("_cls", "_rows", "_items", "_width", "_decoded", "_on_complete", "_shared", "_fallback", "_columns")
 
     def __init__(self, cls: type, rows: Sequence[bytes]) -> None:
         self._cls, self._rows = cls, rows
@@ -438,6 +438,8 @@ class RecordList(Sequence):
         self._on_complete: Callable[[list], None] | None = None
         # Gives the same records parsed anew, for rows found damaged (see _PackedRows).
         self._fallback: Callable[[], Sequence] | None = None
+        # Every field as a tuple, from the one bulk read of the rows that columns() made (see there).
+        self._columns: list[tuple] | None = None
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -457,8 +459,12 @@ class RecordList(Sequence):
             return [self[j] for j in range(*i.indices(len(self._rows)))]
         item = self._items[i]
         if item is None:
+            columns = self._columns
             try:
-                item = self._items[i] = self._make(self._rows[i])
+                if columns is not None:  # the fields are at hand: no read of the record's bytes
+                    item = self._items[i] = self._cls(*[column[i] for column in columns])
+                else:
+                    item = self._items[i] = self._make(self._rows[i])
             except ValueError:
                 return self._recover()[i]
             self._decoded += 1
@@ -470,8 +476,9 @@ class RecordList(Sequence):
         items = self._items
         if self._decoded < len(items):
             try:
-                if isinstance(self._rows, _PackedRows):
-                    cls, rows = self._cls, self._rows.bulk(self._width)
+                if self._columns is not None or isinstance(self._rows, _PackedRows):
+                    cls = self._cls
+                    rows = list(zip(*self._columns)) if self._columns is not None else self._rows.bulk(self._width)
                     for j, item in enumerate(items):
                         if item is None:
                             items[j] = cls(*rows[j])
@@ -504,12 +511,16 @@ class RecordList(Sequence):
         that are not built yet. KeyError for a name that is no field."""
         at = {f.name: i for i, f in enumerate(dataclasses.fields(self._cls))}
         positions = [at[name] for name in names]
-        if self._decoded < len(self._items) and isinstance(self._rows, _PackedRows):
+        if self._columns is None and self._decoded < len(self._items) and isinstance(self._rows, _PackedRows):
             try:
+                # All fields at once, kept: the next call for other fields (several tables are built from a
+                # field or two each) does not decode every row again (0.1 s each time for the settlements).
                 rows = self._rows.bulk(self._width)
-                return [tuple(row[p] for row in rows) for p in positions]
+                self._columns = list(zip(*rows)) if rows else [() for _ in range(self._width)]
             except ValueError:
                 pass  # damaged: the records below come from the files, parsed anew
+        if self._columns is not None:
+            return [self._columns[p] for p in positions]
         items = self._complete()
         return [tuple(getattr(r, name) for r in items) for name in names]
 
