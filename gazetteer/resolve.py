@@ -638,10 +638,10 @@ class Resolver:
 
     def _position(self) -> dict[str, int]:
         """Settlement id -> its index, from the id column (no record built)."""
-        position = self.__dict__.get("_position")
+        position = self.__dict__.get("_positions")
         if position is None:
             (ids,) = record_columns(self.extract.settlements, "id")
-            position = self.__dict__["_position"] = {sid: i for i, sid in enumerate(ids)}
+            position = self.__dict__["_positions"] = {sid: i for i, sid in enumerate(ids)}
         return position
 
     def _district(self, q: Query, city: Settlement, limit: int) -> Resolution:
