@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import itertools
 import re
@@ -289,18 +290,26 @@ class _Answers:
         fragments = []
         status = []
         codes = {name: i for i, name in enumerate(self.statuses)}
-        for k in keys:
-            values = row_fn(self._places[k >> 32], self._hints[k & 0xFFFFFFFF] if self.with_hint else None)
-            text.seek(0)
-            text.truncate()
-            # The streaming engine writes row + these cells in one writerow: the same quoting, cell by cell.
-            writer.writerow([_cell(values[c]) for c in self.added])
-            fragments.append(text.getvalue())
-            name = values["gaz_status"]
-            if name not in codes:
-                codes[name] = len(self.statuses)
-                self.statuses.append(name)
-            status.append(codes[name])
+        # The first lookups build the resolver's tables (hundreds of thousands of objects, none cyclic): the
+        # cyclic collector would walk them again and again (a tenth of the resolving). It runs again after.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            for k in keys:
+                values = row_fn(self._places[k >> 32], self._hints[k & 0xFFFFFFFF] if self.with_hint else None)
+                text.seek(0)
+                text.truncate()
+                # The streaming engine writes row + these cells in one writerow: the same quoting, cell by cell.
+                writer.writerow([_cell(values[c]) for c in self.added])
+                fragments.append(text.getvalue())
+                name = values["gaz_status"]
+                if name not in codes:
+                    codes[name] = len(self.statuses)
+                    self.statuses.append(name)
+                status.append(codes[name])
+        finally:
+            if paused:
+                gc.enable()
         self._count += len(keys)
         self.resolved += len(keys)
         new = _strings(fragments)

@@ -93,8 +93,9 @@ DISTRICT_SCORE = 0.9
 #: (Cyrillic queries stop at any skeleton hit: there the skeleton tier is for Russian vowels.)
 SKELETON_SURE = 0.9
 SKELETON_YIELD = 0.9
-#: Bump when what the cache file of the names' light keys holds changes (see name_light_keys).
-LIGHT_KEYS_VERSION = 1
+#: Bump when what the cache file of the names' spellings holds changes, or how _plain_words spells (see
+#: name_spellings; a change of light_key bumps KEY_VERSION).
+NAME_SPELLINGS_VERSION = 1
 #: Distinct hint texts whose units a resolver keeps (see Resolver._units).
 HINT_MEMO = 4096
 #: With a hint and nothing matched inside the hinted units, nor any exact or ending hit anywhere, names there
@@ -816,11 +817,18 @@ class Resolver:
         forms = self.__dict__.get("_forms")
         if forms is None:
             forms = {}
-            texts = self.extract.name_text
+            words = self._spellings()[1]
             for j in self._rows_by_key():
-                forms.setdefault(_plain_words(texts[j]), []).append(j)
+                forms.setdefault(words[j], []).append(j)
             self.__dict__["_forms"] = forms
         return forms
+
+    def _spellings(self) -> tuple[list[str], list[str]]:
+        """Light key and plain words of every name row (see name_spellings), read or made on first use."""
+        spellings = self.__dict__.get("_name_spellings")
+        if spellings is None:
+            spellings = self.__dict__["_name_spellings"] = name_spellings(self.extract)
+        return spellings
 
     def _rows_by_key(self) -> list[int]:
         """The rows of the extract's name columns in the order the index lists them (keys sorted, a key's names
@@ -1027,8 +1035,14 @@ class Resolver:
         rows = self._oblast_rows()
         oblasts = hints.oblasts if hints.oblasts is not None else frozenset(rows)
         choices = {}
+        fitting: dict[int, bool] = {}  # settlement -> fits (a settlement has several names)
         for oblast in oblasts | frozenset(self._surrounding.get(o, o) for o in oblasts):
-            choices.update({k: v for k, v in self._oblast_names(oblast).items() if fits(k[0])})
+            for k, v in self._oblast_names(oblast).items():
+                ok = fitting.get(k[0])
+                if ok is None:
+                    ok = fitting[k[0]] = fits(k[0])
+                if ok:
+                    choices[k] = v
         out: dict[int, tuple[float, str, str, str]] = {}
         light = light_key(core)
         for _, ratio, (sidx, name, kind) in process.extract(
@@ -1060,9 +1074,7 @@ class Resolver:
         if table is None:
             ex = self.extract
             texts, kinds, settlement_of = ex.name_text, ex.name_kind, ex.name_settlement
-            lights = self.__dict__.get("_light_keys")
-            if lights is None:
-                lights = self.__dict__["_light_keys"] = name_light_keys(ex)
+            lights = self._spellings()[0]
             table = {}
             for j in self._oblast_rows().get(oblast, ()):
                 key = (settlement_of[j], texts[j], kinds[j])
@@ -1225,18 +1237,20 @@ def _district_key(text: str) -> str:
     return unit_stem(fold_key(strip_unit_words(text)))
 
 
-def name_light_keys(extract: Extract) -> list[str]:
-    """:func:`~gazetteer.normalize.light_key` of every name of the extract (its name columns' rows, in order).
+def name_spellings(extract: Extract) -> tuple[list[str], list[str]]:
+    """Two spellings of every name of the extract (its name columns' rows, in order): its light key
+    (:func:`~gazetteer.normalize.light_key`, for the near-in-units likeness) and its plain words
+    (:func:`_plain_words`, for abbreviations).
 
     Read from the cache folder when a file made for this very extract is there (same MANIFEST, folder, key rules,
-    LIGHT_KEYS_VERSION, Python; whole by its checksum, of the right length); else computed (about 0.3 s for the
+    NAME_SPELLINGS_VERSION, Python; whole by its checksums, of the right shape); else computed (about 0.4 s for the
     90,000 names) and saved there. A damaged or stale file is never trusted: it is computed anew and replaced.
     """
     texts = extract.name_text
     manifest = json.dumps(extract.manifest, sort_keys=True, default=str)
     meta = {
-        "what": "name-light-keys",
-        "version": LIGHT_KEYS_VERSION,
+        "what": "name-spellings",
+        "version": NAME_SPELLINGS_VERSION,
         "key_version": KEY_VERSION,
         "manifest_sha256": hashlib.sha256(manifest.encode("utf-8")).hexdigest(),
         "path": str(Path(extract.path).resolve()),
@@ -1244,18 +1258,19 @@ def name_light_keys(extract: Extract) -> list[str]:
         "rows": len(texts),
     }
     digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode("utf-8")).hexdigest()[:16]
-    path = cache_dir() / f"name-light-keys-v{LIGHT_KEYS_VERSION}-{digest}.bin"
+    path = cache_dir() / f"name-spellings-v{NAME_SPELLINGS_VERSION}-{digest}.bin"
     parts = cachefile.read(path, meta)
-    if parts is not None and len(parts) == 1:
+    if parts is not None and len(parts) == 2:
         try:
-            keys = cachefile.loads(parts[0], list)
+            columns = [cachefile.loads(part, list) for part in parts]
         except ValueError:
-            keys = None
-        if keys is not None and len(keys) == len(texts) and all(type(k) is str for k in keys):
-            return keys
-    keys = [light_key(text) for text in texts]
-    cachefile.save(path, meta, [cachefile.dumps(keys)])
-    return keys
+            columns = []
+        if columns and all(len(c) == len(texts) and all(type(k) is str for k in c) for c in columns):
+            return columns[0], columns[1]
+    lights = [light_key(text) for text in texts]
+    words = [_plain_words(text) for text in texts]
+    cachefile.save(path, meta, [cachefile.dumps(lights), cachefile.dumps(words)])
+    return lights, words
 
 
 def _nearest(candidates: list[int], lat: float, lon: float, lats: Sequence[float], lons: Sequence[float]) -> int:

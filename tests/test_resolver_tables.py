@@ -1,6 +1,6 @@
 """The resolver's one-off tables (built the first time a batch needs them): the same tables, in the same order,
-as when they were built from the index's hits; the names' light keys kept in the cache folder, never trusted
-when damaged or stale."""
+as when they were built from the index's hits; the names' spellings (light keys, plain words) kept in the cache
+folder, never trusted when damaged or stale."""
 
 from __future__ import annotations
 
@@ -12,27 +12,31 @@ import pytest
 from gazetteer import cachefile
 from gazetteer.geodesy import haversine_km
 from gazetteer.normalize import light_key
-from gazetteer.resolve import Resolver, _plain_words, name_light_keys
+from gazetteer.resolve import Resolver, _plain_words, name_spellings
 from gazetteer.store import load
 
 resolve = importlib.import_module("gazetteer.resolve")  # the package's ``resolve`` is the function
 
 
 def _light_files(cache: Path) -> list[Path]:
-    return sorted(cache.glob("name-light-keys-*.bin"))
+    return sorted(cache.glob("name-spellings-*.bin"))
 
 
 def _no_light_key(text: str) -> str:
     raise AssertionError("light_key computed: the cached file was not used")
 
 
-def test_light_keys_are_computed_once_then_read_from_the_cache_folder(extract, tmp_path, monkeypatch) -> None:
+def _expected(ex) -> tuple[list[str], list[str]]:
+    return [light_key(t) for t in ex.name_text], [_plain_words(t) for t in ex.name_text]
+
+
+def test_spellings_are_computed_once_then_read_from_the_cache_folder(extract, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
-    expected = [light_key(t) for t in extract.name_text]
-    assert name_light_keys(extract) == expected
+    expected = _expected(extract)
+    assert name_spellings(extract) == expected
     [path] = _light_files(tmp_path)
     monkeypatch.setattr(resolve, "light_key", _no_light_key)
-    assert name_light_keys(extract) == expected
+    assert name_spellings(extract) == expected
     assert _light_files(tmp_path) == [path]
 
 
@@ -48,9 +52,9 @@ def _counting(monkeypatch) -> list[int]:
 
 
 @pytest.mark.parametrize("where", ["header", "payload", "truncated"])
-def test_damaged_light_keys_file_is_rebuilt_not_trusted(extract, tmp_path, monkeypatch, where) -> None:
+def test_damaged_spellings_file_is_rebuilt_not_trusted(extract, tmp_path, monkeypatch, where) -> None:
     monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
-    expected = name_light_keys(extract)
+    expected = name_spellings(extract)
     [path] = _light_files(tmp_path)
     blob = bytearray(path.read_bytes())
     if where == "header":
@@ -61,22 +65,30 @@ def test_damaged_light_keys_file_is_rebuilt_not_trusted(extract, tmp_path, monke
         del blob[-1000:]
     path.write_bytes(bytes(blob))
     calls = _counting(monkeypatch)
-    assert name_light_keys(extract) == expected
+    assert name_spellings(extract) == expected
     assert calls[0] == len(extract.name_text)  # computed anew
     monkeypatch.setattr(resolve, "light_key", _no_light_key)
-    assert name_light_keys(extract) == expected  # and the file written anew, whole
+    assert name_spellings(extract) == expected  # and the file written anew, whole
 
 
-def test_light_keys_file_of_the_wrong_shape_is_rebuilt(extract, tmp_path, monkeypatch) -> None:
+def test_spellings_file_of_the_wrong_shape_is_rebuilt(extract, tmp_path, monkeypatch) -> None:
     """A whole file (checksums right) for the same extract that holds the wrong number of keys, or not keys."""
     monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path))
-    expected = name_light_keys(extract)
+    expected = name_spellings(extract)
     [path] = _light_files(tmp_path)
     header = _meta(path)
-    for wrong in (expected[:-1], [*expected[:-1], 7], {"a": "b"}):
-        cachefile.save(path, header, [cachefile.dumps(wrong)])
+    lights, words = expected
+    for wrong in (
+        [lights[:-1], words],
+        [lights, words[:-1]],
+        [[*lights[:-1], 7], words],
+        [{"a": "b"}, words],
+        [lights],
+        [lights, words, words],
+    ):
+        cachefile.save(path, header, [cachefile.dumps(w) for w in wrong])
         calls = _counting(monkeypatch)
-        assert name_light_keys(extract) == expected
+        assert name_spellings(extract) == expected
         assert calls[0] == len(extract.name_text)
 
 
@@ -89,16 +101,17 @@ def _meta(path: Path) -> dict:
 
 
 @pytest.mark.parametrize("change", ["extract", "key_version", "version"])
-def test_stale_light_keys_file_is_not_used(extract_copy, tmp_path, monkeypatch, change) -> None:
+def test_stale_spellings_file_is_not_used(extract_copy, tmp_path, monkeypatch, change) -> None:
     """A file made for another extract (another MANIFEST), other key rules or another layout is left alone:
     the keys are computed for what is asked."""
     monkeypatch.setenv("GAZETTEER_CACHE", str(tmp_path / "cache"))
     ex = load(extract_copy, snapshot=False)
-    name_light_keys(ex)
+    name_spellings(ex)
     [path] = _light_files(tmp_path / "cache")
     # The stale file holds other keys (as an older extract or older rules would): they must not come back.
-    cachefile.save(path, _meta(path), [cachefile.dumps(["stale"] * len(ex.name_text))])
-    assert name_light_keys(ex) == ["stale"] * len(ex.name_text)  # the planted file is read when it fits
+    stale = ["stale"] * len(ex.name_text)
+    cachefile.save(path, _meta(path), [cachefile.dumps(stale), cachefile.dumps(stale)])
+    assert name_spellings(ex) == (stale, stale)  # the planted file is read when it fits
     if change == "extract":
         manifest = extract_copy / "MANIFEST"
         manifest.write_text(manifest.read_text(encoding="utf-8") + "\n", encoding="utf-8")
@@ -107,8 +120,8 @@ def test_stale_light_keys_file_is_not_used(extract_copy, tmp_path, monkeypatch, 
     elif change == "key_version":
         monkeypatch.setattr(resolve, "KEY_VERSION", resolve.KEY_VERSION + 1)
     else:
-        monkeypatch.setattr(resolve, "LIGHT_KEYS_VERSION", resolve.LIGHT_KEYS_VERSION + 1)
-    assert name_light_keys(ex) == [light_key(t) for t in ex.name_text]
+        monkeypatch.setattr(resolve, "NAME_SPELLINGS_VERSION", resolve.NAME_SPELLINGS_VERSION + 1)
+    assert name_spellings(ex) == _expected(ex)
 
 
 def test_near_in_units_names_are_the_index_hits_in_order(extract) -> None:
