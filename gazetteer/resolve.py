@@ -27,6 +27,7 @@ import numbers
 import re
 import sys
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -784,7 +785,9 @@ class Resolver:
         out: dict[int, tuple[float, str, str, str]] = {}
         ex = self.extract
         texts, kinds, settlement_of = ex.name_text, ex.name_kind, ex.name_settlement
-        for form, rows in self._name_forms().items():
+        # Only forms that start with the first word's letters can match (the pattern starts with them, escaped).
+        first = words[0][:-1] if words[0].endswith(".") else words[0]
+        for form, rows in self._forms_starting(first):
             if regex.match(form):
                 for j in rows:
                     sidx = settlement_of[j]
@@ -822,6 +825,21 @@ class Resolver:
                 forms.setdefault(words[j], []).append(j)
             self.__dict__["_forms"] = forms
         return forms
+
+    def _forms_starting(self, prefix: str) -> list[tuple[str, list[int]]]:
+        """The items of _name_forms whose form starts with ``prefix``, in _name_forms' order (ties keep the first
+        name met): found by bisection in the forms sorted, not by a pass over all 60,000."""
+        table = self.__dict__.get("_forms_sorted")
+        if table is None:
+            items = list(self._name_forms().items())
+            order = sorted(range(len(items)), key=lambda i: items[i][0])
+            table = self.__dict__["_forms_sorted"] = (items, [items[i][0] for i in order], order)
+        items, forms, order = table
+        lo = bisect_left(forms, prefix)
+        hi = lo
+        while hi < len(forms) and forms[hi].startswith(prefix):
+            hi += 1
+        return [items[i] for i in sorted(order[lo:hi])]
 
     def _spellings(self) -> tuple[list[str], list[str]]:
         """Light key and plain words of every name row (see name_spellings), read or made on first use."""
@@ -900,9 +918,11 @@ class Resolver:
                 and fuzz.ratio(fold_key(hit.name), fold_key(name_uk)) < NAMESAKE_LIKENESS
             ):
                 continue
-            for other in others:
+            if others:
                 score = KIND_SCORE[hit.kind] * factor * NAMESAKE_FACTOR
-                offer(other, score, self._label(hit.kind, script, lang), hit.name, tier)
+                label = self._label(hit.kind, script, lang)
+                for other in others:
+                    offer(other, score, label, hit.name, tier)
 
     def _candidates(
         self, key: str, core: str, script: str, fits: Callable[[int], bool] | None = None

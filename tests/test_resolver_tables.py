@@ -178,3 +178,21 @@ def test_batch_tables_build_no_record_of_their_own(extract_copy, tmp_path, monke
     r._surrounding, r._oblast_rows(), r._name_forms(), r.city_districts, r._position()
     r._oblast_names(next(iter(r._oblast_rows())))
     assert isinstance(lazy.settlements, RecordList) and lazy.settlements._decoded == 0
+
+
+@pytest.mark.parametrize("prefix", ["", "б", "кам", "нов", "zz", "ї"])
+def test_forms_starting_with_a_prefix_are_those_of_a_full_pass_in_order(extract, prefix) -> None:
+    r = Resolver(extract)
+    expected = [(form, rows) for form, rows in r._name_forms().items() if form.startswith(prefix)]
+    assert r._forms_starting(prefix) == expected
+
+
+@pytest.mark.parametrize(
+    "query", ["Б. Церква", "Кам.-Подільський", "Н. Одеса", "Вел.Кринки", "N. Kakhovka", "St. Sambir", "Н.Водолага"]
+)
+def test_abbreviations_are_those_of_a_pass_over_every_form(extract, monkeypatch, query) -> None:
+    """Read from the forms that start with the first word: the same names, in the same order, as a pass over all."""
+    fast = Resolver(extract)._abbreviations(query)
+    full = Resolver(extract)
+    monkeypatch.setattr(full, "_forms_starting", lambda prefix: list(full._name_forms().items()))
+    assert fast and list(fast.items()) == list(full._abbreviations(query).items())
