@@ -1184,7 +1184,7 @@ class Resolver:
         # (see rank.py); the long tail of a common name is left unchecked.
         near_best = -rows[0][0] - SPELLED_CHECK_MARGIN
         written = _plain(core)
-        spellings = self.__dict__.setdefault("_spellings", {})  # settlement index -> its own names, _plain
+        spellings = self.__dict__.setdefault("_own_spellings", {})  # settlement index -> its own names, _plain
 
         def spelled(sidx: int, s: Settlement) -> bool:
             own = spellings.get(sidx)
