@@ -204,6 +204,8 @@ class Resolution:
         if self.status == "ambiguous" and not reason:
             reason = "; ".join(c.label for c in self.candidates[:4])
         out[f"{prefix}reason"] = reason
+        # An ambiguous row's candidates as data, not only named in the reason: KATOTTG ids, best first.
+        out[f"{prefix}candidates"] = ";".join(c.id for c in self.candidates) if self.status == "ambiguous" else ""
         return out
 
 
@@ -221,4 +223,10 @@ SETTLEMENT_COLUMNS = (
     "lon",
     "coord_precision",
 )
-RESULT_COLUMNS = tuple(f"gaz_{c}" for c in SETTLEMENT_COLUMNS) + ("gaz_score", "gaz_match", "gaz_status", "gaz_reason")
+RESULT_COLUMNS = tuple(f"gaz_{c}" for c in SETTLEMENT_COLUMNS) + (
+    "gaz_score",
+    "gaz_match",
+    "gaz_status",
+    "gaz_reason",
+    "gaz_candidates",
+)

@@ -437,3 +437,19 @@ def test_sigterm_during_data_update_removes_its_temporary_folder(tmp_path: Path)
         proc.kill()
         httpd.shutdown()
     assert code == 143 and not list(home.glob("gazetteer-update-*")) and not list(home.glob(".current.*"))
+
+
+def test_an_ambiguous_row_lists_its_candidates_as_ids(tmp_path) -> None:
+    from gazetteer.batch import enrich_file
+
+    src = tmp_path / "in.csv"
+    src.write_text("place\nРадьківка\nKupyansk\nBerlin\n", encoding="utf-8")
+    for engine in ("stream", "arrow"):
+        dst = tmp_path / f"out-{engine}.csv"
+        enrich_file(src, dst, column="place", progress=False, engine=engine)
+        with open(dst, encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        ids = rows[0]["gaz_candidates"].split(";")
+        assert rows[0]["gaz_status"] == "ambiguous" and len(ids) == 3, (engine, rows[0])
+        assert all(i.startswith("UA") and len(i) == 19 for i in ids)
+        assert [r["gaz_candidates"] for r in rows[1:]] == ["", ""]  # resolved, not_found: nothing to pick
