@@ -340,7 +340,7 @@ def enrich_file(
     resolver: Resolver | None = None,
     progress: bool | None = None,
     online: Any = None,
-    bom: bool = False,
+    bom: bool | None = None,
     strict: bool = False,
     engine: str = "auto",
     sheet: str | None = None,
@@ -356,7 +356,9 @@ def enrich_file(
     ``online`` (a :class:`gazetteer.online.OnlineGeocoder`) is asked for names not resolved offline or
     resolved to approximate coordinates; its answers are cached on disk, so an interrupted run resumes.
     Formats follow the extensions (``fmt``/``out_fmt`` force them): csv, tsv, parquet, jsonl, xlsx in;
-    the same and geojson out (:mod:`gazetteer.formats`); ``bom`` starts a CSV with a BOM for Excel.
+    the same and geojson out (:mod:`gazetteer.formats`); ``bom`` starts a CSV with a BOM for Excel (None,
+    the default: when the input file starts with one, as Excel writes "CSV UTF-8", so the output opens in
+    Excel with its letters intact).
     ``sheet`` picks an .xlsx input's worksheet (name or 1-based number; default the first);
     ``raion_column`` / ``hromada_column`` add per-row raion and hromada hints beside the oblast one (these
     rows go through the streaming engine).
@@ -386,6 +388,9 @@ def enrich_file(
     )
     from gazetteer import formats
 
+    if bom is None:  # (read as utf-8, not utf-8-sig, the BOM is the first cell's and is kept with it)
+        sig = codecs.lookup(encoding).name == "utf-8-sig"
+        bom = sig and out_fmt in ("csv", "tsv") and in_fmt in ("csv", "tsv") and _starts_with_bom(src)
     if formats.needs_formats(in_fmt, out_fmt, bom):
         return formats.enrich_table(
             src,
@@ -507,6 +512,17 @@ def _refuse_empty_names(**names: str | None) -> None:
         if name is not None and name == "":
             flag = "--" + option.replace("_", "-")
             raise BatchError(f"{flag} is empty: give the name of a column of the input (as in its header line)")
+
+
+def _starts_with_bom(src: str | Path) -> bool:
+    """Does the input file (not stdin, not gzip) start with a UTF-8 byte order mark?"""
+    if str(src) == "-" or str(src).endswith(".gz"):
+        return False
+    try:
+        with open(src, "rb") as fh:
+            return fh.read(3) == codecs.BOM_UTF8
+    except OSError:
+        return False
 
 
 def _check_input(src: str | Path, encoding: str) -> None:

@@ -207,7 +207,14 @@ def _batch_arguments(b: argparse.ArgumentParser) -> None:
     b.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
     b.add_argument("--format", choices=INPUT_FORMATS, help="input format (default: by extension)")
     b.add_argument("--output-format", choices=OUTPUT_FORMATS, help="output format (default: by the output's extension)")
-    b.add_argument("--excel", "--bom", dest="bom", action="store_true", help="CSV output starts with a BOM (Excel)")
+    b.add_argument(
+        "--excel",
+        "--bom",
+        dest="bom",
+        action="store_true",
+        default=None,
+        help="CSV output starts with a BOM (Excel; the default when the input starts with one)",
+    )
     b.add_argument("--encoding", default="utf-8-sig", help="input text encoding (default: UTF-8)")
     b.add_argument("--delimiter", default=None, help="CSV field separator (default: detected from the header)")
     b.add_argument("--sheet", default=None, help=".xlsx input: worksheet name or 1-based number (default: the first)")

@@ -453,3 +453,20 @@ def test_an_ambiguous_row_lists_its_candidates_as_ids(tmp_path) -> None:
         assert rows[0]["gaz_status"] == "ambiguous" and len(ids) == 3, (engine, rows[0])
         assert all(i.startswith("UA") and len(i) == 19 for i in ids)
         assert [r["gaz_candidates"] for r in rows[1:]] == ["", ""]  # resolved, not_found: nothing to pick
+
+
+def test_a_csv_from_excel_with_a_bom_comes_back_with_one(tmp_path) -> None:
+    # Excel's "CSV UTF-8" starts with a BOM; without one in the output Excel shows Cyrillic as mojibake.
+    from gazetteer.batch import enrich_file
+
+    src = tmp_path / "excel.csv"
+    src.write_bytes(b"\xef\xbb\xbfplace\r\n" + "Куп'янськ\r\n".encode())
+    enrich_file(src, tmp_path / "out.csv", column="place", progress=False)
+    out = (tmp_path / "out.csv").read_bytes()
+    assert out.startswith(b"\xef\xbb\xbfplace,gaz_id") and out.count(b"\xef\xbb\xbf") == 1
+    plain = tmp_path / "plain.csv"
+    plain.write_text("place\nKupyansk\n", encoding="utf-8")
+    enrich_file(plain, tmp_path / "out2.csv", column="place", progress=False)
+    assert (tmp_path / "out2.csv").read_bytes().startswith(b"place,")
+    enrich_file(src, tmp_path / "out3.csv", column="place", progress=False, bom=False)  # asked: none
+    assert (tmp_path / "out3.csv").read_bytes().startswith(b"place,")
