@@ -546,6 +546,10 @@ def match_extension(res: Resolution, m: Match, rank: int) -> dict[str, Any]:
     }
 
 
+#: The order in which a unit's member settlements are tried as the one it is named after: cities first.
+_CATEGORY_RANK = {"K": 0, "M": 1, "X": 2, "C": 3}
+
+
 class Places:
     """Settlements and units of one extract as Nominatim records, in uk, en or ru."""
 
@@ -611,11 +615,7 @@ class Places:
         ex = self.extract
         words = self._russian_words
         shown = self.russian
-        members: dict[str, list[Settlement]] = {}
-        for s in ex.settlements:
-            for uid in {s.oblast_id, s.raion_id, s.hromada_id}:
-                members.setdefault(uid, []).append(s)
-        rank = {"K": 0, "M": 1, "X": 2, "C": 3}
+        members, rank = self._unit_members, _CATEGORY_RANK
         out: dict[str, str] = {}
         for uid, u in ex.units.items():
             if uid.startswith(("UA01", "UA80", "UA85")) and u.level == "oblast":
@@ -652,6 +652,15 @@ class Places:
         return out
 
     @cached_property
+    def _unit_members(self) -> dict[str, list[Settlement]]:
+        """Unit id (oblast, raion, hromada) -> the settlements in it, in extract order."""
+        members: dict[str, list[Settlement]] = {}
+        for s in self.extract.settlements:
+            for uid in {s.oblast_id, s.raion_id, s.hromada_id}:
+                members.setdefault(uid, []).append(s)
+        return members
+
+    @cached_property
     def english_units(self) -> dict[str, str]:
         """Unit id -> the English name it goes by, as OSM and most English writers name units: after the
         settlement it is named after (Kharkivska -> Kharkiv, for "Kharkiv Oblast"; Kupianskyi -> Kupiansk, for
@@ -664,11 +673,7 @@ class Places:
         official romanization (Kryvorizkyi raion). Only for addresses and display names: the Settlement fields
         and the batch gaz_* columns keep the official romanization."""
         ex = self.extract
-        members: dict[str, list[Settlement]] = {}
-        for s in ex.settlements:
-            for uid in {s.oblast_id, s.raion_id, s.hromada_id}:
-                members.setdefault(uid, []).append(s)
-        rank = {"K": 0, "M": 1, "X": 2, "C": 3}
+        members, rank = self._unit_members, _CATEGORY_RANK
         out: dict[str, str] = {}
         for uid, u in ex.units.items():
             if u.level == "oblast" and uid[:4] in ENGLISH_OBLASTS:
