@@ -205,7 +205,7 @@ class Resolution:
             reason = "; ".join(c.label for c in self.candidates[:4])
         out[f"{prefix}reason"] = reason
         # An ambiguous row's candidates as data, not only named in the reason: KATOTTG ids, best first.
-        out[f"{prefix}candidates"] = ";".join(c.id for c in self.candidates) if self.status == "ambiguous" else ""
+        out[f"{prefix}candidates"] = ";".join(c.id for c in self.candidates) if self.status == "ambiguous" else None
         return out
 
 

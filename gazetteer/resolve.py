@@ -46,6 +46,7 @@ from gazetteer.normalize import (
     ending_variants,
     fold_key,
     light_key,
+    romanize,
     russian_form,
     script_of,
 )
@@ -294,6 +295,11 @@ class Resolver:
             region = self._region_named(q.name)
             if region:
                 res = Resolution(query, "not_found", _names_region_reason(self.extract, region), None, res.candidates)
+        elif isinstance(query, str) and res.status != "not_found" and self._oblast_adjective(q.name, res):
+            # "Donetska", "Харківська", "Харьковская": an oblast's own name as the place, not the city Донецьк or
+            # the village Харківське it is one ending away from (the value of a gaz_oblast_* column).
+            region = self.reader.oblasts(q.name, fuzzy=False)
+            res = Resolution(query, "not_found", _names_region_reason(self.extract, region), None, res.candidates)
         elif isinstance(query, str) and res.status != "not_found":
             top = res.match or res.candidates[0]
             region = self._region_named(q.name) if category_prior(top.settlement.category) < 2 else None
@@ -371,9 +377,24 @@ class Resolver:
         ):
             return frozenset()  # as written: a look-alike of a region's name is a village's typo (Mykailivka)
         units = self.reader.oblasts(name, fuzzy=False) or self.reader.oblasts(_REGIONAL_CASE.sub("ina", key))
-        if units and self._city(name) is not None:
-            return frozenset()  # Odesa, Donetsk: the city (its oblast is named after it)
+        if units and not worded and self._city(name) is not None:
+            return frozenset()  # Odesa, Donetsk: the city (its oblast is named after it; not "Donetsk obl")
         return units
+
+    def _oblast_adjective(self, name: str, res: Resolution) -> bool:
+        """Is ``name`` an oblast's own name (Донецька, Donetska, Донецкая) that no candidate of ``res`` is
+        officially called?"""
+        keys = self.__dict__.get("_adjective_keys")
+        if keys is None:
+            ex = self.extract
+            # (not Kyiv's and Sevastopol's: oblast-level units that are cities, named as the city: Киев)
+            level = {uid for uid, u in ex.units.items() if u.level == "oblast" and not uid.startswith(("UA80", "UA85"))}
+            rows = [(uid, n) for uid, n, kind, _k in ex.unit_names if uid in level and kind in _ADJECTIVE_KINDS]
+            keys = frozenset(fold_key(n) for _uid, n in rows) | frozenset(fold_key(romanize(n)) for _u, n in rows)
+            self.__dict__["_adjective_keys"] = keys
+        if fold_key(name) not in keys or not self.reader.oblasts(name, fuzzy=False):
+            return False
+        return not any(self._spells(name, m.settlement) for m in (res.match, *res.candidates) if m is not None)
 
     def _region_keys(self) -> frozenset[str]:
         """Folding keys of every name of an oblast-level unit (Харківська, Kharkiv Oblast's Kharkiv, Харківщина,
@@ -385,6 +406,7 @@ class Resolver:
             keys = frozenset(k for uid, _n, _kind, k in ex.unit_names if uid in level) | frozenset(
                 self.reader.region_aliases
             )
+            keys |= {fold_key(romanize(n)) for uid, n, kind, _k in ex.unit_names if uid in level and kind == "official"}
             self.__dict__["_region_key_set"] = keys
         return keys
 
@@ -573,7 +595,8 @@ class Resolver:
         if q.foreign:
             return self._abroad(q, hints, limit)
         city = self._city(q.city) if q.city is not None else None
-        if city is not None and q.district:
+        if city is not None and q.district and (self._city(q.name) is None or self.part_of(q.name, city)):
+            # (not "Kamianets-Podilskyi, Khmelnytskyi": a city's own name ending like a district's is the city)
             return self._district(q, city, limit)
         # The part after the name may name a town that is also a raion's name ("Бровари, Бориспіль").
         bare_raion = q.raion if q.raion is not None and strip_unit_words(q.raion) == q.raion else None
@@ -613,8 +636,10 @@ class Resolver:
             return ()
         if q.oblast is not None and q.oblast == q.city:
             # "Kramatorsk, Donetsk", "Brovary, Kyiv": an oblast centre's name after a town of its oblast (or the
-            # oblast around the capital) names the oblast.
-            if own.oblast_id in {city.oblast_id, self._surrounding.get(city.id, city.oblast_id)}:
+            # oblast around the capital) names the oblast; so it does after any place of that name in it
+            # ("Zolochiv, Kharkiv": the Золочів of Kharkiv oblast, not the town of Lviv oblast and Kharkiv).
+            oblasts = {city.oblast_id, self._surrounding.get(city.id, city.oblast_id)}
+            if own.oblast_id in oblasts or self._named_in(q.name, oblasts):
                 return ()
         if bare_raion is not None and own.raion_id in self.index.find_units(bare_raion, "raion"):
             return ()  # "Lozova, Lozova": the town in the raion of that name
@@ -630,6 +655,14 @@ class Resolver:
         at = {id(s): q.text.find(part) if part else -1 for part, s in named}
         ordered = sorted((s for _, s in named), key=lambda s: at[id(s)] if at[id(s)] >= 0 else len(q.text))
         return tuple(Match(s, DISTRICT_SCORE, "several", s.name_uk) for s in ordered)
+
+    def _named_in(self, name: str, oblasts: set[str]) -> bool:
+        """Is a settlement of one of ``oblasts`` officially called ``name`` (or so romanized)?"""
+        settlements = self.extract.settlements
+        return any(
+            h.kind in ("official", "romanization") and settlements[h.settlement].oblast_id in oblasts
+            for h in self.index.exact(fold_key(name))
+        )
 
     def part_of(self, name: str, city: Settlement) -> bool:
         """Is ``name`` a known district or section of ``city`` (its GeoNames sections, KOATUU's city districts)?"""
@@ -1428,6 +1461,8 @@ UNPUNCTUATED_WORDS = 6
 #: ...and the part after the comma has at most this many ("Bucha Kyiv oblast").
 UNPUNCTUATED_TAIL = 3
 _PUNCTUATED = re.compile(r"[,;()/]")
+#: Kinds of an oblast's names (unit_names.tsv) that are its own adjective, in any language.
+_ADJECTIVE_KINDS = frozenset({"official", "romanization", "russian"})
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 #: Marks of an empty cell that spreadsheets, databases and exports write (casefolded): status invalid.
 MISSING_MARKERS = frozenset(

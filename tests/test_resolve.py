@@ -721,3 +721,31 @@ def test_a_line_break_in_a_cell_separates_its_parts_as_a_comma_does(resolver) ->
     assert res.query == "Kyiv\nObolon"  # the cell as given
     res = resolver.lookup("Izium\r\nKharkiv oblast")
     assert res.status == "resolved" and res.match.name_uk == "Ізюм"
+
+
+@pytest.mark.parametrize(
+    ("cell", "name", "oblast"),
+    [
+        ("Kamianets-Podilskyi, Khmelnytskyi", "Кам’янець-Подільський", "Хмельницька"),  # was a 'district' of
+        ("Bilhorod-Dnistrovskyi, Odesa", "Білгород-Дністровський", "Одеська"),  # the oblast centre
+        ("Zolochiv, Kharkiv", "Золочів", "Харківська"),  # was 'several': the Lviv-oblast town and Kharkiv
+        ("Mykolaiv, Lviv", "Миколаїв", "Львівська"),
+    ],
+)
+def test_a_town_and_its_oblast_centre_name_the_town_in_that_oblast(resolver, cell, name, oblast) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "resolved", (cell, res.reason)
+    assert (res.match.name_uk, res.match.oblast_uk, res.match.match) == (name, oblast, "transliteration")
+
+
+@pytest.mark.parametrize("cell", ["Donetska", "Донецька", "Kharkivska", "Харьковская", "Житомирська", "Donetsk obl"])
+def test_an_oblasts_own_name_in_the_place_column_names_the_oblast(resolver, cell) -> None:
+    # The values of the gaz_oblast_* columns: were the city Донецьк, the village Харківське (Donetsk oblast)...
+    res = resolver.lookup(cell)
+    assert res.status == "not_found" and res.reason.startswith("names an oblast"), (cell, res.reason)
+
+
+@pytest.mark.parametrize(("cell", "name"), [("Киев", "Київ"), ("Donetsk", "Донецьк"), ("Odesa", "Одеса")])
+def test_a_city_an_oblast_is_named_after_is_the_city(resolver, cell, name) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == name, (cell, res.reason)
