@@ -187,6 +187,7 @@ def nominative_adjectives(text: str) -> str:
 
 
 _OBLAST_WORD = re.compile(r"obl|област|region|регі|регио|province|oblys", re.IGNORECASE)
+_ABBREVIATED_TYPE = re.compile(r"^\w{1,4}\.")
 _UKRAINE = {"ukraine", "ukraina", "ukrania", "ua", "ukr"}
 _UKRAINE_KEYS = _UKRAINE | {fold_key(w) for w in ("Україна", "Украина", "Ukraine")}
 #: Words that only say "the autonomous republic" around Crimea's name.
@@ -642,8 +643,10 @@ class QueryReader:
         elif "near" in qualifiers and script_of(name) == "cyrillic":
             inflected = True  # "біля Ізюму", "на окраине Харькова": the name after it is in the genitive
         core = strip_type_words(name)
-        if core != name and fold_key(name) in self.index.by_key:
-            core = name  # "Нижнє Селище", "Старе Місто": the type word belongs to the official name
+        if core != name and fold_key(name) in self.index.by_key and not _ABBREVIATED_TYPE.match(name):
+            # "Нижнє Селище", "Старе Місто": the type word belongs to the official name (not an abbreviated one:
+            # "с. Харківщина" folds like the village Шарківщина, but с. is the type word)
+            core = name
         if district and city is not None:
             core = " ".join(_DISTRICT.sub(" ", core).split()) or core
         key = fold_key(core) or fold_key(name) or fold_key(text)

@@ -295,6 +295,11 @@ class Resolver:
             region = self._region_named(q.name)
             if region:
                 res = Resolution(query, "not_found", _names_region_reason(self.extract, region), None, res.candidates)
+        elif isinstance(query, str) and q.inflected and _ON_REGION.match(q.text) and self._region_named(q.name):
+            # "на Харківщині", "на Донбасі": "на" before a region's name is how a region is said; a village takes
+            # "у"/"в" (у Харківщині, the village of Sumy oblast).
+            region = self._region_named(q.name)
+            res = Resolution(query, "not_found", _names_region_reason(self.extract, region), None, res.candidates)
         elif isinstance(query, str) and res.status != "not_found" and self._oblast_adjective(q.name, res):
             # "Donetska", "Харківська", "Харьковская": an oblast's own name as the place, not the city Донецьк or
             # the village Харківське it is one ending away from (the value of a gaz_oblast_* column).
@@ -354,9 +359,13 @@ class Resolver:
                 continue
             if q.name not in head or q.others or len(notes) > noted:
                 continue  # the tail is no hint, country or place abroad, or a hint in it names no unit
+            res = None
             if not (q.foreign or all(self._names_region(p) for p in parts[1:])):
-                continue  # "Staryk Tarazh", "Nove Zaoprizhzhia": a typo's second word, not a region as written
-            res = self._lookup(q, hints, limit)
+                # "Kyiv Obolon": a city, then a known part of it, is the city
+                res = self._lookup(q, hints, limit) if len(parts) == 2 else None
+                if res is None or res.match is None or not self.part_of(parts[1], res.match.settlement):
+                    continue  # "Staryk Tarazh", "Nove Zaoprizhzhia": a typo's second word, not a region as written
+            res = res or self._lookup(q, hints, limit)
             if (
                 res.match is not None
                 and res.match.match == "district"
@@ -413,15 +422,19 @@ class Resolver:
     def _abroad(self, q: Query, hints: Hints, limit: int) -> Resolution:
         """A cell whose qualifier names a place abroad ("Odessa, Texas"): not found, and where the name as
         written is a Ukrainian city, that city named in the reason. A settlement of Crimea or Sevastopol
-        tagged Russia ("Kerch, Crimea, Russia": how sources in Russia file them since 2014) is that
-        settlement, with a note; elsewhere the tag may mean a Russian namesake (Donetsk, Rostov oblast)."""
+        tagged Russia ("Kerch, Crimea, Russia": how sources in Russia file them since 2014), or of a Ukrainian
+        oblast the cell names too ("Melitopol, Zaporozhye Oblast, Russia"), is that settlement, with a note;
+        elsewhere the tag may mean a Russian namesake (Donetsk, Rostov oblast)."""
         text = q.text
         reason = f"{text!r} is a place abroad ({q.foreign}), not in Ukraine"
         home = self._lookup(q._replace(foreign=None), hints, limit)
         if _loose(home) or home.match is None:
             return Resolution(text, "not_found", reason)
         s = home.match.settlement
-        if q.foreign.endswith(RUSSIA_TAGS) and s.oblast_id in CRIMEA_UNITS:
+        named_oblast = (
+            hints.oblasts is not None and s.oblast_id in hints.oblasts
+        )  # "Melitopol, Zaporozhye Oblast, Russia"
+        if q.foreign.endswith(RUSSIA_TAGS) and (s.oblast_id in CRIMEA_UNITS or named_oblast):
             tag = q.foreign.split(":")[0]
             note = f"the cell names {tag!r} as the country; {s.name_uk} is in Ukraine's {s.oblast_uk} (KATOTTG)"
             return replace(home, reason="; ".join(filter(None, [home.reason, note])))
@@ -1461,6 +1474,7 @@ UNPUNCTUATED_WORDS = 6
 #: ...and the part after the comma has at most this many ("Bucha Kyiv oblast").
 UNPUNCTUATED_TAIL = 3
 _PUNCTUATED = re.compile(r"[,;()/]")
+_ON_REGION = re.compile(r"\s*на\s", re.IGNORECASE)
 #: Kinds of an oblast's names (unit_names.tsv) that are its own adjective, in any language.
 _ADJECTIVE_KINDS = frozenset({"official", "romanization", "russian"})
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")

@@ -749,3 +749,37 @@ def test_an_oblasts_own_name_in_the_place_column_names_the_oblast(resolver, cell
 def test_a_city_an_oblast_is_named_after_is_the_city(resolver, cell, name) -> None:
     res = resolver.lookup(cell)
     assert res.status == "resolved" and res.match.name_uk == name, (cell, res.reason)
+
+
+def test_an_abbreviated_type_word_is_never_part_of_the_name(resolver) -> None:
+    # "с. Харківщина" folds like the village Шарківщина (с + х -> ш): the dot says с. is the type word.
+    res = resolver.lookup("с. Харківщина")
+    assert res.status == "resolved" and res.match.name_uk == "Харківщина", res.reason
+    assert resolver.lookup("Нижнє Селище").match.name_uk == "Нижнє Селище"  # a type word that is the name's
+
+
+@pytest.mark.parametrize(
+    ("cell", "oblasts"),
+    [
+        ("на Харківщині", "Харківська"),
+        ("у Криму", "Крим"),
+        ("на Донбасі", "Донецька, Луганська"),
+        ("на Волині", "Волинська"),
+    ],
+)
+def test_a_region_after_a_preposition_names_the_region(resolver, cell, oblasts) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "not_found" and res.reason.startswith("names a"), (cell, res.reason)
+    assert oblasts in res.reason
+
+
+@pytest.mark.parametrize(("cell", "city"), [("Kyiv Obolon", "Київ"), ("Kharkiv Saltivka", "Харків")])
+def test_a_city_then_a_part_of_it_without_a_comma_is_the_city(resolver, cell, city) -> None:
+    res = resolver.lookup(cell)  # was not_found
+    assert res.status == "resolved" and res.match.name_uk == city, res.reason
+
+
+def test_a_place_filed_under_russia_with_its_ukrainian_oblast_is_that_place(resolver) -> None:
+    res = resolver.lookup("Melitopol, Zaporozhye Oblast, Russia")
+    assert res.status == "resolved" and res.match.name_uk == "Мелітополь", res.reason
+    assert resolver.lookup("Mariupol, Russia").status == "not_found"  # without its oblast the tag stands
