@@ -77,6 +77,8 @@ def _places(resolver: Resolver) -> Places:
 _PLACES: dict[int, Places] = {}
 #: Keys of a structured query (geopy's Nominatim takes a dict) that are read; the others would be ignored.
 _STRUCTURED = frozenset({"city", "state", "county", "country"})
+#: Keys of a structured query geopy's Nominatim takes that name something finer than a settlement: not read.
+_NOT_READ = frozenset({"street", "postalcode"})
 _UKRAINE = frozenset({"ua", "ukr", "ukraine", "україна", "украина", "ukraina"})
 
 
@@ -127,6 +129,10 @@ class Gazetteer(Geocoder):
         country_codes: str | list[str] | None = None,
         viewbox: tuple | list | None = None,
         bounded: bool = False,
+        namedetails: bool = False,
+        extratags: bool = False,
+        geometry: str | None = None,
+        featuretype: str | None = None,
     ) -> Location | list[Location] | None:
         """A settlement name (any spelling) -> ``Location`` (or a list with ``exactly_one=False``) or None.
 
@@ -138,23 +144,32 @@ class Gazetteer(Geocoder):
         municipality, district, state, country, country_code); ``country_codes`` that do not list "ua", or a
         ``country`` that is not Ukraine, answer None; ``viewbox`` (two (lat, lon) corners, as geopy takes
         it) moves candidates inside it first, and ``bounded=True`` keeps only those. ``timeout`` is accepted
-        and ignored. ``raw`` is the match's flat record (``Match.to_dict()``) plus ``status``, ``reason``
+        and ignored. ``namedetails=True`` adds ``raw["namedetails"]`` (name, name:uk, name:en, name:ru),
+        ``extratags=True`` ``raw["extratags"]`` (population where known, ref:katottg), ``geometry`` "geojson"
+        or "wkt" the point as ``raw["geojson"]`` / ``raw["geotext"]`` (a settlement here is a point; "svg"
+        and "kml" add nothing); ``featuretype`` "country" or "state" answers None (only settlements are
+        answered), "city" and "settlement" change nothing. A structured query's ``street`` and
+        ``postalcode`` are not read (a settlement is the finest level here), and a ``country`` other than
+        Ukraine is read as a cell would be ("Sevastopol", country "Russia": Sevastopol, with a note; "Odessa",
+        "USA": None). ``raw`` is the match's flat record (``Match.to_dict()``) plus ``status``, ``reason``
         and ``alternatives``, and the ``gazetteer`` object of ``gazetteer serve``'s records (``katottg``,
         ``status``, ``reason``, ``match``, ``score``, ``rank``, ``candidates``...), so that code reading
         ``raw["gazetteer"]`` runs against either.
         """
+        if featuretype is not None and str(featuretype).strip().lower() in ("country", "state"):
+            return None
         if isinstance(query, dict):
-            unknown = set(query) - _STRUCTURED
+            unknown = set(query) - _STRUCTURED - _NOT_READ
             if unknown:
                 raise ValueError(f"structured query keys {sorted(unknown)} are not read: use {sorted(_STRUCTURED)}")
             country = query.get("country")
-            if country is not None and str(country).strip().casefold() not in _UKRAINE:
-                return None
             oblast = oblast if oblast is not None else query.get("state")
             raion = raion if raion is not None else query.get("county")
             query = query.get("city")
             if query is None:
                 return None
+            if country is not None and str(country).strip().casefold() not in _UKRAINE:
+                query = f"{query}, {country}"  # the resolver reads the country as a cell's (Crimea under Russia)
         if country_codes is not None:
             codes = [country_codes] if isinstance(country_codes, str) else list(country_codes)
             if "ua" not in {str(c).strip().lower() for c in codes}:
@@ -176,7 +191,31 @@ class Gazetteer(Geocoder):
             box = (min(lon1, lon2), min(lat1, lat2), max(lon1, lon2), max(lat1, lat2))
             res = within_viewbox(res, box, bounded)
             res = replace(res, candidates=res.candidates[:wanted])
-        return self.locations(res, exactly_one=exactly_one, language=language, addressdetails=addressdetails)
+        found = self.locations(res, exactly_one=exactly_one, language=language, addressdetails=addressdetails)
+        if found is not None and (namedetails or extratags or geometry):
+            for loc in [found] if isinstance(found, Location) else found:
+                self._extras(loc, namedetails=namedetails, extratags=extratags, geometry=geometry)
+        return found
+
+    def _extras(self, loc: Location, *, namedetails: bool, extratags: bool, geometry: str | None) -> None:
+        """Nominatim's optional parts of a record, added to ``loc.raw`` in place."""
+        raw = loc.raw
+        s = self.resolver.extract.settlement(raw["id"])
+        if namedetails:
+            places = _places(self.resolver)
+            raw["namedetails"] = {
+                "name": s.name_uk,
+                "name:uk": s.name_uk,
+                "name:en": s.name_en,
+                "name:ru": places.name(s, "ru"),
+            }
+        if extratags:
+            raw["extratags"] = {"ref:katottg": s.id, **({"population": str(s.population)} if s.population else {})}
+        kind = str(geometry or "").strip().lower()
+        if kind == "geojson":
+            raw["geojson"] = {"type": "Point", "coordinates": [s.lon, s.lat]}
+        elif kind == "wkt":
+            raw["geotext"] = f"POINT({s.lon} {s.lat})"
 
     def locations(
         self,

@@ -191,8 +191,12 @@ def test_geocode_structured_query_reads_state_as_the_oblast_hint(geo):
     assert loc.raw["oblast_uk"] == "Харківська"
     assert geo.geocode({"city": "Odessa", "country": "USA"}) is None
     assert geo.geocode({"state": "Kharkiv Oblast"}) is None
-    with pytest.raises(ValueError, match="street"):
-        geo.geocode({"city": "Kupiansk", "street": "Soborna 1"})
+    # A street and a postcode are finer than a settlement: not read, the settlement still answers.
+    assert geo.geocode({"city": "Kupiansk", "street": "Soborna 1", "postalcode": "63701"}).raw["name_uk"] == "Куп’янськ"
+    with pytest.raises(ValueError, match="amenity"):
+        geo.geocode({"city": "Kupiansk", "amenity": "school"})
+    # A country other than Ukraine is read as a cell would be: Crimea filed under Russia is in Ukraine.
+    assert geo.geocode({"city": "Sevastopol", "country": "Russia"}).raw["name_uk"] == "Севастополь"
 
 
 def test_geocode_bounded_viewbox_picks_the_namesake_inside_it(geo):
@@ -254,3 +258,13 @@ def test_raw_carries_the_services_gazetteer_object(geo):
     assert many[0].raw["gazetteer"]["candidates"] == [m.raw["id"] for m in many]
     back = geo.reverse((49.71, 37.6158))
     assert back.raw["gazetteer"] == near
+
+
+def test_geocode_takes_nominatims_optional_parts(geo):
+    loc = geo.geocode("Kupyansk", namedetails=True, extratags=True, geometry="geojson")
+    assert loc.raw["namedetails"]["name:en"] == "Kupiansk" and loc.raw["namedetails"]["name:uk"] == "Куп’янськ"
+    assert loc.raw["extratags"]["ref:katottg"] == "UA63080090010026457"
+    assert loc.raw["geojson"] == {"type": "Point", "coordinates": [loc.longitude, loc.latitude]}
+    assert geo.geocode("Kupyansk", geometry="wkt").raw["geotext"] == f"POINT({loc.longitude} {loc.latitude})"
+    assert geo.geocode("Kupyansk", featuretype="country") is None  # only settlements are answered
+    assert geo.geocode("Kupyansk", featuretype="city").raw["name_uk"] == "Куп’янськ"
