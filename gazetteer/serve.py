@@ -459,12 +459,13 @@ class Service:
             codes = request.query_params.get("countrycodes")
             foreign = codes is not None and codes.strip() and "ua" not in {c.strip().lower() for c in codes.split(",")}
             country = given.get("country")
-            if country and country.strip().casefold() not in _UKRAINE:
-                foreign = True
             text = q if q is not None else given.get("city")
             if text is None:  # street/postalcode only, or a unit without a settlement: nothing at this level
                 return self._results([], fmt, "", "not_found", "a settlement name (city) is needed")
             text = text.strip()
+            if country and country.strip().casefold() not in _UKRAINE and text:
+                # read as a cell would be: "Sevastopol, Russia" is Sevastopol (with a note), "Odessa, USA" abroad
+                text = f"{text}, {country.strip()}"
             if len(text) > self.settings.max_query_chars:
                 raise BadRequest(f"q is longer than {self.settings.max_query_chars} characters")
             box = viewbox_of(request)

@@ -163,6 +163,14 @@ def test_search_structured_query_uses_state_as_oblast_hint(http: httpx.Client) -
     assert all(r["gazetteer"]["status"] == "candidate" for r in data[1:])  # the others, ranked below
 
 
+def test_search_structured_country_is_read_as_a_cell_would_be(http: httpx.Client) -> None:
+    # Crimea filed under Russia (how sources in Russia write it) is in Ukraine; Odessa, USA is abroad.
+    data = http.get("/search", params={"city": "Sevastopol", "country": "Russia"}).json()
+    assert data[0]["gazetteer"]["katottg"].startswith("UA85")
+    assert http.get("/search", params={"city": "Odessa", "country": "USA"}).json() == []
+    assert http.get("/search", params={"q": "Odesa", "countrycodes": "us"}).json() == []
+
+
 def test_search_ambiguous_name_returns_candidates_in_rank_order(http: httpx.Client) -> None:
     data = http.get("/search", params={"q": "Новоселівка", "limit": 5}).json()
     assert len(data) == 5
