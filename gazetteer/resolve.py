@@ -282,14 +282,8 @@ class Resolver:
             if split is not None:
                 q, hints, notes, res, reading = split
                 notes.append(f"read as {reading!r}")
-        if res.status == "not_found" and isinstance(query, str) and q.script == "cyrillic" and not q.inflected:
-            # "Часового Яру", "Кривого Рогу": a case form without a preposition (a heading, "з ... до ..." split
-            # over two cells). Where the cell as written names nothing, not even a look-alike, it is read as a
-            # case form. (Not over a look-alike: Юріїва is a typo of Юріївка more often than Юрів's genitive.)
-            oblique = self._lookup(q._replace(inflected=True), hints, limit) if not q.foreign else res
-            if not _loose(oblique) and oblique.match is not None and oblique.match.match == "inflected":
-                res = oblique
-                notes.append("read as a case form of the name")
+        if isinstance(query, str) and q.script == "cyrillic" and not q.inflected and not q.foreign:
+            res = self._bare_case_form(q, hints, limit, res, notes)
         if isinstance(query, str) and _loose(res):
             # "Донеччина", "на Донеччині", "Крим", "Kharkiv Obl": a region, not a typo of a village (Дончине).
             region = self._region_named(q.name)
@@ -375,6 +369,31 @@ class Resolver:
             if q.foreign or not _loose(res):  # "Odessa Texas": a place abroad, said as such
                 return q, hints, notes, replace(res, query=query), reading
         return None
+
+    def _bare_case_form(self, q: Query, hints: Hints, limit: int, res: Resolution, notes: list[str]) -> Resolution:
+        """A Cyrillic cell read as a case form without a preposition before it (a heading, "з ... до ..."
+        split over two cells): where the cell names nothing as written ("Часового Яру", "Кривого Рогу"), or
+        only a look-alike or another ending of a name and the case form is a city's ("Покровськом",
+        "Сіверська": the genitive of the town Сіверськ, or the village Сіверське said otherwise). Over a
+        look-alike only for a city: one-letter typos of villages spell case forms of other villages (Юріїва is
+        a typo of Юріївка more often than the genitive of Юрів)."""
+        top = res.match or (res.candidates[0] if res.candidates else None)
+        ending = top is not None and top.match == "exact" and top.score < 1.0  # Сіверська -> Сіверське
+        if not (res.status == "not_found" or _loose(res) or ending):
+            return res
+        oblique = self._lookup(q._replace(inflected=True), hints, limit)
+        if _loose(oblique) or oblique.match is None or oblique.match.match != "inflected":
+            return res
+        city = category_prior(oblique.match.settlement.category) >= 2
+        if res.status == "not_found" or (_loose(res) and city):
+            notes.append("read as a case form of the name")
+            return oblique
+        if ending and city and all(c.id != oblique.match.id for c in res.candidates):
+            peers = (oblique.match, *res.candidates)[:limit]
+            others = "; ".join(c.settlement.long_label for c in res.candidates[:3])
+            reason = f"a case form of {oblique.match.settlement.long_label}, or another form of {others}"
+            return Resolution(res.query, "ambiguous", reason, None, peers)
+        return res
 
     def _region_named(self, name: str) -> frozenset[str]:
         """The oblasts a name stands for as written (an oblast's name, a regional name such as Донеччина or

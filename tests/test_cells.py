@@ -163,3 +163,20 @@ def test_a_typo_that_spells_a_case_form_stays_a_typo(resolver) -> None:
     res = resolver.lookup("Юріїва")
     assert "case form" not in res.reason
     assert not (res.status == "resolved" and res.match.name_uk == "Юрів"), res.reason
+
+
+def test_a_bare_case_form_of_a_city_is_read_over_a_look_alike(resolver) -> None:
+    # "Покровськом" (instrumental) was a typo-like Покровське; it is the city's case form.
+    res = resolver.lookup("Покровськом")
+    assert res.status == "resolved" and res.match.name_uk == "Покровськ", res.reason
+
+
+@pytest.mark.parametrize(
+    ("cell", "city", "village"), [("Сіверська", "Сіверськ", "Сіверське"), ("Оріхова", "Оріхів", "Оріхове")]
+)
+def test_a_genitive_of_a_city_or_another_ending_of_a_village_is_ambiguous(resolver, cell, city, village) -> None:
+    # "Сіверська": the genitive of the town Сіверськ, or the village Сіверське said with another ending
+    # (was resolved to the village alone; the town was not even a candidate).
+    res = resolver.lookup(cell)
+    assert res.status == "ambiguous", res.reason
+    assert res.candidates[0].name_uk == city and village in {c.name_uk for c in res.candidates}
