@@ -169,6 +169,30 @@ def test_places_that_were_dropped_are_found(text, expected):
     assert resolved(text) == expected
 
 
+# A Russian name in -ень/-ль that the dictionary reads as feminine (Ирпень like сирень) is declined as
+# masculine too: в Ирпене, под Ирпенем (the feminine в Ирпени stays).
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("В Ирпене слышали сирены.", [("Ірпінь", "Київська")]),
+        ("В Буче и Ирпене работали спасатели.", [("Буча", "Київська"), ("Ірпінь", "Київська")]),
+        ("Жители вернулись в Ирпени.", [("Ірпінь", "Київська")]),
+    ],
+)
+def test_a_russian_soft_sign_name_read_as_feminine_has_masculine_forms(text, expected):
+    assert resolved(text) == expected
+
+
+def test_masculine_forms_go_only_to_russian_names_in_en_and_vowel_l():
+    forms = lexicon.inflections
+    assert {"ирпене", "ирпеня", "ирпенем"} <= forms("ru", "Ирпень")
+    assert {"фрейдентале", "хотене"} <= forms("ru", "Фрейденталь") | forms("ru", "Хотень")
+    # -ань names are feminine (в Умани), a known common noun keeps its paradigm, Ukrainian spellings are
+    # not Russian words.
+    assert "умане" not in forms("ru", "Умань") and "купеле" not in forms("ru", "Купель")
+    assert "ірпіне" not in forms("ru", "Ірпінь")
+
+
 # -- 5. a Russian or former name colliding with another settlement's official name ------------------
 def test_the_stated_region_decides_a_russian_name_that_is_another_official_name():
     # Ольховатка: the Russian name of Вільхуватка (Kharkiv) and the official name of a Donetsk settlement.

@@ -45,7 +45,7 @@ from gazetteer.resolve import KIND_SCORE, Resolver
 from gazetteer.store import cache_dir
 
 #: Bump when the way name forms are generated changes: shipped and cached forms are then ignored.
-FORMS_VERSION = 5
+FORMS_VERSION = 6
 SHIPPED_FORMS = Path(__file__).with_name("name_forms.tsv.gz")
 _CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 _ADJ = {"ADJF", "PRTF"}
@@ -129,11 +129,46 @@ def _case_forms(morph: Any, word: str) -> dict[str, list[str]]:
     return out
 
 
+#: Russian place names in -ень and vowel + ль are mostly masculine (Ирпень, Ворзель, Тернополь, the German
+#: colonies' -таль); those in -ань, -адь, -ть are mostly feminine (Умань, Бершадь) and keep pymorphy's
+#: paradigm. A word with a Ukrainian or Belarusian letter is not Russian (the extract's Ukrainian spellings
+#: are inflected as Russian too: Ірпінь).
+_RU_MASC_SOFT = re.compile(r"(?:[её]\u0301?нь|[аеёиоуыэюя]\u0301?ль)$", re.IGNORECASE)
+_NOT_RUSSIAN = re.compile(r"[іїєґў'’]", re.IGNORECASE)
+
+
+def _ru_masculine_forms(morph: Any, word: str) -> dict[str, list[str]]:
+    """Masculine case forms of a Russian place name in -ень/-ль that pymorphy reads as feminine.
+
+    The dictionary guesses a feminine paradigm for an unknown -ень/-оль/-таль name (Хотень: хотени, like
+    сирень) and even lists some towns as feminine (Ирпень: ирпени, ирпенью), while Russian usage declines
+    them as masculine: в Ирпене, из Ирпеня, под Ирпенем. Such a word gets the masculine -я/-ю/-ем/-е set as
+    well (the feminine forms stay: "в Ирпени" is written too). A common feminine noun the dictionary knows
+    (Купель, Метель) keeps its paradigm, and a new form that is itself a known word is not added."""
+    if not _RU_MASC_SOFT.search(word) or _NOT_RUSSIAN.search(word):
+        return {}
+    p = _best_parse(morph, word)
+    if p is None or p.tag.POS != "NOUN" or p.tag.gender != "femn" or p.tag.number == "plur":
+        return {}
+    if p.is_known and "Geox" not in p.tag.grammemes:
+        return {}
+    stem = word[:-1].lower()
+    out: dict[str, list[str]] = {}
+    for case, ending in (("gent", "я"), ("datv", "ю"), ("ablt", "ем"), ("loct", "е")):
+        form = stem + ending
+        if not morph.word_is_known(form):
+            out[case] = [form]
+    return out
+
+
 def inflections(lang: str, name: str) -> frozenset[str]:
     """Case forms (lower case) of a possibly multiword, hyphenated name: Нова Одеса -> нової одеси, ..."""
     morph = analyzer(lang)
     words = split_words(name)
     per_word = [_case_forms(morph, w) for w in words]
+    if lang == "ru" and len(words) == 1:
+        for case, extra in _ru_masculine_forms(morph, words[0]).items():
+            per_word[0].setdefault(case, []).extend(f for f in extra if f not in per_word[0].get(case, ()))
     forms: set[str] = set(irregular_forms().get((lang, name), ()))
     for case in _CASES:
         if not any(case in pw for pw in per_word):
