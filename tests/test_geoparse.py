@@ -95,6 +95,23 @@ def test_a_stated_oblast_still_overrides_a_large_city_of_the_same_name():
     assert [o for _, o in found] == ["Запорізька", "Запорізька"]
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Львове: the locative of Львов (Lviv) and the nominative of a village in Kherson oblast.
+        (
+            "Жители Херсона уехали. Во Львове прошел митинг.",
+            [("Херсон", "Херсонська"), ("Львів", "Львівська")],
+        ),
+        ("Из Херсона эвакуировали детей, во Львове их встретили.", [("Херсон", "Херсонська"), ("Львів", "Львівська")]),
+        # A stated oblast still makes it the village.
+        ("Во Львове Херсонской области прошел митинг.", [("Львове", "Херсонська")]),
+    ],
+)
+def test_after_a_preposition_a_citys_case_form_beats_a_villages_nominative(text, expected):
+    assert resolved(text) == expected
+
+
 def test_villages_after_a_plural_type_word_are_villages():
     # "села Ялта, Запорожье и ...": villages (Donetsk oblast has both), not Yalta in Crimea or the city.
     text = "На этой неделе села Ялта, Запорожье и Новоукраинка снова остались без света."

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 
 from gazetteer.geoparse.candidates import Cand
-from gazetteer.geoparse.lexicon import PERSON_TAGS, Tables, parses, word_memo
+from gazetteer.geoparse.lexicon import PERSON_TAGS, Tables, parses, unpack, word_memo
 from gazetteer.geoparse.tokens import JOIN_GAP, WORD, Token, capitalized
 from gazetteer.geoparse.words import area_words, folded, folded_table, foreign_qualifiers
 from gazetteer.normalize import fold_key
+from gazetteer.resolve import NOMINATIVE_AFTER_PREPOSITION
 
 _CONNECTOR_GAP = re.compile(r"^[\s,;:()\-–—]*$")
 _PROPER_TAG = re.compile(r"^NOUN,(?:masc|femn|neut|plur)\b")
@@ -66,6 +67,8 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
         c.categories = categories or ""
         latin = not tok.cyr
         single = c.j - c.i == 1
+        if not latin and single and prev is not None and prev.key in prepositions:
+            _oblique_after_preposition(c, tok, tables)
         # "на Запоріжжі" (locative after на) is the region around an oblast centre.
         if prev is not None and prev.key == _NA and single and lang != "en":
             centres = {tables.centre_of[s] for s in c.cands if s in tables.centre_of}
@@ -152,6 +155,28 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
     kept = [c for c in kept if id(c) in strong]
     _inherit_categories(text, tokens, kept)
     return sorted(kept + units, key=lambda c: c.i)
+
+
+def _oblique_after_preposition(c: Cand, tok: Token, tables: Tables) -> None:
+    """After a preposition a name is in an oblique case: a reading of the word as a name's nominative
+    (the village Львове for "во Львове") scores :data:`~gazetteer.resolve.NOMINATIVE_AFTER_PREPOSITION`
+    of itself when the word is also a case form of another name (Львов: Lviv), as in the resolver; the
+    city is then as well matched as the best and its strong prior holds against places nearby. Only a
+    current name (official, romanization, Russian) whose own case forms include the word counts: not one
+    reached by lemma or consonant skeleton (Запорожье, the city, against villages Запоріжжя reached by
+    skeleton), nor a historical name (на Сміле: the village, not Izmail once called Смил)."""
+    nominative = [s for s, (_score, key) in c.cands.items() if key == tok.key]
+    if not nominative or len(nominative) == len(c.cands):
+        return
+    value = tables.automaton.get(f" {tok.key} ", None)
+    if value is None:
+        return
+    current_forms = {e[1] for e in tables.groups[unpack(value)[2]] if e[0] == "s" and e[6]}
+    if not any(key != tok.key and s in current_forms for s, (_score, key) in c.cands.items()):
+        return
+    for s in nominative:
+        score, key = c.cands[s]
+        c.cands[s] = (round(score * NOMINATIVE_AFTER_PREPOSITION, 4), key)
 
 
 def _inherit_categories(text: str, tokens: list[Token], kept: list[Cand]) -> None:
