@@ -155,6 +155,29 @@ def test_non_places_are_not_settlements(text):
     assert resolved(text) == [] and unresolved(text) == []
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A surname the dictionary does not know (Труханов reads as the village Труханів) after a first name.
+        ("Мэр Одессы Геннадий Труханов заявил.", [("Одеса", "Одеська")]),
+        ("Мер Одеси Геннадій Труханов заявив.", [("Одеса", "Одеська")]),
+        ("Hennadiy Trukhanov said the port was hit.", []),
+        ("Командувач Олександр Тарнавський прибув до Харкова.", [("Харків", "Харківська")]),
+        ("Памятник Богдану Хмельницкому открыли в Киеве.", [("Київ", "Київ")]),
+        # Surname, first name, patronymic.
+        ("Труханов Геннадий Леонидович подписал распоряжение.", []),
+        # A first name that is also a town's name, before a surname.
+        ("Зустріч Володимира Зеленського відбулася в Ірпені.", [("Ірпінь", "Київська")]),
+        # Still places: a first name that is a common word, a town's name before its region, a hyphen.
+        ("Слава Мариуполю!", [("Маріуполь", "Донецька")]),
+        ("Обстріляли Володимир Волинської області.", [("Володимир", "Волинська")]),
+        ("В Одессе Геннадий Труханов открыл школу.", [("Одеса", "Одеська")]),
+    ],
+)
+def test_a_word_next_to_a_first_name_is_a_persons_name(text, expected):
+    assert resolved(text) == expected
+
+
 def test_an_oblast_body_is_an_oblast_mention():
     assert oblasts("Запорізька обласна прокуратура відкрила провадження.") == ["Запорізька"]
     assert oblasts("Donetsk Regional Military Administration reported three wounded.") == ["Донецька"]

@@ -91,8 +91,13 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
         if not typed and _named_body(text, tokens, c, prev):
             c.kind = "drop"
             continue
-        # A first name or surname next to another capitalised word: a person (Владимир Рогов).
-        if not typed and not latin and _person(tables, tokens, c, prev, nxt, lang, regions):
+        # A first name or surname next to another capitalised word: a person (Владимир Рогов); a word
+        # right after a first name, or before a first name and patronymic: a surname (Геннадий Труханов).
+        if not typed and (
+            _surname(tables, tokens, c, prev, nxt, lang, regions)
+            or not latin
+            and _person(tables, tokens, c, prev, nxt, lang, regions)
+        ):
             c.kind = "drop"
             continue
         # English: the Dnipro (a river), but "the Kupiansk area", "the Kharkiv city".
@@ -244,6 +249,64 @@ def _person(
         and tokens[c.i].start - prev.end == 1
         and c.i - 1 not in regions
     )
+
+
+def _surname(
+    tables: Tables, tokens: list[Token], c: Cand, prev: Token | None, nxt: Token | None, lang: str, regions: set[int]
+) -> bool:
+    """A single word right after a first name (Геннадий Труханов, Hennadiy Trukhanov; the sentence may
+    start with the name), or right before a first name and a patronymic (Труханов Геннадий Леонидович):
+    a surname, whatever the word reads as on its own; a first name before a capitalised word is a person's
+    too (Володимира Зеленського, not the town Володимир). A region phrase next to it stays a place."""
+    if c.j - c.i != 1:
+        return False
+    tok = tokens[c.i]
+    if prev is not None and tok.start - prev.end == 1 and c.i - 1 not in regions and _first_name(tables, prev, lang):
+        return True
+    if (
+        nxt is not None
+        and nxt.cap
+        and nxt.start - tok.end == 1
+        and c.j not in regions
+        and nxt.key not in folded("unit_after")
+        and _first_name(tables, tok, lang)
+    ):
+        return True
+    if nxt is None or not tok.cyr or nxt.start - tok.end != 1 or c.j in regions or c.j + 1 >= len(tokens):
+        return False
+    patronymic = tokens[c.j + 1]
+    return (
+        patronymic.sentence == nxt.sentence
+        and patronymic.start - nxt.end == 1
+        and _first_name(tables, nxt, lang)
+        and word_memo(tables, "patronymic", patronymic.text, lang, lambda: _patronymic(tables, patronymic.text, lang))
+    )
+
+
+def _first_name(tables: Tables, tok: Token, lang: str) -> bool:
+    """Is the word a first name: in the ``first_names`` list, an oblique form of a listed name (Володимира),
+    or (Cyrillic) read only as a dictionary person's name, first as a first name?"""
+    if not tok.cap:
+        return False
+    if tok.key in folded("first_names"):
+        return True
+    return tok.cyr and word_memo(tables, "first name", tok.text, lang, lambda: _first_name_word(tables, tok.text, lang))
+
+
+def _first_name_word(tables: Tables, word: str, lang: str) -> bool:
+    ps = parses(tables, word, lang)
+    if not ps:
+        return False
+    names = folded("first_names")
+    if any("Name" in p.tag.grammemes and fold_key(p.normal_form) in names for p in ps[:3]):
+        return True
+    # Every reading a person's: Слава, Віра are words as well (Слава Мариуполю!).
+    return "Name" in ps[0].tag.grammemes and all(p.is_known and PERSON_TAGS & p.tag.grammemes for p in ps)
+
+
+def _patronymic(tables: Tables, word: str, lang: str) -> bool:
+    ps = parses(tables, word, lang)
+    return bool(ps and "Patr" in ps[0].tag.grammemes)
 
 
 def _person_word(tables: Tables, word: str, lang: str) -> bool:
