@@ -178,6 +178,34 @@ def test_a_word_next_to_a_first_name_is_a_persons_name(text, expected):
     assert resolved(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # An adjective before a sea, lake or estuary word in small letters names the water.
+        ("Шторм в Черном море затопил набережную Одессы.", [("Одеса", "Одеська")]),
+        ("Дрон упал в Азовское море у Бердянска.", [("Бердянськ", "Запорізька")]),
+        ("В Днепровском лимане нашли мину.", []),
+        # In capitals the water word is part of a name (the village Сухий Лиман).
+        ("Вибухи чули в Лимані та Сухому Лимані.", [("Лиман", "Одеська"), ("Сухий Лиман", "Одеська")]),
+    ],
+)
+def test_a_sea_or_lake_after_an_adjective_is_water_not_a_village(text, expected):
+    assert resolved(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # An English title before a surname is a person; after a city it is the city's official.
+        ("Mayor Trukhanov said the port was hit.", []),
+        ("Kharkiv Mayor Ihor Terekhov said the metro was closed.", [("Харків", "Харківська")]),
+        ("Odesa Governor Oleh Kiper reported damage.", [("Одеса", "Одеська")]),
+    ],
+)
+def test_an_english_title_marks_a_person_not_a_place(text, expected):
+    assert resolved(text) == expected
+
+
 def test_an_oblast_body_is_an_oblast_mention():
     assert oblasts("Запорізька обласна прокуратура відкрила провадження.") == ["Запорізька"]
     assert oblasts("Donetsk Regional Military Administration reported three wounded.") == ["Донецька"]

@@ -49,6 +49,7 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
     extract = tables.resolver.extract
     settlements = tables.records
     unit_after = folded("unit_after")
+    unit_levels = folded_table("unit_after")
     direction_after = folded("direction_after")
     river_before = folded("river_before")
     prepositions = folded("prepositions")
@@ -78,8 +79,11 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
         # District, raion, river: "Kupiansk district", "Дніпровського району", "Dnipro River"; a region
         # the automaton did not take for a Ukrainian oblast is one abroad ("в Брянской области").
         if nxt is not None and (nxt.key in unit_after or nxt.key in areas and not latin):
-            c.kind = "drop"
-            continue
+            # A Cyrillic water word in capitals is part of a name (Сухий Лиман, Сонячне Озеро); in small
+            # letters it names the water (в Черном море, у Днепровском лимане), not the village.
+            if not (nxt.cyr and nxt.cap and unit_levels.get(nxt.key) == "water"):
+                c.kind = "drop"
+                continue
         if nxt is not None and nxt.key in direction_after and not latin:
             direction(c, tokens, tables, lang)
             continue
@@ -263,6 +267,10 @@ def _surname(
     tok = tokens[c.i]
     if prev is not None and tok.start - prev.end == 1 and c.i - 1 not in regions and _first_name(tables, prev, lang):
         return True
+    # An English title before it: "Mayor Trukhanov said".
+    if prev is not None and not tok.cyr and prev.cap and tok.start - prev.end == 1:
+        if prev.key in folded("person_titles"):
+            return True
     if (
         nxt is not None
         and nxt.cap
@@ -375,7 +383,12 @@ def _capital_neighbour(
     text: str, tokens: list[Token], c: Cand, prev: Token | None, nxt: Token | None, places: set[int]
 ) -> bool:
     if nxt is not None and capitalized(nxt.text) and JOIN_GAP.fullmatch(gap := text[tokens[c.j - 1].end : nxt.start]):
-        if nxt.key not in folded("unit_after") and not (c.j in places and _HYPHEN.search(gap)):
+        # A title after a place is the place's official ("Kharkiv Mayor Ihor Terekhov").
+        if (
+            nxt.key not in folded("unit_after")
+            and nxt.key not in folded("person_titles")
+            and not (c.j in places and _HYPHEN.search(gap))
+        ):
             return True
     if prev is not None and not prev.first and capitalized(prev.text):
         gap = text[prev.end : tokens[c.i].start]
