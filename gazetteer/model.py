@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 #: What coordinates stand for, from best to coarsest.
@@ -82,11 +82,23 @@ class Settlement:
     def to_dict(self) -> dict[str, Any]:
         """The fields as a dict; a raion or hromada that is really the oblast (:attr:`has_raion`) is blank, as
         Kyiv's raion is, rather than "Київська" raion and hromada for Prypiat."""
-        out = asdict(self)
+        out = {name: getattr(self, name) for name in _SETTLEMENT_FIELDS}
         for level, real in (("raion", self.has_raion), ("hromada", self.has_hromada)):
             if not real:
                 out.update({f"{level}_id": "", f"{level}_uk": "", f"{level}_en": ""})
         return out
+
+    def _column(self, name: str) -> Any:
+        """One field as :meth:`to_dict` gives it, without building the dict (batch work reads eleven)."""
+        if name.startswith("raion_") and not self.has_raion:
+            return ""
+        if name.startswith("hromada_") and not self.has_hromada:
+            return ""
+        return getattr(self, name)
+
+
+#: Settlement's field names in order (``dataclasses.asdict`` deep-copies and is slow in batch work).
+_SETTLEMENT_FIELDS = tuple(f.name for f in fields(Settlement))
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,8 +204,8 @@ class Resolution:
 
     def to_columns(self, prefix: str = "gaz_") -> dict[str, Any]:
         """The flat columns batch work appends to a row (same names in the CLI and pandas)."""
-        s = self.match.settlement.to_dict() if self.match else None
-        out: dict[str, Any] = {f"{prefix}{name}": (s[name] if s else None) for name in SETTLEMENT_COLUMNS}
+        s = self.match.settlement if self.match else None
+        out: dict[str, Any] = {f"{prefix}{name}": (s._column(name) if s else None) for name in SETTLEMENT_COLUMNS}
         out[f"{prefix}category"] = (
             self.match.settlement.category_name if self.match else None
         )  # "city", not the KATOTTG letter "M"

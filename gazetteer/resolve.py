@@ -105,6 +105,8 @@ HINT_MEMO = 4096
 #: three slips in Kamanka Dnirpovksa (Zaporizhzhia oblast) are beyond the typo tier's two edits (Кам’янка-Дніпровська).
 NEAR_IN_UNITS = 85.0
 NEAR_FACTOR = 0.85
+#: How many sets of hints keep their table of names to compare a misspelling with (each a few MB at most).
+NEAR_TABLES = 32
 #: Tiers whose hits say the name exists as written (or nearly) somewhere: a hint then rules out, never guesses.
 SURE_TIERS = frozenset({"exact", "ending", "familiar", "inflected"})
 #: Hits through these GeoNames-recorded spellings bring in the settlements officially called the same (see
@@ -356,7 +358,7 @@ class Resolver:
             res = None
             if not (q.foreign or all(self._names_region(p) for p in parts[1:])):
                 # "Kyiv Obolon": a city, then a known part of it, is the city
-                res = self._lookup(q, hints, limit) if len(parts) == 2 else None
+                res = self._lookup(q, hints, limit) if len(parts) == 2 and self._names_district(parts[1]) else None
                 if res is None or res.match is None or not self.part_of(parts[1], res.match.settlement):
                     continue  # "Staryk Tarazh", "Nove Zaoprizhzhia": a typo's second word, not a region as written
             res = res or self._lookup(q, hints, limit)
@@ -650,6 +652,17 @@ class Resolver:
 
     def _city(self, text: str) -> Settlement | None:
         """The city (category M or K) a part of the query names on its own ("Kyiv", "Lviv City"), if any."""
+        # Asked again and again of a batch's parts (a pure function of the text and the data; the table stops
+        # growing at HINT_MEMO entries, which only costs time).
+        memo = self.__dict__.setdefault("_city_memo", {})
+        found = memo.get(text, _NO_VALUE)
+        if found is _NO_VALUE:
+            found = self._city_named(text)
+            if len(memo) < HINT_MEMO:
+                memo[text] = found
+        return found
+
+    def _city_named(self, text: str) -> Settlement | None:
         try:
             res = self._lookup_name(self.reader.read(text), Hints(), 3)
         except (TypeError, ValueError):
@@ -695,6 +708,12 @@ class Resolver:
             h.kind in ("official", "romanization") and settlements[h.settlement].oblast_id in oblasts
             for h in self.index.exact(fold_key(name))
         )
+
+    def _names_district(self, name: str) -> bool:
+        """Is ``name`` a known district or section of some city (the condition of :meth:`part_of` for any city)?"""
+        if any(h.kind == "district" for h in self.index.exact(fold_key(name))):
+            return True
+        return _district_key(name) in self.city_districts
 
     def part_of(self, name: str, city: Settlement) -> bool:
         """Is ``name`` a known district or section of ``city`` (its GeoNames sections, KOATUU's city districts)?"""
@@ -1117,17 +1136,7 @@ class Resolver:
     ) -> dict[int, tuple[float, str, str, str]]:
         """Names of the settlements of the hinted oblasts (and units) at least NEAR_IN_UNITS alike to the query,
         as lightly normalised spellings: settlement index -> (score, "fuzzy", name, "near")."""
-        rows = self._oblast_rows()
-        oblasts = hints.oblasts if hints.oblasts is not None else frozenset(rows)
-        choices = {}
-        fitting: dict[int, bool] = {}  # settlement -> fits (a settlement has several names)
-        for oblast in oblasts | frozenset(self._surrounding.get(o, o) for o in oblasts):
-            for k, v in self._oblast_names(oblast).items():
-                ok = fitting.get(k[0])
-                if ok is None:
-                    ok = fitting[k[0]] = fits(k[0])
-                if ok:
-                    choices[k] = v
+        choices = self._unit_choices(hints, fits)
         out: dict[int, tuple[float, str, str, str]] = {}
         light = light_key(core)
         for _, ratio, (sidx, name, kind) in process.extract(
@@ -1137,6 +1146,41 @@ class Resolver:
             if sidx not in out or out[sidx][0] < score:
                 out[sidx] = (score, "fuzzy", name, "near")
         return out
+
+    def _unit_choices(self, hints: Hints, fits: Callable[[int], bool]) -> dict[tuple[int, str, str], str]:
+        """(settlement, name, kind) -> light_key(name) for every name of the settlements that fit the hints, made
+        once per set of hints (a batch repeats a few; the table stops growing at NEAR_TABLES, which only costs
+        time). A raion or hromada hint without an oblast looks only in the oblasts of its units."""
+        memo = self.__dict__.setdefault("_choices_memo", {})
+        memo_key = (hints.oblasts, hints.raions, hints.hromadas)
+        choices = memo.get(memo_key)
+        if choices is not None:
+            return choices
+        oblasts = hints.oblasts
+        if oblasts is None:
+            units = (hints.raions or frozenset()) | (hints.hromadas or frozenset())
+            found = {self._oblast_of(u) for u in units}
+            oblasts = frozenset(found) if units and None not in found else frozenset(self._oblast_rows())
+        choices = {}
+        fitting: dict[int, bool] = {}  # settlement -> fits (a settlement has several names)
+        for oblast in oblasts | frozenset(self._surrounding.get(o, o) for o in oblasts):
+            for k, v in self._oblast_names(oblast).items():
+                ok = fitting.get(k[0])
+                if ok is None:
+                    ok = fitting[k[0]] = fits(k[0])
+                if ok:
+                    choices[k] = v
+        if len(memo) < NEAR_TABLES:
+            memo[memo_key] = choices
+        return choices
+
+    def _oblast_of(self, uid: str) -> str | None:
+        """The oblast-level unit a unit lies in (itself for one), None for an unknown id."""
+        units = self.extract.units
+        unit = units.get(uid)
+        while unit is not None and unit.level != "oblast":
+            unit = units.get(unit.parent_id)
+        return None if unit is None else unit.id
 
     def _oblast_rows(self) -> dict[str, list[int]]:
         """Oblast id -> the rows of the extract's name columns of its settlements, in the index's order; oblasts

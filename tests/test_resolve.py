@@ -783,3 +783,24 @@ def test_a_place_filed_under_russia_with_its_ukrainian_oblast_is_that_place(reso
     res = resolver.lookup("Melitopol, Zaporozhye Oblast, Russia")
     assert res.status == "resolved" and res.match.name_uk == "Мелітополь", res.reason
     assert resolver.lookup("Mariupol, Russia").status == "not_found"  # without its oblast the tag stands
+
+
+@pytest.mark.parametrize(
+    "hint",
+    [
+        {"oblast": "Zaporizhzhia oblast"},
+        {"raion": "Василівський"},
+        {"raion": "Vasylivskyi raion"},
+        {"hromada": "Кам’янсько-Дніпровська"},
+    ],
+)
+def test_a_misspelling_beyond_two_edits_is_found_inside_any_hinted_unit(resolver, extract, hint) -> None:
+    # Three slips: only the names of the hinted units are compared with the whole spelling.
+    res = resolver.lookup("Kamanka Dnirpovksa", **hint)
+    assert res.status == "resolved" and res.match.name_uk == "Кам’янка-Дніпровська"
+    assert res.match.match == "fuzzy"
+    # A raion or hromada hint alone looks only in its own oblast, not in all of Ukraine: asked with a test
+    # that lets every settlement through, the table holds the names of the one oblast looked in.
+    fresh = gazetteer.Resolver(extract)
+    looked = fresh._unit_choices(fresh.parse_hints(**hint), lambda i: True)
+    assert {extract.settlements[sidx].oblast_id for sidx, _, _ in looked} == {res.match.settlement.oblast_id}
