@@ -820,26 +820,20 @@ class Resolver:
 
     def _inflected(self, core: str, key: str) -> dict[int, tuple[float, str, str, str]]:
         """Settlements of which ``core`` is a case form ("Харкові", "Харьковом", "Сумах"), read off the
-        geoparser's name forms (its lexicon of every name's Ukrainian and Russian case forms): settlement
+        geoparser's name forms (its lexicon of every name's Ukrainian and Russian case forms, through
+        :func:`~gazetteer.geoparse.lexicon.form_map`): settlement
         index -> (score, "inflected", the query's words, "inflected"). Empty without the ``text`` extra."""
         try:
-            from gazetteer.geoparse.lexicon import pattern, split_words, tables_for
+            from gazetteer.geoparse.lexicon import form_map, pattern, split_words
         except ImportError:
             return {}
         pat = pattern(split_words(core))
         if not pat:
             return {}
-        tables = tables_for(self)
         readings: dict[int, tuple[float, bool]] = {}  # settlement -> (best score, read as a nominative)
-        for _end, value in tables.automaton.iter(pat):
-            if value & 0xFFFF != len(pat):
-                continue
-            for entry in tables.groups[value >> 28]:
-                if entry[0] != "s":
-                    continue
-                sidx, score, nominative = entry[1], entry[2], entry[3] == key
-                if sidx not in readings or readings[sidx][0] < score:
-                    readings[sidx] = (score, nominative)
+        for sidx, score, nominative_key in form_map(self).get(pat, ()):
+            if sidx not in readings or readings[sidx][0] < score:
+                readings[sidx] = (score, nominative_key == key)
         oblique = any(not nominative for _, nominative in readings.values())
         return {
             sidx: (

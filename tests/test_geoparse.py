@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -645,3 +646,55 @@ def test_find_places_leaves_the_garbage_collector_as_it_found_it(monkeypatch) ->
         assert gc.isenabled()
     finally:
         (gc.enable if was else gc.disable)()
+
+
+# -- the resolver's map of case forms --------------------------------------------------------------------
+def _automaton_readings(tables: lexicon.Tables, pat: str) -> tuple:
+    """What the automaton says a whole pattern names: its settlements' (index, score, nominative key)."""
+    found = []
+    for _end, value in tables.automaton.iter(pat):
+        length, _words, gid = lexicon.unpack(value)
+        if length == len(pat):
+            found.extend((e[1], e[2], e[3]) for e in tables.groups[gid] if e[0] == "s")
+    return tuple(found)
+
+
+def _fresh_form_map(monkeypatch, folder, resolver):
+    monkeypatch.setenv("GAZETTEER_CACHE", str(folder))
+    monkeypatch.setattr(lexicon, "_FORM_MAPS", {})
+    return lexicon.form_map(resolver)
+
+
+def test_the_form_map_reads_as_the_automaton_does(snapshot, resolver, monkeypatch):
+    folder, _path, _meta, parts = snapshot
+    tables = lexicon.assemble(resolver, parts)
+    forms = _fresh_form_map(monkeypatch, folder, resolver)
+    rng = random.Random(5)
+    sample = rng.sample(parts.patterns, 3000) + [" kupiansku ", " харкові ", " no such place here "]
+    named = 0
+    for pat in sample:
+        expected = _automaton_readings(tables, pat)
+        assert tuple(forms.get(pat, ())) == expected, pat
+        named += bool(expected)
+    assert named > 1000  # the sample holds settlements' forms, not only oblasts'
+
+
+def test_the_form_map_is_read_back_without_building_and_remade_when_damaged(snapshot, resolver, monkeypatch):
+    folder, _path, _meta, _parts = snapshot
+    first = dict(_fresh_form_map(monkeypatch, folder, resolver))
+    (stored,) = folder.glob("resolver-forms-*.bin")
+    good = stored.read_bytes()
+
+    def no_build(*args):
+        raise AssertionError("built again")
+
+    with monkeypatch.context() as mp:
+        mp.setattr(lexicon, "build_parts", no_build)
+        mp.setattr(lexicon, "read_snapshot", no_build)
+        assert dict(_fresh_form_map(mp, folder, resolver)) == first
+    damaged = bytearray(good)
+    damaged[-5] ^= 0xFF
+    stored.write_bytes(bytes(damaged))
+    assert dict(_fresh_form_map(monkeypatch, folder, resolver)) == first
+    assert stored.read_bytes() == good
+    assert resolver.lookup("у Куп'янську").match.name_uk == "Куп’янськ"

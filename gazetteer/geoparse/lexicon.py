@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -646,6 +646,60 @@ def snapshot_tables(resolver: Resolver) -> Tables:
     blobs = [parts.patterns, parts.gids, parts.groups, parts.centre_of, parts.unit_stems]
     cachefile.save(path, meta, [cachefile.dumps(b) for b in blobs])
     return assemble(resolver, parts)
+
+
+# -- the resolver's map of case forms -----------------------------------------------------------------
+#: Bump when what the form map holds, or how it is read, changes.
+FORM_MAP_VERSION = 1
+_FORM_MAPS: dict[int, Mapping[str, tuple]] = {}
+
+
+def form_map(resolver: Resolver) -> Mapping[str, tuple]:
+    """Pattern (:func:`pattern` of a whole name form) -> ((settlement index, score, nominative key), ...): the
+    settlements a case form names, as the automaton of :func:`tables_for` reads them, without building it. Read
+    from a packed file in the cache folder (a single lookup decodes one entry), made from the tables' parts the
+    first time (thread-safe; an unwritable cache folder only costs the next start)."""
+    key = id(resolver.extract)
+    found = _FORM_MAPS.get(key)
+    if found is None:
+        with _TABLES_LOCK:
+            found = _FORM_MAPS.get(key)
+            if found is None:
+                found = _FORM_MAPS[key] = _load_form_map(resolver)
+    return found
+
+
+def _form_map_meta(resolver: Resolver) -> dict:
+    return {**snapshot_meta(resolver), "what": "resolver-forms", "form_map": FORM_MAP_VERSION}
+
+
+def _load_form_map(resolver: Resolver) -> Mapping[str, tuple]:
+    meta = _form_map_meta(resolver)
+    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    path = cache_dir() / f"resolver-forms-v{FORM_MAP_VERSION}-{digest}.bin"
+    raw = cachefile.read(path, meta)
+    if raw is not None and len(raw) == 3:
+        try:
+            return cachefile.PackedMap(cachefile.loads(raw[0], str), raw[1], raw[2], tuple)
+        except ValueError:
+            pass  # damaged in a way the checksums cannot see: made again below
+    with _Notice("preparing the resolver's case forms (once)"):
+        snapshot_meta_ = snapshot_meta(resolver)
+        parts = read_snapshot(snapshot_path(snapshot_meta_), snapshot_meta_)
+        if parts is None:
+            parts = build_parts(resolver)
+            blobs = [parts.patterns, parts.gids, parts.groups, parts.centre_of, parts.unit_stems]
+            cachefile.save(snapshot_path(snapshot_meta_), snapshot_meta_, [cachefile.dumps(b) for b in blobs])
+        table: dict[str, tuple] = {}
+        for pat, gid in zip(parts.patterns, parts.gids):
+            entries = tuple((e[1], e[2], e[3]) for e in parts.groups[gid] if e[0] == "s")
+            if entries:
+                table[pat] = entries
+            else:  # a pattern added again replaces its value in the automaton too
+                table.pop(pat, None)
+        keys, ends, blob = cachefile.pack_map(table)
+        cachefile.save(path, meta, [cachefile.dumps(keys), ends, blob])
+    return cachefile.PackedMap(keys, ends, blob, tuple)
 
 
 class _Notice:
