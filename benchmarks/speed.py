@@ -93,12 +93,23 @@ def _work(mode: str, src: Path, dst: Path) -> dict:
     else:
         from gazetteer.batch import enrich_file
 
-        kw = {"engine": mode} if "engine" in inspect.signature(enrich_file).parameters else {}
-        if kw == {} and mode == "arrow":
+        engine, _, jobs = mode.partition("-jobs")  # "arrow-jobs2": the Arrow engine with two workers
+        params = inspect.signature(enrich_file).parameters
+        kw: dict = {"engine": engine} if "engine" in params else {}
+        if kw == {} and engine == "arrow":
             return {"skipped": "no Arrow engine in this version"}
+        if jobs:
+            if "jobs" not in params:
+                return {"skipped": "no jobs in this version"}
+            kw["jobs"] = int(jobs)
         statuses = enrich_file(src, dst, column="place", oblast_column="oblast", progress=False, **kw)
         out["rows"] = sum(statuses.values())
         out["statuses"] = dict(statuses)
+        if jobs:
+            import resource
+
+            # The largest worker's peak (Linux: KiB); workers are gone by now, so this is their high-water mark.
+            out["worker_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     out["seconds"] = time.perf_counter() - t0
     out["peak_mib"] = peak_rss_kib() / 1024
     return out

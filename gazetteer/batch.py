@@ -344,6 +344,7 @@ def enrich_file(
     strict: bool = False,
     engine: str = "auto",
     sheet: str | None = None,
+    jobs: int = 1,
 ) -> BatchStats:
     """Enrich ``src`` into ``dst`` (stdout if None or '-'); return how many rows got each status.
 
@@ -366,6 +367,11 @@ def enrich_file(
     several times faster on large files) and hands input it cannot promise the same output for to the
     streaming engine, saying so in the stats' ``notes``; "auto" (default) does the same silently. Both
     write the same bytes.
+    ``jobs`` (default 1): worker processes that resolve a CSV/TSV file's distinct names in the Arrow engine,
+    the output unchanged; worth it when many names are new (typos, registries), not when a few thousand
+    repeat; each worker loads its own copy of the extract (about 400 MB). Other engines and formats resolve
+    in this process. Workers are spawned: a script that calls this with ``jobs`` > 1 must do so under
+    ``if __name__ == "__main__":``. :class:`BatchError` unless ``jobs`` is a positive whole number.
     """
     _refuse_empty_names(
         column=column,
@@ -378,6 +384,8 @@ def enrich_file(
         raise BatchError("give exactly one of --column (place names) or --text-column (free text)")
     if engine not in ("auto", "arrow", "stream"):
         raise BatchError(f"unknown engine {engine!r}: use auto, arrow or stream")
+    if type(jobs) is not int or jobs < 1:
+        raise BatchError(f"jobs must be a positive whole number, not {jobs!r}")
     _check_input(src, encoding)
     resolver = resolver or default_resolver()
     in_fmt = detect_format(src, fmt)
@@ -423,7 +431,7 @@ def enrich_file(
             try:
                 return batch_arrow.enrich_csv(
                     src, dst, column=column, oblast_column=oblast_column, resolver=resolver, encoding=encoding,
-                    delimiter=delimiter, in_fmt=in_fmt, out_fmt=out_fmt, progress=progress,
+                    delimiter=delimiter, in_fmt=in_fmt, out_fmt=out_fmt, progress=progress, jobs=jobs,
                 )  # fmt: skip
             except batch_arrow.Unsupported as exc:
                 why = str(exc)

@@ -47,6 +47,11 @@ MAX_CELL_BYTES = 131_072
 MAX_ANSWERS = 1_000_000
 #: Longest header line read to find the delimiter and the column names.
 MAX_HEADER_BYTES = 1 << 20
+#: With ``jobs`` > 1, fewer new pairs than this in a batch are resolved in this process (a round trip to
+#: the workers costs more than they save).
+PARALLEL_MIN = 512
+#: A batch's new pairs go to the workers in this many pieces per worker (a slow piece then holds up less).
+PIECES_PER_JOB = 4
 
 
 class Unsupported(Exception):
@@ -101,10 +106,12 @@ def enrich_csv(
     in_fmt: str = "csv",
     out_fmt: str = "csv",
     progress: bool | None = None,
+    jobs: int = 1,
 ) -> BatchStats:
     """Enrich the CSV/TSV file ``src`` into ``dst`` with Arrow; return how many rows got each status.
 
-    Same arguments and result as :func:`gazetteer.batch.enrich_file`. Raises :class:`Unsupported` (with
+    Same arguments and result as :func:`gazetteer.batch.enrich_file`; ``jobs`` > 1 resolves a batch's new
+    distinct pairs in that many worker processes (each loads its own resolver), the output unchanged. Raises :class:`Unsupported` (with
     nothing written) for input the streaming engine must handle, and the streaming engine's
     :class:`~gazetteer.batch.BatchError` for a missing file or an unwritable output.
     """
@@ -152,7 +159,7 @@ def enrich_csv(
         quoted_strings_can_be_null=False,
         null_values=[],
     )
-    answers = _Answers(resolver, added, oi is not None, out_delimiter)
+    answers = _Answers(resolver, added, oi is not None, out_delimiter, jobs)
     counts = BatchStats()  # no notes: damaged lines never reach this engine
     bar = _bar(progress, path, in_fmt)
     seen_rows = 0
@@ -205,6 +212,7 @@ def enrich_csv(
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
         raise Unsupported(f"Arrow could not parse the input as the csv module would: {str(exc)[:200]}") from None
     finally:
+        answers.close()
         if bar is not None:
             bar.close()
     for code, n in enumerate(per_status.tolist()):
@@ -226,11 +234,13 @@ class _Answers:
     forgotten before the next batch, so memory stays bounded when names hardly repeat.
     """
 
-    def __init__(self, resolver: Any, added: list[str], with_hint: bool, delimiter: str) -> None:
+    def __init__(self, resolver: Any, added: list[str], with_hint: bool, delimiter: str, jobs: int = 1) -> None:
         self.resolver = resolver
         self.added = added
         self.with_hint = with_hint
         self.delimiter = delimiter
+        self.jobs = jobs
+        self._pool: Any = None  # worker processes, started when a batch first brings PARALLEL_MIN new pairs
         self.statuses: list[str] = []  # status names by code
         self.resolved = 0  # pairs resolved: each distinct pair once (until a reset)
         self._reset()
@@ -280,41 +290,53 @@ class _Answers:
         import numpy as np
         import pyarrow as pa
 
-        from gazetteer.batch import _cell, _name_row
-
-        # The streaming engine's row function, new per call: its own cache of answers would only duplicate
-        # the fragments kept here.
-        row_fn = _name_row(self.resolver)
-        text = io.StringIO()
-        writer = csv.writer(text, delimiter=self.delimiter, lineterminator="\r\n")
-        fragments = []
-        status = []
+        pairs = [(self._places[k >> 32], self._hints[k & 0xFFFFFFFF] if self.with_hint else None) for k in keys]
+        pool = self._workers() if len(pairs) >= PARALLEL_MIN else None
+        if pool is None:
+            fragments, names = _render(self.resolver, self.added, self.delimiter, pairs)
+        else:
+            size = -(-len(pairs) // (self.jobs * PIECES_PER_JOB))
+            fragments, names = [], []
+            for piece_fragments, piece_names in pool.map(
+                _resolve_pairs, [pairs[i : i + size] for i in range(0, len(pairs), size)]
+            ):
+                fragments += piece_fragments
+                names += piece_names
         codes = {name: i for i, name in enumerate(self.statuses)}
-        # The first lookups build the resolver's tables (hundreds of thousands of objects, none cyclic): the
-        # cyclic collector would walk them again and again (a tenth of the resolving). It runs again after.
-        paused = gc.isenabled()
-        gc.disable()
-        try:
-            for k in keys:
-                values = row_fn(self._places[k >> 32], self._hints[k & 0xFFFFFFFF] if self.with_hint else None)
-                text.seek(0)
-                text.truncate()
-                # The streaming engine writes row + these cells in one writerow: the same quoting, cell by cell.
-                writer.writerow([_cell(values[c]) for c in self.added])
-                fragments.append(text.getvalue())
-                name = values["gaz_status"]
-                if name not in codes:
-                    codes[name] = len(self.statuses)
-                    self.statuses.append(name)
-                status.append(codes[name])
-        finally:
-            if paused:
-                gc.enable()
+        status = []
+        for name in names:
+            if name not in codes:
+                codes[name] = len(self.statuses)
+                self.statuses.append(name)
+            status.append(codes[name])
         self._count += len(keys)
         self.resolved += len(keys)
         new = _strings(fragments)
         self._fragments = new if self._fragments is None else pa.concat_arrays([self._fragments, new])
         self._status = np.concatenate([self._status, np.array(status, dtype=np.int64)])
+
+    def _workers(self) -> Any:
+        """The pool of ``jobs`` worker processes (started on first use; spawned, so that no thread or lock of
+        this process is copied into them), or None for one job."""
+        if self.jobs <= 1:
+            return None
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self.resolver, self.added, self.delimiter),
+            )
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def tally(self, rows: Any) -> Any:
         """Rows per status code (numpy), for rows whose pair numbers are ``rows``."""
@@ -327,6 +349,50 @@ class _Answers:
         line end (an Arrow string array, never changed in place: a writer thread may ``take`` from it while
         the next batch adds pairs)."""
         return self._fragments
+
+
+def _render(resolver: Any, added: list[str], delimiter: str, pairs: list[tuple[str, str | None]]) -> tuple:
+    """Each (place, hint) pair's ``gaz_*`` cells as the streaming engine writes them (a delimiter before
+    them, the line end after), and its status: (fragments, status names), in the order of ``pairs``."""
+    from gazetteer.batch import _cell, _name_row
+
+    # The streaming engine's row function, new per call: its own cache of answers would only duplicate
+    # the fragments the caller keeps.
+    row_fn = _name_row(resolver)
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
+    fragments, names = [], []
+    # The first lookups build the resolver's tables (hundreds of thousands of objects, none cyclic): the
+    # cyclic collector would walk them again and again (a tenth of the resolving). It runs again after.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        for place, hint in pairs:
+            values = row_fn(place, hint)
+            text.seek(0)
+            text.truncate()
+            # The streaming engine writes row + these cells in one writerow: the same quoting, cell by cell.
+            writer.writerow([_cell(values[c]) for c in added])
+            fragments.append(text.getvalue())
+            names.append(values["gaz_status"])
+    finally:
+        if paused:
+            gc.enable()
+    return fragments, names
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(resolver: Any, added: list[str], delimiter: str) -> None:
+    """A worker process's start: keep what :func:`_resolve_pairs` renders with (the resolver arrives pickled:
+    its settings and the extract's path; the worker loads the extract itself)."""
+    _WORKER.update(resolver=resolver, added=added, delimiter=delimiter)
+
+
+def _resolve_pairs(pairs: list[tuple[str, str | None]]) -> tuple:
+    """In a worker process: :func:`_render` of ``pairs``."""
+    return _render(_WORKER["resolver"], _WORKER["added"], _WORKER["delimiter"], pairs)
 
 
 def _numbers(column: Any, known: list[str], value_set: Any) -> tuple[Any, Any]:

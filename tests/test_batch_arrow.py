@@ -240,3 +240,35 @@ def test_a_delimiter_outside_ascii_goes_to_the_streaming_engine(tmp_path: Path) 
         if engine == "arrow":  # pyarrow takes one ASCII byte as delimiter: handed over, not a traceback
             assert stats.notes[0].startswith("the Arrow engine handed this input to the streaming engine")
     assert outs["arrow"] == outs["stream"]
+
+
+def test_worker_processes_write_the_same_bytes_and_are_stopped_after(tmp_path: Path, monkeypatch) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(batch_arrow, "BLOCK_SIZE", 4096)
+    monkeypatch.setattr(batch_arrow, "PARALLEL_MIN", 1)  # every batch's new pairs go to the workers
+    started: list[object] = []
+    real = batch_arrow._Answers._workers
+
+    def spying(self):
+        pool = real(self)
+        started.append(pool)
+        return pool
+
+    monkeypatch.setattr(batch_arrow._Answers, "_workers", spying)
+    data = _random_file(random.Random(9), 1500)
+    streamed, stream_out = _run(tmp_path, "random", data, "utf-8-sig", "stream")
+    arrowed, arrow_out = _run(tmp_path, "random", data, "utf-8-sig", "arrow", jobs=2)
+    assert started and all(pool is not None for pool in started)  # the workers did the resolving
+    assert arrowed == streamed and not arrowed.notes
+    assert arrow_out == stream_out
+    assert not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("jobs", [0, -2, 1.5, "2", True])
+def test_jobs_must_be_a_positive_whole_number(tmp_path: Path, jobs) -> None:
+    src = tmp_path / "in.csv"
+    src.write_bytes(FIXTURES["plain"][0])
+    with pytest.raises(BatchError, match="jobs must be a positive whole number"):
+        enrich_file(src, tmp_path / "out.csv", column="place", jobs=jobs)
+    assert not (tmp_path / "out.csv").exists()

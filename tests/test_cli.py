@@ -279,3 +279,24 @@ def test_serve_cors_origins_reach_the_services_settings(monkeypatch) -> None:
     assert seen["settings"].cors_origins == ("https://a.example", "https://b.example")
     assert main(["serve", "--port", "0"]) == 0
     assert seen["settings"].cors_origins == ("*",)
+
+
+def test_batch_jobs_reach_the_engine_and_a_bad_count_is_a_usage_error(tmp_path: Path, capsys, monkeypatch) -> None:
+    import gazetteer.batch as batch
+
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    write_csv(src, [["place"], ["Kupyansk"]])
+    seen: list[object] = []
+    real = batch.enrich_file
+
+    def spying(*args, **kw):
+        seen.append(kw.get("jobs"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(batch, "enrich_file", spying)
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "--jobs", "2", "-o", str(dst))
+    assert code == 0 and seen == [2] and read_csv(dst)[0]["gaz_status"] == "resolved"
+    for bad in ("0", "two"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["batch", str(src), "--column", "place", "--jobs", bad])
+        assert exit_info.value.code == 2 and "--jobs" in capsys.readouterr().err
