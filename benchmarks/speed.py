@@ -9,6 +9,7 @@
   quarter of them typos: the Arrow engine and the streaming engine against pyarrow reading and writing the
   same file (every column as text), each in its own process (time includes loading the extract; peak is
   the process's own VmHWM);
+* the same with ``jobs=2`` (two worker processes; the main process's peak, and the largest worker's);
 * typo lookups: candidate keys from the scan-free index against the full scan on 6,000 typos.
 
 Run against an older checkout (no ``engine`` parameter) it measures the streaming engine only: that is
@@ -193,14 +194,16 @@ def run(out_dir: Path) -> str:
             else:
                 writer(src)
         floor = measure("floor", src, work / "floor.csv")
-        for mode in ("arrow", "stream"):
+        for mode in ("arrow", "arrow-jobs2", "stream"):
             r = measure(mode, src, work / f"{mode}.csv")
             if "skipped" in r:
                 lines.append(f"| batch {name}, {mode} | {r['skipped']} | | |")
                 continue
+            label = "Arrow engine, --jobs 2" if mode == "arrow-jobs2" else f"{mode} engine"
+            workers = f", each worker at most {r['worker_peak_mib']:.0f} MiB" if "worker_peak_mib" in r else ""
             lines.append(
-                f"| batch {name}, {mode} engine | {r['rows'] / r['seconds']:,.0f} rows/s, {r['seconds']:.2f} s, "
-                f"{r['peak_mib']:.0f} MiB | pyarrow read+write {floor['rows'] / floor['seconds']:,.0f} rows/s, "
+                f"| batch {name}, {label} | {r['rows'] / r['seconds']:,.0f} rows/s, {r['seconds']:.2f} s, "
+                f"{r['peak_mib']:.0f} MiB{workers} | pyarrow read+write {floor['rows'] / floor['seconds']:,.0f} rows/s, "
                 f"{floor['seconds']:.2f} s, {floor['peak_mib']:.0f} MiB | {r['seconds'] / floor['seconds']:.1f}x |"
             )
         print(f"speed: {name} done", file=sys.stderr, flush=True)
