@@ -300,3 +300,17 @@ def test_batch_jobs_reach_the_engine_and_a_bad_count_is_a_usage_error(tmp_path: 
         with pytest.raises(SystemExit) as exit_info:
             main(["batch", str(src), "--column", "place", "--jobs", bad])
         assert exit_info.value.code == 2 and "--jobs" in capsys.readouterr().err
+
+
+def test_python_dash_m_gazetteer_is_the_command(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "gazetteer", "resolve", "Kupyansk", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert '"name_uk": "Куп’янськ"' in proc.stdout
