@@ -399,24 +399,33 @@ def enrich_file(
     if bom is None:  # (read as utf-8, not utf-8-sig, the BOM is the first cell's and is kept with it)
         sig = codecs.lookup(encoding).name == "utf-8-sig"
         bom = sig and out_fmt in ("csv", "tsv") and in_fmt in ("csv", "tsv") and _starts_with_bom(src)
+    # Workers serve the Arrow engine only; anywhere else the file is resolved in this process, and said so.
+    one_process = (
+        f"jobs={jobs} applies to CSV/TSV files through the Arrow engine: this input was resolved in one process"
+        if jobs > 1
+        else None
+    )
     if formats.needs_formats(in_fmt, out_fmt, bom):
-        return formats.enrich_table(
-            src,
-            dst,
-            in_fmt=in_fmt,
-            out_fmt=out_fmt,
-            query_column=column or text_column,
-            oblast_column=oblast_column,
-            raion_column=raion_column,
-            hromada_column=hromada_column,
-            added=list(TEXT_COLUMNS if text_column else RESULT_COLUMNS),
-            row_fn=_text_row(resolver) if text_column else _name_row(resolver, online),
-            encoding=encoding,
-            delimiter=delimiter,
-            bom=bom,
-            progress=(lambda rows, total: _progress(rows, True, total)) if _progress_on(progress) else None,
-            strict=strict,
-            sheet=sheet,
+        return _noted(
+            one_process,
+            formats.enrich_table(
+                src,
+                dst,
+                in_fmt=in_fmt,
+                out_fmt=out_fmt,
+                query_column=column or text_column,
+                oblast_column=oblast_column,
+                raion_column=raion_column,
+                hromada_column=hromada_column,
+                added=list(TEXT_COLUMNS if text_column else RESULT_COLUMNS),
+                row_fn=_text_row(resolver) if text_column else _name_row(resolver, online),
+                encoding=encoding,
+                delimiter=delimiter,
+                bom=bom,
+                progress=(lambda rows, total: _progress(rows, True, total)) if _progress_on(progress) else None,
+                strict=strict,
+                sheet=sheet,
+            ),
         )
     if sheet is not None:
         raise BatchError("--sheet applies to .xlsx input only")
@@ -438,18 +447,21 @@ def enrich_file(
         if engine == "arrow":
             handed_over = f"the Arrow engine handed this input to the streaming engine: {why}"
     if in_fmt == "parquet" or out_fmt == "parquet":
-        return _enrich_parquet(
-            src,
-            dst,
-            column,
-            oblast_column,
-            text_column,
-            resolver,
-            progress,
-            out_fmt,
-            online,
-            raion_column,
-            hromada_column,
+        return _noted(
+            one_process,
+            _enrich_parquet(
+                src,
+                dst,
+                column,
+                oblast_column,
+                text_column,
+                resolver,
+                progress,
+                out_fmt,
+                online,
+                raion_column,
+                hromada_column,
+            ),
         )
     try:
         fh = _open_text(src, encoding)
@@ -508,9 +520,14 @@ def enrich_file(
                     values.update(gaz_places="[]", gaz_place_count=0)
                 statuses["invalid"] += 1
                 writer.writerow(row + [values[c] for c in added] + extra)
-    if handed_over:
-        statuses.notes.insert(0, handed_over)
-    return statuses
+    return _noted(one_process, _noted(handed_over, statuses))
+
+
+def _noted(note: str | None, stats: BatchStats) -> BatchStats:
+    """``stats`` with ``note`` first among its notes (if any)."""
+    if note:
+        stats.notes.insert(0, note)
+    return stats
 
 
 def _refuse_empty_names(**names: str | None) -> None:

@@ -52,6 +52,10 @@ MAX_HEADER_BYTES = 1 << 20
 PARALLEL_MIN = 512
 #: A batch's new pairs go to the workers in this many pieces per worker (a slow piece then holds up less).
 PIECES_PER_JOB = 4
+UNGUARDED = (
+    "worker processes are spawned and import the calling script afresh: call enrich_file(jobs=...) from under "
+    "'if __name__ == \"__main__\":', or use jobs=1"
+)
 
 
 class Unsupported(Exception):
@@ -295,13 +299,20 @@ class _Answers:
         if pool is None:
             fragments, names = _render(self.resolver, self.added, self.delimiter, pairs)
         else:
+            from concurrent.futures.process import BrokenProcessPool
+
+            from gazetteer.batch import BatchError
+
             size = -(-len(pairs) // (self.jobs * PIECES_PER_JOB))
             fragments, names = [], []
-            for piece_fragments, piece_names in pool.map(
-                _resolve_pairs, [pairs[i : i + size] for i in range(0, len(pairs), size)]
-            ):
-                fragments += piece_fragments
-                names += piece_names
+            try:
+                for piece_fragments, piece_names in pool.map(
+                    _resolve_pairs, [pairs[i : i + size] for i in range(0, len(pairs), size)]
+                ):
+                    fragments += piece_fragments
+                    names += piece_names
+            except BrokenProcessPool:
+                raise BatchError(f"a worker process stopped before answering: {UNGUARDED}") from None
         codes = {name: i for i, name in enumerate(self.statuses)}
         status = []
         for name in names:
@@ -320,8 +331,15 @@ class _Answers:
         this process is copied into them), or None for one job."""
         if self.jobs <= 1:
             return None
+        import multiprocessing
+
+        if getattr(multiprocessing.current_process(), "_inheriting", False):
+            # This is a worker being started, running the caller's script again: without the guard the script
+            # would start workers of its own, and so on (Python refuses that with a page of traceback).
+            from gazetteer.batch import BatchError
+
+            raise BatchError(f"jobs > 1 was asked for while a worker process was starting: {UNGUARDED}")
         if self._pool is None:
-            import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
             self._pool = ProcessPoolExecutor(

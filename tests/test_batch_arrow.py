@@ -272,3 +272,32 @@ def test_jobs_must_be_a_positive_whole_number(tmp_path: Path, jobs) -> None:
     with pytest.raises(BatchError, match="jobs must be a positive whole number"):
         enrich_file(src, tmp_path / "out.csv", column="place", jobs=jobs)
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_jobs_where_no_workers_serve_say_so_in_the_notes(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_bytes(FIXTURES["plain"][0])
+    stats = enrich_file(src, tmp_path / "out.jsonl", column="place", oblast_column="region", progress=False, jobs=2)
+    assert sum(stats.values()) == 3
+    assert any("resolved in one process" in note for note in stats.notes)
+    stats = enrich_file(src, tmp_path / "out.csv", column="place", oblast_column="region", progress=False, jobs=2)
+    assert not stats.notes  # the Arrow engine took it (three rows: no workers were needed either)
+
+
+def test_a_script_without_the_main_guard_gets_a_clear_error_not_a_hang(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    src = tmp_path / "in.csv"
+    src.write_text("place\n" + "\n".join(f"Kupiansk{i}" for i in range(600)) + "\n", encoding="utf-8")
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from gazetteer.batch import enrich_file\n"
+        f"enrich_file({str(src)!r}, {str(tmp_path / 'out.csv')!r}, column='place', progress=False, jobs=2)\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("gazetteer.errors.BatchError:") and "if __name__ == " in last
+    assert not (tmp_path / "out.csv").exists()
