@@ -48,9 +48,10 @@ LANGS = ("uk", "ru", "en")
 #: characters, each read with about MARGIN characters of the text around it (a mention's context is the
 #: few sentences around it, CONTEXT_SENTENCES), cut at paragraph or sentence ends. Memory then depends on
 #: the window, not the document; the "anywhere in the document" context (DOC_OBLAST, DOC_UNIT) becomes
-#: "anywhere in the window" (some 240,000 characters: a long report, far more than an article).
-WINDOW = 200_000
-MARGIN = 20_000
+#: "anywhere in the window" (some 320,000 characters: a long report, far more than an article). The
+#: margins are read twice, so they are kept small: 10,000 characters hold dozens of sentences.
+WINDOW = 300_000
+MARGIN = 10_000
 #: How far back from a wanted cut a paragraph or sentence end is looked for.
 _CUT_SLACK = 10_000
 

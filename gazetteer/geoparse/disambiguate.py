@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from gazetteer.geodesy import haversine_km
+from gazetteer.geodesy import EARTH_RADIUS_KM
 from gazetteer.geoparse.candidates import Cand
 from gazetteer.geoparse.lexicon import Tables
 from gazetteer.geoparse.tokens import Token
@@ -42,10 +42,6 @@ NEAR_KM = 120.0
 NEAR_MAX = 0.35 + 0.1 + ANCHOR_OBLAST
 
 
-def _distance_km(a: Settlement, b: Settlement) -> float:
-    return haversine_km(a.lat, a.lon, b.lat, b.lon)
-
-
 def prior(s: Settlement) -> float:
     """The shared settlement prior (:func:`gazetteer.rank.settlement_prior`) on this module's scale."""
     return PRIOR_WEIGHT * settlement_prior(s)
@@ -76,6 +72,8 @@ class _Nearby:
     def __init__(self, settlements: list[Settlement]) -> None:
         self.settlements = settlements
         self.cells: dict[int, tuple[int, int]] = {}
+        # settlement -> (latitude in radians, its cosine, longitude in degrees): the haversine's per-point part
+        self.points: dict[int, tuple[float, float, float]] = {}
         self.km: dict[int, dict[int, float]] = {}  # candidate -> anchor in a neighbouring cell -> km
 
     def cell(self, sidx: int) -> tuple[int, int]:
@@ -83,6 +81,8 @@ class _Nearby:
         if got is None:
             s = self.settlements[sidx]
             got = self.cells[sidx] = (math.floor(s.lat / 1.1), math.floor(s.lon / 1.75))
+            p = math.radians(s.lat)
+            self.points[sidx] = (p, math.cos(p), s.lon)
         return got
 
     def closeness(
@@ -90,18 +90,24 @@ class _Nearby:
     ) -> tuple[float, float]:
         """For the nearest anchor in the same sentence and in the window of candidate ``sidx`` in grid
         ``cell``: 1 at the same point, falling to 0 at NEAR_KM. ``anchors``: (anchor, cell row, cell
-        column, in the same sentence), an anchor may be listed more than once."""
+        column, in the same sentence), an anchor may be listed more than once; each has had its :meth:`cell`.
+        Distances are :func:`~gazetteer.geodesy.haversine_km`'s, with each point's part worked out once."""
         to_same = to_around = NEAR_KM
         la, lo = cell
         km_of = self.km.get(sidx)
         if km_of is None:
             km_of = self.km[sidx] = {}
+        points = self.points
+        p1, cos1, lon1 = points[sidx]
+        sin, radians = math.sin, math.radians
         for a, ala, alo, in_same in anchors:
             if ala - la > 1 or la - ala > 1 or alo - lo > 1 or lo - alo > 1:
                 continue
             km = km_of.get(a)
             if km is None:
-                km = km_of[a] = _distance_km(self.settlements[sidx], self.settlements[a])
+                p2, cos2, lon2 = points[a]
+                h = sin((p2 - p1) / 2) ** 2 + cos1 * cos2 * sin(radians(lon2 - lon1) / 2) ** 2
+                km = km_of[a] = 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
             if km < to_around:
                 to_around = km
             if in_same and km < to_same:
