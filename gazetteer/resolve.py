@@ -1157,7 +1157,13 @@ class Resolver:
             oblasts = frozenset(found) if units and None not in found else frozenset(self._oblast_rows())
         choices = {}
         fitting: dict[int, bool] = {}  # settlement -> fits (a settlement has several names)
+        # With oblast hints alone every settlement of a hinted oblast fits: its table is taken whole.
+        whole = hints.oblasts if hints.raions is None and hints.hromadas is None else frozenset()
+        for oblast in sorted(whole):
+            choices.update(self._oblast_names(oblast))
         for oblast in oblasts | frozenset(self._surrounding.get(o, o) for o in oblasts):
+            if oblast in whole:
+                continue
             for k, v in self._oblast_names(oblast).items():
                 ok = fitting.get(k[0])
                 if ok is None:
