@@ -52,6 +52,7 @@ MAX_HEADER_BYTES = 1 << 20
 PARALLEL_MIN = 512
 #: A batch's new pairs go to the workers in this many pieces per worker (a slow piece then holds up less).
 PIECES_PER_JOB = 4
+#: Why worker processes stopped before answering, and what to do (the one cause seen in practice).
 UNGUARDED = (
     "worker processes are spawned and import the calling script afresh: call enrich_file(jobs=...) from under "
     "'if __name__ == \"__main__\":', or use jobs=1"
@@ -115,9 +116,10 @@ def enrich_csv(
     """Enrich the CSV/TSV file ``src`` into ``dst`` with Arrow; return how many rows got each status.
 
     Same arguments and result as :func:`gazetteer.batch.enrich_file`; ``jobs`` > 1 resolves a batch's new
-    distinct pairs in that many worker processes (each loads its own resolver), the output unchanged. Raises :class:`Unsupported` (with
-    nothing written) for input the streaming engine must handle, and the streaming engine's
-    :class:`~gazetteer.batch.BatchError` for a missing file or an unwritable output.
+    distinct pairs in that many worker processes (each loads its own resolver), the output unchanged.
+    Raises :class:`Unsupported` (with nothing written) for input the streaming engine must handle, and the
+    streaming engine's :class:`~gazetteer.batch.BatchError` for a missing file or an unwritable output, or
+    when worker processes cannot start (a calling script without the ``__main__`` guard).
     """
     import numpy as np
     import pyarrow as pa
