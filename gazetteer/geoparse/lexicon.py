@@ -542,22 +542,31 @@ _TABLES_LOCK = threading.Lock()
 def tables_for(resolver: Resolver) -> Tables:
     """The tables of ``resolver``'s extract, built once per process (thread-safe): read from the snapshot
     in the cache folder when one was made for the same extract, forms and code, else built and saved."""
+    return _per_extract(_TABLES, resolver, _prepare_tables)
+
+
+def _prepare_tables(resolver: Resolver) -> Tables:
+    with _Notice("preparing the geoparser's name tables (once)"):
+        paused = gc.isenabled()
+        gc.disable()  # hundreds of thousands of small tuples, none cyclic
+        try:
+            return snapshot_tables(resolver)
+        finally:
+            if paused:
+                gc.enable()
+
+
+def _per_extract(made: dict[int, Any], resolver: Resolver, make: Callable[[Resolver], Any]) -> Any:
+    """``make(resolver)``, once per extract and process: kept in ``made``, made under a lock (``make`` must
+    not come back here)."""
     key = id(resolver.extract)
-    tables = _TABLES.get(key)
-    if tables is None:
+    found = made.get(key)
+    if found is None:
         with _TABLES_LOCK:
-            tables = _TABLES.get(key)
-            if tables is None:
-                with _Notice("preparing the geoparser's name tables (once)"):
-                    paused = gc.isenabled()
-                    gc.disable()  # hundreds of thousands of small tuples, none cyclic
-                    try:
-                        tables = snapshot_tables(resolver)
-                    finally:
-                        if paused:
-                            gc.enable()
-                _TABLES[key] = tables
-    return tables
+            found = made.get(key)
+            if found is None:
+                found = made[key] = make(resolver)
+    return found
 
 
 # -- the tables' snapshot in the cache folder ----------------------------------------------------------
@@ -642,10 +651,16 @@ def snapshot_tables(resolver: Resolver) -> Tables:
             return assemble(resolver, parts)
         except (TypeError, ValueError, AttributeError):  # a pattern that is not text: rebuilt below
             pass
+    return assemble(resolver, _build_and_save(resolver, path, meta))
+
+
+def _build_and_save(resolver: Resolver, path: Path, meta: dict) -> TableParts:
+    """The parts built from the extract and the forms lexicon, and their snapshot written to ``path`` (best
+    effort, an unwritable cache folder only costs the next start)."""
     parts = build_parts(resolver)
     blobs = [parts.patterns, parts.gids, parts.groups, parts.centre_of, parts.unit_stems]
     cachefile.save(path, meta, [cachefile.dumps(b) for b in blobs])
-    return assemble(resolver, parts)
+    return parts
 
 
 # -- the resolver's map of case forms -----------------------------------------------------------------
@@ -659,14 +674,7 @@ def form_map(resolver: Resolver) -> Mapping[str, tuple]:
     settlements a case form names, as the automaton of :func:`tables_for` reads them, without building it. Read
     from a packed file in the cache folder (a single lookup decodes one entry), made from the tables' parts the
     first time (thread-safe; an unwritable cache folder only costs the next start)."""
-    key = id(resolver.extract)
-    found = _FORM_MAPS.get(key)
-    if found is None:
-        with _TABLES_LOCK:
-            found = _FORM_MAPS.get(key)
-            if found is None:
-                found = _FORM_MAPS[key] = _load_form_map(resolver)
-    return found
+    return _per_extract(_FORM_MAPS, resolver, _load_form_map)
 
 
 def _form_map_meta(resolver: Resolver) -> dict:
@@ -684,12 +692,9 @@ def _load_form_map(resolver: Resolver) -> Mapping[str, tuple]:
         except ValueError:
             pass  # damaged in a way the checksums cannot see: made again below
     with _Notice("preparing the resolver's case forms (once)"):
-        snapshot_meta_ = snapshot_meta(resolver)
-        parts = read_snapshot(snapshot_path(snapshot_meta_), snapshot_meta_)
-        if parts is None:
-            parts = build_parts(resolver)
-            blobs = [parts.patterns, parts.gids, parts.groups, parts.centre_of, parts.unit_stems]
-            cachefile.save(snapshot_path(snapshot_meta_), snapshot_meta_, [cachefile.dumps(b) for b in blobs])
+        tables_meta = snapshot_meta(resolver)
+        tables_path = snapshot_path(tables_meta)
+        parts = read_snapshot(tables_path, tables_meta) or _build_and_save(resolver, tables_path, tables_meta)
         table: dict[str, tuple] = {}
         for pat, gid in zip(parts.patterns, parts.gids):
             entries = tuple((e[1], e[2], e[3]) for e in parts.groups[gid] if e[0] == "s")
