@@ -186,6 +186,8 @@ class Gazetteer(Geocoder):
             limit=len(self.resolver.extract.settlements) if viewbox is not None else wanted,
             strict=False,
         )
+        # A stated region restricts the results, as in Nominatim (the resolver keeps namesakes outside it).
+        res = self.resolver.within_hints(res, oblast=oblast, raion=raion, hromada=hromada)
         if viewbox is not None:
             (lat1, lon1), (lat2, lon2) = (Point(c)[:2] for c in viewbox)
             box = (min(lon1, lon2), min(lat1, lat2), max(lon1, lon2), max(lat1, lat2))

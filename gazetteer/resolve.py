@@ -529,6 +529,27 @@ class Resolver:
         hromadas = self._units(hromada, "hromada", within=raions or oblasts) if hromada else None
         return Hints(oblasts, raions, hromadas, _point(near))
 
+    def within_hints(
+        self, res: Resolution, *, oblast: object = None, raion: object = None, hromada: object = None
+    ) -> Resolution:
+        """``res`` with only the candidates inside the units the hints name (given here, else written in the
+        query, as :meth:`lookup` reads them), as Nominatim's ``state``/``county`` restrict its results.
+        :meth:`lookup` keeps the namesakes outside them (scored down) to say where a name lies when a region cell
+        is wrong; a geocoder's client takes every result as a match. Unchanged when no hint is read, when no
+        candidate (or not the answer) lies inside, or when all do."""
+        if not isinstance(res.query, str):
+            return res
+        try:
+            hints, _ = self._read_hints(self.reader.read(res.query), oblast, raion, hromada, None, False)
+        except (TypeError, ValueError):
+            return res
+        if hints.oblasts is None and hints.raions is None and hints.hromadas is None:
+            return res
+        kept = tuple(c for c in res.candidates if self._fits(c.settlement, hints))
+        if not kept or len(kept) == len(res.candidates) or (res.match is not None and res.match not in kept):
+            return res
+        return replace(res, candidates=kept)
+
     def _read_hints(
         self, q: Query, oblast: object, raion: object, hromada: object, near: object, strict: bool
     ) -> tuple[Hints, list[str]]:

@@ -478,6 +478,8 @@ class Service:
                 len(self.resolver.extract.settlements) if box is not None else max(limit, self.settings.default_limit)
             )
             res = self._lookup(text, given.get("state"), given.get("county"), wanted)
+            # A stated region restricts the results, as in Nominatim (the resolver keeps namesakes outside it).
+            res = self.resolver.within_hints(res, oblast=given.get("state"), raion=given.get("county"))
             if box is not None:
                 res = within_viewbox(res, box, bounded)
         except BadRequest as exc:

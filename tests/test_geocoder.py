@@ -197,6 +197,10 @@ def test_geocode_structured_query_reads_state_as_the_oblast_hint(geo):
         geo.geocode({"city": "Kupiansk", "amenity": "school"})
     # A country other than Ukraine is read as a cell would be: Crimea filed under Russia is in Ukraine.
     assert geo.geocode({"city": "Sevastopol", "country": "Russia"}).raw["name_uk"] == "Севастополь"
+    # The other namesakes are outside the stated oblast: not results, as in Nominatim.
+    found = geo.geocode({"city": "Радьківка", "state": "Kharkiv Oblast"}, exactly_one=False)
+    assert [loc.raw["gazetteer"]["katottg"] for loc in found] == ["UA63080070250094966"]
+    assert len(geo.geocode("Радьківка", exactly_one=False)) == 3
 
 
 def test_geocode_bounded_viewbox_picks_the_namesake_inside_it(geo):

@@ -804,3 +804,20 @@ def test_a_misspelling_beyond_two_edits_is_found_inside_any_hinted_unit(resolver
     fresh = gazetteer.Resolver(extract)
     looked = fresh._unit_choices(fresh.parse_hints(**hint), lambda i: True)
     assert {extract.settlements[sidx].oblast_id for sidx, _, _ in looked} == {res.match.settlement.oblast_id}
+
+
+def test_within_hints_keeps_the_candidates_inside_the_stated_units_only(resolver) -> None:
+    res = resolver.lookup("Радьківка", oblast="Kharkiv")
+    assert len(res.candidates) == 3  # lookup keeps the namesakes elsewhere, scored down
+    inside = resolver.within_hints(res, oblast="Kharkiv")
+    assert [c.id for c in inside.candidates] == [RADKIVKA_KHARKIV] and inside.match == res.match
+    inline = resolver.lookup("Радьківка, Харківська")
+    assert [c.id for c in resolver.within_hints(inline).candidates] == [RADKIVKA_KHARKIV]
+    bare = resolver.lookup("Радьківка")
+    assert resolver.within_hints(bare) == bare  # no hint, nothing to restrict
+    elsewhere = resolver.lookup("Радьківка", oblast="Lviv")  # not found there: closest spellings, namesakes
+    lviv = resolver.within_hints(elsewhere, oblast="Lviv")
+    assert lviv.status == "not_found" and lviv.candidates
+    assert {c.oblast_en for c in lviv.candidates} == {"Lvivska"} < {c.oblast_en for c in elsewhere.candidates}
+    unread = resolver.lookup("Радьківка", oblast="Narnia")
+    assert resolver.within_hints(unread, oblast="Narnia") == unread  # a hint that names no unit restricts nothing

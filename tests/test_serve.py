@@ -160,7 +160,20 @@ def test_search_structured_query_uses_state_as_oblast_hint(http: httpx.Client) -
     data = http.get("/search", params={"city": "Радьківка", "state": "Kharkiv"}).json()
     assert data[0]["gazetteer"]["katottg"] == "UA63080070250094966"
     assert data[0]["gazetteer"]["status"] == "resolved"
-    assert all(r["gazetteer"]["status"] == "candidate" for r in data[1:])  # the others, ranked below
+    # A stated region restricts the results, as in Nominatim: not the namesakes in Sumy and Chernihiv oblasts.
+    assert len(data) == 1
+    assert [r["gazetteer"]["katottg"] for r in http.get("/search", params={"q": "Радьківка, Харківська"}).json()] == [
+        "UA63080070250094966"
+    ]
+    # Without a region every namesake comes back; with a region none of them is in, only that region's
+    # closest spellings (status not_found), never the namesakes elsewhere.
+    assert len(http.get("/search", params={"q": "Радьківка"}).json()) == 3
+    lviv = http.get("/search", params={"city": "Радьківка", "state": "Lviv"})
+    assert lviv.headers["X-Gazetteer-Status"] == "not_found"
+    assert lviv.json() and all(r["gazetteer"]["katottg"].startswith("UA46") for r in lviv.json())
+    # The capital filed under the oblast around it is the capital, not the village Київ elsewhere.
+    kyiv = http.get("/search", params={"city": "Kyiv", "state": "Kyiv Oblast"}).json()
+    assert [r["gazetteer"]["katottg"][:4] for r in kyiv] == ["UA80"]
 
 
 def test_search_structured_country_is_read_as_a_cell_would_be(http: httpx.Client) -> None:
