@@ -34,7 +34,8 @@ class AmbiguousName(GazetteerError, LookupError):
         self.candidates = candidates
         names = "; ".join(c.settlement.long_label for c in candidates[:5])
         super().__init__(
-            f"{query!r} is ambiguous ({len(candidates)} candidates: {names}); pass oblast=, raion= or near= to choose"
+            f"{query!r} is ambiguous ({len(candidates)} candidates: {names}{'; ...' if len(candidates) > 5 else ''}); "
+            "pass oblast=, raion= or near= to choose"
         )
 
 

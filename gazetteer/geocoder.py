@@ -279,8 +279,12 @@ class Gazetteer(Geocoder):
         max_km: float | None = None,
         language: str | bool = False,
         addressdetails: bool = True,
+        zoom: int | None = None,
     ) -> Location | list[Location] | None:
         """The settlement nearest a point (``(lat, lon)``, ``"lat, lon"`` or a geopy ``Point``).
+
+        ``zoom`` as in geopy's Nominatim and the service's /reverse: 10 or more (or None) the settlement;
+        8-9 its raion, 5-7 its oblast, 0-4 the country (one Nominatim-shaped record in ``raw``, no distance).
 
         The same engine and the same border as :func:`gazetteer.reverse` (:mod:`gazetteer.nearby`): only
         settlements with their own coordinates (``coord_precision == "point"``) are answers; None when the
@@ -307,6 +311,12 @@ class Gazetteer(Geocoder):
         )
         lang = self._language(language)
         places = _places(self.resolver)
+        if zoom is not None and found:
+            if type(zoom) is not int or not 0 <= zoom <= 18:
+                raise ValueError(f"zoom must be a whole number 0-18, not {zoom!r}")
+            coarse = self._coarse(found[0][0], zoom, lang, addressdetails)
+            if coarse is not None:
+                return coarse if exactly_one else [coarse]
         locs = []
         for s, dist in found:
             raw = s.to_dict()
@@ -318,3 +328,18 @@ class Gazetteer(Geocoder):
         if not locs:
             return None
         return locs[0] if exactly_one else locs
+
+    def _coarse(self, s: Settlement, zoom: int, lang: str, addressdetails: bool) -> Location | None:
+        """The country, or the oblast or raion of the nearest settlement ``s``, at a coarse ``zoom`` (the
+        service's rule); None at a settlement's zoom."""
+        places = _places(self.resolver)
+        units = self.resolver.extract.units
+        if zoom <= 4:
+            rec = places.country_record(lang, "jsonv2", addressdetails)
+        elif zoom <= 7 and s.oblast_id in units:
+            rec = places.unit_record(units[s.oblast_id], lang, "jsonv2", addressdetails, {"status": "nearest"})
+        elif zoom <= 9 and s.raion_id in units:
+            rec = places.unit_record(units[s.raion_id], lang, "jsonv2", addressdetails, {"status": "nearest"})
+        else:
+            return None
+        return Location(rec["display_name"], Point(float(rec["lat"]), float(rec["lon"])), rec)

@@ -235,10 +235,12 @@ class Resolver:
         )
 
     def geocode(self, query: str, **hints) -> Match | None:
-        """The one settlement ``query`` names, or None if none fits; AmbiguousName if several fit equally."""
+        """The one settlement ``query`` names, or None if none fits; AmbiguousName if several fit equally (its
+        ``candidates``: every one of them, best first)."""
         res = self.lookup(query, strict=True, **hints)
         if res.status == "ambiguous":
-            raise AmbiguousName(query, list(res.candidates))
+            hints["limit"] = len(self.extract.settlements)  # all of them: "78 candidates", not the first five
+            raise AmbiguousName(query, list(self.lookup(query, strict=True, **hints).candidates))
         return res.match
 
     def lookup(

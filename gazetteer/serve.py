@@ -57,9 +57,10 @@ answered for GET); ``Settings(cors_origins=("https://example.org",))`` allows on
 
 A ``q`` with no letters (empty, blank, ``12345``, ``-``, ``???``: a junk cell of a table) finds nothing, as in
 Nominatim: a 200 with no results, ``X-Gazetteer-Status: invalid`` and the reason ("no letters to match in
-'12345'"), so that a client's loop over a column goes on. A malformed request gets a 400 with Nominatim's
-error object (``{"error": {"code": 400, "message": ...}}``): no ``q`` nor structured query, an over-long
-``q``, ``limit`` not a number, a bad ``viewbox``, malformed coordinates, unknown ``format``. Unknown
+'12345'"), so that a client's loop over a column goes on; so does a ``q`` longer than ``max_query_chars``.
+A malformed request gets a 400 with Nominatim's
+error object (``{"error": {"code": 400, "message": ...}}``): no ``q`` nor structured query,
+``limit`` not a number, a bad ``viewbox``, malformed coordinates, unknown ``format``. Unknown
 parameters are ignored. Requests
 are bounded (URL, body, batch size) and each client (by address) has a request budget, a token bucket
 (``rate`` requests per second, ``burst`` at once; 429 with ``Retry-After`` beyond it). No parameter ever
@@ -467,7 +468,10 @@ class Service:
                 # read as a cell would be: "Sevastopol, Russia" is Sevastopol (with a note), "Odessa, USA" abroad
                 text = f"{text}, {country.strip()}"
             if len(text) > self.settings.max_query_chars:
-                raise BadRequest(f"q is longer than {self.settings.max_query_chars} characters")
+                # Longer than a place name can be (a description in a table's place column): nothing found, as
+                # for a junk cell; a 400 would stop a client's loop over the column.
+                why = f"q is longer than {self.settings.max_query_chars} characters: no place name is so long"
+                return self._results([], fmt, text[: self.settings.max_query_chars], "invalid", why)
             box = viewbox_of(request)
             bounded = box is not None and _flag(request, "bounded")
             if foreign:

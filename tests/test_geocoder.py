@@ -272,3 +272,15 @@ def test_geocode_takes_nominatims_optional_parts(geo):
     assert geo.geocode("Kupyansk", geometry="wkt").raw["geotext"] == f"POINT({loc.longitude} {loc.latitude})"
     assert geo.geocode("Kupyansk", featuretype="country") is None  # only settlements are answered
     assert geo.geocode("Kupyansk", featuretype="city").raw["name_uk"] == "Куп’янськ"
+
+
+def test_reverse_takes_nominatims_zoom(geo):
+    # geopy's Nominatim.reverse takes zoom; code written for it must run here, with the service's levels.
+    town = geo.reverse((49.71, 37.62), zoom=18)
+    assert town.raw["name_uk"] == "Куп’янськ" and geo.reverse((49.71, 37.62), zoom=None).raw == town.raw
+    assert geo.reverse((49.71, 37.62), zoom=9).raw["addresstype"] == "district"
+    oblast = geo.reverse((49.71, 37.62), zoom=6, exactly_one=False)
+    assert [loc.raw["addresstype"] for loc in oblast] == ["state"] and "Харківська область" in oblast[0].address
+    assert geo.reverse((49.71, 37.62), zoom=3).raw["addresstype"] == "country"
+    with pytest.raises(ValueError, match="zoom"):
+        geo.reverse((49.71, 37.62), zoom=30)

@@ -821,3 +821,13 @@ def test_within_hints_keeps_the_candidates_inside_the_stated_units_only(resolver
     assert {c.oblast_en for c in lviv.candidates} == {"Lvivska"} < {c.oblast_en for c in elsewhere.candidates}
     unread = resolver.lookup("Радьківка", oblast="Narnia")
     assert resolver.within_hints(unread, oblast="Narnia") == unread  # a hint that names no unit restricts nothing
+
+
+def test_an_ambiguous_geocode_counts_and_holds_every_candidate() -> None:
+    with pytest.raises(AmbiguousName) as info:
+        gazetteer.geocode("Новоселівка")
+    assert len(info.value.candidates) > 50  # 78 villages, not the first five
+    assert f"({len(info.value.candidates)} candidates:" in str(info.value) and "; ...)" in str(info.value)
+    with pytest.raises(AmbiguousName) as info:
+        gazetteer.geocode("Радьківка")
+    assert len(info.value.candidates) == 3 and "..." not in str(info.value)
