@@ -33,6 +33,7 @@ web geocoders do; an oblast hint that names no oblast raises :class:`~gazetteer.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from geopy.exc import GeocoderQueryError
 from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
@@ -266,6 +267,7 @@ class Gazetteer(Geocoder):
             raw["address"] = places.address(s, lang)
         rank = next((i for i, c in enumerate(res.candidates, 1) if c is m), 1)
         raw["gazetteer"] = places.extension(s, match_extension(res, m, rank))
+        _nominatim_keys(raw, places.record(s, lang, "jsonv2", addressdetails, {}))
         return Location(places.display_name_of(s, lang), Point(s.lat, s.lon), raw)
 
     # -- reverse --------------------------------------------------------------------------------
@@ -324,6 +326,7 @@ class Gazetteer(Geocoder):
             if addressdetails:
                 raw["address"] = places.address(s, lang)
             raw["gazetteer"] = places.extension(s, {"status": "nearest", "distance_km": round(dist, 3)})
+            _nominatim_keys(raw, places.record(s, lang, "jsonv2", addressdetails, {}))
             locs.append(Location(places.display_name_of(s, lang), Point(s.lat, s.lon), raw))
         if not locs:
             return None
@@ -343,3 +346,11 @@ class Gazetteer(Geocoder):
         else:
             return None
         return Location(rec["display_name"], Point(float(rec["lat"]), float(rec["lon"])), rec)
+
+
+def _nominatim_keys(raw: dict[str, Any], record: dict[str, Any]) -> None:
+    """Add the keys of the service's (Nominatim's jsonv2) record that ``raw`` lacks (``display_name``,
+    ``place_id``, ``category``, ``type``, ``boundingbox``, ...), so that code reading a Nominatim answer's
+    ``raw`` runs; ``raw``'s own keys (``lat``/``lon`` as numbers, ``address``, ``gazetteer``) stay."""
+    for key, value in record.items():
+        raw.setdefault(key, value)

@@ -539,11 +539,13 @@ class Service:
         except PointOutsideUkraine:
             found = []
         if not found:
+            headers = {"X-Gazetteer-Status": "not_found", "X-Gazetteer-Reason": quote("the point is outside Ukraine")}
             if fmt == "xml":
-                return Response(render_reverse_xml(None, self.places.licence, request.url.query), media_type=XML)
+                xml = render_reverse_xml(None, self.places.licence, request.url.query)
+                return Response(xml, media_type=XML, headers=headers)
             if fmt in ("json", "jsonv2"):
-                return self.respond({"error": "Unable to geocode"})
-            return self.respond(render([], fmt, self.places.licence), fmt)
+                return self.respond({"error": "Unable to geocode"}, headers=headers)
+            return self.respond(render([], fmt, self.places.licence), fmt, headers)
         s, km = found[0]
         units = self.resolver.extract.units
         # A unit is the nearest settlement's, so the point is taken to be inside it: its record has no
@@ -556,11 +558,13 @@ class Service:
             rec = self.places.unit_record(units[s.raion_id], lang, fmt, details, {"status": "nearest"})
         else:
             rec = self.places.record(s, lang, fmt, details, {"status": "nearest", "distance_km": round(km, 3)})
+        headers = {"X-Gazetteer-Status": "nearest"}
         if fmt == "xml":
-            return Response(render_reverse_xml(rec, self.places.licence, request.url.query), media_type=XML)
+            xml = render_reverse_xml(rec, self.places.licence, request.url.query)
+            return Response(xml, media_type=XML, headers=headers)
         if fmt in ("json", "jsonv2"):
-            return self.respond(rec)
-        return self.respond(render([rec], fmt, self.places.licence), fmt)
+            return self.respond(rec, headers=headers)
+        return self.respond(render([rec], fmt, self.places.licence), fmt, headers)
 
     # /lookup
     async def lookup(self, request: Request) -> Response:

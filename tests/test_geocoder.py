@@ -284,3 +284,11 @@ def test_reverse_takes_nominatims_zoom(geo):
     assert geo.reverse((49.71, 37.62), zoom=3).raw["addresstype"] == "country"
     with pytest.raises(ValueError, match="zoom"):
         geo.reverse((49.71, 37.62), zoom=30)
+
+
+def test_raw_carries_nominatims_keys_beside_the_settlement_fields(geo):
+    # Code written for geopy's Nominatim reads raw["display_name"], raw["place_id"], raw["boundingbox"].
+    for loc in (geo.geocode("Kupyansk"), geo.reverse((49.71, 37.62))):
+        assert loc.raw["display_name"] == loc.address
+        assert loc.raw["place_id"] and len(loc.raw["boundingbox"]) == 4 and loc.raw["type"]
+        assert loc.raw["name_uk"] == "Куп’янськ" and isinstance(loc.raw["lat"], float)  # own fields stay

@@ -956,3 +956,12 @@ def test_a_query_longer_than_any_name_finds_nothing_without_stopping_a_loop(http
     r = http.get("/search", params={"q": "Kupiansk " * 40})
     assert r.status_code == 200 and r.json() == []
     assert r.headers["X-Gazetteer-Status"] == "invalid" and "longer than" in unquote(r.headers["X-Gazetteer-Reason"])
+
+
+def test_reverse_says_its_status_in_the_headers_it_exposes(http: httpx.Client) -> None:
+    for fmt in ("jsonv2", "xml", "geojson"):
+        inside = http.get("/reverse", params={"lat": 49.71, "lon": 37.62, "format": fmt})
+        assert inside.status_code == 200 and inside.headers["X-Gazetteer-Status"] == "nearest"
+        outside = http.get("/reverse", params={"lat": 55.75, "lon": 37.62, "format": fmt})  # Moscow
+        assert outside.status_code == 200 and outside.headers["X-Gazetteer-Status"] == "not_found"
+    assert "X-Gazetteer-Status" in inside.headers.get("Access-Control-Expose-Headers", "")
