@@ -193,7 +193,9 @@ STATUSES = ("resolved", "ambiguous", "not_found", "invalid")
 class Resolution:
     """The full answer to one query, for batch work: a status, a reason, the best match, all candidates.
 
-    ``match`` is set only when ``status == "resolved"``; ``candidates`` are ranked best first.
+    ``match`` is set only when ``status == "resolved"``; ``candidates`` are ranked best first. ``region``: the
+    ids of the oblast-level units a ``not_found`` query names instead of a settlement ("Kharkov oblast",
+    "Донеччина"), else empty.
     """
 
     query: object
@@ -201,6 +203,7 @@ class Resolution:
     reason: str = ""
     match: Match | None = None
     candidates: tuple[Match, ...] = ()
+    region: frozenset[str] = frozenset()
 
     def to_columns(self, prefix: str = "gaz_") -> dict[str, Any]:
         """The flat columns batch work appends to a row (same names in the CLI and pandas)."""

@@ -292,17 +292,23 @@ class Resolver:
             # "Донеччина", "на Донеччині", "Крим", "Kharkiv Obl": a region, not a typo of a village (Дончине).
             region = self._region_named(q.name)
             if region:
-                res = Resolution(query, "not_found", _names_region_reason(self.extract, region), None, res.candidates)
+                res = Resolution(
+                    query, "not_found", _names_region_reason(self.extract, region), None, res.candidates, region
+                )
         elif isinstance(query, str) and q.inflected and _ON_REGION.match(q.text) and self._region_named(q.name):
             # "на Харківщині", "на Донбасі": "на" before a region's name is how a region is said; a village takes
             # "у"/"в" (у Харківщині, the village of Sumy oblast).
             region = self._region_named(q.name)
-            res = Resolution(query, "not_found", _names_region_reason(self.extract, region), None, res.candidates)
+            res = Resolution(
+                query, "not_found", _names_region_reason(self.extract, region), None, res.candidates, region
+            )
         elif isinstance(query, str) and res.status != "not_found" and self._oblast_adjective(q.name, res):
             # "Donetska", "Харківська", "Харьковская": an oblast's own name as the place, not the city Донецьк or
             # the village Харківське it is one ending away from (the value of a gaz_oblast_* column).
             region = self.reader.oblasts(q.name, fuzzy=False)
-            res = Resolution(query, "not_found", _names_region_reason(self.extract, region), None, res.candidates)
+            res = Resolution(
+                query, "not_found", _names_region_reason(self.extract, region), None, res.candidates, region
+            )
         elif isinstance(query, str) and res.status != "not_found":
             top = res.match or res.candidates[0]
             region = self._region_named(q.name) if category_prior(top.settlement.category) < 2 else None

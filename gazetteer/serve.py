@@ -49,7 +49,9 @@ all candidates, best first).
 A ``place_id`` is the first 12 digits of the KATOTTG id for a settlement, and 10**12 more for an oblast,
 raion or hromada record (``/reverse`` with a low ``zoom``), so Kyiv the city (800000000000) and the
 oblast-level unit Kyiv (1800000000000) differ; ``/lookup`` takes either. ``/search`` answers carry two
-headers: ``X-Gazetteer-Status`` (``resolved``, ``ambiguous``, ``not_found``, ``invalid``) and ``X-Gazetteer-Reason``, the
+headers: ``X-Gazetteer-Status`` (``resolved``, ``ambiguous``, ``not_found``, ``invalid``; ``oblast`` for a query that
+names only a region, answered with the oblast's record as Nominatim answers a state; ``/reverse``: ``nearest`` or
+``not_found``) and ``X-Gazetteer-Reason``, the
 reason as percent-encoded UTF-8 (headers carry only Latin-1; decode with ``urllib.parse.unquote``, JavaScript's
 ``decodeURIComponent`` or R's ``URLdecode``). Browser scripts of any origin may read the answers and these
 headers (CORS: ``Access-Control-Allow-Origin: *``, ``Access-Control-Expose-Headers``; preflight ``OPTIONS``
@@ -461,7 +463,9 @@ class Service:
             foreign = codes is not None and codes.strip() and "ua" not in {c.strip().lower() for c in codes.split(",")}
             country = given.get("country")
             text = q if q is not None else given.get("city")
-            if text is None:  # street/postalcode only, or a unit without a settlement: nothing at this level
+            if text is None and given.get("state") and not given.get("county") and not other:
+                return self._oblasts(given["state"], lang, fmt, details)  # state=Kharkiv: the oblast, as Nominatim
+            if text is None:  # street/postalcode only, or a raion without a settlement: nothing at this level
                 return self._results([], fmt, "", "not_found", "a settlement name (city) is needed")
             text = text.strip()
             if country and country.strip().casefold() not in _UKRAINE and text:
@@ -488,10 +492,34 @@ class Service:
                 res = within_viewbox(res, box, bounded)
         except BadRequest as exc:
             return _bad(request, exc)
+        if res.status == "not_found" and res.region and box is None:
+            # "Kharkov oblast", "Донеччина": a region, not a settlement; Nominatim answers with the region.
+            units = self.resolver.extract.units
+            records = [
+                self.places.unit_record(units[u], lang, fmt, details, {"status": "oblast", "reason": res.reason})
+                for u in sorted(res.region)
+                if u in units
+            ][:limit]
+            return self._results(records, fmt, text, "oblast", res.reason)
         records = self._records(res, lang, fmt, details, limit)
         if res.status == "ambiguous" and limit == 1 and self.settings.ambiguous == "none":
             records = []  # one answer was asked for and there is none; the header says why
         return self._results(records, fmt, text, res.status, res.reason)
+
+    def _oblasts(self, state: str, lang: str, fmt: str, details: bool) -> Response:
+        """A structured query of a ``state`` alone: that oblast's record (none when it names no oblast)."""
+        try:
+            found = self.resolver.parse_hints(oblast=state).oblasts or frozenset()
+        except ValueError as exc:  # UnknownOblast
+            return self._results([], fmt, state, "not_found", str(exc))
+        units = self.resolver.extract.units
+        reason = f"state {state!r} names an oblast; no city was asked for"
+        records = [
+            self.places.unit_record(units[u], lang, fmt, details, {"status": "oblast", "reason": reason})
+            for u in sorted(found)
+            if u in units
+        ]
+        return self._results(records, fmt, state, "oblast" if records else "not_found", reason)
 
     def _lookup(self, text: str, oblast: str | None, raion: str | None, limit: int) -> Resolution:
         try:

@@ -269,7 +269,30 @@ def test_a_cyrillic_reason_travels_percent_encoded(http: httpx.Client) -> None:
     reason = default_resolver().lookup(q).reason
     assert any("\u0400" <= c <= "\u04ff" for c in reason)
     r = http.get("/search", params={"q": q})
-    assert r.json() == [] and unquote(r.headers["x-gazetteer-reason"]) == reason
+    assert len(r.json()) == 1 and unquote(r.headers["x-gazetteer-reason"]) == reason  # the oblast's record
+
+
+@pytest.mark.parametrize(
+    ("params", "oblasts"),
+    [
+        ({"q": "Kharkov oblast"}, ["UA63"]),
+        ({"q": "Донеччина", "format": "jsonv2"}, ["UA14"]),
+        ({"state": "Kharkiv"}, ["UA63"]),
+        ({"q": "Донбас"}, ["UA14", "UA44"]),
+    ],
+)
+def test_a_query_naming_only_a_region_gets_the_oblast_as_nominatim_does(http: httpx.Client, params, oblasts) -> None:
+    r = http.get("/search", params=params)
+    assert r.headers["X-Gazetteer-Status"] == "oblast"
+    data = r.json()
+    assert [rec["gazetteer"]["katottg"][:4] for rec in data] == oblasts
+    assert all(rec["addresstype"] == "state" and rec["type"] == "administrative" for rec in data)
+
+
+def test_a_city_or_an_unknown_state_is_not_taken_for_an_oblast(http: httpx.Client) -> None:
+    assert http.get("/search", params={"q": "Kharkiv"}).headers["X-Gazetteer-Status"] == "resolved"
+    r = http.get("/search", params={"state": "Narnia"})
+    assert r.json() == [] and r.headers["X-Gazetteer-Status"] == "not_found"
 
 
 def test_reverse_json_record(http: httpx.Client) -> None:

@@ -127,6 +127,20 @@ def test_an_unknown_name_says_why(page) -> None:
     assert "not a Ukrainian settlement" in driver.find_element(By.ID, "status").text
 
 
+def test_a_region_shows_its_oblast_record(page) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver, _ = page
+    box = driver.find_element(By.ID, "q")
+    box.clear()
+    box.send_keys("Kharkov oblast\n")
+    wait(driver, lambda d: d.find_element(By.ID, "status").text.startswith("a region"))
+    rows = driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")
+    assert [r.get_attribute("data-katottg") for r in rows] == ["UA63000000000041885"]
+    assert "oblast_centroid" in rows[0].text
+    driver.save_screenshot(str(SHOTS / "gazetteer-page-region.png"))
+
+
 def test_pasting_a_column_gives_a_table_and_a_csv_download(page) -> None:
     from selenium.webdriver.common.by import By
 

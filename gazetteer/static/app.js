@@ -142,7 +142,7 @@ async function search(event) {
     const tr = document.createElement("tr");
     tr.dataset.katottg = g.katottg;
     for (const v of [i + 1, r.name, r.addresstype, unit(a, "state"), unit(a, "district"), unit(a, "municipality"),
-      g.coord_precision, g.match, g.score.toFixed(2)]) tr.appendChild(text("td", v));
+      g.coord_precision, g.match || g.level || "", g.score == null ? "" : g.score.toFixed(2)]) tr.appendChild(text("td", v));
     tr.title = `KATOTTG ${g.katottg} — ${r.display_name}`;
     tr.addEventListener("click", () => choose(i));
     body.appendChild(tr);
@@ -150,6 +150,7 @@ async function search(event) {
   $("results").hidden = data.length === 0;
   if (kind === "resolved") status("resolved", `resolved: ${data[0].display_name}`);
   else if (kind === "ambiguous") status("ambiguous", `ambiguous: ${data.length} candidates shown, best first — ${reason}`);
+  else if (kind === "oblast") status("resolved", `a region, not a settlement: ${data.map((r) => r.display_name).join("; ")}`);
   else status("not_found", `not found: ${reason || "no settlement of that name"}`);
   choose(data.length ? 0 : -1);
 }
