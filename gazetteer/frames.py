@@ -321,7 +321,8 @@ def _enrich_polars(df: Any, column: str, **kwargs: Any) -> Any:
     def eager(frame: pl.DataFrame) -> pl.DataFrame:
         import pyarrow as pa
 
-        key_frame = frame.select(keys).to_arrow().to_pandas()
+        # integers with nulls stay Python ints (a float would say "a number (1.0)" where pandas says 1)
+        key_frame = frame.select(keys).to_arrow().to_pandas(integer_object_nulls=True)
         result = enrich(key_frame, column, **kwargs)[list(RESULT_COLUMNS)]
         table = pa.Table.from_pandas(result, preserve_index=False)
         return frame.hstack(pl.from_arrow(table).get_columns())

@@ -83,6 +83,16 @@ def test_polars_enrich_equals_pandas_enrich(places) -> None:
     assert out.schema["gaz_lat"] == pl.Float64 and out.schema["gaz_status"] == pl.String
 
 
+def test_polars_integers_with_nulls_read_as_pandas_reads_them() -> None:
+    pl = pytest.importorskip("polars")
+    pd = pytest.importorskip("pandas")
+    from gazetteer.frames import enrich
+
+    out = enrich(pl.DataFrame({"place": [1, None, 3]}), "place")["gaz_reason"].to_list()
+    ref = enrich(pd.DataFrame({"place": pd.array([1, None, 3], dtype="Int64")}), "place")["gaz_reason"].tolist()
+    assert out == ref and out[0] == "a number (1), not a place name"  # not "1.0"
+
+
 def test_polars_lazyframe_stays_lazy_and_collects_the_same(places) -> None:
     pl = pytest.importorskip("polars")
     import gazetteer
