@@ -471,6 +471,10 @@ class Service:
             if country and country.strip().casefold() not in _UKRAINE and text:
                 # read as a cell would be: "Sevastopol, Russia" is Sevastopol (with a note), "Odessa, USA" abroad
                 text = f"{text}, {country.strip()}"
+            if "\ufffd" in text:
+                # Percent-encoded bytes that are not UTF-8 arrive as U+FFFD: say so, not "no letters to match".
+                why = "q is not valid UTF-8 (percent-encode the UTF-8 bytes of the name; a cp1251 byte shows as U+FFFD)"
+                return self._results([], fmt, text[: self.settings.max_query_chars], "invalid", why)
             if len(text) > self.settings.max_query_chars:
                 # Longer than a place name can be (a description in a table's place column): nothing found, as
                 # for a junk cell; a 400 would stop a client's loop over the column.

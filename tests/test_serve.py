@@ -988,3 +988,13 @@ def test_reverse_says_its_status_in_the_headers_it_exposes(http: httpx.Client) -
         outside = http.get("/reverse", params={"lat": 55.75, "lon": 37.62, "format": fmt})  # Moscow
         assert outside.status_code == 200 and outside.headers["X-Gazetteer-Status"] == "not_found"
     assert "X-Gazetteer-Status" in inside.headers.get("Access-Control-Expose-Headers", "")
+
+
+def test_a_query_that_is_not_utf8_says_so(http: httpx.Client) -> None:
+    from urllib.parse import unquote
+
+    r = http.get("/search?q=%CA%E8%BF%E2")  # "Київ" in cp1251, as an old spreadsheet macro sends it
+    assert r.status_code == 200 and r.json() == []
+    assert r.headers["X-Gazetteer-Status"] == "invalid" and "not valid UTF-8" in unquote(
+        r.headers["X-Gazetteer-Reason"]
+    )
