@@ -148,8 +148,10 @@ class Gazetteer(Geocoder):
         and ignored. ``namedetails=True`` adds ``raw["namedetails"]`` (name, name:uk, name:en, name:ru),
         ``extratags=True`` ``raw["extratags"]`` (population where known, ref:katottg), ``geometry`` "geojson"
         or "wkt" the point as ``raw["geojson"]`` / ``raw["geotext"]`` (a settlement here is a point; "svg"
-        and "kml" add nothing); ``featuretype`` "country" or "state" answers None (only settlements are
-        answered), "city" and "settlement" change nothing. A structured query's ``street`` and
+        and "kml" add nothing); a query that names only a region ("Kharkov oblast", "Донеччина", a structured
+        ``state`` alone) answers the oblast (``raw["addresstype"] == "state"``), as the service does;
+        ``featuretype`` "country" answers None, "state" only such an oblast, "city" and "settlement" change
+        nothing. A structured query's ``street`` and
         ``postalcode`` are not read (a settlement is the finest level here), and a ``country`` other than
         Ukraine is read as a cell would be ("Sevastopol", country "Russia": Sevastopol, with a note; "Odessa",
         "USA": None). ``raw`` is the match's flat record (``Match.to_dict()``) plus ``status``, ``reason``
@@ -157,7 +159,8 @@ class Gazetteer(Geocoder):
         ``status``, ``reason``, ``match``, ``score``, ``rank``, ``candidates``...), so that code reading
         ``raw["gazetteer"]`` runs against either.
         """
-        if featuretype is not None and str(featuretype).strip().lower() in ("country", "state"):
+        feature = str(featuretype).strip().lower() if featuretype is not None else None
+        if feature == "country":
             return None
         if isinstance(query, dict):
             unknown = set(query) - _STRUCTURED - _NOT_READ
@@ -167,6 +170,14 @@ class Gazetteer(Geocoder):
             oblast = oblast if oblast is not None else query.get("state")
             raion = raion if raion is not None else query.get("county")
             query = query.get("city")
+            if query is None and oblast is not None and raion is None:  # a state alone: that oblast
+                try:
+                    region = self.resolver.parse_hints(oblast=oblast).oblasts or frozenset()
+                except ValueError:  # UnknownOblast: no such state, nothing found
+                    return None
+                why = f"state {oblast!r} names an oblast; no city was asked for"
+                res = Resolution(str(oblast), "not_found", why, region=region)
+                return self._oblasts(res, exactly_one, language, addressdetails)
             if query is None:
                 return None
             if country is not None and str(country).strip().casefold() not in _UKRAINE:
@@ -187,6 +198,10 @@ class Gazetteer(Geocoder):
             limit=len(self.resolver.extract.settlements) if viewbox is not None else wanted,
             strict=False,
         )
+        if res.status == "not_found" and res.region and viewbox is None:
+            return self._oblasts(res, exactly_one, language, addressdetails)  # "Kharkov oblast": the oblast
+        if feature == "state":
+            return None  # a settlement is no state
         # A stated region restricts the results, as in Nominatim (the resolver keeps namesakes outside it).
         res = self.resolver.within_hints(res, oblast=oblast, raion=raion, hromada=hromada)
         if viewbox is not None:
@@ -328,6 +343,23 @@ class Gazetteer(Geocoder):
             raw["gazetteer"] = places.extension(s, {"status": "nearest", "distance_km": round(dist, 3)})
             _nominatim_keys(raw, places.record(s, lang, "jsonv2", addressdetails, {}))
             locs.append(Location(places.display_name_of(s, lang), Point(s.lat, s.lon), raw))
+        if not locs:
+            return None
+        return locs[0] if exactly_one else locs
+
+    def _oblasts(
+        self, res: Resolution, exactly_one: bool, language: str | bool, addressdetails: bool
+    ) -> Location | list[Location] | None:
+        """The oblasts a query names instead of a settlement (``res.region``), as the service's records."""
+        units = self.resolver.extract.units
+        lang = self._language(language)
+        places = _places(self.resolver)
+        locs = []
+        for uid in sorted(res.region):
+            if uid in units:
+                rec = places.unit_record(units[uid], lang, "jsonv2", addressdetails, {"status": "oblast"})
+                rec["gazetteer"]["reason"] = res.reason
+                locs.append(Location(rec["display_name"], Point(float(rec["lat"]), float(rec["lon"])), rec))
         if not locs:
             return None
         return locs[0] if exactly_one else locs

@@ -190,7 +190,7 @@ def test_geocode_structured_query_reads_state_as_the_oblast_hint(geo):
     loc = geo.geocode({"city": "Радьківка", "state": "Kharkiv Oblast", "country": "Ukraine"})
     assert loc.raw["oblast_uk"] == "Харківська"
     assert geo.geocode({"city": "Odessa", "country": "USA"}) is None
-    assert geo.geocode({"state": "Kharkiv Oblast"}) is None
+    assert geo.geocode({"state": "Kharkiv Oblast"}).raw["addresstype"] == "state"  # the oblast, no city asked for
     # A street and a postcode are finer than a settlement: not read, the settlement still answers.
     assert geo.geocode({"city": "Kupiansk", "street": "Soborna 1", "postalcode": "63701"}).raw["name_uk"] == "Куп’янськ"
     with pytest.raises(ValueError, match="amenity"):
@@ -292,3 +292,25 @@ def test_raw_carries_nominatims_keys_beside_the_settlement_fields(geo):
         assert loc.raw["display_name"] == loc.address
         assert loc.raw["place_id"] and len(loc.raw["boundingbox"]) == 4 and loc.raw["type"]
         assert loc.raw["name_uk"] == "Куп’янськ" and isinstance(loc.raw["lat"], float)  # own fields stay
+
+
+@pytest.mark.parametrize(
+    ("query", "kw", "oblasts"),
+    [
+        ("Kharkov oblast", {}, ["UA63"]),
+        ({"state": "Kharkiv"}, {}, ["UA63"]),  # a state alone is the oblast, not the city Kharkiv
+        ("Донбас", {"exactly_one": False}, ["UA14", "UA44"]),
+        ("Донеччина", {"featuretype": "state"}, ["UA14"]),
+    ],
+)
+def test_a_query_naming_only_a_region_answers_the_oblast_as_the_service_does(geo, query, kw, oblasts):
+    found = geo.geocode(query, **kw)
+    found = found if isinstance(found, list) else [found]
+    assert [loc.raw["gazetteer"]["katottg"][:4] for loc in found] == oblasts
+    assert all(loc.raw["addresstype"] == "state" and loc.raw["gazetteer"]["status"] == "oblast" for loc in found)
+
+
+def test_featuretype_state_is_no_settlement_and_an_unknown_state_finds_nothing(geo):
+    assert geo.geocode("Kupiansk", featuretype="state") is None
+    assert geo.geocode("Kupiansk", featuretype="city").raw["name_uk"] == "Куп’янськ"
+    assert geo.geocode({"state": "Narnia"}) is None
