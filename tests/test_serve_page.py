@@ -71,6 +71,17 @@ def wait(driver, condition, timeout: float = 30):
     return WebDriverWait(driver, timeout).until(condition)
 
 
+def ask(driver, text: str, status: str) -> None:
+    """Type ``text`` in the search box (once the map is drawn) and wait for a status line starting ``status``."""
+    from selenium.webdriver.common.by import By
+
+    wait(driver, lambda d: d.find_element(By.ID, "map").get_attribute("data-ready") == "1")
+    box = driver.find_element(By.ID, "q")
+    box.clear()
+    box.send_keys(text + "\n")
+    wait(driver, lambda d: d.find_element(By.ID, "status").text.startswith(status))
+
+
 def test_typing_an_ambiguous_name_shows_ranked_candidates_and_the_chosen_place(page) -> None:
     from selenium.webdriver.common.by import By
 
@@ -105,10 +116,7 @@ def test_a_russian_spelling_resolves_and_the_oblast_is_highlighted(page) -> None
     from selenium.webdriver.common.by import By
 
     driver, _ = page
-    box = driver.find_element(By.ID, "q")
-    box.clear()
-    box.send_keys("Купянск\n")
-    wait(driver, lambda d: d.find_element(By.ID, "status").text.startswith("resolved"))
+    ask(driver, "Купянск", "resolved")
     first = driver.find_element(By.CSS_SELECTOR, "#results tbody tr")
     assert first.get_attribute("data-katottg") == "UA63080090010026457"
     assert "point" in first.text
@@ -120,10 +128,7 @@ def test_an_unknown_name_says_why(page) -> None:
     from selenium.webdriver.common.by import By
 
     driver, _ = page
-    box = driver.find_element(By.ID, "q")
-    box.clear()
-    box.send_keys("Moscow\n")
-    wait(driver, lambda d: d.find_element(By.ID, "status").text.startswith("not found"))
+    ask(driver, "Moscow", "not found")
     assert "not a Ukrainian settlement" in driver.find_element(By.ID, "status").text
 
 
@@ -131,10 +136,7 @@ def test_a_region_shows_its_oblast_record(page) -> None:
     from selenium.webdriver.common.by import By
 
     driver, _ = page
-    box = driver.find_element(By.ID, "q")
-    box.clear()
-    box.send_keys("Kharkov oblast\n")
-    wait(driver, lambda d: d.find_element(By.ID, "status").text.startswith("a region"))
+    ask(driver, "Kharkov oblast", "a region")
     rows = driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")
     assert [r.get_attribute("data-katottg") for r in rows] == ["UA63000000000041885"]
     assert "oblast_centroid" in rows[0].text
