@@ -171,13 +171,7 @@ class Gazetteer(Geocoder):
             raion = raion if raion is not None else query.get("county")
             query = query.get("city")
             if query is None and oblast is not None and raion is None:  # a state alone: that oblast
-                try:
-                    region = self.resolver.parse_hints(oblast=oblast).oblasts or frozenset()
-                except ValueError:  # UnknownOblast: no such state, nothing found
-                    return None
-                why = f"state {oblast!r} names an oblast; no city was asked for"
-                res = Resolution(str(oblast), "not_found", why, region=region)
-                return self._oblasts(res, exactly_one, language, addressdetails)
+                return self._oblasts(self.resolver.region_named(oblast), exactly_one, language, addressdetails)
             if query is None:
                 return None
             if country is not None and str(country).strip().casefold() not in _UKRAINE:
@@ -351,15 +345,8 @@ class Gazetteer(Geocoder):
         self, res: Resolution, exactly_one: bool, language: str | bool, addressdetails: bool
     ) -> Location | list[Location] | None:
         """The oblasts a query names instead of a settlement (``res.region``), as the service's records."""
-        units = self.resolver.extract.units
-        lang = self._language(language)
-        places = _places(self.resolver)
-        locs = []
-        for uid in sorted(res.region):
-            if uid in units:
-                rec = places.unit_record(units[uid], lang, "jsonv2", addressdetails, {"status": "oblast"})
-                rec["gazetteer"]["reason"] = res.reason
-                locs.append(Location(rec["display_name"], Point(float(rec["lat"]), float(rec["lon"])), rec))
+        records = _places(self.resolver).region_records(res, self._language(language), "jsonv2", addressdetails)
+        locs = [Location(rec["display_name"], Point(float(rec["lat"]), float(rec["lon"])), rec) for rec in records]
         if not locs:
             return None
         return locs[0] if exactly_one else locs

@@ -810,6 +810,15 @@ class Places:
             **extension,
         }
 
+    def region_records(self, res: Resolution, lang: str, fmt: str, details: bool) -> list[dict[str, Any]]:
+        """The records of the oblasts a query names instead of a settlement (``res.region``), by id, each with
+        gazetteer status ``oblast`` and the resolution's reason."""
+        units = self.extract.units
+        extension = {"status": "oblast", "reason": res.reason}
+        return [
+            self.unit_record(units[u], lang, fmt, details, dict(extension)) for u in sorted(res.region) if u in units
+        ]
+
     def unit_record(self, u: Unit, lang: str, fmt: str, details: bool, extension: dict[str, Any]) -> dict[str, Any]:
         """An oblast, raion or hromada as a Nominatim record (reverse at a coarse zoom, lookup by its id).
         ``name`` is its name with its word, as ``display_name`` and ``address`` have it ("Харківська область",

@@ -537,6 +537,15 @@ class Resolver:
         hromadas = self._units(hromada, "hromada", within=raions or oblasts) if hromada else None
         return Hints(oblasts, raions, hromadas, _point(near))
 
+    def region_named(self, state: object) -> Resolution:
+        """A region given alone (Nominatim's ``state`` without a city): ``not_found`` (no settlement was asked
+        for) with ``region`` holding the oblasts it names; empty, the reason saying why, when it names none."""
+        try:
+            region = self.parse_hints(oblast=state).oblasts or frozenset()
+        except ValueError as exc:  # UnknownOblast
+            return Resolution(state, "not_found", str(exc))
+        return Resolution(state, "not_found", f"state {state!r} names an oblast; no city was asked for", region=region)
+
     def within_hints(
         self, res: Resolution, *, oblast: object = None, raion: object = None, hromada: object = None
     ) -> Resolution:

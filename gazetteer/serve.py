@@ -464,7 +464,9 @@ class Service:
             country = given.get("country")
             text = q if q is not None else given.get("city")
             if text is None and given.get("state") and not given.get("county") and not other:
-                return self._oblasts(given["state"], lang, fmt, details)  # state=Kharkiv: the oblast, as Nominatim
+                res = self.resolver.region_named(given["state"])  # state=Kharkiv: the oblast, as Nominatim's
+                records = self.places.region_records(res, lang, fmt, details)
+                return self._results(records, fmt, given["state"], "oblast" if records else "not_found", res.reason)
             if text is None:  # street/postalcode only, or a raion without a settlement: nothing at this level
                 return self._results([], fmt, "", "not_found", "a settlement name (city) is needed")
             text = text.strip()
@@ -498,32 +500,12 @@ class Service:
             return _bad(request, exc)
         if res.status == "not_found" and res.region and box is None:
             # "Kharkov oblast", "Донеччина": a region, not a settlement; Nominatim answers with the region.
-            units = self.resolver.extract.units
-            records = [
-                self.places.unit_record(units[u], lang, fmt, details, {"status": "oblast", "reason": res.reason})
-                for u in sorted(res.region)
-                if u in units
-            ][:limit]
+            records = self.places.region_records(res, lang, fmt, details)[:limit]
             return self._results(records, fmt, text, "oblast", res.reason)
         records = self._records(res, lang, fmt, details, limit)
         if res.status == "ambiguous" and limit == 1 and self.settings.ambiguous == "none":
             records = []  # one answer was asked for and there is none; the header says why
         return self._results(records, fmt, text, res.status, res.reason)
-
-    def _oblasts(self, state: str, lang: str, fmt: str, details: bool) -> Response:
-        """A structured query of a ``state`` alone: that oblast's record (none when it names no oblast)."""
-        try:
-            found = self.resolver.parse_hints(oblast=state).oblasts or frozenset()
-        except ValueError as exc:  # UnknownOblast
-            return self._results([], fmt, state, "not_found", str(exc))
-        units = self.resolver.extract.units
-        reason = f"state {state!r} names an oblast; no city was asked for"
-        records = [
-            self.places.unit_record(units[u], lang, fmt, details, {"status": "oblast", "reason": reason})
-            for u in sorted(found)
-            if u in units
-        ]
-        return self._results(records, fmt, state, "oblast" if records else "not_found", reason)
 
     def _lookup(self, text: str, oblast: str | None, raion: str | None, limit: int) -> Resolution:
         try:
