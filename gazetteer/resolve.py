@@ -806,7 +806,7 @@ class Resolver:
             # closest names there, by likeness of the whole spelling. Not where the name exists elsewhere,
             # nor for a part of a city named with it ("Kuibyshev, Donetsk": its district), nor for a known
             # non-place.
-            for sidx, value in self._near_in_units(core, fits, hints).items():
+            for sidx, value in self._near_in_units(core, hints).items():
                 if sidx not in found or found[sidx][0] < value[0]:
                     found[sidx] = value
         if q.transliterated:
@@ -1163,12 +1163,10 @@ class Resolver:
                 out[sidx] = (score * SKELETON_YIELD, kind, name, tier)
         return out
 
-    def _near_in_units(
-        self, core: str, fits: Callable[[int], bool], hints: Hints
-    ) -> dict[int, tuple[float, str, str, str]]:
+    def _near_in_units(self, core: str, hints: Hints) -> dict[int, tuple[float, str, str, str]]:
         """Names of the settlements of the hinted oblasts (and units) at least NEAR_IN_UNITS alike to the query,
         as lightly normalised spellings: settlement index -> (score, "fuzzy", name, "near")."""
-        choices = self._unit_choices(hints, fits)
+        choices = self._unit_choices(hints)
         out: dict[int, tuple[float, str, str, str]] = {}
         light = light_key(core)
         for _, ratio, (sidx, name, kind) in process.extract(
@@ -1179,7 +1177,7 @@ class Resolver:
                 out[sidx] = (score, "fuzzy", name, "near")
         return out
 
-    def _unit_choices(self, hints: Hints, fits: Callable[[int], bool]) -> dict[tuple[int, str, str], str]:
+    def _unit_choices(self, hints: Hints) -> dict[tuple[int, str, str], str]:
         """(settlement, name, kind) -> light_key(name) for every name of the settlements that fit the hints, made
         once per set of hints (a batch repeats a few; the table stops growing at NEAR_TABLES, which only costs
         time). A raion or hromada hint without an oblast looks only in the oblasts of its units."""
@@ -1193,6 +1191,7 @@ class Resolver:
             units = (hints.raions or frozenset()) | (hints.hromadas or frozenset())
             found = {self._oblast_of(u) for u in units}
             oblasts = frozenset(found) if units and None not in found else frozenset(self._oblast_rows())
+        settlements = self.extract.settlements
         choices = {}
         fitting: dict[int, bool] = {}  # settlement -> fits (a settlement has several names)
         # With oblast hints alone every settlement of a hinted oblast fits: its table is taken whole.
@@ -1205,7 +1204,7 @@ class Resolver:
             for k, v in self._oblast_names(oblast).items():
                 ok = fitting.get(k[0])
                 if ok is None:
-                    ok = fitting[k[0]] = fits(k[0])
+                    ok = fitting[k[0]] = self._fits(settlements[k[0]], hints)
                 if ok:
                     choices[k] = v
         if len(memo) < NEAR_TABLES:

@@ -799,11 +799,14 @@ def test_a_misspelling_beyond_two_edits_is_found_inside_any_hinted_unit(resolver
     res = resolver.lookup("Kamanka Dnirpovksa", **hint)
     assert res.status == "resolved" and res.match.name_uk == "Кам’янка-Дніпровська"
     assert res.match.match == "fuzzy"
-    # A raion or hromada hint alone looks only in its own oblast, not in all of Ukraine: asked with a test
-    # that lets every settlement through, the table holds the names of the one oblast looked in.
+    # A raion or hromada hint alone looks only in its own oblast, not in all of Ukraine: a fresh resolver
+    # builds the name table of that one oblast.
     fresh = gazetteer.Resolver(extract)
-    looked = fresh._unit_choices(fresh.parse_hints(**hint), lambda i: True)
-    assert {extract.settlements[sidx].oblast_id for sidx, _, _ in looked} == {res.match.settlement.oblast_id}
+    looked = fresh._unit_choices(fresh.parse_hints(**hint))
+    assert set(fresh.__dict__["_by_oblast"]) == {res.match.settlement.oblast_id}
+    assert (res.match.settlement.id, res.match.settlement.name_uk) in {
+        (extract.settlements[sidx].id, name) for sidx, name, _ in looked
+    }
 
 
 def test_within_hints_keeps_the_candidates_inside_the_stated_units_only(resolver) -> None:
