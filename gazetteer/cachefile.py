@@ -15,6 +15,7 @@ load) or :mod:`array` / numpy, and check the shapes they get.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import marshal
 import os
@@ -57,6 +58,13 @@ def save(path: Path, meta: dict, parts: list[bytes]) -> bool:
         except OSError:
             pass
         return False
+
+
+def path_for(folder: Path, stem: str, meta: dict) -> Path:
+    """``folder/<stem>-<digest>.bin``: a file name that changes with ``meta`` (the first 16 hex digits of the
+    SHA-256 of its sorted JSON), so that files derived from other sources never meet."""
+    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    return folder / f"{stem}-{digest}.bin"
 
 
 def read(path: Path, meta: dict) -> list[memoryview] | None:

@@ -448,8 +448,7 @@ class NameIndex:
 
     @staticmethod
     def _snapshot_path(meta: dict) -> Path:
-        digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode("utf-8")).hexdigest()[:16]
-        return cache_dir() / f"name-index-v{meta['version']}-{digest}.bin"
+        return cachefile.path_for(cache_dir(), f"name-index-v{meta['version']}", meta)
 
     def _load_snapshot(self, meta: dict) -> dict | None:
         parts = cachefile.read(self._snapshot_path(meta), meta)

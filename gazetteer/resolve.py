@@ -1423,8 +1423,7 @@ def name_spellings(extract: Extract) -> tuple[list[str], list[str]]:
         "python": list(sys.version_info[:2]),
         "rows": len(texts),
     }
-    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode("utf-8")).hexdigest()[:16]
-    path = cache_dir() / f"name-spellings-v{NAME_SPELLINGS_VERSION}-{digest}.bin"
+    path = cachefile.path_for(cache_dir(), f"name-spellings-v{NAME_SPELLINGS_VERSION}", meta)
     parts = cachefile.read(path, meta)
     if parts is not None and len(parts) == 2:
         try:

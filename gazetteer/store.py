@@ -596,8 +596,7 @@ def _snapshot_meta(path: Path) -> dict:
 
 
 def _snapshot_path(meta: dict) -> Path:
-    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode("utf-8")).hexdigest()[:16]
-    return cache_dir() / f"extract-v{SNAPSHOT_VERSION}-{digest}.bin"
+    return cachefile.path_for(cache_dir(), f"extract-v{SNAPSHOT_VERSION}", meta)
 
 
 def _encode(value: object, classes: dict[str, type], blobs: list[bytes]) -> tuple:

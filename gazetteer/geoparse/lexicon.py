@@ -607,8 +607,7 @@ def snapshot_meta(resolver: Resolver) -> dict:
 
 
 def snapshot_path(meta: dict) -> Path:
-    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode("utf-8")).hexdigest()[:16]
-    return cache_dir() / f"geoparse-tables-v{SNAPSHOT_VERSION}-{digest}.bin"
+    return cachefile.path_for(cache_dir(), f"geoparse-tables-v{SNAPSHOT_VERSION}", meta)
 
 
 def read_snapshot(path: Path, meta: dict) -> TableParts | None:
@@ -677,14 +676,11 @@ def form_map(resolver: Resolver) -> Mapping[str, tuple]:
     return _per_extract(_FORM_MAPS, resolver, _load_form_map)
 
 
-def _form_map_meta(resolver: Resolver) -> dict:
-    return {**snapshot_meta(resolver), "what": "resolver-forms", "form_map": FORM_MAP_VERSION}
-
-
 def _load_form_map(resolver: Resolver) -> Mapping[str, tuple]:
-    meta = _form_map_meta(resolver)
-    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode("utf-8")).hexdigest()[:16]
-    path = cache_dir() / f"resolver-forms-v{FORM_MAP_VERSION}-{digest}.bin"
+    # Derived from what the tables are (their snapshot's meta), read once for both files.
+    tables_meta = snapshot_meta(resolver)
+    meta = {**tables_meta, "what": "resolver-forms", "form_map": FORM_MAP_VERSION}
+    path = cachefile.path_for(cache_dir(), f"resolver-forms-v{FORM_MAP_VERSION}", meta)
     raw = cachefile.read(path, meta)
     if raw is not None and len(raw) == 3:
         try:
@@ -692,7 +688,6 @@ def _load_form_map(resolver: Resolver) -> Mapping[str, tuple]:
         except ValueError:
             pass  # damaged in a way the checksums cannot see: made again below
     with _Notice("preparing the resolver's case forms (once)"):
-        tables_meta = snapshot_meta(resolver)
         tables_path = snapshot_path(tables_meta)
         parts = read_snapshot(tables_path, tables_meta) or _build_and_save(resolver, tables_path, tables_meta)
         table: dict[str, tuple] = {}
