@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.resolver import _typo
 from gazetteer.resolve import Resolver, lookup_one
@@ -100,3 +102,21 @@ def test_answers_do_not_depend_on_the_string_hash_seed() -> None:
         assert proc.returncode == 0, proc.stderr[-2000:]
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     assert runs[0] == runs[1] == runs[2]
+
+
+@given(
+    st.lists(st.tuples(st.floats(44.0, 52.5), st.floats(22.0, 40.5)), min_size=1, max_size=60),
+    st.floats(44.0, 52.5),
+    st.floats(22.0, 40.5),
+)
+@settings(max_examples=300, deadline=None)
+def test_nearest_is_the_haversine_nearest(points, lat, lon):
+    """The flat-earth shortcut of _nearest never changes its answer: the first of the candidates nearest by
+    haversine_km (points anywhere in and around Ukraine, near and far)."""
+    from gazetteer.geodesy import haversine_km
+    from gazetteer.resolve import _nearest
+
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    candidates = list(range(len(points)))
+    best = min(candidates, key=lambda i: haversine_km(lat, lon, lats[i], lons[i]))
+    assert _nearest(candidates, lat, lon, lats, lons) == best
