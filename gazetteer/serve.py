@@ -53,9 +53,11 @@ headers: ``X-Gazetteer-Status`` (``resolved``, ``ambiguous``, ``not_found``, ``i
 names only a region, answered with the oblast's record as Nominatim answers a state; ``/reverse``: ``nearest`` or
 ``not_found``) and ``X-Gazetteer-Reason``, the
 reason as percent-encoded UTF-8 (headers carry only Latin-1; decode with ``urllib.parse.unquote``, JavaScript's
-``decodeURIComponent`` or R's ``URLdecode``). Browser scripts of any origin may read the answers and these
-headers (CORS: ``Access-Control-Allow-Origin: *``, ``Access-Control-Expose-Headers``; preflight ``OPTIONS``
-answered for GET); ``Settings(cors_origins=("https://example.org",))`` allows only the origins listed.
+``decodeURIComponent`` or R's ``URLdecode``). Browser scripts of any origin may call the GET endpoints and
+``POST /batch`` and read the answers and these headers (CORS by Starlette's ``CORSMiddleware``:
+``Access-Control-Allow-Origin: *`` on every answer to a request with an ``Origin``, the service's refusals
+too, ``Access-Control-Expose-Headers``; a preflight ``OPTIONS`` is answered for GET and POST with any request
+headers); ``Settings(cors_origins=("https://example.org",))`` allows only the origins listed.
 
 A ``q`` with no letters (empty, blank, ``12345``, ``-``, ``???``: a junk cell of a table) finds nothing, as in
 Nominatim: a 200 with no results, ``X-Gazetteer-Status: invalid`` and the reason ("no letters to match in
@@ -196,35 +198,19 @@ class Budget:
 
 
 #: Headers a cross-origin script may read besides the CORS-safelisted ones (Content-Type ...).
-EXPOSED_HEADERS = "X-Gazetteer-Status, X-Gazetteer-Reason, Retry-After"
+EXPOSED_HEADERS = ("X-Gazetteer-Status", "X-Gazetteer-Reason", "Retry-After")
+#: Methods a script of another origin may use: the Nominatim endpoints' GET (HEAD) and POST /batch.
+CORS_METHODS = ("GET", "HEAD", "POST")
 
 
 class Guard:
-    """ASGI middleware: bounded URL and body, the per-client budget, CORS for browser clients.
-
-    CORS: every answer (the guard's own 413/414/429 too) carries ``Access-Control-Allow-Origin`` (``*``, or the
-    request's origin when :attr:`Settings.cors_origins` lists it) and ``Access-Control-Expose-Headers`` (the
-    ``X-Gazetteer-*`` headers, ``Retry-After``); a preflight (``OPTIONS`` with ``Access-Control-Request-Method``)
-    is answered 204 for GET (the Nominatim endpoints), 400 for another method or an origin not listed."""
+    """ASGI middleware: bounded URL and body and the per-client budget (413, 414, 429 with Nominatim's error
+    object). CORS is Starlette's ``CORSMiddleware`` around it (:func:`create_app`), so these refusals are
+    readable across origins too."""
 
     def __init__(self, app: Any, settings: Settings) -> None:
         self.app, self.settings = app, settings
         self.budget = Budget(settings.rate, settings.burst)
-
-    def _cors(self, headers: dict[bytes, bytes]) -> list[tuple[bytes, bytes]] | None:
-        """The CORS headers of an answer to a request with these headers; None when its origin is not allowed."""
-        allowed = self.settings.cors_origins
-        origin = headers.get(b"origin")
-        if "*" in allowed:
-            value = b"*"
-        elif origin is not None and origin.decode("latin-1") in allowed:
-            value = origin
-        elif origin is None:
-            return [(b"vary", b"Origin")] if allowed else []
-        else:
-            return None
-        out = [(b"access-control-allow-origin", value), (b"access-control-expose-headers", EXPOSED_HEADERS.encode())]
-        return out if value == b"*" else [*out, (b"vary", b"Origin")]
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -232,11 +218,8 @@ class Guard:
             return
         s = self.settings
         request_headers = dict(scope.get("headers") or [])
-        cors = self._cors(request_headers)
         response = None
-        if scope.get("method") == "OPTIONS" and b"access-control-request-method" in request_headers:
-            response = self._preflight(request_headers, cors)
-        elif len(scope.get("query_string", b"")) + len(scope.get("path", "")) > s.max_url_bytes:
+        if len(scope.get("query_string", b"")) + len(scope.get("path", "")) > s.max_url_bytes:
             response = _error(414, f"the request URL is longer than {s.max_url_bytes} bytes")
         else:
             length = request_headers.get(b"content-length")
@@ -253,28 +236,28 @@ class Guard:
                         f"request budget exceeded ({s.rate:g} requests/s, {s.burst} at once); retry later",
                         {"Retry-After": str(max(1, math.ceil(wait)))},
                     )
-
-        async def send_with_cors(message: dict) -> None:
-            if message["type"] == "http.response.start" and cors:
-                message["headers"] = [*message.get("headers", []), *cors]
-            await send(message)
-
         if response is not None:
-            await response(scope, receive, send_with_cors)
+            await response(scope, receive, send)
             return
-        await self.app(scope, receive, send_with_cors)
+        await self.app(scope, receive, send)
 
-    def _preflight(self, headers: dict[bytes, bytes], cors: list[tuple[bytes, bytes]] | None) -> Response:
-        method = headers.get(b"access-control-request-method", b"").decode("latin-1").strip().upper()
-        if cors is None:
-            return _error(400, "this origin is not allowed (cors_origins)")
-        if method not in ("GET", "HEAD"):
-            return _error(400, f"only GET is served to other origins, not {method or 'no method'}")
-        allow = {"Access-Control-Allow-Methods": "GET", "Access-Control-Max-Age": "600"}
-        asked = headers.get(b"access-control-request-headers")
-        if asked:  # a public, read-only API without credentials: any request header may be sent
-            allow["Access-Control-Allow-Headers"] = asked.decode("latin-1")
-        return Response(status_code=204, headers=allow)
+
+def with_cors(app: Any, settings: Settings) -> Any:
+    """``app`` behind Starlette's ``CORSMiddleware``: scripts of the origins in :attr:`Settings.cors_origins`
+    (``*``: any) may call every endpoint with GET, and POST /batch; they read the answers and the
+    ``X-Gazetteer-*`` and ``Retry-After`` headers. A preflight (``OPTIONS`` with ``Origin`` and
+    ``Access-Control-Request-Method``) is answered 200 for those methods and any request headers (a public API
+    without credentials), 400 for another method or an origin not listed."""
+    from starlette.middleware.cors import CORSMiddleware
+
+    return CORSMiddleware(
+        app,
+        allow_origins=settings.cors_origins,
+        allow_methods=CORS_METHODS,
+        allow_headers=("*",),
+        expose_headers=EXPOSED_HEADERS,
+        max_age=600,
+    )
 
 
 # -- parameters --------------------------------------------------------------------------------------
@@ -689,7 +672,8 @@ class Service:
 
 
 def create_app(resolver: Resolver | None = None, settings: Settings | None = None) -> Any:
-    """The ASGI application (Starlette, wrapped in the request guard). Loads the extract on startup."""
+    """The ASGI application (Starlette, inside the request guard, inside CORS: :func:`with_cors`). Loads the
+    extract on startup."""
     resolver = resolver or default_resolver()
     settings = settings or Settings()
     svc = Service(resolver, settings)
@@ -719,7 +703,7 @@ def create_app(resolver: Resolver | None = None, settings: Settings | None = Non
     app = Starlette(routes=routes, exception_handlers={Exception: on_error, HTTPException: on_http_error})
     app.state.service = svc
     resolver.lookup("Київ")  # load the extract and index before the first request
-    return Guard(app, settings)
+    return with_cors(Guard(app, settings), settings)
 
 
 _ENV = "GAZETTEER_SERVE_SETTINGS"

@@ -380,7 +380,9 @@ def test_status(http: httpx.Client) -> None:
 
 
 def test_cross_origin_clients_are_allowed(http: httpx.Client) -> None:
-    assert http.get("/status").headers["access-control-allow-origin"] == "*"
+    # a browser sends Origin with every cross-origin request; the CORS headers answer it
+    r = http.get("/status", headers={"Origin": "https://notebook.example"})
+    assert r.headers["access-control-allow-origin"] == "*"
 
 
 def test_cross_origin_scripts_read_the_gazetteer_headers_and_preflight_is_answered(http: httpx.Client) -> None:
@@ -395,8 +397,33 @@ def test_cross_origin_scripts_read_the_gazetteer_headers_and_preflight_is_answer
     assert pre.status_code in (200, 204) and pre.headers["access-control-allow-origin"] == "*"
     assert "GET" in pre.headers["access-control-allow-methods"]
     assert "accept-language" in pre.headers["access-control-allow-headers"].lower()
-    post = http.options("/batch", headers={**origin, "Access-Control-Request-Method": "POST"})
-    assert post.status_code == 400  # GET only across origins
+    delete = http.options("/search", headers={**origin, "Access-Control-Request-Method": "DELETE"})
+    assert delete.status_code == 400  # no endpoint deletes anything
+
+
+def test_a_page_of_another_origin_may_post_a_column_to_batch(http: httpx.Client) -> None:
+    # before: the preflight of POST /batch was a 400 ("only GET is served to other origins"), so a browser never
+    # sent the POST of a JavaScript page elsewhere
+    origin = {"Origin": "https://notebook.example"}
+    ask = {**origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    pre = http.options("/batch", headers=ask)
+    assert pre.status_code in (200, 204) and pre.headers["access-control-allow-origin"] == "*"
+    assert "POST" in {m.strip() for m in pre.headers["access-control-allow-methods"].split(",")}
+    assert "content-type" in pre.headers["access-control-allow-headers"].lower()
+    r = http.post("/batch", json={"names": ["Kupyansk", "Москва"]}, headers=origin)
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "*"
+    assert [row["gaz_status"] for row in r.json()["rows"]] == ["resolved", "not_found"]
+
+
+def test_cors_origins_setting_governs_post_batch_too() -> None:
+    with LocalServer(Settings(rate=0, cors_origins=("https://ok.example",))) as srv:
+        ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+        good = httpx.options(f"{srv.url}/batch", headers={**ask, "Origin": "https://ok.example"})
+        assert good.status_code in (200, 204) and good.headers["access-control-allow-origin"] == "https://ok.example"
+        assert httpx.options(f"{srv.url}/batch", headers={**ask, "Origin": "https://evil.example"}).status_code == 400
+        r = httpx.post(f"{srv.url}/batch", json={"names": ["Kupyansk"]}, headers={"Origin": "https://ok.example"})
+        assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "https://ok.example"
+        assert r.json()["rows"][0]["gaz_id"] == KUPYANSK
 
 
 def test_cors_origins_setting_restricts_who_may_read() -> None:
@@ -983,7 +1010,9 @@ def test_a_query_longer_than_any_name_finds_nothing_without_stopping_a_loop(http
 
 def test_reverse_says_its_status_in_the_headers_it_exposes(http: httpx.Client) -> None:
     for fmt in ("jsonv2", "xml", "geojson"):
-        inside = http.get("/reverse", params={"lat": 49.71, "lon": 37.62, "format": fmt})
+        inside = http.get(
+            "/reverse", params={"lat": 49.71, "lon": 37.62, "format": fmt}, headers={"Origin": "https://a.example"}
+        )
         assert inside.status_code == 200 and inside.headers["X-Gazetteer-Status"] == "nearest"
         outside = http.get("/reverse", params={"lat": 55.75, "lon": 37.62, "format": fmt})  # Moscow
         assert outside.status_code == 200 and outside.headers["X-Gazetteer-Status"] == "not_found"

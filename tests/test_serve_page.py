@@ -183,3 +183,21 @@ def test_a_tile_url_puts_tiles_under_the_map(page) -> None:
     driver.find_element(By.ID, "tile-url").clear()
     driver.find_element(By.ID, "tile-apply").click()
     assert driver.find_elements(By.CSS_SELECTOR, "#tiles image") == []
+
+
+def test_a_page_of_another_origin_posts_a_column_to_batch(page) -> None:
+    # before: the browser's preflight of the cross-origin POST was refused and fetch() rejected ("Failed to fetch")
+    from gazetteer.serve import Settings
+
+    driver, srv = page
+    with LocalServer(Settings(rate=0)) as other:  # another port: another origin than the page's
+        assert other.url != srv.url
+        got = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0] + '/batch', {method: 'POST', headers: {'Content-Type': 'application/json'},"
+            " body: JSON.stringify({names: ['Kupyansk', 'Berlin']})})"
+            ".then(r => r.json()).then(j => done(j.rows.map(r => r.gaz_status)))"
+            ".catch(e => done('failed: ' + e));",
+            other.url,
+        )
+    assert got == ["resolved", "not_found"]
