@@ -64,7 +64,8 @@ Nominatim: a 200 with no results, ``X-Gazetteer-Status: invalid`` and the reason
 '12345'"), so that a client's loop over a column goes on; so does a ``q`` longer than ``max_query_chars``.
 A malformed request gets a 400 with Nominatim's
 error object (``{"error": {"code": 400, "message": ...}}``): no ``q`` nor structured query,
-``limit`` not a number, a bad ``viewbox``, malformed coordinates, unknown ``format``. Unknown
+``limit`` not a number, a bad ``viewbox``, malformed coordinates, unknown ``format``; a method an endpoint does
+not serve (``DELETE /search``, ``GET /batch``) a 405 with the ``Allow`` header listing those it does. Unknown
 parameters are ignored. Requests
 are bounded (URL, body, batch size) and each client (by address) has a request budget, a token bucket
 (``rate`` requests per second, ``burst`` at once; 429 with ``Retry-After`` beyond it). No parameter ever
@@ -683,8 +684,14 @@ def create_app(resolver: Resolver | None = None, settings: Settings | None = Non
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         code = getattr(exc, "status_code", 500)
-        message = "no such endpoint: use /search, /reverse, /lookup or /status" if code == 404 else str(exc)
-        return _error(code, message)
+        headers = dict(getattr(exc, "headers", None) or {})  # a 405's Allow (RFC 9110 requires it), kept
+        if code == 404:
+            message = "no such endpoint: use /search, /reverse, /lookup or /status"
+        elif code == 405 and "Allow" in headers:
+            message = f"{request.method} is not served at {request.url.path}: use {headers['Allow']}"
+        else:
+            message = str(getattr(exc, "detail", "") or exc)
+        return _error(code, message, headers or None)
 
     routes = [
         Route("/search", svc.search),

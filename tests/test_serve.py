@@ -342,6 +342,24 @@ def test_unknown_endpoint_is_a_json_404(http: httpx.Client) -> None:
     assert r.status_code == 404 and "/search" in r.json()["error"]["message"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/search", {"GET", "HEAD"}),
+        ("POST", "/search", {"GET", "HEAD"}),
+        ("PUT", "/reverse", {"GET", "HEAD"}),
+        ("POST", "/lookup", {"GET", "HEAD"}),
+        ("GET", "/batch", {"POST"}),
+        ("DELETE", "/batch", {"POST"}),
+    ],
+)
+def test_a_method_not_allowed_is_a_405_with_the_allow_header(http: httpx.Client, method, path, allowed) -> None:
+    # before: the 405 carried no Allow header (RFC 9110 requires it)
+    r = http.request(method, path, params={"q": "Kupyansk"})
+    assert r.status_code == 405 and r.json()["error"]["code"] == 405
+    assert {m.strip() for m in r.headers["allow"].split(",")} == allowed
+
+
 def test_ambiguous_none_gives_no_single_answer_but_keeps_the_candidates() -> None:
     geopy = pytest.importorskip("geopy.geocoders")
     with LocalServer(Settings(rate=0, ambiguous="none")) as srv:
