@@ -42,6 +42,7 @@ from gazetteer.resolve import Resolver
 __all__ = [
     "ADDRESSTYPE",
     "Places",
+    "category_key",
     "match_extension",
     "render",
     "render_reverse_xml",
@@ -63,6 +64,13 @@ _HROMADA_WORD = {"uk": "громада", "en": "hromada", "ru": "громада"
 
 
 # -- records -----------------------------------------------------------------------------------------
+def category_key(fmt: str) -> str:
+    """The key of a record's OSM-like category ("place", "boundary") in format ``fmt``, as Nominatim names it:
+    ``class`` in ``json`` (and ``xml``'s attribute), ``category`` in ``jsonv2`` and ``geojson``'s properties
+    (``geocodejson`` says ``osm_key``, with ``osm_value`` for the type: :func:`render`)."""
+    return "class" if fmt in ("json", "xml") else "category"
+
+
 def _strip_accents(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", text) if c != "\u0301"))
 
@@ -775,7 +783,7 @@ class Places:
             "licence": self.licence,
             "lat": f"{s.lat:.7f}",
             "lon": f"{s.lon:.7f}",
-            ("category" if fmt == "jsonv2" else "class"): "place",
+            category_key(fmt): "place",
             "type": kind,
             "place_rank": PLACE_RANK.get(s.category, 19),
             "importance": round(float(score), 4) if score is not None else 0.5,
@@ -842,7 +850,7 @@ class Places:
             "licence": self.licence,
             "lat": f"{lat:.7f}",
             "lon": f"{lon:.7f}",
-            ("category" if fmt == "jsonv2" else "class"): "boundary",
+            category_key(fmt): "boundary",
             "type": "administrative",
             "place_rank": 8 if u.level == "oblast" else 12,
             "importance": 0.5,
@@ -863,7 +871,7 @@ class Places:
             "licence": self.licence,
             "lat": "48.3794330",
             "lon": "31.1655800",
-            ("category" if fmt == "jsonv2" else "class"): "boundary",
+            category_key(fmt): "boundary",
             "type": "administrative",
             "place_rank": 4,
             "importance": 0.5,
@@ -894,6 +902,8 @@ def _geocodejson_feature(rec: dict[str, Any]) -> dict[str, Any]:
     address = rec.get("address", {})
     geocoding: dict[str, Any] = {
         "place_id": rec["place_id"],
+        "osm_key": rec.get("category", rec.get("class")),
+        "osm_value": rec["type"],
         "type": rec["addresstype"],
         "label": rec["display_name"],
         "name": rec["name"],
@@ -917,7 +927,11 @@ def _geocodejson_feature(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(records: list[dict[str, Any]], fmt: str, licence: str, query: str = "") -> Any:
-    """A list of json/jsonv2 records in the asked format: the list itself, or a FeatureCollection."""
+    """A list of records made for ``fmt`` in that format: the list itself (json, jsonv2), or a FeatureCollection
+    with Nominatim's keys: ``geojson`` properties are the record's fields but ``lat``, ``lon``, ``boundingbox``
+    and ``licence`` (the geometry, ``bbox`` and the collection's licence), the category as ``category``;
+    ``geocodejson`` has ``geocoding`` properties (``place_id``, ``osm_key``, ``osm_value``, ``type``, ``label``,
+    ``name``, the address parts)."""
     if fmt in ("json", "jsonv2"):
         return records
     if fmt == "geojson":

@@ -149,6 +149,26 @@ def test_search_geojson_is_a_feature_collection_of_points(http: httpx.Client) ->
     assert feat["properties"]["gazetteer"]["katottg"] == KUPYANSK
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "category", "kind"),
+    [
+        ("/search", {"q": "Kupyansk"}, "place", "city"),
+        ("/reverse", {"lat": 49.71, "lon": 37.62}, "place", "city"),
+        ("/reverse", {"lat": 49.71, "lon": 37.62, "zoom": 6}, "boundary", "administrative"),
+        ("/lookup", {"osm_ids": KUPYANSK}, "place", "city"),
+    ],
+)
+def test_geojson_properties_carry_nominatims_keys(http: httpx.Client, path, params, category, kind) -> None:
+    # before: the geojson properties said "class", where Nominatim's geojson says "category" (as jsonv2 does)
+    data = http.get(path, params={**params, "format": "geojson"}).json()
+    props = data["features"][0]["properties"]
+    assert props["category"] == category and props["type"] == kind and "class" not in props
+    assert {"place_id", "place_rank", "importance", "addresstype", "name", "display_name"} <= set(props)
+    geocoding = http.get(path, params={**params, "format": "geocodejson"}).json()["features"][0]["properties"]
+    # geocodejson names them as Nominatim's does: osm_key and osm_value
+    assert geocoding["geocoding"]["osm_key"] == category and geocoding["geocoding"]["osm_value"] == kind
+
+
 def test_search_geocodejson_has_geocoding_properties(http: httpx.Client) -> None:
     data = http.get("/search", params={"q": "Kupyansk", "format": "geocodejson"}).json()
     assert data["geocoding"]["query"] == "Kupyansk"
