@@ -36,7 +36,7 @@ from functools import cached_property
 from typing import Any
 
 from gazetteer.model import Match, Resolution, Settlement, Unit
-from gazetteer.rank import REASON_NAMES
+from gazetteer.rank import REASON_NAMES, category_prior, expected_population, population_prior
 from gazetteer.resolve import Resolver
 
 __all__ = [
@@ -64,6 +64,21 @@ _HROMADA_WORD = {"uk": "громада", "en": "hromada", "ru": "громада"
 
 
 # -- records -----------------------------------------------------------------------------------------
+#: What a prior is divided by to make an ``importance``: the prior of a city with special status (category K)
+#: of ten million people, above any in Ukraine, so that every importance is at most 1.
+IMPORTANCE_SCALE = category_prior("K") + population_prior(10_000_000)
+#: The category a unit's importance is weighed as: an oblast as a city with special status, a raion as a city,
+#: a hromada as a town (its population is its settlements' together).
+UNIT_IMPORTANCE_CATEGORY = {"oblast": "K", "raion": "M", "hromada": "X"}
+
+
+def importance(prior: float) -> float:
+    """Nominatim's ``importance`` (0..1, bigger and more important places higher) from a prior of the resolver:
+    ``prior / IMPORTANCE_SCALE``, clipped to [0, 1] and rounded to 4 places. A settlement's is
+    :meth:`Places.importance`."""
+    return round(min(max(prior / IMPORTANCE_SCALE, 0.0), 1.0), 4)
+
+
 def category_key(fmt: str) -> str:
     """The key of a record's OSM-like category ("place", "boundary") in format ``fmt``, as Nominatim names it:
     ``class`` in ``json`` (and ``xml``'s attribute), ``category`` in ``jsonv2`` and ``geojson``'s properties
@@ -777,7 +792,6 @@ class Places:
         address = self.address(s, lang)
         half = _BOX_PRECISION.get(s.coord_precision, _BOX_CATEGORY.get(s.category, 0.01))
         kind = ADDRESSTYPE.get(s.category, "village")
-        score = extension.get("score")
         rec: dict[str, Any] = {
             "place_id": place_id(s.id),
             "licence": self.licence,
@@ -786,7 +800,7 @@ class Places:
             category_key(fmt): "place",
             "type": kind,
             "place_rank": PLACE_RANK.get(s.category, 19),
-            "importance": round(float(score), 4) if score is not None else 0.5,
+            "importance": self.importance(s),
             "addresstype": kind,
             "name": self.name(s, lang),
             "display_name": self.display_name(address),
@@ -801,6 +815,25 @@ class Places:
         ]
         rec["gazetteer"] = self.extension(s, extension)
         return rec
+
+    def importance(self, s: Settlement) -> float:
+        """A settlement's Nominatim ``importance``: how prominent it is, the same in every answer whatever was
+        asked (how well a query matched it is ``gazetteer.score``), so that a client sorting or filtering by it
+        puts bigger places first, as Nominatim's (from Wikipedia) does. It is the resolver's prior, the KATOTTG
+        category then the population on a log scale (:func:`gazetteer.rank.category_prior` +
+        :func:`gazetteer.rank.population_prior`), with the population the resolver assumes where the extract
+        has none (:func:`gazetteer.rank.expected_population`: by category, hromada centre or not), over
+        :data:`IMPORTANCE_SCALE`: Kyiv 0.99, Kharkiv 0.71, a town of 10,000 0.38, a village of 500 0.07. Any
+        city is above any town, any town above any village."""
+        return importance(category_prior(s.category) + population_prior(round(expected_population(s))))
+
+    def unit_importance(self, u: Unit) -> float:
+        """An oblast's, raion's or hromada's ``importance``, as a settlement's (:meth:`importance`): the prior of
+        a settlement of :data:`UNIT_IMPORTANCE_CATEGORY` (an oblast as Kyiv, a raion as a city, a hromada as a
+        town) with the population of its settlements together."""
+        people = sum(expected_population(s) for s in self._unit_members.get(u.id, ()))
+        weight = category_prior(UNIT_IMPORTANCE_CATEGORY.get(u.level, "C"))
+        return importance(weight + population_prior(round(people)))
 
     def extension(self, s: Settlement, extension: dict[str, Any]) -> dict[str, Any]:
         """A settlement record's ``gazetteer`` object: its KATOTTG id, category, coordinate precision, unit ids,
@@ -853,7 +886,7 @@ class Places:
             category_key(fmt): "boundary",
             "type": "administrative",
             "place_rank": 8 if u.level == "oblast" else 12,
-            "importance": 0.5,
+            "importance": self.unit_importance(u),
             "addresstype": kind,
             "name": phrase,
             "display_name": self.display_name(address),
@@ -874,7 +907,7 @@ class Places:
             category_key(fmt): "boundary",
             "type": "administrative",
             "place_rank": 4,
-            "importance": 0.5,
+            "importance": 1.0,  # the country, above any of its places
             "addresstype": "country",
             "name": _COUNTRY[lang],
             "display_name": _COUNTRY[lang],

@@ -44,7 +44,10 @@ Every result carries Nominatim's fields (``place_id``, ``lat``/``lon`` as string
 (oblast), ``country``, ``country_code``; ``boundingbox``, ``importance``, ``addresstype``) plus a
 ``gazetteer`` object: ``katottg``, ``coord_precision``, ``match``, ``matched``, ``score``, ``status``
 (``resolved`` / ``ambiguous`` / ``candidate``), ``reason``, ``rank`` and ``candidates`` (the KATOTTG ids of
-all candidates, best first).
+all candidates, best first). ``importance`` (0..1) is how prominent the place is, as
+Nominatim's: the resolver's prior, category then population on a log scale (Kyiv 0.99, Kharkiv 0.71, a town
+of 10,000 0.38, a village of 500 0.07; :meth:`gazetteer.nominatim.Places.importance`), the same in every
+answer; how well the query matched is ``gazetteer.score``.
 
 A ``place_id`` is the first 12 digits of the KATOTTG id for a settlement, and 10**12 more for an oblast,
 raion or hromada record (``/reverse`` with a low ``zoom``), so Kyiv the city (800000000000) and the

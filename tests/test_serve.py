@@ -169,6 +169,26 @@ def test_geojson_properties_carry_nominatims_keys(http: httpx.Client, path, para
     assert geocoding["geocoding"]["osm_key"] == category and geocoding["geocoding"]["osm_value"] == kind
 
 
+def test_importance_says_how_prominent_a_place_is_not_how_well_it_matched(http: httpx.Client) -> None:
+    # before: importance was the match score, 1.0 on every result of an exact name (Kyiv and the village Київ alike)
+    results = http.get("/search", params={"q": "Київ", "limit": 10}).json()
+    capital, village = results[0], results[-1]
+    assert capital["gazetteer"]["category"] == "K" and village["gazetteer"]["category"] == "C"
+    assert capital["gazetteer"]["score"] == village["gazetteer"]["score"]  # both match the name exactly
+    assert 0.9 < capital["importance"] <= 1.0 and 0.0 <= village["importance"] < 0.2
+    # Kyiv, Kharkiv (a city of 1.4 million), Kupiansk (a city of 27,000), Гути (a town), the village Радьківка
+    ids = ["UA80000000000093317", "UA63120270010096107", KUPYANSK, "UA63020010020064103", "UA63080070250094966"]
+    by_id = {r["gazetteer"]["katottg"]: r for r in http.get("/lookup", params={"osm_ids": ",".join(ids)}).json()}
+    order = [by_id[i]["importance"] for i in ids]
+    assert order == sorted(order, reverse=True) and len(set(order)) == len(order)
+    # the same in every answer: a property of the place, whatever was asked
+    found = http.get("/search", params={"q": "Kupyansk"}).json()[0]["importance"]
+    near = http.get("/reverse", params={"lat": 49.71, "lon": 37.62}).json()["importance"]
+    assert found == near == by_id[KUPYANSK]["importance"]
+    oblast = http.get("/reverse", params={"lat": 49.71, "lon": 37.62, "zoom": 6}).json()
+    assert oblast["addresstype"] == "state" and by_id[KUPYANSK]["importance"] < oblast["importance"] <= 1.0
+
+
 def test_search_geocodejson_has_geocoding_properties(http: httpx.Client) -> None:
     data = http.get("/search", params={"q": "Kupyansk", "format": "geocodejson"}).json()
     assert data["geocoding"]["query"] == "Kupyansk"
