@@ -24,8 +24,9 @@ so that shore and border villages whose points lie a little off that line, and c
 Polish border), Suceava, Gomel, Belgorod, Chișinău or the open Black Sea are outside; a town right across
 a border river (Sighetu Marmației, 1 km from the line) counts as inside: the outline cannot separate
 places closer to the border than its own accuracy. :func:`reverse` raises :class:`PointOutsideUkraine` (a ValueError) for such a point;
-:func:`reverse_many` does not raise: such points get an empty list. :func:`inside_ukraine` answers the
-question alone, for arrays of points.
+:func:`reverse_many` does not raise: such points get an empty list whose ``status`` and ``reason`` say why, in
+the words of that error ("are latitude and longitude swapped?" too), as a batch row would
+(:class:`ReverseRow`). :func:`inside_ukraine` answers the question alone, for arrays of points.
 
 Search is exact: each point looks at the settlements of its grid cell (0.25° x 0.375°, ~27 km) and the
 eight around it, and keeps that answer when the k-th found is nearer than anything beyond those cells can
@@ -54,6 +55,7 @@ from gazetteer.model import PRECISIONS, Settlement
 __all__ = [
     "EARTH_RADIUS_KM",
     "PointOutsideUkraine",
+    "ReverseRow",
     "inside_ukraine",
     "nearest",
     "nearest_settlements",
@@ -366,17 +368,50 @@ def _pairs(
     ]
 
 
+class ReverseRow(list):
+    """One point's answer from :func:`reverse_many`: its (Settlement, km) pairs, nearest first (a list, as
+    :func:`reverse` returns), with ``status`` and ``reason`` as a batch row has them: ``nearest`` (reason
+    ""); ``not_found`` for a point outside Ukraine (the reason is :class:`PointOutsideUkraine`'s message, which
+    says when latitude and longitude look swapped) or with no settlement within ``max_km``; ``invalid`` for a
+    coordinate that is missing, no number or out of range. An empty row is still ``== []``."""
+
+    def __init__(self, pairs: Any = (), status: str = "nearest", reason: str = "") -> None:
+        super().__init__(pairs)
+        self.status, self.reason = status, reason
+
+
 def reverse_many(
     lats: Any, lons: Any, k: int = 1, *, max_km: float | None = None, precision: str | None = "point"
-) -> list[list[tuple[Settlement, float]]]:
+) -> list[ReverseRow]:
     """:func:`reverse` for arrays of points, vectorised; one list per point, in input order.
 
-    Never raises for a single bad point: points outside Ukraine and NaN / out-of-range points get an
-    empty list (use :func:`nearest` for the raw arrays and the ``inside`` mask).
+    Never raises for a single bad point and never drops one: points outside Ukraine and NaN / out-of-range
+    points get an empty list, whose ``status`` and ``reason`` say why (:class:`ReverseRow`; outside Ukraine,
+    in the words :func:`reverse` raises, "are latitude and longitude swapped?" when they look so). Use
+    :func:`nearest` for the raw arrays and the ``inside`` mask.
     """
     from gazetteer.store import get_extract
 
     _check_max_km(max_km)
     out_idx, out_km, inside = nearest(lats, lons, k, precision=precision)
     settlements = get_extract().settlements
-    return [_pairs(out_idx[i], out_km[i], max_km, settlements) if inside[i] else [] for i in range(len(inside))]
+    lat_f, lon_f = _degrees(lats), _degrees(lons)
+    rows = []
+    for i in range(len(inside)):
+        lat, lon = float(lat_f[i]), float(lon_f[i])
+        if math.isnan(lat) or math.isnan(lon):
+            rows.append(ReverseRow(status="invalid", reason="lat or lon is missing or not a number"))
+        elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            why = f"({lat:g}, {lon:g}) is not a valid point (latitude within ±90, longitude within ±180)"
+            rows.append(ReverseRow(status="invalid", reason=why))
+        elif not inside[i]:
+            name = settlements[out_idx[i, 0]].name_uk if out_idx[i, 0] >= 0 else "?"
+            why = str(PointOutsideUkraine(lat, lon, float(out_km[i, 0]), name))
+            rows.append(ReverseRow(status="not_found", reason=why))
+        else:
+            pairs = _pairs(out_idx[i], out_km[i], max_km, settlements)
+            if pairs:
+                rows.append(ReverseRow(pairs))
+            else:
+                rows.append(ReverseRow(status="not_found", reason=f"no settlement within {max_km:g} km"))
+    return rows

@@ -106,6 +106,24 @@ def test_reverse_many_gives_empty_lists_outside_and_for_nan():
     assert got[1][0][0].name_uk == "Куп’янськ"
 
 
+def test_reverse_many_says_per_row_why_a_point_got_nothing_and_names_a_swap():
+    # before: a swapped point got [] and no word, where reverse() says "are latitude and longitude swapped?"
+    lats = [KUPIANSK[0], KUPIANSK[1], 52.52, np.nan, 95.0]
+    lons = [KUPIANSK[1], KUPIANSK[0], 13.40, 30.0, 30.0]
+    rows = reverse_many(lats, lons)
+    assert len(rows) == 5  # one row per point, none dropped
+    assert [r.status for r in rows] == ["nearest", "not_found", "not_found", "invalid", "invalid"]
+    assert rows[0][0][0].name_uk == "Куп’янськ" and rows[0].reason == ""
+    assert rows[1] == [] and "swapped" in rows[1].reason
+    with pytest.raises(PointOutsideUkraine) as raised:
+        reverse(KUPIANSK[1], KUPIANSK[0])
+    assert rows[1].reason == str(raised.value)  # the same words as reverse's error
+    assert "outside Ukraine" in rows[2].reason and "swapped" not in rows[2].reason  # Berlin swapped is no better
+    assert "not a number" in rows[3].reason and "not a valid point" in rows[4].reason
+    far = reverse_many([KUPIANSK[0] + 0.3], [KUPIANSK[1]], max_km=1)[0]
+    assert far == [] and far.status == "not_found" and "within 1 km" in far.reason
+
+
 def test_nearest_returns_arrays_and_inside_mask():
     idx, km, inside = nearest([49.71, 52.52], [37.61, 13.40], k=2)
     assert idx.shape == km.shape == (2, 2)
