@@ -188,7 +188,7 @@ def _resolve_arguments(r: argparse.ArgumentParser) -> None:
     r.add_argument("--raion", help="raion hint")
     r.add_argument("--hromada", help="hromada hint")
     r.add_argument("--near", type=_point, metavar="LAT,LON", help="prefer settlements near this point")
-    r.add_argument("--limit", type=_positive, default=5)
+    r.add_argument("--limit", type=_positive, default=None, help="candidates listed at most (default 10, as Nominatim)")
     r.add_argument(
         "--json",
         action="store_true",
@@ -231,6 +231,12 @@ def _batch_arguments(b: argparse.ArgumentParser) -> None:
         default=1,
         help="worker processes resolving a CSV/TSV file's distinct names (Arrow engine; default 1): faster when "
         "many names are new, each worker loads its own extract (~400 MB)",
+    )
+    b.add_argument(
+        "--candidates",
+        type=_positive,
+        default=None,
+        help="KATOTTG ids an ambiguous row lists in gaz_candidates, best first (default 10)",
     )
     b.add_argument("--no-progress", action="store_true")
     b.add_argument(
@@ -523,6 +529,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
     from gazetteer.batch import enrich_file
+    from gazetteer.resolve import Resolver
 
     if args.online and args.text_column:
         raise ValueError("--online works with --column (place names), not --text-column")
@@ -552,6 +559,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             engine=args.engine,
             sheet=args.sheet,
             jobs=args.jobs,
+            resolver=None if args.candidates is None else Resolver(candidates=args.candidates),
         )
     _print_notes(getattr(statuses, "notes", []))
     summary = ", ".join(f"{k} {v}" for k, v in statuses.most_common())

@@ -43,7 +43,7 @@ from geopy.point import Point
 from gazetteer.geodesy import haversine_km
 from gazetteer.model import Match, Resolution, Settlement
 from gazetteer.nominatim import Places, match_extension, pick_language, within_viewbox
-from gazetteer.resolve import Resolver, default_resolver
+from gazetteer.resolve import CANDIDATES, Resolver, default_resolver
 
 __all__ = ["UKRAINE_BBOX", "Gazetteer", "distance_km", "in_ukraine_bbox"]
 
@@ -89,7 +89,8 @@ class Gazetteer(Geocoder):
     ``language`` ("uk", "en" or "ru") sets the address line; ``ambiguous`` what ``exactly_one=True`` does with an
     ambiguous name: "none" (default: return None), "first" (top candidate, ``raw["status"] == "ambiguous"``)
     or "raise";
-    ``reverse_max_km`` how far ``reverse`` looks for a settlement before answering None.
+    ``reverse_max_km`` how far ``reverse`` looks for a settlement before answering None; ``limit`` how many
+    places ``exactly_one=False`` answers when its call gives no ``limit`` (default 10, as Nominatim).
     """
 
     def __init__(
@@ -98,7 +99,7 @@ class Gazetteer(Geocoder):
         *,
         language: str = "uk",
         ambiguous: str = "none",
-        limit: int = 5,
+        limit: int = CANDIDATES,
         reverse_max_km: float = 20.0,
         user_agent: str | None = None,
     ) -> None:

@@ -60,6 +60,9 @@ OSA = lazy_module("rapidfuzz.distance.OSA")
 process = lazy_module("rapidfuzz.process")
 
 #: Base score of a hit by the kind of name it hit.
+#: Candidates an answer lists by default (a Resolver's ``candidates``; ``limit=`` asks for another number): as
+#: many as Nominatim returns by default, so that the right one of many namesakes is listed more often.
+CANDIDATES = 10
 KIND_SCORE = {
     "official": 1.0,
     "romanization": 0.97,
@@ -161,7 +164,9 @@ class Resolver:
 
     ``fuzzy=False`` turns off typo matching; ``fast_typos=False`` scans every name within the edit bound
     even when a name one edit away already fits (slower, and rarely different); ``min_score`` and
-    ``peer_margin`` tune when one answer counts as clearly best.
+    ``peer_margin`` tune when one answer counts as clearly best; ``candidates`` (default CANDIDATES, 10) is
+    how many candidates an answer lists when no ``limit`` is given: batch work and data frames list that many
+    in ``gaz_candidates``. ValueError unless it is a positive int.
     """
 
     def __init__(
@@ -172,7 +177,9 @@ class Resolver:
         fast_typos: bool = True,
         min_score: float = MIN_SCORE,
         peer_margin: float = PEER_MARGIN,
+        candidates: int = CANDIDATES,
     ) -> None:
+        _check_limit(candidates, "candidates")
         self._extract = extract
         self._index: NameIndex | None = None
         self._lock = threading.Lock()
@@ -180,6 +187,7 @@ class Resolver:
         self.fast_typos = fast_typos
         self.min_score = min_score
         self.peer_margin = peer_margin
+        self.candidates = candidates
 
     def __getstate__(self) -> dict:
         # Ship settings only; each process loads the extract itself (once, lazily).
@@ -188,6 +196,7 @@ class Resolver:
             "fast_typos": self.fast_typos,
             "min_score": self.min_score,
             "peer_margin": self.peer_margin,
+            "candidates": self.candidates,
             "extract_path": str(self._extract.path) if self._extract is not None else None,
         }
 
@@ -222,9 +231,10 @@ class Resolver:
         raion: str | None = None,
         hromada: str | None = None,
         near: tuple[float, float] | None = None,
-        limit: int = 5,
+        limit: int | None = None,
     ) -> list[Match]:
-        """Candidate settlements for ``query``, best first (at most ``limit``). Empty when nothing fits.
+        """Candidate settlements for ``query``, best first (at most ``limit``; by default the resolver's
+        ``candidates``). Empty when nothing fits.
 
         Raises TypeError / ValueError for bad input and UnknownOblast for a hint that names no unit.
         """
@@ -251,11 +261,14 @@ class Resolver:
         raion: str | None = None,
         hromada: str | None = None,
         near: tuple[float, float] | None = None,
-        limit: int = 5,
+        limit: int | None = None,
         strict: bool = False,
     ) -> Resolution:
-        """Full answer with status and reason. With ``strict=False`` bad input gives status 'invalid' and a
+        """Full answer with status and reason; an ambiguous answer lists at most ``limit`` candidates (by
+        default the resolver's ``candidates``). With ``strict=False`` bad input gives status 'invalid' and a
         hint that names no unit is left out (the reason says so); ``strict=True`` raises UnknownOblast."""
+        if limit is None:
+            limit = self.candidates
         # A hint with no value (None, NaN, pandas' NA: an empty cell) is no hint, as in batch and frames.
         oblast, raion, hromada = (None if _is_missing(h) else h for h in (oblast, raion, hromada))
         if isinstance(query, str) and query.strip().casefold() in MISSING_MARKERS:
@@ -264,8 +277,7 @@ class Resolver:
         try:
             # A line break inside a cell ("Kyiv\nObolon") separates its parts as a comma does.
             q = self.reader.read(_LINE_BREAKS.sub(", ", query.strip()) if isinstance(query, str) else query)
-            if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-                raise ValueError(f"limit must be a positive int, not {limit!r}")
+            _check_limit(limit)
             hints, notes = self._read_hints(q, oblast, raion, hromada, near, strict)
         except (TypeError, ValueError) as exc:
             if strict:
@@ -1440,6 +1452,12 @@ def name_spellings(extract: Extract) -> tuple[list[str], list[str]]:
     return lights, words
 
 
+def _check_limit(limit: object, name: str = "limit") -> None:
+    """ValueError unless ``limit`` is a positive int (a bool is none)."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise ValueError(f"{name} must be a positive int, not {limit!r}")
+
+
 def _nearest(candidates: list[int], lat: float, lon: float, lats: Sequence[float], lons: Sequence[float]) -> int:
     """The candidate (an index into ``lats``/``lons``) nearest to (lat, lon) by :func:`haversine_km`, the first
     of them on a tie. A flat-earth distance (degrees of longitude shrunk by the cosine of ``lat``) first keeps
@@ -1492,9 +1510,10 @@ def resolve(
     raion: str | None = None,
     hromada: str | None = None,
     near: tuple[float, float] | None = None,
-    limit: int = 5,
+    limit: int | None = None,
 ) -> list[Match]:
-    """Candidate settlements for ``query``, best first. See :meth:`Resolver.resolve`."""
+    """Candidate settlements for ``query``, best first (at most ``limit``, by default CANDIDATES). See
+    :meth:`Resolver.resolve`."""
     return default_resolver().resolve(query, oblast=oblast, raion=raion, hromada=hromada, near=near, limit=limit)
 
 

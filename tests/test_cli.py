@@ -314,3 +314,28 @@ def test_python_dash_m_gazetteer_is_the_command(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert '"name_uk": "Куп’янськ"' in proc.stdout
+
+
+@pytest.mark.parametrize("engine", ["arrow", "stream"])
+def test_batch_candidates_lists_that_many_ids_of_an_ambiguous_row(tmp_path: Path, capsys, engine: str) -> None:
+    """gaz_candidates lists ten ids by default and --candidates N lists N (Oleksandrivka has over a hundred
+    namesakes); a resolved row lists none; every engine the same."""
+    src = tmp_path / "in.csv"
+    write_csv(src, [["place"], ["Oleksandrivka"], ["Kupyansk"]])
+    listed = {}
+    for extra in ([], ["--candidates", "25"]):
+        dst = tmp_path / f"out{len(extra)}.csv"
+        code, _, _ = run(capsys, "batch", str(src), "--column", "place", "--engine", engine, "-o", str(dst), *extra)
+        out = read_csv(dst)
+        assert code == 0 and out[0]["gaz_status"] == "ambiguous" and out[1]["gaz_candidates"] == ""
+        listed[len(extra)] = out[0]["gaz_candidates"].split(";")
+    assert len(listed[0]) == 10 and len(listed[2]) == 25
+    assert listed[2][:10] == listed[0]  # the same ranking, more of it
+
+
+def test_batch_candidates_must_be_a_positive_number(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.csv"
+    write_csv(src, [["place"], ["Kupyansk"]])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["batch", str(src), "--column", "place", "--candidates", "0"])
+    assert exit_info.value.code == 2 and "--candidates" in capsys.readouterr().err

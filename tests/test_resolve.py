@@ -161,6 +161,26 @@ def test_resolver_pickles_without_the_data(resolver) -> None:
     assert len(blob) < 2000
     clone = pickle.loads(blob)
     assert clone.geocode("Kupyansk").id == KUPIANSK
+    # Its settings travel (batch workers get the resolver so): the candidates it lists among them.
+    assert pickle.loads(pickle.dumps(gazetteer.Resolver(resolver.extract, candidates=7))).candidates == 7
+
+
+def test_candidates_is_how_many_an_answer_lists_without_a_limit(resolver) -> None:
+    """Ten by default (as Nominatim), the resolver's ``candidates`` otherwise; ``limit=`` still decides."""
+    from gazetteer.resolve import CANDIDATES
+
+    assert CANDIDATES == 10 and len(resolver.lookup("Новоселівка").candidates) == 10
+    assert len(gazetteer.resolve("Новоселівка")) == 10
+    wide = gazetteer.Resolver(resolver.extract, candidates=30)
+    res = wide.lookup("Новоселівка")
+    assert len(res.candidates) == 30 and res.candidates[:10] == resolver.lookup("Новоселівка").candidates
+    assert len(wide.lookup("Новоселівка", limit=4).candidates) == 4 and len(wide.resolve("Новоселівка")) == 30
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 2.0, "5", None])
+def test_candidates_must_be_a_positive_int(bad) -> None:
+    with pytest.raises(ValueError, match="candidates must be a positive int"):
+        gazetteer.Resolver(candidates=bad)
 
 
 def test_module_level_api() -> None:
