@@ -3,8 +3,8 @@ reverse geocoding and the checks on online answers.
 
 >>> round(haversine_km(50.45, 30.52, 49.99, 36.23))  # Kyiv to Kharkiv
 409
->>> [round(float(d)) for d in haversine_km_many([50.45, 46.48], [30.52, 30.72], 49.99, 36.23)]
-[409, 518]
+>>> [round(float(d)) for d in haversine_km_many([50.45, 46.48], [30.52, 30.72], 49.99, 36.23)]  # and Odesa
+[409, 564]
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@
 >>> reverse(52.52, 13.40)  # Berlin
 Traceback (most recent call last):
 ...
-gazetteer.nearby.PointOutsideUkraine: (52.52, 13.4) is outside Ukraine (about 719 km from the nearest settlement, Піща)
+gazetteer.nearby.PointOutsideUkraine: (52.52, 13.4) is outside Ukraine (about 707 km from the nearest settlement, Красний Бір)
 
 **Which settlements are candidates.** By default only settlements with their own coordinates
 (``coord_precision == "point"``, about 5,000 of 29,700: all cities and the larger villages). The others

@@ -5,8 +5,10 @@
 'Куп’янськ'
 >>> gazetteer.geocode("Artemivsk").name_uk
 'Бахмут'
->>> [m.oblast_uk for m in gazetteer.resolve("Радьківка", oblast="Kharkiv")]
-['Харківська']
+>>> gazetteer.geocode("Радьківка", oblast="Kharkiv").oblast_uk
+'Харківська'
+>>> [(m.oblast_uk, m.score) for m in gazetteer.resolve("Радьківка", oblast="Kharkiv")]  # namesakes scored down
+[('Харківська', 1.0), ('Сумська', 0.5), ('Чернігівська', 0.5)]
 
 Candidates come from three tiers, tried in order; a later tier runs only when earlier ones found nothing:
 

@@ -2,7 +2,7 @@
 
 >>> from gazetteer.resolve import default_resolver
 >>> from gazetteer.online import online_lookup
->>> res = default_resolver().lookup("Радьківка", oblast="Kharkiv")
+>>> res = default_resolver().lookup("Шевченкове", oblast="Kharkiv")
 >>> res.match.settlement.coord_precision  # only the hromada's centroid is known offline
 'hromada_centroid'
 >>> better = online_lookup(res, user_agent="my-project/1.0 (me@example.org)")  # doctest: +SKIP
