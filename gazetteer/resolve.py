@@ -1029,32 +1029,38 @@ class Resolver:
         officially called the same: those come in at NAMESAKE_FACTOR of the hit's score, close enough to be
         its peers, and the ranking rules choose among them.
         """
-        settlements = self.extract.settlements
-        namesakes = self.__dict__.setdefault("_namesakes", {})  # settlement index -> its namesakes (data only)
         for hit in hits:
-            if hit.kind not in NAMESAKE_KINDS:
-                continue
-            name_uk = settlements[hit.settlement].name_uk
-            others = namesakes.get(hit.settlement)
-            if others is None:
-                # The settlements officially called so, from the index (their official-name rows): no pass over
-                # every settlement record, which a cold start would pay for (the snapshot reads records on demand).
-                others = namesakes[hit.settlement] = tuple(
-                    h.settlement
-                    for h in self.index.exact(fold_key(name_uk))
-                    if h.kind == "official" and h.name == name_uk and h.settlement != hit.settlement
-                )
-            if (
-                others
-                and hit.kind == "alternate"
-                and fuzz.ratio(fold_key(hit.name), fold_key(name_uk)) < NAMESAKE_LIKENESS
-            ):
-                continue
+            others = self.namesakes_through(hit.settlement, hit.name, hit.kind)
             if others:
                 score = KIND_SCORE[hit.kind] * factor * NAMESAKE_FACTOR
                 label = self._label(hit.kind, script, lang)
                 for other in others:
                     offer(other, score, label, hit.name, tier)
+
+    def namesakes_through(self, sidx: int, name: str, kind: str) -> tuple[int, ...]:
+        """The other settlements officially called as settlement ``sidx`` that a hit on its name ``name`` (of
+        ``kind``) stands for too: none unless ``kind`` is one of NAMESAKE_KINDS, nor for an unlabelled
+        alternate unlike the official name (less than NAMESAKE_LIKENESS: an older name of this place alone).
+        Settlement indexes, in the index's order; shared by the resolver and the geoparser's tables."""
+        if kind not in NAMESAKE_KINDS:
+            return ()
+        namesakes = self.__dict__.setdefault("_namesakes", {})  # settlement index -> its namesakes (data only)
+        others = namesakes.get(sidx)
+        name_uk = None
+        if others is None:
+            # The settlements officially called so, from the index (their official-name rows): no pass over
+            # every settlement record, which a cold start would pay for (the snapshot reads records on demand).
+            name_uk = self.extract.settlements[sidx].name_uk
+            others = namesakes[sidx] = tuple(
+                h.settlement
+                for h in self.index.exact(fold_key(name_uk))
+                if h.kind == "official" and h.name == name_uk and h.settlement != sidx
+            )
+        if others and kind == "alternate":
+            name_uk = name_uk or self.extract.settlements[sidx].name_uk
+            if fuzz.ratio(fold_key(name), fold_key(name_uk)) < NAMESAKE_LIKENESS:
+                return ()
+        return others
 
     def _candidates(
         self, key: str, core: str, script: str, fits: Callable[[int], bool] | None = None

@@ -698,3 +698,24 @@ def test_the_form_map_is_read_back_without_building_and_remade_when_damaged(snap
     assert dict(_fresh_form_map(monkeypatch, folder, resolver)) == first
     assert stored.read_bytes() == good
     assert resolver.lookup("у Куп'янську").match.name_uk == "Куп’янськ"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Утром обстреляли Марково и соседние поля Донецкой области.",
+        "Жители Марково в Донецкой области получили гуманитарную помощь.",
+    ],
+)
+def test_a_spelling_recorded_for_one_namesake_names_them_all(text):
+    """GeoNames records "Markovo" for the Crimean Маркове only; the Russian "Марково" in a text about
+    Donetsk oblast is the Donetsk namesake, which the text's region then picks (as the resolver does)."""
+    from gazetteer.resolve import default_resolver
+
+    [village] = [m for m in find_places(text) if m.kind == "settlement"]
+    assert village.match is not None and village.match.name == "Маркове"
+    assert village.match.settlement.oblast_uk == "Донецька"
+    # The Donetsk village carries no spelling "Markovo" of its own: it came in as a namesake.
+    ex = default_resolver().extract
+    own = {ex.name_text[j] for j, s in enumerate(ex.name_settlement) if ex.settlements[s].id == village.match.id}
+    assert not any(n.casefold() in ("markovo", "марково") for n in own)

@@ -18,7 +18,7 @@ from gazetteer.geoparse.lexicon import NOT_IN_TEXT, PERSON_TAGS, Tables, parses
 from gazetteer.geoparse.tokens import Token, is_cyrillic, plain
 from gazetteer.geoparse.words import folded, folded_table
 from gazetteer.normalize import fold_key
-from gazetteer.resolve import KIND_SCORE
+from gazetteer.resolve import KIND_SCORE, NAMESAKE_FACTOR
 
 #: Weight of Ukrainian names reached from a Russian word by lemma or skeleton when the word also matched
 #: a name form directly.
@@ -280,9 +280,13 @@ def _lemma_lookup_cached(tables_id: int, words: tuple[str, ...], lang: str, type
         key = fold_key(" ".join(combo))
         if not key or (key in extract.not_places and not typed) or len(key) < (4 if geox else 5):
             continue
-        for hit in index.exact(key):
-            if hit.kind not in NOT_IN_TEXT:
-                found.setdefault(hit.settlement, (0.9 * KIND_SCORE.get(hit.kind, 0.93), key))
+        hits = [hit for hit in index.exact(key) if hit.kind not in NOT_IN_TEXT]
+        for hit in hits:
+            found.setdefault(hit.settlement, (0.9 * KIND_SCORE.get(hit.kind, 0.93), key))
+        for hit in hits:
+            # A Russian or GeoNames spelling recorded for one of several namesakes names them all (Марково).
+            for other in tables.resolver.namesakes_through(hit.settlement, hit.name, hit.kind):
+                found.setdefault(other, (0.9 * KIND_SCORE.get(hit.kind, 0.93) * NAMESAKE_FACTOR, key))
         if (found and not typed) or known or (not typed and genders & set(combo)):
             continue
         for other in index.by_skeleton_of(key):

@@ -41,7 +41,7 @@ from gazetteer.geoparse.words import area_words, irregular_forms
 from gazetteer.index import NameIndex
 from gazetteer.model import Unit
 from gazetteer.normalize import KEY_VERSION, fold_key
-from gazetteer.resolve import KIND_SCORE, Resolver
+from gazetteer.resolve import KIND_SCORE, NAMESAKE_FACTOR, NAMESAKE_KINDS, NAMESAKE_LIKENESS, Resolver
 from gazetteer.store import cache_dir
 
 #: Bump when the way name forms are generated changes: shipped and cached forms are then ignored.
@@ -445,19 +445,24 @@ def build_parts(resolver: Resolver, lexicon: Callable[..., dict] = forms_lexicon
         if name not in pattern_of:
             # One-word names: the extract's key is the folded word (folding 40,000 names again costs 2 s).
             pattern_of[name] = f" {key} " if _ONE_WORD.fullmatch(name) else pattern(split_words(name))
+        # A Russian or GeoNames spelling recorded for one settlement names its official namesakes too
+        # (Markovo for one of four villages Маркове): they come in at NAMESAKE_FACTOR, as in the resolver.
+        bearers = [(sidx, score)] + [(o, score * NAMESAKE_FACTOR) for o in resolver.namesakes_through(sidx, name, kind)]
         if _CYRILLIC.search(name):
-            add(pattern_of[name], ("s", sidx, score, key, True, True, current))
             lang_pairs = (("uk", 1.0), ("ru", 0.99)) if kind != "russian" else (("ru", 1.0), ("uk", 0.98))
-            for lang, factor in lang_pairs:
-                entry = ("s", sidx, round(score * factor, 4), key, False, True, current)
-                for pat in forms.get((lang, name), ()):
-                    add(pat, entry)
+            for bearer, base in bearers:
+                add(pattern_of[name], ("s", bearer, round(base, 4), key, True, True, current))
+                for lang, factor in lang_pairs:
+                    entry = ("s", bearer, round(base * factor, 4), key, False, True, current)
+                    for pat in forms.get((lang, name), ()):
+                        add(pat, entry)
         else:
             # Latin names: not inflected; refuse codes (KBP), lower-case transcriptions and tiny keys.
             words = split_words(name)
             if len(key) < 4 or not all(w[:1].isupper() and not w.isupper() for w in words):
                 continue
-            add(pattern_of[name], ("s", sidx, score, key, True, False, current))
+            for bearer, base in bearers:
+                add(pattern_of[name], ("s", bearer, round(base, 4), key, True, False, current))
 
     # Oblasts: ("o", unit id, needs an admin abbreviation after it).
     for uid, name, kind, _key in extract.unit_names:
@@ -602,6 +607,7 @@ def snapshot_meta(resolver: Resolver) -> dict:
         "words": _digest(*words),
         "code": _digest(Path(__file__).read_bytes()),
         "kind_score": sorted(KIND_SCORE.items()),
+        "namesakes": [NAMESAKE_FACTOR, NAMESAKE_LIKENESS, sorted(NAMESAKE_KINDS)],
         "python": list(sys.version_info[:2]),
     }
 
