@@ -356,7 +356,7 @@ def check_query(query: object) -> str:
         raise TypeError(f"a place name must be a str, not {type(query).__name__}")
     text = query.strip()
     if not text:
-        raise ValueError("empty place name")
+        raise ValueError("empty value")
     if len(text) > MAX_QUERY_LENGTH:
         raise ValueError(f"place name too long ({len(text)} characters, at most {MAX_QUERY_LENGTH})")
     check_text(text)

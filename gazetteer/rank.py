@@ -109,6 +109,9 @@ MIN_SCORE = 0.7
 #: A city (M/K) of at least this many people written so officially outside the hinted units keeps a hint
 #: from taking a mere look-alike inside them (Sloviansk with a Dnipropetrovsk hint is not found there).
 CITY_ELSEWHERE_POPULATION = 10_000
+#: ...or written exactly as one of its names of these kinds: a former name (Artemivsk with a Kharkiv hint is not
+#: the section of Merefa GeoNames calls Artemovsk) or its Russian name.
+CITY_ELSEWHERE_KINDS = frozenset({"historical", "russian"})
 #: Candidates within this of the best score are its peers: if several remain, the query is ambiguous.
 PEER_MARGIN = 0.015
 #: Namesakes of a loosely matched best candidate (typo or consonant skeleton) within this are its peers too.
@@ -231,16 +234,26 @@ def below_min_score(r: Ranking) -> Decision | None:
 
 def city_outside_region(r: Ranking) -> Decision | None:
     """With a region hinted, a look-alike inside it (a typo, a stray variant) does not stand in for a city of
-    CITY_ELSEWHERE_POPULATION+ written so officially outside it: Sloviansk with a Dnipropetrovsk hint is
-    not found there, and the city is named as the closest. An exact or former name inside the region,
+    CITY_ELSEWHERE_POPULATION+ written so officially outside it, or written exactly as its former or Russian
+    name (CITY_ELSEWHERE_KINDS): Sloviansk or Artemivsk with a Dnipropetrovsk hint is not found there, and
+    the city is named as the closest. An exact or former name inside the region,
     or one written as its own, stands."""
     if not r.region:
         return None
     fitting = next((c for c in r.ranked if c.fits), None)
     if fitting is None or fitting.spelled or fitting.match.match in ("historical", "exact"):
         return None
+    # Only a look-alike inside gives way to a city's other name: not a place inside that carries the name
+    # itself (a Russian or romanized name of its own, or its official name shared with the city).
+    look_alike = not (fitting.exact and fitting.match.match in CITY_ELSEWHERE_KINDS | {"transliteration", "alternate"})
     if any(
-        c.spelled
+        (
+            c.spelled
+            or look_alike
+            and c.exact
+            and c.match.match in CITY_ELSEWHERE_KINDS
+            and c.settlement.name_uk != fitting.settlement.name_uk
+        )
         and not c.fits
         and category_prior(c.settlement.category) >= 2
         and (c.settlement.population or 0) >= CITY_ELSEWHERE_POPULATION

@@ -329,6 +329,11 @@ class Resolver:
             if region:  # Kharkivshchyna: a village in Sumy oblast, and the region around Kharkiv
                 names = ", ".join(sorted(self.extract.units[u].name_uk for u in region))
                 notes.append(f"{q.name!r} is also the name of a region ({names})")
+        if isinstance(query, str) and res.status in ("resolved", "ambiguous"):
+            # "в Польщі", "на фронті", "Ivan", "район": a phrase, a given name or a word, not a place.
+            why = self._not_a_place(q, res)
+            if why:
+                res = Resolution(query, "not_found", why, None, res.candidates or (res.match,))
         if res.status == "ambiguous" and res.reason.startswith(SEVERAL_REASON):
             # A part read as a region hint was one of the towns named: no note that it names no unit.
             inline = [
@@ -1384,6 +1389,64 @@ class Resolver:
                 return Match(s, score, kind, name, former[0], former[1])
         return Match(s, score, kind, name)
 
+    def _not_a_place(self, q: Query, res: Resolution) -> str | None:
+        """Why a cell that found settlements names none, or None when it may. Four kinds, each read as the
+        cell is written (a settlement officially so called, written so, is always meant):
+
+        - a word for an administrative unit alone ("район", "Oblast");
+        - a given name alone ("Ivan", "Оксана": words/first_names.txt);
+        - a preposition and lower-case common nouns ("на фронті", "за кордоном", "в полоні": pymorphy3 reads
+          each as a common noun; a place name is written with a capital);
+        - a place abroad in an oblique case, after a preposition or not ("в Польщі", "у Варшаві", "Москве"),
+          when only villages matched and none by a name written so (Курське is not "Курске"; Кірове, the
+          former name of villages, is not Kirov): pymorphy3 gives the
+          lemma, which the extract or the facts of places abroad list. A city named like a place abroad
+          (Одеса, Покровськ) is meant as itself.
+
+        The last two need the geoparse extra (pymorphy3); without it they are not tried."""
+        words = q.name.split()
+        matches = (res.match,) if res.match is not None else res.candidates
+        if any(self._spells(q.name, m.settlement) for m in matches):
+            return None
+        if not strip_unit_words(q.name).strip(" .,"):
+            return f"{q.name!r} is a word for an administrative unit, with no name: not a place name"
+        if len(words) == 1 and fold_key(q.name) in _first_names():
+            return f"{q.name!r} is a given name, not a place name"
+        if q.script != "cyrillic":
+            return None
+        try:
+            from gazetteer.geoparse.filters import readings
+            from gazetteer.geoparse.lexicon import analyzer
+
+            analyzer("uk")
+        except ImportError:
+            return None
+        core = q.core.split()
+        if q.inflected and core and q.core == q.core.lower():
+            morph = analyzer("ru" if q.lang == "ru" else "uk")
+            nouns = [tuple(p for p in morph.parse(w) if p.tag.POS == "NOUN") for w in core]
+            if all(ps and readings(ps)[0] for ps in nouns):
+                return f"reads as a phrase ({q.text.strip()!r}: common words after a preposition), not a place name"
+        villages = all(m.settlement.category in "CX" for m in matches)
+        written = _plain(q.core)
+        if len(core) == 1 and villages and not any(written in (_plain(m.matched), _plain(m.name)) for m in matches):
+            # Either dictionary: the letters of "Москве" do not tell Russian from Ukrainian.
+            for lang in ("uk", "ru"):
+                for p in analyzer(lang).parse(core[0])[:3]:
+                    if p.tag.POS != "NOUN":
+                        break
+                    lemma = p.normal_form.capitalize()
+                    listed = self.extract.not_places.get(fold_key(lemma))
+                    what = f"{listed[1]}" if listed and listed[1] != "word" else None
+                    if what is None and self.reader.maybe_foreign(lemma):
+                        what = (self.reader.foreign(lemma, qualifier=False) or "").split(": ", 1)[-1] or None
+                    if what:
+                        shown = listed[0] if listed and listed[1] != "word" else lemma
+                        return (
+                            f"{q.text.strip()!r} names a place abroad: {shown!r} is not a Ukrainian settlement ({what})"
+                        )
+        return None
+
     def _why_not_found(self, key: str, head: str, not_place: tuple[str, str] | None = None) -> str:
         not_place = not_place or self.extract.not_places.get(key)
         if not_place:
@@ -1458,6 +1521,14 @@ def name_spellings(extract: Extract) -> tuple[list[str], list[str]]:
     words = [_plain_words(text) for text in texts]
     cachefile.save(path, meta, [cachefile.dumps(lights), cachefile.dumps(words)])
     return lights, words
+
+
+@lru_cache(maxsize=1)
+def _first_names() -> frozenset[str]:
+    """Folded keys of the given names of words/first_names.txt."""
+    from gazetteer.words import word_list
+
+    return frozenset(k for k in map(fold_key, word_list("first_names")) if k)
 
 
 def _check_limit(limit: object, name: str = "limit") -> None:
@@ -1625,9 +1696,10 @@ _REGION_WORD = re.compile(r"obl|обл|region|регі|регио|republic|ре�
 UKRAINE_KEYS = frozenset(fold_key(w) for w in ("Ukraine", "Україна", "Украина", "Ukraina", "UA", "Ukr"))
 
 _NO_VALUE = object()
-#: Reasons of invalid rows, worded once for every face.
-MISSING_VALUE = "missing value"
+#: Reasons of invalid rows, worded once for every face: a cell with no value reads the same whether it is
+#: None or NaN (Excel, pandas, Parquet), a spreadsheet's mark (#N/A) or empty text (CSV).
 EMPTY_VALUE = "empty value"
+MISSING_VALUE = EMPTY_VALUE
 
 
 def _is_missing(value: object) -> bool:

@@ -616,7 +616,7 @@ def test_an_empty_cell_as_a_hint_is_no_hint_and_as_a_query_is_missing(resolver) 
         assert res.status == "resolved" and "hint" not in res.reason, (empty, res.reason)
     from gazetteer import lookup_many
 
-    assert [r.reason for r in lookup_many([pd.NA, pd.NaT, None])] == ["missing value"] * 3
+    assert [r.reason for r in lookup_many([pd.NA, pd.NaT, None])] == ["empty value"] * 3
 
 
 def test_get_settlement_reads_an_id_in_any_case_and_refuses_a_number() -> None:
@@ -731,7 +731,7 @@ def test_outside_crimea_a_foreign_tag_stays_abroad_and_names_the_ukrainian_city(
 @pytest.mark.parametrize("cell", ["#N/A", "N/A", "NULL", "n/a", "#VALUE!"])
 def test_a_spreadsheets_mark_of_an_empty_cell_is_a_missing_value(resolver, cell) -> None:
     res = resolver.lookup(cell)
-    assert res.status == "invalid" and res.reason == f"missing value ({cell})"
+    assert res.status == "invalid" and res.reason == f"empty value ({cell})"
     assert res.query == cell
 
 
@@ -854,3 +854,90 @@ def test_an_ambiguous_geocode_counts_and_holds_every_candidate() -> None:
     with pytest.raises(AmbiguousName) as info:
         gazetteer.geocode("Радьківка")
     assert len(info.value.candidates) == 3 and "..." not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "cell, says",
+    [
+        ("район", "word for an administrative unit"),
+        ("Oblast", "word for an administrative unit"),
+        ("Oksana", "given name"),
+        ("Petro", "given name"),
+        ("Іван", "given name"),
+    ],
+)
+def test_a_unit_word_or_a_given_name_alone_is_no_place(resolver, cell, says) -> None:
+    """Some village is a letter or a folding away from any word: a cell that is only a unit word or a given
+    name is not found, and the reason says what it is (the closest settlement is listed)."""
+    res = resolver.lookup(cell)
+    assert res.status == "not_found" and says in res.reason and res.candidates
+
+
+@pytest.mark.parametrize(
+    "cell, says",
+    [
+        ("на фронті", "reads as a phrase"),
+        ("за кордоном", "reads as a phrase"),
+        ("у перемозі", "reads as a phrase"),
+        ("в Німеччині", "names a place abroad"),
+        ("у Варшаві", "names a place abroad"),
+        ("Москве", "names a place abroad"),
+        ("в Польщі", "names a place abroad"),
+    ],
+)
+def test_a_phrase_or_a_place_abroad_in_a_case_form_is_no_place(resolver, cell, says) -> None:
+    pytest.importorskip("pymorphy3")
+    res = resolver.lookup(cell)
+    assert res.status == "not_found" and says in res.reason
+
+
+@pytest.mark.parametrize(
+    "cell, name",
+    [
+        ("у Перемозі", "Перемога"),  # capitalised: the villages, not the word "victory"
+        ("у куп'янську", "Куп’янськ"),  # a city's case form in lower case is still the city
+        ("в Одессе", "Одеса"),  # a city named like a place abroad is itself
+        ("Марія", "Марія"),  # a village officially so called, written so
+        ("Кірове", None),  # a former name of villages, not Kirov in Russia
+    ],
+)
+def test_places_that_look_like_those_stay_places(resolver, cell, name) -> None:
+    pytest.importorskip("pymorphy3")
+    res = resolver.lookup(cell)
+    assert res.status in ("resolved", "ambiguous")
+    top = res.match or res.candidates[0]
+    assert name is None or top.name == name
+
+
+def test_a_type_word_in_a_case_form_after_a_preposition_is_dropped(resolver) -> None:
+    """ "у селі Кам'янка", "в поселке Глубокое": the type word is read as one, in any case."""
+    for cell, name in (("у селі Нова Басань", "Нова Басань"), ("в місті Ізюм", "Ізюм"), ("біля села Бузова", "Бузова")):
+        res = resolver.lookup(cell)
+        assert res.status in ("resolved", "ambiguous") and (res.match or res.candidates[0]).name == name
+
+
+@pytest.mark.parametrize(
+    "cell, oblast, city",
+    [
+        ("Artemivsk", "Kharkiv", "Бахмут"),  # not the section of Merefa GeoNames calls Artemovsk
+        ("Артемовск", "Харьковская обл.", "Бахмут"),  # nor the village Артемівка (Артемовка in Russian)
+        ("Krasnoarmiisk", "Zaporizhzhia", "Покровськ"),  # nor Вільнянськ, a letter from its old name
+        ("Ilyichevsk", "Donetsk", "Чорноморськ"),
+    ],
+)
+def test_a_citys_former_name_under_another_region_is_not_found_there(resolver, cell, oblast, city) -> None:
+    """A wrong region cell beside a city's former or Russian name: no look-alike inside the region stands in;
+    the city is named as the closest, as for a city's official name (Sloviansk with a Dnipropetrovsk hint)."""
+    res = resolver.lookup(cell, oblast=oblast)
+    assert res.status == "not_found" and res.candidates[0].name == city and city in res.reason
+
+
+@pytest.mark.parametrize(
+    "cell, oblast, oblast_uk",
+    [("Беляевка", "Запорожская область", "Запорізька"), ("Николаев", "Николаевская обл.", "Миколаївська")],
+)
+def test_a_place_inside_the_region_carrying_the_name_itself_stands(resolver, cell, oblast, oblast_uk) -> None:
+    """The Russian name of Біляївка (Odesa oblast, a city) is that of the village Біляївка in Zaporizhzhia
+    oblast too; Николаев is Миколаїв of Mykolaiv oblast, not the town in Lviv oblast."""
+    res = resolver.lookup(cell, oblast=oblast)
+    assert res.status == "resolved" and res.match.settlement.oblast_uk == oblast_uk
