@@ -450,10 +450,13 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
             sys.stdout.write(out + "\n")
             sys.stdout.flush()
         return 0
-    res = _resolve_one(resolver, args, args.query, strict=True)
     if args.json:
+        # A bad hint is a usage error; a bad name is an answer (status invalid, exit 2), in JSON as asked.
+        resolver.parse_hints(oblast=args.oblast, raion=args.raion, hromada=args.hromada, near=args.near)
+        res = _resolve_one(resolver, args, args.query, strict=False)
         print(json.dumps(resolution_json(res), ensure_ascii=False, indent=2))
         return _STATUS_EXIT.get(res.status, 2)
+    res = _resolve_one(resolver, args, args.query, strict=True)
     print(f"{args.query}: {res.status}" + (f" ({res.reason})" if res.reason else ""))
     for i, m in enumerate(res.candidates, 1):
         s = m.settlement

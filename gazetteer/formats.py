@@ -13,9 +13,11 @@ where nothing resolved). In Excel, text that starts with ``=`` is written as tex
 
 Excel input: the first sheet unless ``--sheet NAME|NUMBER`` (1-based) says otherwise (a note says when the
 workbook opens on another sheet). Every row from the header to the last non-blank row comes out: a blank
-row, a row with cells beyond the header's columns, and a row whose place or hint cell is a formula with no
+row and a row whose place or hint cell is a formula with no
 value saved in the file (openpyxl and pandas write formulas without one) are ``invalid`` rows with a reason,
 their cells kept (the formula's text stands in for its value); blank rows after the last row are not rows.
+A row with cells beyond the header's columns is resolved as any row; its ``gaz_reason`` names them, and they
+follow the ``gaz_*`` columns (in a keyed output, JSON Lines or GeoJSON, the reason holds them).
 Excel output cannot hold everything, so it is changed, counted on stderr, never dropped silently: control
 characters become their Control Pictures symbols (``\\x0b`` -> U+240B), a cell over 32,767 characters is cut
 to that and its row's ``gaz_reason`` says so, a time zone-aware timestamp becomes ISO 8601 text with its
@@ -209,6 +211,14 @@ def _read_csv(fh: io.TextIOBase, src: object, encoding: str, delimiter: str | No
     return header, rows(), {"delimiter": delimiter, "notes": records.notes}
 
 
+class Overlong(list):
+    """The cells of a workbook row with cells beyond the header's: resolved as any row, ``problem`` noted."""
+
+    def __init__(self, cells: list[Any], problem: str) -> None:
+        super().__init__(cells)
+        self.problem = problem
+
+
 class Damaged(list):
     """The cells of a damaged CSV/TSV record (see :mod:`gazetteer.delimited`); ``record`` says why."""
 
@@ -271,7 +281,8 @@ def _read_xlsx(src: str | Path, sheet: str | None = None, columns: tuple = ()) -
 
     Every row between the header and the last non-blank row comes out: a blank row and a row whose
     ``columns`` cell (the place or hint column) is a formula with no value saved in the file come out
-    as :class:`Damaged` (marked invalid, cells kept), like a row with cells beyond the header.
+    as :class:`Damaged` (marked invalid, cells kept); a row with cells beyond the header as
+    :class:`Overlong` (resolved, the cells named).
     """
     openpyxl = _openpyxl("reading .xlsx")
     try:
@@ -319,9 +330,11 @@ def _read_xlsx(src: str | Path, sheet: str | None = None, columns: tuple = ()) -
                     yield Damaged([None] * width, Record(b, [], f"empty row (sheet row {b})", "empty"))
                 blanks.clear()
                 if len(values) > width:
-                    problem = f"row has cells beyond the header's {width} columns (sheet row {number})"
+                    # Cells are cells in a workbook (no delimiter can have shifted them): the row's own cells
+                    # are read as usual, the ones beyond the header kept and named.
+                    problem = f"the row has cells beyond the header's {width} columns (sheet row {number})"
                     notes.append(problem)
-                    yield Damaged(values, Record(number, values, problem, "fields"))
+                    yield Overlong(values, problem)
                     continue
                 if lost:
                     for c, f in lost:
@@ -745,11 +758,22 @@ def enrich_table(
                     writer.write(list(row[:width]) + [None] * (width - len(row)) + [values[c] for c in added] + extra)
                     continue
                 extra: list[Any] = []
+                problem = row.problem if isinstance(row, Overlong) else None
                 if len(row) != width:
                     extra = row[width:]
                     row = row[:width] + [None] * (width - len(row))
                 values = row_fn(row[qi], hint(row))
-                if extra:
+                if extra and problem is not None:
+                    # Resolved as any row; the cells beyond the header follow the gaz_* columns (or, where no
+                    # column can hold them, the reason).
+                    values = dict(values)
+                    kept = "kept after the gaz_ columns" if out_fmt in ("csv", "tsv", "xlsx") else "kept here"
+                    note = f"{problem}: {kept}"
+                    if out_fmt not in ("csv", "tsv", "xlsx"):
+                        note += f": {json.dumps(extra, ensure_ascii=False, default=str)}"
+                        extra = []
+                    values["gaz_reason"] = "; ".join(filter(None, [values.get("gaz_reason"), note]))
+                elif extra:
                     values["gaz_status"] = "invalid"
                     if in_fmt == "jsonl":  # a line that is not a JSON object: its message, no cells
                         values["gaz_reason"], extra = extra[0], []

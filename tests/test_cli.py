@@ -339,3 +339,16 @@ def test_batch_candidates_must_be_a_positive_number(tmp_path: Path, capsys) -> N
     with pytest.raises(SystemExit) as exit_info:
         main(["batch", str(src), "--column", "place", "--candidates", "0"])
     assert exit_info.value.code == 2 and "--candidates" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["12345", "", "   "])
+def test_resolve_json_answers_a_bad_name_in_json(capsys, name: str) -> None:
+    """A script reading --json gets JSON for any name: a bad one is status invalid with its reason, exit 2."""
+    code, out, _ = run(capsys, "resolve", name, "--json")
+    data = json.loads(out)
+    assert code == 2 and data["status"] == "invalid" and data["reason"] and data["match"] is None
+
+
+def test_resolve_json_with_a_bad_hint_is_still_a_usage_error(capsys) -> None:
+    code, out, err = run(capsys, "resolve", "Kupiansk", "--json", "--oblast", "Narnia")
+    assert code == 2 and out == "" and "Narnia" in err

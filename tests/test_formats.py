@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -71,21 +72,27 @@ def test_xlsx_formula_with_a_saved_value_is_read_as_its_value(tmp_path: Path, ca
     assert code == 0 and out[1][0] == "Kyiv" and out[1][out[0].index("gaz_status")] == "resolved", err
 
 
-def test_xlsx_ragged_row_is_marked_like_csv_extra_cells_kept_as_cells(tmp_path: Path, capsys) -> None:
+def test_xlsx_row_with_cells_beyond_the_header_is_resolved_and_its_cells_kept(tmp_path: Path, capsys) -> None:
+    """A workbook's cells cannot shift as a CSV's can: a note in a column past the header does not void the
+    row's good place cell. The row resolves; the extra cells follow the gaz_* columns (CSV, Excel) or sit in
+    the reason (JSON Lines), and the reason names them."""
     src = tmp_path / "in.xlsx"
     _workbook(src, [["place", "n"], ["Kyiv", 1], ["Odesa", 2, "stray"]])
-    for out in ("out.csv", "out.xlsx"):
+    for out in ("out.csv", "out.xlsx", "out.jsonl"):
         run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / out))
     rows = read_csv(tmp_path / "out.csv")
     head = rows[0]
-    bad = rows[2]
-    assert bad[head.index("gaz_status")] == "invalid" and bad[head.index("gaz_id")] == ""
-    assert bad[len(head) :] == ["stray"] and "stray" not in bad[head.index("gaz_reason")]
+    row = rows[2]
+    assert row[head.index("gaz_status")] == "resolved" and row[head.index("gaz_name_uk")] == "Одеса"
+    assert row[len(head) :] == ["stray"] and "beyond the header's 2 columns" in row[head.index("gaz_reason")]
     import openpyxl
 
     xrows = list(openpyxl.load_workbook(tmp_path / "out.xlsx").active.iter_rows(values_only=True))
     xhead = xrows[0]
-    assert xrows[2][xhead.index("gaz_id")] is None and xrows[2][len(head)] == "stray"
+    assert xrows[2][xhead.index("gaz_name_uk")] == "Одеса" and xrows[2][len(head)] == "stray"
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert lines[1]["gaz_status"] == "resolved" and '"stray"' in lines[1]["gaz_reason"]
+    assert [r["place"] for r in lines] == ["Kyiv", "Odesa"]
 
 
 def test_xlsx_sheet_is_chosen_by_name_or_number_and_the_first_by_default(tmp_path: Path, capsys) -> None:
