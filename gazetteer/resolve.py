@@ -1390,11 +1390,12 @@ class Resolver:
         return Match(s, score, kind, name)
 
     def _not_a_place(self, q: Query, res: Resolution) -> str | None:
-        """Why a cell that found settlements names none, or None when it may. Four kinds, each read as the
+        """Why a cell that found settlements names none, or None when it may. Five kinds, each read as the
         cell is written (a settlement officially so called, written so, is always meant):
 
         - a word for an administrative unit alone ("район", "Oblast");
         - a given name alone ("Ivan", "Оксана": words/first_names.txt);
+        - a placeholder or note alone ("test", "see above", "різні": words/placeholders.txt);
         - a preposition and lower-case common nouns ("на фронті", "за кордоном", "в полоні": pymorphy3 reads
           each as a common noun; a place name is written with a capital);
         - a place abroad in an oblique case, after a preposition or not ("в Польщі", "у Варшаві", "Москве"),
@@ -1410,8 +1411,10 @@ class Resolver:
             return None
         if not strip_unit_words(q.name).strip(" .,"):
             return f"{q.name!r} is a word for an administrative unit, with no name: not a place name"
-        if len(words) == 1 and fold_key(q.name) in _first_names():
+        if len(words) == 1 and fold_key(q.name) in _word_keys("first_names"):
             return f"{q.name!r} is a given name, not a place name"
+        if fold_key(q.name) in _word_keys("placeholders"):
+            return f"{q.name!r} is a placeholder or a note, not a place name"
         if q.script != "cyrillic":
             return None
         try:
@@ -1523,12 +1526,12 @@ def name_spellings(extract: Extract) -> tuple[list[str], list[str]]:
     return lights, words
 
 
-@lru_cache(maxsize=1)
-def _first_names() -> frozenset[str]:
-    """Folded keys of the given names of words/first_names.txt."""
+@lru_cache(maxsize=4)
+def _word_keys(name: str) -> frozenset[str]:
+    """Folded keys of the entries of word list ``name`` (gazetteer/words/<name>.txt)."""
     from gazetteer.words import word_list
 
-    return frozenset(k for k in map(fold_key, word_list("first_names")) if k)
+    return frozenset(k for k in map(fold_key, word_list(name)) if k)
 
 
 def _check_limit(limit: object, name: str = "limit") -> None:

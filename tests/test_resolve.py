@@ -864,11 +864,14 @@ def test_an_ambiguous_geocode_counts_and_holds_every_candidate() -> None:
         ("Oksana", "given name"),
         ("Petro", "given name"),
         ("Іван", "given name"),
+        ("test", "placeholder"),
+        ("see above", "placeholder"),
+        ("різні", "placeholder"),
     ],
 )
-def test_a_unit_word_or_a_given_name_alone_is_no_place(resolver, cell, says) -> None:
-    """Some village is a letter or a folding away from any word: a cell that is only a unit word or a given
-    name is not found, and the reason says what it is (the closest settlement is listed)."""
+def test_a_unit_word_a_given_name_or_a_placeholder_alone_is_no_place(resolver, cell, says) -> None:
+    """Some village is a letter or a folding away from any word: a cell that is only a unit word, a given
+    name or a placeholder is not found, and the reason says what it is (the closest settlement is listed)."""
     res = resolver.lookup(cell)
     assert res.status == "not_found" and says in res.reason and res.candidates
 
