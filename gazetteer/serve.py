@@ -90,7 +90,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -440,7 +440,8 @@ class Service:
             details = _flag(request, "addressdetails", default=fmt == "geocodejson")
             q = request.query_params.get("q")
             structured = {k: request.query_params.get(k) for k in ("city", "county", "state", "country")}
-            other = any(request.query_params.get(k) for k in ("street", "amenity", "postalcode"))
+            unused = [k for k in ("street", "amenity", "postalcode") if request.query_params.get(k)]
+            other = bool(unused)
             given = {k: v for k, v in structured.items() if v and v.strip()}
             if q is not None and (given or other):
                 raise BadRequest("q cannot be combined with structured parameters (city, county, state, ...)")
@@ -483,6 +484,10 @@ class Service:
             res = self.resolver.within_hints(res, oblast=given.get("state"), raion=given.get("county"))
             if box is not None:
                 res = within_viewbox(res, box, bounded)
+            if unused and res.status in ("resolved", "ambiguous"):
+                # No streets, amenities or postcodes in the gazetteer: the answer is the settlement, and it says so.
+                note = f"{', '.join(unused)} not used: the gazetteer knows settlements, not addresses"
+                res = replace(res, reason="; ".join(filter(None, [res.reason, note])))
         except BadRequest as exc:
             return _bad(request, exc)
         if res.status == "not_found" and res.region and box is None:

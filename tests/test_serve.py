@@ -1085,3 +1085,15 @@ def test_a_query_that_is_not_utf8_says_so(http: httpx.Client) -> None:
     assert r.headers["X-Gazetteer-Status"] == "invalid" and "not valid UTF-8" in unquote(
         r.headers["X-Gazetteer-Reason"]
     )
+
+
+def test_street_amenity_or_postcode_beside_a_city_is_said_to_be_unused(http: httpx.Client) -> None:
+    """The gazetteer knows settlements: a structured street answers the city, and the reason says the street
+    was not used (a Nominatim client would otherwise take the city's point for the address)."""
+    from urllib.parse import unquote
+
+    r = http.get("/search", params={"street": "Sumska 1", "city": "Kharkiv", "format": "jsonv2"})
+    assert r.status_code == 200 and r.json()[0]["name"] == "Харків"
+    assert "street not used" in unquote(r.headers["x-gazetteer-reason"])
+    plain = http.get("/search", params={"city": "Kharkiv", "format": "jsonv2"})
+    assert "not used" not in unquote(plain.headers["x-gazetteer-reason"])
