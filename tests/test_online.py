@@ -485,7 +485,7 @@ def test_batch_skips_resolutions_that_need_nothing(service, settings, resolver):
 # -- settings and credentials ------------------------------------------------------------------------
 def test_missing_user_agent_is_a_clear_error(service, settings, resolver):
     without = {k: v for k, v in settings.items() if k != "user_agent"}
-    with pytest.raises(OnlineConfigError, match="user agent.*GAZETTEER_USER_AGENT"):
+    with pytest.raises(OnlineConfigError, match="user agent.*--user-agent.*GAZETTEER_USER_AGENT"):
         online_lookup(latyshivka(resolver), **without)
     assert service.requests == []
 

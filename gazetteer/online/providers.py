@@ -147,14 +147,17 @@ def _make_nominatim(s: OnlineSettings) -> Geocoder:
     if not s.user_agent:
         raise OnlineConfigError(
             "Nominatim requires a user agent that names your application (OSM usage policy): pass "
-            "user_agent='my-project/1.0 (me@example.org)' or set GAZETTEER_USER_AGENT"
+            "user_agent='my-project/1.0 (me@example.org)' (the command line: --user-agent 'my-project/1.0 "
+            "(me@example.org)') or set GAZETTEER_USER_AGENT"
         )
     return Nominatim(user_agent=s.user_agent, **_common(s, "nominatim.openstreetmap.org"))
 
 
 def _make_geonames(s: OnlineSettings) -> Geocoder:
     if not s.username:
-        raise OnlineConfigError("GeoNames needs a (free) account: pass username= or set GAZETTEER_GEONAMES_USERNAME")
+        raise OnlineConfigError(
+            "GeoNames needs a (free) account: pass username= (Python) or set GAZETTEER_GEONAMES_USERNAME (also for the command line)"
+        )
     register_secret(s.username)
     return GeoNames(username=s.username, user_agent=s.user_agent or "gazetteer", **_common(s, "api.geonames.org"))
 
