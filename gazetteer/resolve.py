@@ -1398,9 +1398,8 @@ class Resolver:
         - a placeholder or note alone ("test", "see above", "різні": words/placeholders.txt);
         - a preposition and lower-case common nouns ("на фронті", "за кордоном", "в полоні": pymorphy3 reads
           each as a common noun; a place name is written with a capital);
-        - a place abroad in an oblique case, after a preposition or not ("в Польщі", "у Варшаві", "Москве"),
-          when only villages matched and none by a name written so (Курське is not "Курске"; Кірове, the
-          former name of villages, is not Kirov): pymorphy3 gives the
+        - a preposition and a place abroad in an oblique case ("в Польщі", "у Варшаві", "в Москве"), when only
+          villages matched and none by a name written so (Курське is not "Курске"): pymorphy3 gives the
           lemma, which the extract or the facts of places abroad list. A city named like a place abroad
           (Одеса, Покровськ) is meant as itself.
 
@@ -1411,12 +1410,24 @@ class Resolver:
             return None
         if not strip_unit_words(q.name).strip(" .,"):
             return f"{q.name!r} is a word for an administrative unit, with no name: not a place name"
-        if len(words) == 1 and fold_key(q.name) in _word_keys("first_names"):
+        key = fold_key(q.name)
+        if len(words) == 1 and key in _word_keys("first_names") and all(fold_key(m.name) != key for m in matches):
+            # (not when a settlement's own name folds so: Сттепань, a typo of Степань, is not Степан)
             return f"{q.name!r} is a given name, not a place name"
         if fold_key(q.name) in _word_keys("placeholders"):
             return f"{q.name!r} is a placeholder or a note, not a place name"
-        if q.script != "cyrillic":
-            return None
+        core = q.core.split()
+        phrase = q.inflected and bool(core) and q.core == q.core.lower()
+        villages = all(m.settlement.category in "CX" for m in matches)
+        written = _plain(q.core)
+        abroad = (
+            len(core) == 1
+            and q.inflected
+            and villages
+            and not any(written in (_plain(m.matched), _plain(m.name)) for m in matches)
+        )
+        if q.script != "cyrillic" or not (phrase or abroad):
+            return None  # the dictionaries are loaded only for what they can tell
         try:
             from gazetteer.geoparse.filters import readings
             from gazetteer.geoparse.lexicon import analyzer
@@ -1424,20 +1435,19 @@ class Resolver:
             analyzer("uk")
         except ImportError:
             return None
-        core = q.core.split()
-        if q.inflected and core and q.core == q.core.lower():
+        if phrase:
             morph = analyzer("ru" if q.lang == "ru" else "uk")
             nouns = [tuple(p for p in morph.parse(w) if p.tag.POS == "NOUN") for w in core]
             if all(ps and readings(ps)[0] for ps in nouns):
                 return f"reads as a phrase ({q.text.strip()!r}: common words after a preposition), not a place name"
-        villages = all(m.settlement.category in "CX" for m in matches)
-        written = _plain(q.core)
-        if len(core) == 1 and villages and not any(written in (_plain(m.matched), _plain(m.name)) for m in matches):
+        if abroad:
             # Either dictionary: the letters of "Москве" do not tell Russian from Ukrainian.
             for lang in ("uk", "ru"):
+                # A noun the dictionary knows (not one it guesses) in an oblique case, among its first readings
+                # ("в Мінську" reads first as the adjective мінський, then as Мінськ).
                 for p in analyzer(lang).parse(core[0])[:3]:
-                    if p.tag.POS != "NOUN":
-                        break
+                    if p.tag.POS != "NOUN" or p.tag.case in (None, "nomn") or not p.is_known:
+                        continue
                     lemma = p.normal_form.capitalize()
                     listed = self.extract.not_places.get(fold_key(lemma))
                     what = f"{listed[1]}" if listed and listed[1] != "word" else None

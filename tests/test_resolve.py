@@ -884,7 +884,8 @@ def test_a_unit_word_a_given_name_or_a_placeholder_alone_is_no_place(resolver, c
         ("у перемозі", "reads as a phrase"),
         ("в Німеччині", "names a place abroad"),
         ("у Варшаві", "names a place abroad"),
-        ("Москве", "names a place abroad"),
+        ("в Москве", "names a place abroad"),
+        ("в Мінську", "names a place abroad"),
         ("в Польщі", "names a place abroad"),
     ],
 )
