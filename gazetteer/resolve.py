@@ -331,7 +331,7 @@ class Resolver:
                 notes.append(f"{q.name!r} is also the name of a region ({names})")
         if isinstance(query, str) and res.status in ("resolved", "ambiguous"):
             # "в Польщі", "на фронті", "Ivan", "район": a phrase, a given name or a word, not a place.
-            why = self._not_a_place(q, res)
+            why = self._not_a_place(q, res, bool(hints.oblasts or hints.raions or hints.hromadas or hints.near))
             if why:
                 res = Resolution(query, "not_found", why, None, res.candidates or (res.match,))
         if res.status == "ambiguous" and res.reason.startswith(SEVERAL_REASON):
@@ -1389,12 +1389,13 @@ class Resolver:
                 return Match(s, score, kind, name, former[0], former[1])
         return Match(s, score, kind, name)
 
-    def _not_a_place(self, q: Query, res: Resolution) -> str | None:
+    def _not_a_place(self, q: Query, res: Resolution, hinted: bool = False) -> str | None:
         """Why a cell that found settlements names none, or None when it may. Five kinds, each read as the
         cell is written (a settlement officially so called, written so, is always meant):
 
         - a word for an administrative unit alone ("район", "Oblast");
-        - a given name alone ("Ivan", "Оксана": words/first_names.txt);
+        - a given name alone, with no region hinted ("Ivan", "Оксана": words/first_names.txt; with a region
+          the look-alike there may well be meant: Vasyly ~ Vasylky in Mykolaiv oblast);
         - a placeholder or note alone ("test", "see above", "різні": words/placeholders.txt);
         - a preposition and lower-case common nouns ("на фронті", "за кордоном", "в полоні": pymorphy3 reads
           each as a common noun; a place name is written with a capital);
@@ -1406,12 +1407,21 @@ class Resolver:
         The last two need the geoparse extra (pymorphy3); without it they are not tried."""
         words = q.name.split()
         matches = (res.match,) if res.match is not None else res.candidates
-        if any(self._spells(q.name, m.settlement) for m in matches):
-            return None
+        as_written = _plain(q.name)
+        if any(
+            self._spells(q.name, m.settlement) or m.match != "inflected" and _plain(m.matched) == as_written
+            for m in matches
+        ):
+            return None  # written as one of a settlement's names (Владимир: Володимир's Russian name; Jvan)
         if not strip_unit_words(q.name).strip(" .,"):
             return f"{q.name!r} is a word for an administrative unit, with no name: not a place name"
         key = fold_key(q.name)
-        if len(words) == 1 and key in _word_keys("first_names") and all(fold_key(m.name) != key for m in matches):
+        if (
+            len(words) == 1
+            and not hinted
+            and key in _word_keys("first_names")
+            and all(fold_key(m.name) != key for m in matches)
+        ):
             # (not when a settlement's own name folds so: Сттепань, a typo of Степань, is not Степан)
             return f"{q.name!r} is a given name, not a place name"
         if fold_key(q.name) in _word_keys("placeholders"):

@@ -945,3 +945,17 @@ def test_a_place_inside_the_region_carrying_the_name_itself_stands(resolver, cel
     oblast too; Николаев is Миколаїв of Mykolaiv oblast, not the town in Lviv oblast."""
     res = resolver.lookup(cell, oblast=oblast)
     assert res.status == "resolved" and res.match.settlement.oblast_uk == oblast_uk
+
+
+@pytest.mark.parametrize(
+    "cell, oblast, name",
+    [
+        ("Владимир", None, "Володимир"),  # the town's Russian name, written so, though also a given name
+        ("Jvan", None, "Жван"),  # a village's recorded name, written so
+        ("Vasyly", "Mykolaivska", "Васильки"),  # with a region, the look-alike there is meant
+        ("Сттепань", None, "Степань"),  # a typo of the town, folding as the given name Степан
+    ],
+)
+def test_a_given_name_that_is_also_a_settlements_name_stays_a_place(resolver, cell, oblast, name) -> None:
+    res = resolver.lookup(cell, oblast=oblast)
+    assert res.status == "resolved" and res.match.name == name
