@@ -55,6 +55,7 @@ from gazetteer.normalize import (
 from gazetteer.query import Query, QueryReader, nominative_adjectives
 from gazetteer.rank import MIN_SCORE, PEER_MARGIN, Candidate, category_prior, decide, prior_mass
 from gazetteer.store import Extract, cache_dir, get_extract, record_columns
+from gazetteer.words import word_keys
 
 # rapidfuzz is needed by the fuzzy tiers only: imported on first use, not by every cold start.
 fuzz = lazy_module("rapidfuzz.fuzz")
@@ -1419,12 +1420,12 @@ class Resolver:
         if (
             len(words) == 1
             and not hinted
-            and key in _word_keys("first_names")
+            and key in word_keys("first_names")
             and all(fold_key(m.name) != key for m in matches)
         ):
             # (not when a settlement's own name folds so: Сттепань, a typo of Степань, is not Степан)
             return f"{q.name!r} is a given name, not a place name"
-        if fold_key(q.name) in _word_keys("placeholders"):
+        if fold_key(q.name) in word_keys("placeholders"):
             return f"{q.name!r} is a placeholder or a note, not a place name"
         core = q.core.split()
         phrase = q.inflected and bool(core) and q.core == q.core.lower()
@@ -1544,14 +1545,6 @@ def name_spellings(extract: Extract) -> tuple[list[str], list[str]]:
     words = [_plain_words(text) for text in texts]
     cachefile.save(path, meta, [cachefile.dumps(lights), cachefile.dumps(words)])
     return lights, words
-
-
-@lru_cache(maxsize=4)
-def _word_keys(name: str) -> frozenset[str]:
-    """Folded keys of the entries of word list ``name`` (gazetteer/words/<name>.txt)."""
-    from gazetteer.words import word_list
-
-    return frozenset(k for k in map(fold_key, word_list(name)) if k)
 
 
 def _check_limit(limit: object, name: str = "limit") -> None:

@@ -5,13 +5,10 @@ from __future__ import annotations
 from functools import cache
 
 from gazetteer.normalize import fold_key
-from gazetteer.words import word_list, word_table
+from gazetteer.words import word_keys, word_list, word_table
 
-
-@cache
-def folded(name: str) -> frozenset[str]:
-    """The folded keys of word list ``name`` (``fold_key`` of every entry)."""
-    return frozenset(k for k in (fold_key(w) for w in word_list(name)) if k)
+#: The folded keys of word list ``name`` (``fold_key`` of every entry).
+folded = word_keys
 
 
 @cache

@@ -16,7 +16,7 @@ from pathlib import Path
 # The lists are files beside this module (importlib.resources would cost every cold start ~4 ms of imports).
 _HERE = Path(__file__).resolve().parent
 
-__all__ = ["word_list", "word_set", "word_table"]
+__all__ = ["word_keys", "word_list", "word_set", "word_table"]
 
 
 @cache
@@ -43,3 +43,12 @@ def word_set(name: str) -> frozenset[str]:
 def word_table(name: str) -> tuple[tuple[str, ...], ...]:
     """The lines of list ``name`` split on tabs: ``(("село", "C"), ...)``."""
     return tuple(tuple(f.strip() for f in line.split("\t")) for line in _lines(name))
+
+
+@cache
+def word_keys(name: str) -> frozenset[str]:
+    """The folding keys (:func:`gazetteer.normalize.fold_key`) of the entries of list ``name``, empty ones left
+    out: how the resolver and the geoparser compare a word with a list."""
+    from gazetteer.normalize import fold_key  # (normalize reads lists from here: imported when first asked)
+
+    return frozenset(k for k in map(fold_key, word_list(name)) if k)
