@@ -1425,7 +1425,7 @@ class Resolver:
         ):
             # (not when a settlement's own name folds so: Сттепань, a typo of Степань, is not Степан)
             return f"{q.name!r} is a given name, not a place name"
-        if fold_key(q.name) in word_keys("placeholders"):
+        if key in word_keys("placeholders"):
             return f"{q.name!r} is a placeholder or a note, not a place name"
         core = q.core.split()
         phrase = q.inflected and bool(core) and q.core == q.core.lower()
