@@ -766,7 +766,6 @@ def enrich_table(
                 if extra and problem is not None:
                     # Resolved as any row; the cells beyond the header follow the gaz_* columns (or, where no
                     # column can hold them, the reason).
-                    values = dict(values)
                     kept = "kept after the gaz_ columns" if out_fmt in ("csv", "tsv", "xlsx") else "kept here"
                     note = f"{problem}: {kept}"
                     if out_fmt not in ("csv", "tsv", "xlsx"):

@@ -831,12 +831,7 @@ class Resolver:
                     found[sidx] = value
         if q.transliterated:
             found = {i: (v[0] * MIXED_SCRIPT_FACTOR, *v[1:]) for i, v in found.items()}
-        not_place = self.extract.not_places.get(key)
-        abroad = None
-        if not not_place and self.reader.maybe_foreign(q.name):
-            abroad = self.reader.foreign(q.name, qualifier=False)
-        if abroad:
-            not_place = (q.name, abroad.split(": ", 1)[-1])
+        not_place = self._not_place_entry(key, q.name)
         if (
             found
             and not_place
@@ -1460,16 +1455,26 @@ class Resolver:
                     if p.tag.POS != "NOUN" or p.tag.case in (None, "nomn") or not p.is_known:
                         continue
                     lemma = p.normal_form.capitalize()
-                    listed = self.extract.not_places.get(fold_key(lemma))
-                    what = f"{listed[1]}" if listed and listed[1] != "word" else None
-                    if what is None and self.reader.maybe_foreign(lemma):
-                        what = (self.reader.foreign(lemma, qualifier=False) or "").split(": ", 1)[-1] or None
-                    if what:
-                        shown = listed[0] if listed and listed[1] != "word" else lemma
+                    listed = self._not_place_entry(fold_key(lemma), lemma, words=False)
+                    if listed:
                         return (
-                            f"{q.text.strip()!r} names a place abroad: {shown!r} is not a Ukrainian settlement ({what})"
+                            f"{q.text.strip()!r} names a place abroad: {listed[0]!r} is not a Ukrainian settlement "
+                            f"({listed[1]})"
                         )
         return None
+
+    def _not_place_entry(self, key: str, name: str, *, words: bool = True) -> tuple[str, str] | None:
+        """(name, what it is) when a name is listed as no Ukrainian settlement: the extract's not_places by
+        folding ``key`` (people, places abroad; common words unless ``words=False``), else the facts of places
+        abroad for ``name`` as written (a state, another name of a country: "Texas", "Німеччина")."""
+        entry = self.extract.not_places.get(key)
+        if entry and not words and entry[1] == "word":
+            entry = None
+        if not entry and self.reader.maybe_foreign(name):
+            abroad = self.reader.foreign(name, qualifier=False)
+            if abroad:
+                entry = (name, abroad.split(": ", 1)[-1])
+        return entry
 
     def _why_not_found(self, key: str, head: str, not_place: tuple[str, str] | None = None) -> str:
         not_place = not_place or self.extract.not_places.get(key)
