@@ -116,9 +116,13 @@ NEAR_TABLES = 32
 #: Tiers whose hits say the name exists as written (or nearly) somewhere: a hint then rules out, never guesses.
 SURE_TIERS = frozenset({"exact", "ending", "familiar", "inflected"})
 #: Hits through these GeoNames-recorded spellings bring in the settlements officially called the same (see
-#: Resolver._offer_namesakes), at this fraction of the hit's score: within the ranking's peer margin.
+#: Resolver._offer_namesakes), at this fraction of the hit's score: close behind (across the country the
+#: place GeoNames gave the spelling is more often the one meant: it is usually the better known)...
 NAMESAKE_KINDS = frozenset({"geonames", "russian", "alternate"})
 NAMESAKE_FACTOR = 0.97
+#: ...and at this fraction when both lie inside the hinted units: within the ranking's peer margin, so that
+#: the rules (hromada centre, population) choose among the namesakes the hint leaves, not the record.
+REGION_NAMESAKE_FACTOR = 0.995
 #: An ``alternate`` name may be another name altogether (Paris, a name one village Веселий Кут carried), not
 #: a spelling of the official one: it brings in namesakes only when this alike to it (fuzz.ratio of the keys).
 NAMESAKE_LIKENESS = 60.0
@@ -1021,22 +1025,31 @@ class Resolver:
         return [(sidx, kind, name) for sidx, (_, _, kind, name) in sorted(best.items())]
 
     def _offer_namesakes(
-        self, hits: Iterable, offer: Callable, script: str, lang: str | None, tier: str, factor: float = 1.0
+        self,
+        hits: Iterable,
+        offer: Callable,
+        script: str,
+        lang: str | None,
+        tier: str,
+        factor: float = 1.0,
+        fits: Callable[[int], bool] | None = None,
     ) -> None:
         """Offer the official namesakes of settlements hit through a GeoNames spelling (NAMESAKE_KINDS).
 
         GeoNames records a Russian or other spelling for some places of a name and not for others (of three
         villages Дібрівне, one has Дибровное), so a hit through such a spelling stands for every settlement
-        officially called the same: those come in at NAMESAKE_FACTOR of the hit's score, close enough to be
-        its peers, and the ranking rules choose among them.
+        officially called the same: those come in at NAMESAKE_FACTOR of the hit's score, close behind it, and
+        at REGION_NAMESAKE_FACTOR (its peers: the ranking rules choose) when both fit the hints (``fits``).
         """
         for hit in hits:
             others = self.namesakes_through(hit.settlement, hit.name, hit.kind)
             if others:
                 score = KIND_SCORE[hit.kind] * factor * NAMESAKE_FACTOR
                 label = self._label(hit.kind, script, lang)
+                inside = KIND_SCORE[hit.kind] * factor * REGION_NAMESAKE_FACTOR
                 for other in others:
-                    offer(other, score, label, hit.name, tier)
+                    near = fits is not None and fits(other) and fits(hit.settlement)
+                    offer(other, inside if near else score, label, hit.name, tier)
 
     def namesakes_through(self, sidx: int, name: str, kind: str) -> tuple[int, ...]:
         """The other settlements officially called as settlement ``sidx`` that a hit on its name ``name`` (of
@@ -1092,7 +1105,7 @@ class Resolver:
         exact = index.exact(key)
         for hit in exact:
             offer(hit.settlement, KIND_SCORE[hit.kind], self._label(hit.kind, script, lang), hit.name, "exact")
-        self._offer_namesakes(exact, offer, script, lang, "exact")
+        self._offer_namesakes(exact, offer, script, lang, "exact", fits=fits)
         if (
             out
             and all(hit.kind in FAMILIAR_BESIDE for hit in exact)
@@ -1111,7 +1124,7 @@ class Resolver:
                 for hit in hits:
                     label = self._label(hit.kind, script, lang)
                     offer(hit.settlement, KIND_SCORE[hit.kind] * ENDING_FACTOR, label, hit.name, "ending")
-                self._offer_namesakes(hits, offer, script, lang, "ending", ENDING_FACTOR)
+                self._offer_namesakes(hits, offer, script, lang, "ending", ENDING_FACTOR, fits)
         if done() or key in self.extract.not_places:
             return out
         ukrainian = lang == "uk"

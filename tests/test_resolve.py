@@ -600,6 +600,30 @@ def test_a_russian_spelling_known_for_one_village_stands_for_its_official_namesa
         assert all(out[p][0] >= out[sidx][0] * 0.95 for p in peers)
 
 
+def test_inside_a_hinted_oblast_a_recorded_russian_spelling_does_not_pick_among_namesakes(resolver) -> None:
+    # With the oblast given, the namesakes there are the candidates the hint leaves: that GeoNames recorded
+    # the Russian spelling for one of them is no evidence that it is meant (Александровка, Донецкая область:
+    # one of several Олександрівка there). They are peers of the recorded one; the ranking rules decide.
+    from gazetteer.rank import PEER_MARGIN
+
+    settlements = resolver.extract.settlements
+    checked = 0
+    for key, sidx, peers in _russian_only_on_one_namesake(resolver, n=200):
+        oblast = settlements[sidx].oblast_id
+        inside = [p for p in peers if settlements[p].oblast_id == oblast]
+        if len(inside) < 2:
+            continue
+        name = next(h.name for h in resolver.index.exact(key) if h.settlement == sidx)
+        res = resolver.lookup(name, oblast=settlements[sidx].oblast_uk)
+        listed = res.candidates if res.status == "ambiguous" else (res.match, *res.candidates)
+        scores = {m.settlement.id: m.score for m in listed if m is not None}
+        best = max(scores.values())
+        assert all(settlements[p].id in scores for p in inside), (name, res.status, res.reason)
+        assert all(scores[settlements[p].id] >= best - PEER_MARGIN for p in inside), (name, scores)
+        checked += 1
+    assert checked >= 3
+
+
 @pytest.mark.parametrize("hint", ["Радьківка", "Radkivka"])
 def test_a_settlement_name_given_as_the_oblast_is_no_misspelt_oblast(resolver, hint: str) -> None:
     # Радьківка is two edits from the stem of Харківська: read as Kharkiv oblast, it chose one of three
