@@ -24,7 +24,7 @@ from pathlib import Path
 from gazetteer import cachefile
 from gazetteer.errors import DataError
 from gazetteer.extras import lazy_module
-from gazetteer.normalize import KEY_VERSION, fold_key, light_key, skeleton
+from gazetteer.normalize import KEY_VERSION, fold_key, light_key, script_of, skeleton
 from gazetteer.store import Extract, cache_dir
 
 # rapidfuzz is needed by typo lookups only: imported on first use, not by every cold start.
@@ -597,13 +597,21 @@ class NameIndex:
     # -- units ------------------------------------------------------------------------------------
     def find_units(self, text: str, level: str = "oblast") -> set[str]:
         """Units of a level named by ``text`` in any language or form ("Kharkiv", "Харківська обл.")."""
-        key = fold_key(strip_unit_words(text))
+        bare = strip_unit_words(text)
+        key = fold_key(bare)
         if not key:
             return set()
         table = self.unit_keys.get(level, {})
         stem = unit_stem(key)
         for k in (key, "s:" + stem, "k:" + skeleton(stem)):
             hits = table.get(k)
+            if hits:
+                return set(hits)
+        if level != "oblast" and bare != text and bare.strip() and " " not in bare.strip():
+            # A raion or hromada called by its centre's name ("Bakhmut raion", "Бахмут район"): the adjective
+            # made of it (Бахмутський; тськ folds to ц, so the bare name's stem alone misses it).
+            adjective = bare.strip() + ("ський" if script_of(bare) == "cyrillic" else "skyi")
+            hits = table.get("s:" + unit_stem(fold_key(adjective)))
             if hits:
                 return set(hits)
         return set()

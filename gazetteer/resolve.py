@@ -136,6 +136,11 @@ _PLAIN = re.compile(r"[\s\-'’ʼ`]+")
 SEVERAL_REASON = "the cell names several settlements"
 #: Words and spaced dashes that join two names in a cell ("Kharkiv and Lviv", "Харків та Львів", "Izium -
 #: Kharkiv"): read as a comma when the cell as written names nothing (Сакко і Ванцетті is one village).
+#: A region cell's parts ("Краматорський район, Донецька область", "Donetsk Oblast / Kramatorskyi raion").
+_REGION_CELL_PARTS = re.compile(r"\s*[,;/]\s*")
+#: A part of a region cell that says it is a raion (not a city's neighbourhood: see query._DISTRICT).
+_RAION_WORD = re.compile(r"\b(?:raion|rayon|district|район|району|р-н|р-ну)(?:\b|\.|$)", re.IGNORECASE)
+_OBLAST_WORD = re.compile(r"obl|област|region|регі|регио|province", re.IGNORECASE)
 _JOINERS = re.compile(r"\s+(?:and|та|і|й|и|&|[-–—])\s+", re.IGNORECASE)
 
 
@@ -599,6 +604,8 @@ class Resolver:
         notes: list[str] = []
         found: dict[str, frozenset[str] | None] = {}
         within = None
+        if raion is None and isinstance(oblast, str):
+            oblast, raion = self._raion_in_region_cell(oblast)
         for level, given, inline in (
             ("oblast", oblast, q.oblast),
             ("raion", raion, q.raion),
@@ -619,6 +626,23 @@ class Resolver:
             swapped = "; as (lon, lat) it would be: swapped?" if in_ukraine_box(point[1], point[0]) else ""
             notes.append(f"near point {point} is outside Ukraine{swapped}")
         return Hints(found["oblast"], found["raion"], found["hromada"], point), notes
+
+    def _raion_in_region_cell(self, text: str) -> tuple[str | None, str | None]:
+        """(oblast part, raion part) of a region cell that names a raion, alone or beside its oblast, as
+        registries write it ("Бахмутський р-н", "Краматорський район, Донецька область", "Donetsk Oblast /
+        Kramatorskyi raion"): the raion part is read as the raion hint. A cell with no part that says raion
+        and reads as one, or one part that reads as an oblast too, is left whole: (text, None)."""
+        parts = [p.strip() for p in _REGION_CELL_PARTS.split(text) if p.strip()]
+        raions = [p for p in parts if _RAION_WORD.search(p) and not _OBLAST_WORD.search(p)]
+        if len(raions) != 1 or len(parts) == 1 and self.reader.oblasts(text):
+            # (one part that reads as an oblast stays one: "Kharkiv district" is as often the region)
+            return text, None
+        try:
+            self._units(raions[0], "raion")
+        except UnknownOblast:
+            return text, None
+        rest = ", ".join(p for p in parts if p is not raions[0])
+        return (rest or None), raions[0]
 
     def _units(self, text: object, level: str, within: frozenset[str] | None = None) -> frozenset[str]:
         if not isinstance(text, str) or not text.strip():

@@ -525,6 +525,43 @@ def test_a_raion_from_before_2020_is_read_as_todays(resolver, extract) -> None:
     assert res.status == "resolved" and res.match.name_uk == "Олешки" and not res.reason
 
 
+def _raion_with_one_of(resolver, name: str) -> tuple[str, str]:
+    """A raion holding exactly one settlement officially called ``name``, which the oblast alone does not
+    pick among its namesakes there, and that settlement's id: chosen from the data, not written in."""
+    settlements = [s for s in resolver.extract.settlements if s.name_uk == name]
+    units = resolver.extract.units
+    for raion_id in sorted({s.raion_id for s in settlements}):
+        inside = [s for s in settlements if s.raion_id == raion_id]
+        oblast = units[units[raion_id].parent_id].name_uk + " область"
+        if len(inside) == 1 and resolver.lookup(name, oblast=oblast).match is None:
+            return raion_id, inside[0].id
+    pytest.skip(f"no raion with one {name} the oblast alone leaves among others")
+
+
+@pytest.mark.parametrize("form", ["{raion}", "{raion}, {oblast}", "{oblast} / {raion}", "{oblast}; {raion}"])
+def test_a_region_cell_that_names_a_raion_narrows_to_it(resolver, form: str) -> None:
+    # Registries keep the raion in the region column, alone or beside the oblast: the raion part is the raion
+    # hint (it used to be "names no oblast" alone, and left all the oblast's namesakes beside it).
+    raion_id, settlement_id = _raion_with_one_of(resolver, "Новоселівка")
+    units = resolver.extract.units
+    raion = units[raion_id].name_uk + " район"
+    oblast = units[units[raion_id].parent_id].name_uk + " область"
+    res = resolver.lookup("Новоселівка", oblast=form.format(raion=raion, oblast=oblast))
+    assert res.status == "resolved" and res.match.id == settlement_id, (res.status, res.reason)
+    assert "hint" not in res.reason
+
+
+def test_a_raion_called_by_its_centre_and_a_region_cell_that_reads_as_an_oblast(resolver) -> None:
+    index = resolver.index
+    assert index.find_units("Bakhmut raion", "raion") == index.find_units("Бахмутський район", "raion") != set()
+    assert index.find_units("Бахмут", "raion") == set()  # a bare city name is no raion
+    # "Kharkiv district" reads as the oblast as well as the raion: kept as the oblast (the wider of the two).
+    res = resolver.lookup("Kupiansk", oblast="Kharkiv district")
+    assert res.status == "resolved" and res.match.name_uk == "Куп’янськ" and not res.reason
+    unread = resolver.lookup("Kupiansk", oblast="Xyzzy raion")
+    assert unread.status == "resolved" and "oblast hint 'Xyzzy raion' names no oblast" in unread.reason
+
+
 # -- prior mass among namesakes (rank.py; issue #10), on names of our own choosing -------------------
 def test_a_towns_russian_name_beats_a_village_officially_so_named(resolver) -> None:
     # Доброполе: Russian for the town Добропілля (Donetsk oblast) and the official name of a small village.
