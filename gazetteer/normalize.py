@@ -20,7 +20,7 @@ import translitua
 from unidecode import unidecode
 
 from gazetteer.errors import InvalidText
-from gazetteer.words import word_list, word_set
+from gazetteer.words import word_list, word_set, word_table
 
 KEY_VERSION = 3
 
@@ -375,6 +375,38 @@ _TYPE_WORDS = sorted(word_set("type_prefixes"), key=len, reverse=True)
 _TYPE_ALTERNATION = "|".join(re.escape(w) for w in _TYPE_WORDS)
 _TYPE_PREFIX = re.compile(rf"^(?:{_TYPE_ALTERNATION})(?:\.\s*|\s+)", re.IGNORECASE)
 _TYPE_SUFFIX = re.compile(rf"\s+(?:{'|'.join(re.escape(w) for w in word_list('type_suffixes'))})\.?$", re.IGNORECASE)
+
+
+_TYPE_ONLY = frozenset(w.casefold() for w in (*_TYPE_WORDS, *word_list("type_suffixes")))
+
+
+#: Type word -> the KATOTTG categories it announces ("село": "C", "смт": "X", "місто": "MK"): words/type_words.txt
+#: and type_categories.txt.
+_TYPE_CATEGORY = {
+    row[0].casefold(): row[1] for name in ("type_words", "type_categories") for row in word_table(name) if len(row) > 1
+}
+_TYPE_PHRASE_EDGES = re.compile(r"^(?:the\s+)|\s+(?:of|de)$")
+
+
+def type_category(word: str) -> str:
+    """The KATOTTG categories (C village, X settlement, M city, K city with special status) a settlement-type
+    word announces, "" for none: "смт" -> "X", "(город)" -> "MK", "village of" -> "C"."""
+    word = " ".join(word.strip(" .,;:()[]\"'«»“”„`").casefold().split())
+    return _TYPE_CATEGORY.get(word) or _TYPE_CATEGORY.get(_TYPE_PHRASE_EDGES.sub("", word), "")
+
+
+def stated_category(text: str) -> str:
+    """The categories a type word before or after the name in ``text`` announces ("смт Покровське": "X",
+    "Kharkiv city": "MK"), "" when there is none or it says nothing of the kind ("м" alone is read)."""
+    s = " ".join(text.split())
+    m = _TYPE_PREFIX.match(s) or _TYPE_SUFFIX.search(s)
+    return type_category(m.group(0)) if m else ""
+
+
+def is_type_word(text: str) -> bool:
+    """Is ``text`` nothing but a settlement-type word ("місто", "м.", "(город)", "city")? The part of a cell
+    such as "Харків (місто)" or "Суми, місто" that says what the place is, not where."""
+    return text.strip(" .,;:()[]\"'«»“”„`").casefold() in _TYPE_ONLY
 
 
 def strip_type_words(text: str) -> str:

@@ -31,9 +31,12 @@ from gazetteer.normalize import (
     check_query,
     cyrillic_language,
     fold_key,
+    is_type_word,
     repair_homoglyphs,
     script_of,
+    stated_category,
     strip_type_words,
+    type_category,
 )
 from gazetteer.words import word_set
 
@@ -270,6 +273,8 @@ class Query(NamedTuple):
     inflected: bool = False
     #: Further parts after the city that are neither hints nor qualifiers ("Irpin, Bucha, Hostomel": Hostomel).
     others: tuple[str, ...] = ()
+    #: KATOTTG categories a settlement-type word in the cell announces ("смт Покровське": "X"), "" for none.
+    category: str = ""
 
 
 def unmix_scripts(text: str) -> tuple[str, bool]:
@@ -495,7 +500,8 @@ class QueryReader:
         key = fold_key(core) or fold_key(name) or fold_key(text)
         script = script_of(core)
         lang = cyrillic_language(core) if script == "cyrillic" else None
-        return Query(text, name, core, key, script, lang, transliterated=transliterated)
+        category = stated_category(name) if core != name else ""
+        return Query(text, name, core, key, script, lang, transliterated=transliterated, category=category)
 
     def _inflected(self, q: Query) -> Query:
         """``q`` with its name read after a preposition: core, key and language of the inflected words."""
@@ -503,7 +509,10 @@ class QueryReader:
         if core != q.name and fold_key(q.name) in self.index.by_key:
             core = q.name
         key = fold_key(core) or fold_key(q.name)
-        return q._replace(core=core, key=key, script=script_of(core), lang=cyrillic_language(core), inflected=True)
+        category = (stated_category(q.name) if core != q.name else "") or q.category
+        return q._replace(
+            core=core, key=key, script=script_of(core), lang=cyrillic_language(core), inflected=True, category=category
+        )
 
     def read(self, query: object) -> Query:
         """Analyse a query cell; TypeError / ValueError for what :func:`check_query` refuses.
@@ -570,6 +579,7 @@ class QueryReader:
         district = False
         others: list[str] = []
         rest: list[str] = []
+        stated = ""  # categories a part that is only a type word announces
         for i, part in enumerate(parts):
             part = qualify(_CENTRE, part, "centre")
             if i < len(parts) - 1 and _BRANCH_MARK.search(part):
@@ -582,6 +592,9 @@ class QueryReader:
             part = near
             if fold_key(part) in _UKRAINE and len(parts) > 1:
                 continue
+            if len(parts) > 1 and is_type_word(part):
+                stated = stated or type_category(part)
+                continue  # "Харків (місто)", "Суми, місто": what the place is, not where
             rest.append(part)
         addresses = [p for p in rest if _STREET.search(p) and not re.search(r"[№#]", p)]
         if addresses and any(p not in addresses and strip_unit_words(p) == p for p in rest):
@@ -674,4 +687,5 @@ class QueryReader:
             transliterated=transliterated,
             inflected=inflected,
             others=tuple(others),
+            category=(stated_category(name) if core != name else "") or stated,
         )

@@ -163,6 +163,8 @@ CENTRE_MIN_CATEGORY = 1
 #: the hromada's (Казанка -> Казанківська, Березнегувате -> Березнегуватська), and at least HROMADA_NAME_MIN.
 HROMADA_NAME_SLACK = 3
 HROMADA_NAME_MIN = 3
+#: Words for the KATOTTG categories in reasons.
+CATEGORY_NAMES = {"C": "village", "X": "settlement", "M": "city", "K": "city"}
 #: How many peers an ambiguity reason names.
 REASON_NAMES = 4
 
@@ -203,6 +205,7 @@ class Ranking:
     peer_margin: float = PEER_MARGIN
     script: str = ""  # of the query: "cyrillic", "latin", ...
     written: str = ""  # the query as written: case, spaces, hyphens and apostrophes folded away
+    category: str = ""  # KATOTTG categories a type word in the query announces ("смт": "X"), "" for none
 
     @property
     def top(self) -> Candidate:
@@ -316,6 +319,22 @@ def peers_by_score(r: Ranking) -> Decision | None:
             for c in r.ranked
             if c.settlement.name_uk == name and c.match.score >= best - SAME_NAME_MARGIN and c.settlement.id not in ids
         ]
+    return None
+
+
+def stated_type(r: Ranking) -> Decision | None:
+    """A type word in the cell (смт Покровське, с. Олександрівка, Kharkiv city) keeps the peers of the
+    categories it announces, when some are and some are not: the one left is the answer. A type that fits no
+    peer is ignored (a village cell may call a town "село"; the name decides)."""
+    if not r.category or len(r.peers) < 2:
+        return None
+    stated = [c for c in r.peers if c.settlement.category in r.category]
+    if not stated or len(stated) == len(r.peers):
+        return None
+    if len(stated) == 1:
+        what = CATEGORY_NAMES.get(stated[0].settlement.category, "place")
+        return Decision("resolved", f"the one {what} of that name (the cell says {what})", stated[0])
+    r.peers = stated
     return None
 
 
@@ -560,6 +579,7 @@ RULES: tuple[Callable[[Ranking], Decision | None], ...] = (
     spelled_outside_region,
     single_candidate,
     peers_by_score,
+    stated_type,
     renamed_city_over_hamlets,
     written_as_official,
     city_by_other_name,
@@ -585,9 +605,11 @@ def decide(
     peer_margin: float = PEER_MARGIN,
     script: str = "",
     query: str = "",
+    category: str = "",
 ) -> Decision:
     """Run RULES over candidates sorted best first (non-empty) and return the first verdict. ``query`` is
-    the name as written, ``script`` its script; ``region`` says a region hint was given."""
+    the name as written, ``script`` its script, ``category`` what a type word in the cell announces;
+    ``region`` says a region hint was given."""
     state = Ranking(
         ranked,
         near=near,
@@ -596,6 +618,7 @@ def decide(
         peer_margin=peer_margin,
         script=script,
         written=written_form(query),
+        category=category,
     )
     for rule in RULES:
         verdict = rule(state)

@@ -890,6 +890,7 @@ class Resolver:
             peer_margin=self.peer_margin,
             script=q.script,
             query=core,
+            category=q.category,
         )
         if verdict.status == "ambiguous":
             return Resolution(text, "ambiguous", verdict.reason, None, tuple(c.match for c in verdict.peers[:limit]))

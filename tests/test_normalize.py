@@ -96,6 +96,34 @@ def test_type_words_are_stripped(raw: str, core: str) -> None:
     assert strip_type_words(raw) == core
 
 
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("смт Козача Лопань", "X"),
+        ("с.Радьківка", "C"),
+        ("village of Kindrashivka", "C"),
+        ("the city of Lviv", "MK"),
+        ("Kupiansk city", "MK"),
+        ("г. Харьков", "MK"),
+        ("селище міського типу Дворічна", "X"),
+        ("Дворічна", ""),
+    ],
+)
+def test_a_type_word_announces_categories(text: str, category: str) -> None:
+    from gazetteer.normalize import stated_category
+
+    assert stated_category(text) == category
+
+
+def test_every_type_word_that_is_stripped_announces_a_category() -> None:
+    # One list strips type words, two others give their categories: a word in the first and in neither would
+    # be stripped and then say nothing of what the place is.
+    from gazetteer.normalize import type_category
+    from gazetteer.words import word_list
+
+    assert [w for w in (*word_list("type_prefixes"), *word_list("type_suffixes")) if not type_category(w)] == []
+
+
 def test_display_form_uses_one_apostrophe() -> None:
     assert display_form("  Куп'янськ ") == "Куп’янськ"
 

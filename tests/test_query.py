@@ -207,3 +207,24 @@ def test_codes_abroad_only_in_their_own_letters(reader) -> None:
     assert reader.foreign("USA", qualifier=False)  # a country code in capitals, alone
     assert reader.foreign("Б. Ц.", qualifier=True) is None  # folds like BC, but is not written so
     assert reader.foreign("ON", qualifier=False) is None
+
+
+@pytest.mark.parametrize(
+    ("cell", "name", "category"),
+    [
+        ("Харків (місто)", "Харків", "MK"),
+        ("Суми, місто", "Суми", "MK"),
+        ("Харьков (город)", "Харьков", "MK"),
+        ("смт Покровське", "смт Покровське", "X"),
+        ("с. Олександрівка, Донецька обл.", "с. Олександрівка", "C"),
+        ("Kharkiv city", "Kharkiv city", "MK"),
+        ("Покровське", "Покровське", ""),
+        ("у селі Кам'янка", "Кам'янка", "C"),
+    ],
+)
+def test_a_type_word_says_what_the_place_is_never_where(reader, cell: str, name: str, category: str) -> None:
+    # A part that is only a type word ("(місто)", ", город") was read as a region hint (the raion of a
+    # village "Місто"): it is dropped; the category it announces is kept for the ranking (rank.stated_type).
+    q = reader.read(cell)
+    assert q.category == category and q.raion is None and q.city is None, q
+    assert q.name == name or q.core == name, q

@@ -69,6 +69,7 @@ from gazetteer.rank import (  # noqa: E402
     renamed_city_over_hamlets,
     shared_former_name,
     single_peer,
+    stated_type,
     written_as_official,
     written_as_variant,
 )
@@ -102,6 +103,23 @@ def test_single_peer_is_the_answer() -> None:
     r = ranking(cand("a", 1.0), cand("b", 0.8))
     assert single_peer(r).chosen.settlement.id == "a"
     assert single_peer(ranking(cand("a"), cand("b"))) is None
+
+
+def test_stated_type_keeps_the_peers_of_the_category_the_cell_announces() -> None:
+    r = ranking(cand("v1"), cand("x1", category="X"), cand("v2"))
+    r.category = "X"
+    verdict = stated_type(r)
+    assert verdict.chosen.settlement.id == "x1" and "settlement" in verdict.reason
+    r = ranking(cand("v1"), cand("v2"), cand("x1", category="X"))
+    r.category = "C"  # two villages stay: narrowed, not decided
+    assert stated_type(r) is None and {c.settlement.id for c in r.peers} == {"v1", "v2"}
+
+
+def test_stated_type_that_fits_no_peer_or_every_peer_is_ignored() -> None:
+    for category in ("M", "C", ""):
+        r = ranking(cand("v1"), cand("v2"))
+        r.category = category
+        assert stated_type(r) is None and len(r.peers) == 2
 
 
 def test_written_as_official_narrows_peers_to_the_spelled_ones() -> None:

@@ -1020,3 +1020,31 @@ def test_a_place_inside_the_region_carrying_the_name_itself_stands(resolver, cel
 def test_a_given_name_that_is_also_a_settlements_name_stays_a_place(resolver, cell, oblast, name) -> None:
     res = resolver.lookup(cell, oblast=oblast)
     assert res.status == "resolved" and res.match.name == name
+
+
+@pytest.mark.parametrize(
+    "cell", ["Харків (місто)", "Суми, місто", "Бахмут, місто", "Харьков (город)", "Kharkiv (city)"]
+)
+def test_a_type_word_after_a_city_keeps_the_city(resolver, cell: str) -> None:
+    # "місто"/"город" as a part of its own was read as a region hint (a raion of a village "Місто"), and
+    # every city written so came back not found.
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.settlement.category in "MK", (res.status, res.reason)
+    assert "region" not in res.reason
+
+
+def test_smt_before_a_name_keeps_the_settlements_of_that_name(resolver) -> None:
+    # Registries write the type before the name: among namesakes of several kinds, "смт" keeps the settlements
+    # (X) and "с." the villages (C). The name is chosen from the data: one with villages and settlements.
+    from collections import defaultdict
+
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for s in resolver.extract.settlements:
+        kinds[s.name_uk].add(s.category)
+    name = next(n for n in ("Покровське", "Олександрівка", "Миколаївка") if {"C", "X"} <= kinds[n])
+    for prefix, category in (("смт", "X"), ("с.", "C")):
+        res = resolver.lookup(f"{prefix} {name}")
+        listed = [res.match] if res.status == "resolved" else list(res.candidates)
+        assert listed and all(m.settlement.category == category for m in listed), (prefix, res.status, res.reason)
+    plain = resolver.lookup(name)
+    assert {m.settlement.category for m in plain.candidates} >= {"C", "X"}
