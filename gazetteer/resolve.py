@@ -715,7 +715,7 @@ class Resolver:
         if q.foreign:
             return self._abroad(q, hints, limit)
         city = self._city(q.city) if q.city is not None else None
-        if city is not None and q.district and (self._city(q.name) is None or self.part_of(q.name, city)):
+        if city is not None and q.district and (self._city(q.core) is None or self.part_of(q.name, city)):
             # (not "Kamianets-Podilskyi, Khmelnytskyi": a city's own name ending like a district's is the city)
             return self._district(q, city, limit)
         # The part after the name may name a town that is also a raion's name ("Бровари, Бориспіль").
@@ -732,9 +732,17 @@ class Resolver:
             around = {city.oblast_id, self._surrounding.get(city.id, city.oblast_id)}
             hints = replace(hints, oblasts=frozenset(around))
         res = self._lookup_name(q, hints, limit)
-        if city is not None and res.status == "not_found":
+        if city is not None and res.status == "not_found" and self._may_be_part_of(q, city):
             return self._district(q, city, limit)
         return res
+
+    def _may_be_part_of(self, q: Query, city: Settlement) -> bool:
+        """A name not found beside a city is taken as a part of it (a district the data does not list) only when
+        it is a known one, or no settlement anywhere carries the name: "Радьківка, Донецька" is the village
+        of another oblast, not a part of Донецьк (a look-alike of its district Гладківка)."""
+        if self.part_of(q.name, city):
+            return True
+        return not any(h.kind != "district" for h in self.index.exact(q.key))
 
     def _city(self, text: str) -> Settlement | None:
         """The city (category M or K) a part of the query names on its own ("Kyiv", "Lviv City"), if any."""
@@ -753,9 +761,15 @@ class Resolver:
             res = self._lookup_name(self.reader.read(text), Hints(), 3)
         except (TypeError, ValueError):
             return None
-        if res.status == "resolved" and category_prior(res.match.settlement.category) >= 2:
-            return res.match.settlement
-        return None
+        if res.status != "resolved" or category_prior(res.match.settlement.category) < 2:
+            return None
+        # Only a name of the city as written (Kharkiv, Харьков, Kiev), not a look-alike: "Донецька" is the
+        # oblast (its adjective reaches Донецьк only through an ending), "Одеська" no typo of Одеса.
+        sidx = self._position()[res.match.settlement.id]
+        kinds = {h.kind for h in self.index.exact(self.reader.read(text).key) if h.settlement == sidx}
+        if not kinds or kinds == {"alternate"} and self.reader.oblasts(text, fuzzy=False):
+            return None  # (GeoNames gives Донецьк the alternate "donetska": the oblast's name)
+        return res.match.settlement
 
     def _several(self, q: Query, city: Settlement, bare_raion: str | None) -> tuple[Match, ...]:
         """The settlements a cell of several parts names when its name is a town or city on its own, other than

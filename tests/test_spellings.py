@@ -220,3 +220,22 @@ def test_a_name_that_exists_elsewhere_is_not_replaced_by_a_lookalike_inside_the_
 def test_a_part_of_a_city_named_with_it_stays_a_part_not_a_lookalike_village(resolver) -> None:
     res = resolver.lookup("Kuibyshev, Donetsk")
     assert res.status == "resolved" and res.match.name_uk == "Донецьк" and res.match.match == "district"
+
+
+@pytest.mark.parametrize("oblast_word", ["Донецька", "Одеська", "Луганська", "Donetsk"])
+def test_a_village_named_with_another_oblast_is_not_a_part_of_its_centre(resolver, oblast_word: str) -> None:
+    # "Радьківка, Донецька": the village exists (in Kharkiv and Sumy oblasts), not in the oblast named. It was
+    # "taken as a part of" the oblast centre (a look-alike of a district, or of any name at all), resolved.
+    res = resolver.lookup(f"Радьківка, {oblast_word}")
+    assert res.status == "not_found", (res.status, res.reason)
+    assert res.candidates and res.candidates[0].name_uk == "Радьківка"
+    assert "taken as a part" not in res.reason
+
+
+def test_an_oblast_adjective_beside_a_town_is_the_oblast_not_its_centre(resolver) -> None:
+    # "Ізюм, Донецька" was "the cell names several settlements: Ізюм, Донецьк" (GeoNames gives Донецьк the
+    # alternate name "donetska"); the adjective is the oblast, where Ізюм is not.
+    res = resolver.lookup("Ізюм, Донецька")
+    assert res.status == "not_found" and "several settlements" not in res.reason
+    assert res.candidates[0].name_uk == "Ізюм"
+    assert resolver.lookup("Ізюм, Харківська").match.name_uk == "Ізюм"
