@@ -13,14 +13,18 @@ Endpoints (GET, Nominatim's parameters and shapes):
 * ``/search`` — ``q`` or structured ``city`` / ``county`` (raion) / ``state`` (oblast) / ``country``;
   ``format`` = ``jsonv2`` (default) | ``json`` | ``geojson`` | ``geocodejson`` | ``xml`` (Nominatim's
   ``<searchresults><place place_id=.. lat=.. lon=.. display_name=.. .../></searchresults>``, the address parts
-  as child elements with ``addressdetails=1``; errors ``<error><code>..</code><message>..</message></error>``); ``limit`` (1-40, default 10);
+  as child elements with ``addressdetails=1``; errors ``<error><code>..</code><message>..</message></error>``); ``limit`` (1-40, default 10;
+  more is read as 40, less than 1 is a 400);
   ``addressdetails``; ``accept-language`` (``uk``, ``en``, ``ru``; the header works too); ``countrycodes``
   (answers nothing unless it lists ``ua``); ``viewbox`` = ``x1,y1,x2,y2`` (longitude, latitude of two opposite
   corners, any order) prefers candidates inside it among equal scores, and with ``bounded=1`` keeps only
   those (none inside: no result; one of an ambiguous name's: that one, resolved; the best match outside it:
-  not found, with the weaker candidates inside). The box is applied over every candidate of the name (all 78
-  namesakes, not the first 40), and the reason header then says how many are inside it. Ambiguous names give
-  every candidate, best first.
+  not found, no result, the reason header naming the weaker candidates inside). The box is applied over every
+  candidate of the name (all 78 namesakes, not the first 40), and the reason header then says how many are
+  inside it. Ambiguous names give every candidate, best first. A name not found gives no result (``[]``, a
+  FeatureCollection without features, ``<searchresults>`` without a ``<place>``), as Nominatim answers no
+  match: the resolver's closest spellings are never results (a client takes the first result for the
+  place), only named in the reason header ("...; closest: Радьківка (Sumska, village) (0.50)").
 * ``/reverse`` — ``lat``, ``lon``, ``zoom`` (<= 4 country, 5-7 oblast, 8-9 raion, >= 10 settlement), same
   formats (``xml``: ``<reversegeocode><result ...>display name</result><addressparts>..</addressparts>``). The nearest settlement with its own coordinates (:func:`gazetteer.nearby.reverse`), with its
   ``distance_km``; at a coarser zoom, that settlement's oblast or raion, named as a name ("Харківська
@@ -36,8 +40,17 @@ An ambiguous name gets its candidates, best first, as Nominatim ranks results; a
 ``"status": "ambiguous"`` — or nothing, when the service runs with ``Settings(ambiguous="none")``
 (``gazetteer serve --ambiguous none``), so that pipelines do not take one village of 78 for the answer.
 * ``/`` — the search page (``gazetteer/static``); ``/map.json`` the map it draws (oblast outlines and
-  settlement points from the extract); ``POST /batch`` a column of names (text, one per line, or JSON
-  ``{"names": [...], "oblast": ...}``) -> the ``gaz_*`` columns of ``gazetteer batch`` per name.
+  settlement points from the extract).
+* ``POST /batch`` — a column of names -> ``{"rows": [{"query": .., "gaz_status": .., ...}, ...]}``, one row per
+  name in order with the ``gaz_*`` columns of ``gazetteer batch``. The body is text, one name per line (every
+  line is a name, a header line too; blank lines at the end dropped), or JSON (``Content-Type:
+  application/json``): ``{"names": [...], "oblast": "Kharkiv"}`` or a bare list of names. ``oblast`` (or the
+  ``oblast`` parameter) is one hint for every name, a string or null; an element of ``names`` that is no
+  string (null, a number, an object) is a junk cell, its row ``invalid`` with the reason. Any other JSON
+  shape (``names`` not a list, ``oblast`` not a string, an unknown field) is a 400 naming the field; a CSV or
+  TSV body (``text/csv``, ``text/tab-separated-values``) a 415, as its header, columns and quoting would be
+  read as names (``gazetteer batch`` reads tables). At most ``max_batch`` (5,000) names and
+  ``max_body_bytes`` (1 MB) per request, else a 413.
 
 Every result carries Nominatim's fields (``place_id``, ``lat``/``lon`` as strings, ``display_name``,
 ``address`` with ``city``/``town``/``village``, ``municipality`` (hromada), ``district`` (raion), ``state``
@@ -67,7 +80,7 @@ Nominatim: a 200 with no results, ``X-Gazetteer-Status: invalid`` and the reason
 '12345'"), so that a client's loop over a column goes on; so does a ``q`` longer than ``max_query_chars``.
 A malformed request gets a 400 with Nominatim's
 error object (``{"error": {"code": 400, "message": ...}}``): no ``q`` nor structured query,
-``limit`` not a number, a bad ``viewbox``, malformed coordinates, unknown ``format``; a method an endpoint does
+``limit`` not a number or below 1, a bad ``viewbox``, malformed coordinates, unknown ``format``; a method an endpoint does
 not serve (``DELETE /search``, ``GET /batch``) a 405 with the ``Allow`` header listing those it does. Unknown
 parameters are ignored. Requests
 are bounded (URL, body, batch size) and each client (by address) has a request budget, a token bucket
@@ -278,7 +291,10 @@ def _flag(request: Request, name: str, default: bool = False) -> bool:
     return default if value is None else value.strip().lower() in _TRUE
 
 
-def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
+def _int(request: Request, name: str, default: int, low: int, high: int, *, refuse_below: bool = False) -> int:
+    """The whole number ``name`` (``default`` when absent or blank), brought within ``low``..``high`` as
+    Nominatim does; with ``refuse_below``, a value below ``low`` is a :class:`BadRequest` instead (``limit=0``
+    asks for no result at all, ``limit=-1`` for a negative number of them: a mistake, not a wish)."""
     value = request.query_params.get(name)
     if value is None or not value.strip():
         return default
@@ -286,6 +302,8 @@ def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
         n = int(value)
     except ValueError:
         raise BadRequest(f"{name} must be a whole number, not {value!r}") from None
+    if refuse_below and n < low:
+        raise BadRequest(f"{name} must be at least {low} (at most {high}; more is read as {high}), not {value!r}")
     return min(max(n, low), high)
 
 
@@ -334,6 +352,45 @@ def _format(request: Request) -> str:
 def language_of(request: Request) -> str:
     """``accept-language`` parameter or header -> "uk", "en" or "ru" (:func:`gazetteer.nominatim.pick_language`)."""
     return pick_language(request.query_params.get("accept-language") or request.headers.get("accept-language") or "")
+
+
+#: Media types of tables, which POST /batch does not parse (it reads a column of names).
+_TABLE_MEDIA = frozenset({"text/csv", "application/csv", "text/tab-separated-values"})
+_BATCH_JSON = '{"names": ["name", ...], "oblast": "one oblast for every name" (optional)}, or ["name", ...]'
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON value is, in JSON's terms (for messages)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    kinds = ((str, "a string"), ((int, float), "a number"), (list, "a list"), (dict, "an object"))
+    return next(kind for types, kind in kinds if isinstance(value, types))
+
+
+def _batch_payload(payload: object, oblast: str | None) -> tuple[list, str | None]:
+    """(names, oblast hint) of a JSON body of POST /batch; :class:`BadRequest` for any other shape. ``oblast``
+    is the ``oblast`` parameter's value, which the body's ``oblast`` overrides."""
+    if isinstance(payload, list):
+        return payload, oblast
+    if not isinstance(payload, dict):
+        raise BadRequest(f"the JSON body is {_json_kind(payload)}: send {_BATCH_JSON}")
+    unknown = sorted(set(payload) - {"names", "oblast"})
+    if unknown:
+        raise BadRequest(f"unknown field {unknown[0]!r} in the JSON body: it holds names and optionally oblast")
+    if "names" not in payload:
+        raise BadRequest(f"the JSON body has no names: send {_BATCH_JSON}")
+    names = payload["names"]
+    if not isinstance(names, list):
+        raise BadRequest(f"names must be a list of place names, not {_json_kind(names)}")
+    oblast = payload.get("oblast", oblast)
+    if oblast is not None and not isinstance(oblast, str):
+        raise BadRequest(
+            f'oblast must be one oblast name (a string such as "Kharkiv"), a hint for every name, or null; '
+            f"not {_json_kind(oblast)}"
+        )
+    return names, oblast
 
 
 # -- map for the page --------------------------------------------------------------------------------
@@ -436,7 +493,7 @@ class Service:
         try:
             fmt = _format(request)
             lang = language_of(request)
-            limit = _int(request, "limit", self.settings.default_limit, 1, self.settings.max_limit)
+            limit = _int(request, "limit", self.settings.default_limit, 1, self.settings.max_limit, refuse_below=True)
             details = _flag(request, "addressdetails", default=fmt == "geocodejson")
             q = request.query_params.get("q")
             structured = {k: request.query_params.get(k) for k in ("city", "county", "state", "country")}
@@ -494,6 +551,11 @@ class Service:
             # "Kharkov oblast", "Донеччина": a region, not a settlement; Nominatim answers with the region.
             records = self.places.region_records(res, lang, fmt, details)[:limit]
             return self._results(records, fmt, text, "oblast", res.reason)
+        if res.status not in ("resolved", "ambiguous"):
+            # Not found: no result, as Nominatim answers no match. The resolver's closest spellings are no
+            # answer: a client takes the first result for the place (geopy, tidygeocoder and a spreadsheet
+            # never read the headers), so they stay in the reason header ("...; closest: ...") only.
+            return self._results([], fmt, text, res.status, res.reason)
         records = self._records(res, lang, fmt, details, limit)
         if res.status == "ambiguous" and limit == 1 and self.settings.ambiguous == "none":
             records = []  # one answer was asked for and there is none; the header says why
@@ -639,7 +701,22 @@ class Service:
         return Response(self._map, media_type="application/json", headers={"Cache-Control": "max-age=3600"})
 
     async def batch(self, request: Request) -> Response:
-        """POST a column of names; answer the ``gaz_*`` columns of ``gazetteer batch`` for each, in order."""
+        """POST a column of names; answer the ``gaz_*`` columns of ``gazetteer batch`` for each, in order.
+
+        The body is text, one name per line (every line is a name: a header line too), or JSON (``Content-Type:
+        application/json``) ``{"names": [...], "oblast": "..."}`` or a bare list of names. A CSV or TSV body
+        (``text/csv``, ``text/tab-separated-values``) is refused with a 415: its quoting, columns and header
+        would be read as names. ``oblast`` (in the body, or the ``oblast`` parameter) is one oblast hint for
+        every name. An element of ``names`` that is no string (null, a number, an object) is a junk cell of
+        the column: its row says ``invalid`` and why, as ``gazetteer batch`` says it."""
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media in _TABLE_MEDIA:
+            return _error(
+                415,
+                f"a {media} body is not read as a table (its header, columns and quoting would be taken for names): "
+                "send the column of names as text, one name per line without a header, or as JSON "
+                '{"names": [...]}; gazetteer batch reads CSV, TSV and xlsx tables',
+            )
         body = b""
         async for chunk in request.stream():
             body += chunk
@@ -650,15 +727,17 @@ class Service:
         except UnicodeDecodeError:
             return _error(400, "the body must be UTF-8")
         oblast = request.query_params.get("oblast")
-        if "json" in request.headers.get("content-type", ""):
+        if "json" in media:
             try:
                 payload = json.loads(text)
-                names = payload["names"] if isinstance(payload, dict) else payload
-                oblast = payload.get("oblast", oblast) if isinstance(payload, dict) else oblast
-            except (ValueError, KeyError, TypeError):
-                return _error(400, 'the body must be JSON: {"names": [...], "oblast": optional}')
-            if not isinstance(names, list):
-                return _error(400, "names must be a list")
+            except ValueError:
+                return _error(400, f"the body is not JSON: send {_BATCH_JSON}")
+            except RecursionError:
+                return _error(400, f"the JSON body is nested too deeply: send {_BATCH_JSON}")
+            try:
+                names, oblast = _batch_payload(payload, oblast)
+            except BadRequest as exc:
+                return _error(400, str(exc))
         else:
             names = text.splitlines()
             while names and not names[-1].strip():
@@ -694,7 +773,7 @@ def create_app(resolver: Resolver | None = None, settings: Settings | None = Non
         code = getattr(exc, "status_code", 500)
         headers = dict(getattr(exc, "headers", None) or {})  # a 405's Allow (RFC 9110 requires it), kept
         if code == 404:
-            message = "no such endpoint: use /search, /reverse, /lookup or /status"
+            message = "no such endpoint: use /search, /reverse, /lookup, /status or POST /batch"
         elif code == 405 and "Allow" in headers:
             message = f"{request.method} is not served at {request.url.path}: use {headers['Allow']}"
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import threading
@@ -14,7 +15,7 @@ import pytest
 pytest.importorskip("starlette")
 uvicorn = pytest.importorskip("uvicorn")
 
-from gazetteer.serve import Budget, Settings, create_app  # noqa: E402
+from gazetteer.serve import FORMATS, Budget, Settings, create_app  # noqa: E402
 
 KUPYANSK = "UA63080090010026457"
 
@@ -205,12 +206,11 @@ def test_search_structured_query_uses_state_as_oblast_hint(http: httpx.Client) -
     assert [r["gazetteer"]["katottg"] for r in http.get("/search", params={"q": "Радьківка, Харківська"}).json()] == [
         "UA63080070250094966"
     ]
-    # Without a region every namesake comes back; with a region none of them is in, only that region's
-    # closest spellings (status not_found), never the namesakes elsewhere.
+    # Without a region every namesake comes back; with a region none of them is in, nothing (not found):
+    # neither the namesakes elsewhere nor that region's closest spellings, which the reason header names.
     assert len(http.get("/search", params={"q": "Радьківка"}).json()) == 3
     lviv = http.get("/search", params={"city": "Радьківка", "state": "Lviv"})
-    assert lviv.headers["X-Gazetteer-Status"] == "not_found"
-    assert lviv.json() and all(r["gazetteer"]["katottg"].startswith("UA46") for r in lviv.json())
+    assert lviv.headers["X-Gazetteer-Status"] == "not_found" and lviv.json() == []
     # The capital filed under the oblast around it is the capital, not the village Київ elsewhere.
     kyiv = http.get("/search", params={"city": "Kyiv", "state": "Kyiv Oblast"}).json()
     assert [r["gazetteer"]["katottg"][:4] for r in kyiv] == ["UA80"]
@@ -233,6 +233,19 @@ def test_search_ambiguous_name_returns_candidates_in_rank_order(http: httpx.Clie
 
 def test_search_limit_is_respected(http: httpx.Client) -> None:
     assert len(http.get("/search", params={"q": "Новоселівка", "limit": 2}).json()) == 2
+    # more than 40 is read as 40, as Nominatim caps it (Новоселівка has 78 namesakes)
+    assert len(http.get("/search", params={"q": "Новоселівка", "limit": 1000}).json()) == 40
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", " -40 "])
+def test_a_limit_below_one_is_a_400_saying_so(http: httpx.Client, limit: str) -> None:
+    # before: limit=0 and limit=-1 were read as 1, silently answering a question that was not asked
+    for fmt, message in (
+        ("jsonv2", lambda r: r.json()["error"]["message"]),
+        ("xml", lambda r: _xml(r).findtext("message")),
+    ):
+        r = http.get("/search", params={"q": "Kyiv", "limit": limit, "format": fmt})
+        assert r.status_code == 400 and "limit must be at least 1" in message(r) and repr(limit) in message(r)
 
 
 @pytest.mark.parametrize(
@@ -292,6 +305,68 @@ def test_a_query_without_letters_finds_nothing_with_a_200(http: httpx.Client, q:
 
 def test_geopy_nominatim_junk_cell_is_none_not_an_error(nominatim) -> None:
     assert [nominatim.geocode(q) for q in ("12345", "-", "???", "Kupyansk")][:3] == [None, None, None]
+
+
+# Names the resolver finds no settlement for, though it has close spellings to offer: a region that
+# holds no settlement of that name, written in q or as state, or named beside a city elsewhere.
+NOT_FOUND_WITH_CLOSEST = [
+    {"city": "Радьківка", "state": "Донецька"},
+    {"q": "Радьківка, Донецька область"},
+    {"q": "Sloviansk, Dnipropetrovsk oblast"},
+    {"city": "Радьківка", "state": "Lviv"},
+]
+
+
+def _resolution(resolver, params: dict):
+    """What /search asks the resolver for these parameters (the answer before the service renders it)."""
+    text = params.get("q", params.get("city"))
+    res = resolver.lookup(text, oblast=params.get("state"), limit=10, strict=True)
+    return resolver.within_hints(res, oblast=params.get("state"))
+
+
+@pytest.mark.parametrize("params", NOT_FOUND_WITH_CLOSEST, ids=lambda p: ", ".join(p.values()))
+def test_a_name_not_found_gives_no_result_in_every_format(http: httpx.Client, resolver, params: dict) -> None:
+    # before: the resolver's closest spellings came back as results (Макіївка first for Радьківка, Донецька;
+    # the village Слов'янка for Sloviansk, Dnipropetrovsk oblast), and clients that read no header (geopy,
+    # tidygeocoder, the spreadsheet recipe) took the first for the answer.
+    from urllib.parse import unquote
+
+    res = _resolution(resolver, params)
+    assert res.status == "not_found" and res.candidates, "the case must have close spellings to leave out"
+    for fmt in FORMATS:
+        r = http.get("/search", params={**params, "format": fmt, "limit": 1})
+        assert r.status_code == 200 and r.headers["X-Gazetteer-Status"] == "not_found"
+        assert "closest: " in unquote(r.headers["X-Gazetteer-Reason"])  # the closest are named, for debugging
+        if fmt == "xml":
+            root = _xml(r)
+            assert root.tag == "searchresults" and root.findall("place") == []
+        elif fmt in ("geojson", "geocodejson"):
+            assert r.json()["type"] == "FeatureCollection" and r.json()["features"] == []
+        else:
+            assert r.json() == []
+
+
+def test_geopy_nominatim_a_name_not_found_is_none_as_from_the_geopy_face(nominatim, resolver) -> None:
+    from gazetteer.geocoder import Gazetteer
+
+    for params in NOT_FOUND_WITH_CLOSEST:
+        query = params.get("q") or {"city": params["city"], "state": params["state"]}
+        assert nominatim.geocode(query) is None and nominatim.geocode(query, exactly_one=False) is None, params
+        assert Gazetteer(resolver=resolver).geocode(query) is None
+
+
+def test_a_bounded_viewbox_without_the_best_match_gives_no_result_and_names_the_weaker_inside(http) -> None:
+    from urllib.parse import unquote
+
+    # a name resolved to one place among namesakes (Полтава: the city before two villages); a box around one
+    # of the others, bounded: the answer is not in it, so nothing, as the geopy face answers None
+    every = http.get("/search", params={"q": "Полтава", "limit": 10}).json()
+    assert every[0]["gazetteer"]["status"] == "resolved"
+    other = next(r for r in every if r["gazetteer"]["status"] == "candidate")
+    box = _box(float(other["lat"]), float(other["lon"]))
+    got = http.get("/search", params={"q": "Полтава", "viewbox": box, "bounded": 1})
+    assert got.json() == [] and got.headers["X-Gazetteer-Status"] == "not_found"
+    assert "weaker candidates inside it" in unquote(got.headers["X-Gazetteer-Reason"])
 
 
 def test_not_found_reason_travels_in_a_header(http: httpx.Client) -> None:
@@ -380,6 +455,7 @@ def test_lookup_by_katottg_id_and_place_id(http: httpx.Client) -> None:
 def test_unknown_endpoint_is_a_json_404(http: httpx.Client) -> None:
     r = http.get("/details.php", params={"place_id": 1})
     assert r.status_code == 404 and "/search" in r.json()["error"]["message"]
+    assert "POST /batch" in r.json()["error"]["message"]  # every endpoint is listed
 
 
 @pytest.mark.parametrize(
@@ -516,6 +592,62 @@ def test_batch_endpoint_keeps_every_row_in_order(http: httpx.Client) -> None:
 def test_batch_text_body_is_one_name_per_line(http: httpx.Client) -> None:
     rows = http.post("/batch", content="Купянск\nArtemivsk\n".encode()).json()["rows"]
     assert [r["gaz_name_uk"] for r in rows] == ["Куп’янськ", "Бахмут"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"names": ["Kyiv"], "oblast": 5}, "oblast must be one oblast name (a string"),
+        ({"names": ["Kyiv"], "oblast": ["Kharkiv"]}, "oblast must be one oblast name (a string"),
+        ({"names": ["Kyiv"], "oblast": {"name": "Kharkiv"}}, "oblast must be one oblast name (a string"),
+        ({"names": ["Kyiv"], "oblast": True}, "oblast must be one oblast name (a string"),
+        ({"names": "Kyiv"}, "names must be a list of place names, not a string"),
+        ({"names": None}, "names must be a list of place names, not null"),
+        ({"names": {"0": "Kyiv"}}, "names must be a list of place names, not an object"),
+        ({"oblast": "Kharkiv"}, "the JSON body has no names"),
+        ({"names": ["Kyiv"], "oblasts": ["Kharkiv"]}, "unknown field 'oblasts'"),
+        ("Kyiv", "the JSON body is a string"),
+        (None, "the JSON body is null"),
+    ],
+)
+def test_batch_json_body_of_another_shape_is_a_400_naming_the_field(http: httpx.Client, body, message) -> None:
+    # before: a non-string oblast was a 500 ("internal error: AttributeError"), an unknown field was ignored
+    r = http.post("/batch", content=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and message in r.json()["error"]["message"], r.text
+
+
+def test_batch_json_that_is_not_json_or_nested_too_deeply_is_a_400(http: httpx.Client) -> None:
+    headers = {"Content-Type": "application/json"}
+    for body, message in (("{names: [Kyiv]}", "not JSON"), ("[" * 100_000, "nested too deeply")):
+        r = http.post("/batch", content=body.encode(), headers=headers)
+        assert r.status_code == 400 and message in r.json()["error"]["message"], r.text
+
+
+def test_batch_oblast_may_be_null_or_the_parameter(http: httpx.Client) -> None:
+    null = http.post("/batch", json={"names": ["Радьківка"], "oblast": None}).json()["rows"]
+    assert null[0]["gaz_status"] == "ambiguous"
+    given = http.post("/batch", params={"oblast": "Kharkiv"}, json={"names": ["Радьківка"]}).json()["rows"]
+    assert given[0]["gaz_id"] == "UA63080070250094966"
+
+
+def test_batch_names_that_are_no_strings_are_junk_cells_each_with_its_row(http: httpx.Client) -> None:
+    names = [None, 5, 1.5, True, {"name": "Kyiv"}, ["Kyiv"], "Kupyansk"]
+    r = http.post("/batch", json={"names": names})
+    assert r.status_code == 200
+    rows = r.json()["rows"]
+    assert [row["gaz_status"] for row in rows] == ["invalid"] * 6 + ["resolved"]
+    assert all(row["gaz_reason"] for row in rows[:6]) and rows[1]["query"] == "5"
+
+
+@pytest.mark.parametrize("media", ["text/csv", "text/csv; charset=utf-8", "text/tab-separated-values"])
+def test_batch_refuses_a_table_body_with_a_415(http: httpx.Client, media: str) -> None:
+    # before: a CSV's header line ("place,region") and every "name,oblast" line were resolved as place names
+    r = http.post("/batch", content=b"place,region\nKupyansk,Kharkiv\n", headers={"Content-Type": media})
+    assert r.status_code == 415
+    assert "one name per line" in r.json()["error"]["message"]
+    # the same names as plain text are resolved, one row per line
+    rows = http.post("/batch", content=b"Kupyansk\n", headers={"Content-Type": "text/plain"}).json()["rows"]
+    assert rows[0]["gaz_id"] == KUPYANSK
 
 
 def test_map_data_has_every_oblast_with_an_outline(http: httpx.Client) -> None:
