@@ -141,7 +141,10 @@ _REGION_CELL_PARTS = re.compile(r"\s*[,;/]\s*")
 #: A part of a region cell that says it is a raion (not a city's neighbourhood: see query._DISTRICT).
 _RAION_WORD = re.compile(r"\b(?:raion|rayon|district|район|району|р-н|р-ну)(?:\b|\.|$)", re.IGNORECASE)
 _OBLAST_WORD = re.compile(r"obl|област|region|регі|регио|province", re.IGNORECASE)
-_JOINERS = re.compile(r"\s+(?:and|та|і|й|и|&|[-–—])\s+", re.IGNORECASE)
+#: A name of at most this many letters is read only as a settlement's official spelling (Яр), never through
+#: another name or a look-alike ("OR" is no Перекоп, whose Crimean Tatar name GeoNames gives as "Or").
+SHORTEST_OTHER_NAME = 2
+_JOINERS = re.compile(r"\s+(?:and|or|та|і|й|и|або|чи|или|&|[-–—])\s+", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
@@ -742,7 +745,10 @@ class Resolver:
         of another oblast, not a part of Донецьк (a look-alike of its district Гладківка)."""
         if self.part_of(q.name, city):
             return True
-        return not any(h.kind != "district" for h in self.index.exact(q.key))
+        if any(h.kind != "district" for h in self.index.exact(q.key)):
+            return False
+        # Nor a part that names another city in its words ("either Kharkiv, Kyiv": a list, not a district).
+        return not any(len(w) > 3 and self._city(w) is not None for w in q.name.split())
 
     def _city(self, text: str) -> Settlement | None:
         """The city (category M or K) a part of the query names on its own ("Kyiv", "Lviv City"), if any."""
@@ -1452,9 +1458,16 @@ class Resolver:
           lemma, which the extract or the facts of places abroad list. A city named like a place abroad
           (Одеса, Покровськ) is meant as itself.
 
-        The last two need the geoparse extra (pymorphy3); without it they are not tried."""
+        The last two need the geoparse extra (pymorphy3); without it they are not tried. Before them all: a
+        name of SHORTEST_OTHER_NAME letters or fewer ("OR") that is not a settlement's official spelling."""
         words = q.name.split()
         matches = (res.match,) if res.match is not None else res.candidates
+        if sum(ch.isalpha() for ch in q.core) <= SHORTEST_OTHER_NAME and not any(
+            self._spells(q.name, m.settlement) for m in matches
+        ):
+            # "OR", "1' OR '1'='1": two letters name a place only as its official name (Яр, Ас), not through an
+            # alternate one (Перекоп's Crimean Tatar "Or") or a look-alike.
+            return f"{q.name!r} has too few letters to be read as anything but an official name: not a place name"
         as_written = _plain(q.name)
         if any(
             self._spells(q.name, m.settlement) or m.match != "inflected" and _plain(m.matched) == as_written

@@ -180,3 +180,29 @@ def test_a_genitive_of_a_city_or_another_ending_of_a_village_is_ambiguous(resolv
     res = resolver.lookup(cell)
     assert res.status == "ambiguous", res.reason
     assert res.candidates[0].name_uk == city and village in {c.name_uk for c in res.candidates}
+
+
+@pytest.mark.parametrize("cell", ["OR", "or 1=1", "1' OR '1'='1", "Ор"])
+def test_two_letters_name_a_place_only_as_its_official_name(resolver, cell: str) -> None:
+    # "OR" was Перекоп (score 0.93) through the Crimean Tatar alternate "Or" GeoNames gives it.
+    res = resolver.lookup(cell)
+    assert res.status == "not_found" and "too few letters" in res.reason, (res.status, res.reason)
+
+
+def test_a_two_letter_official_name_is_still_found(resolver) -> None:
+    short = sorted({s.name_uk for s in resolver.extract.settlements if len(s.name_uk) == 2})
+    assert short, "the extract has two-letter settlement names (Яр, Ас)"
+    for name in short:
+        assert resolver.lookup(name).status in ("resolved", "ambiguous"), name
+
+
+@pytest.mark.parametrize("cell", ["Kharkiv or Kyiv", "Харків або Київ", "Харьков или Киев", "Харків чи Київ"])
+def test_or_between_names_lists_them(resolver, cell: str) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "ambiguous" and [m.name_uk for m in res.candidates] == ["Харків", "Київ"], res.reason
+    assert "read as a comma" in res.reason
+
+
+def test_words_around_a_city_name_are_no_district_of_another(resolver) -> None:
+    res = resolver.lookup("either Kharkiv or Kyiv")
+    assert res.status != "resolved" or res.match.name_uk != "Київ", res.reason
