@@ -36,7 +36,7 @@ from functools import cached_property
 from typing import Any
 
 from gazetteer.model import Match, Resolution, Settlement, Unit
-from gazetteer.rank import REASON_NAMES, category_prior, expected_population, population_prior
+from gazetteer.rank import PEER_MARGIN, REASON_NAMES, category_prior, expected_population, population_prior
 from gazetteer.resolve import Resolver
 
 __all__ = [
@@ -542,6 +542,15 @@ def within_viewbox(res: Resolution, box: tuple[float, float, float, float], boun
             return replace(res, candidates=kept, reason=reason)
         return res
     if res.match is not None:
+        # Namesakes as well matched as the best (Полтава the village beside Полтава the city) are what a search
+        # restricted to the box finds: the one inside is the answer, several are ambiguous among them.
+        equal = tuple(m for m in kept if m.score >= res.match.score - PEER_MARGIN)
+        if len(equal) == 1:
+            reason = f"the best match, {res.match.settlement.long_label}, is outside the viewbox (bounded=1): its "
+            return Resolution(res.query, "resolved", reason + "namesake inside it", equal[0], kept)
+        if equal:
+            reason = f"{len(equal)} equally good candidates inside the viewbox (bounded=1): {_labels(equal)}"
+            return Resolution(res.query, "ambiguous", reason, None, equal)
         best = res.match.settlement.long_label
         reason = (
             f"the best match, {best}, is outside the viewbox (bounded=1); {len(kept)} weaker candidates inside it: "

@@ -355,18 +355,19 @@ def test_geopy_nominatim_a_name_not_found_is_none_as_from_the_geopy_face(nominat
         assert Gazetteer(resolver=resolver).geocode(query) is None
 
 
-def test_a_bounded_viewbox_without_the_best_match_gives_no_result_and_names_the_weaker_inside(http) -> None:
+def test_a_bounded_viewbox_around_an_equal_namesake_of_the_best_match_finds_it(http) -> None:
     from urllib.parse import unquote
 
-    # a name resolved to one place among namesakes (Полтава: the city before two villages); a box around one
-    # of the others, bounded: the answer is not in it, so nothing, as the geopy face answers None
+    # a name resolved to one place among namesakes (Полтава: the city before two villages of that name); a box
+    # around one of the others, bounded: a search restricted to the box finds that village, as Nominatim does
     every = http.get("/search", params={"q": "Полтава", "limit": 10}).json()
     assert every[0]["gazetteer"]["status"] == "resolved"
-    other = next(r for r in every if r["gazetteer"]["status"] == "candidate")
+    other = next(r for r in every if r["gazetteer"]["status"] == "candidate" and r["gazetteer"]["score"] == 1.0)
     box = _box(float(other["lat"]), float(other["lon"]))
     got = http.get("/search", params={"q": "Полтава", "viewbox": box, "bounded": 1})
-    assert got.json() == [] and got.headers["X-Gazetteer-Status"] == "not_found"
-    assert "weaker candidates inside it" in unquote(got.headers["X-Gazetteer-Reason"])
+    katottg = [r["gazetteer"]["katottg"] for r in got.json()]
+    assert katottg[:1] == [other["gazetteer"]["katottg"]] and got.headers["X-Gazetteer-Status"] == "resolved"
+    assert "namesake inside it" in unquote(got.headers["X-Gazetteer-Reason"])
 
 
 def test_not_found_reason_travels_in_a_header(http: httpx.Client) -> None:
@@ -973,6 +974,15 @@ def test_a_bounded_viewbox_without_the_best_match_says_so_and_keeps_the_weaker_i
     assert got.status == "not_found" and got.match is None and got.candidates == (weaker,)
     assert got.reason.startswith("the best match, Вербівка (R raion, O, village), is outside the viewbox")
     assert within_viewbox(res, (29.0, 49.0, 31.0, 51.0), bounded=True).status == "resolved"
+    # a namesake as well matched as the best, inside the box: the answer there (two: ambiguous between them)
+    twin = Match(place("Вербівка2", 48.6, 35.6), 1.0, "exact", "x")
+    res = Resolution("Вербівка", "resolved", "a city before villages", best, (best, twin, weaker))
+    got = within_viewbox(res, (35.0, 48.0, 36.0, 49.0), bounded=True)
+    assert got.status == "resolved" and got.match == twin and "namesake inside it" in got.reason
+    triplet = Match(place("Вербівка3", 48.7, 35.7), 1.0, "exact", "x")
+    res = Resolution("Вербівка", "resolved", "", best, (best, twin, triplet, weaker))
+    got = within_viewbox(res, (35.0, 48.0, 36.0, 49.0), bounded=True)
+    assert got.status == "ambiguous" and got.candidates == (twin, triplet)
 
 
 # -- Russian names of units ---------------------------------------------------------------------------------
