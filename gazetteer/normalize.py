@@ -374,7 +374,9 @@ def check_query(query: object) -> str:
 _TYPE_WORDS = sorted(word_set("type_prefixes"), key=len, reverse=True)
 _TYPE_ALTERNATION = "|".join(re.escape(w) for w in _TYPE_WORDS)
 _TYPE_PREFIX = re.compile(rf"^(?:{_TYPE_ALTERNATION})(?:\.\s*|\s+)", re.IGNORECASE)
-_TYPE_SUFFIX = re.compile(rf"\s+(?:{'|'.join(re.escape(w) for w in word_list('type_suffixes'))})\.?$", re.IGNORECASE)
+_TYPE_SUFFIX = re.compile(
+    rf"\s+[\"'«“„(]?(?:{'|'.join(re.escape(w) for w in word_list('type_suffixes'))})\.?[\"'»”)]?$", re.IGNORECASE
+)
 
 
 _TYPE_ONLY = frozenset(w.casefold() for w in (*_TYPE_WORDS, *word_list("type_suffixes")))

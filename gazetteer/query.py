@@ -607,6 +607,8 @@ class QueryReader:
             name, city, district = rest[0], rest[1], True
             rest = []
         for part in rest:
+            if name is not None and fold_key(part) == fold_key(name):
+                continue  # "Жовтневе, Жовтневе": a name written twice says nothing more (not a raion Жовтневий)
             has_unit_word = strip_unit_words(part) != part
             districtish = bool(_DISTRICT.search(part)) and not _OBLAST_WORD.search(part)
             if name is not None and not has_unit_word and foreign is None:

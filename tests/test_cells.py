@@ -206,3 +206,18 @@ def test_or_between_names_lists_them(resolver, cell: str) -> None:
 def test_words_around_a_city_name_are_no_district_of_another(resolver) -> None:
     res = resolver.lookup("either Kharkiv or Kyiv")
     assert res.status != "resolved" or res.match.name_uk != "Київ", res.reason
+
+
+@pytest.mark.parametrize("cell", ['Kharkov "city"', "Харків «місто»", "Kharkiv (city)"])
+def test_a_quoted_or_bracketed_type_word_after_the_name_is_a_type_word(resolver, cell: str) -> None:
+    # 'Kharkov "city"' was ambiguous among four villages Харківці: the quote hid the type word.
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == "Харків", (res.status, res.reason)
+
+
+def test_a_name_written_twice_is_no_hint(resolver) -> None:
+    # "Жовтневе, Жовтневе": the second copy was read as the former raion Жовтневий and resolved, with no word
+    # said, to the one village once so called there. It says nothing: the answer is the name's own.
+    twice, once = resolver.lookup("Жовтневе, Жовтневе"), resolver.lookup("Жовтневе")
+    assert (twice.status, twice.match) == (once.status, once.match)
+    assert [m.id for m in twice.candidates] == [m.id for m in once.candidates]
