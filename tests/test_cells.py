@@ -221,3 +221,19 @@ def test_a_name_written_twice_is_no_hint(resolver) -> None:
     twice, once = resolver.lookup("Жовтневе, Жовтневе"), resolver.lookup("Жовтневе")
     assert (twice.status, twice.match) == (once.status, once.match)
     assert [m.id for m in twice.candidates] == [m.id for m in once.candidates]
+
+
+@pytest.mark.parametrize(
+    ("cell", "city"),
+    [
+        ("Оболонський район м. Києва", "Київ"),
+        ("Салтівський район м. Харкова", "Харків"),
+        ("Шевченківський район міста Запоріжжя", "Запоріжжя"),
+        ("Kyivskyi district of Kharkiv", "Харків"),
+    ],
+)
+def test_a_city_district_written_with_its_city_in_the_genitive_is_the_city(resolver, cell: str, city: str) -> None:
+    # Registries write a district with its city after "м."/"міста", in the genitive: it was not found.
+    pytest.importorskip("pymorphy3")  # the genitive is read through the geoparser's name forms (text extra)
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == city and res.match.match == "district", res.reason
