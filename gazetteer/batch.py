@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from gazetteer.atomic import atomic_output
 from gazetteer.delimited import Records
-from gazetteer.errors import BatchError, MalformedRecord
+from gazetteer.errors import BatchError, MalformedRecord, UnknownOblast
 from gazetteer.model import RESULT_COLUMNS, Resolution
 from gazetteer.normalize import MAX_FOLD_LENGTH
 from gazetteer.resolve import (
@@ -36,7 +36,29 @@ from gazetteer.resolve import (
 )
 
 TEXT_COLUMNS = ("gaz_places", "gaz_place_ids", "gaz_place_count", "gaz_status", "gaz_reason")
-__all__ = ["BatchError", "BatchStats", "MalformedRecord", "enrich_file"]
+__all__ = ["BatchError", "BatchStats", "MalformedRecord", "UnreadHint", "enrich_file"]
+
+
+class UnreadHint(BatchError):
+    """With ``strict=True`` (``--strict``): a row's hint cell (oblast, raion or hromada column) names no unit
+    of Ukraine, or is not text, where without ``strict`` the row would be looked up without it (its
+    ``gaz_reason`` saying so). ``line`` is where the row is, as the message says it: the physical line of a
+    CSV/TSV or JSON Lines file, the sheet row of a workbook, the data row of a Parquet file (1-based)."""
+
+    def __init__(self, message: str, line: int) -> None:
+        self.line = line
+        super().__init__(message)
+
+
+class HintStop(Exception):
+    """Raised by a row function under ``strict``: ``args`` are (why the hint is not read, the (query, hint)
+    pair asked). Each engine turns it into :class:`UnreadHint` naming the row (the pair tells the Arrow
+    engine which row it was); picklable, so that worker processes can raise it too."""
+
+
+def unread_hint_error(src: object, where: str, line: int, stop: HintStop) -> UnreadHint:
+    """The one wording, in every engine and format, of a ``--strict`` stop at a hint that names no unit."""
+    return UnreadHint(f"{src}: {where}: {stop.args[0]} (the row's hint; --strict)", line)
 
 
 class BatchStats(Counter):
@@ -49,8 +71,9 @@ class BatchStats(Counter):
 
 def detect_format(path: str | Path | None, fmt: str | None = None, output: bool = False) -> str:
     """The table format a path's extension says (see gazetteer.formats.SUFFIXES; ``.gz`` after it is
-    gzip). An input of unknown extension is read as CSV; an output's must be known (else BatchError)."""
-    from gazetteer.formats import FORMATS, SUFFIXES
+    gzip). An input of unknown extension (``.txt``, ``.dat``, none) is read as CSV; an output's must name a
+    format (gazetteer.formats.OUTPUT_SUFFIXES: not ``.txt``, which says nothing of one), else BatchError."""
+    from gazetteer.formats import FORMATS, OUTPUT_SUFFIXES, SUFFIXES
 
     if fmt:
         if fmt not in FORMATS:
@@ -66,8 +89,8 @@ def detect_format(path: str | Path | None, fmt: str | None = None, output: bool 
         raise BatchError(
             f"{path} is {_OLD_SPREADSHEETS[suffix]}, which gazetteer does not read: save it as .xlsx or .csv"
         )
-    if suffix not in SUFFIXES and output:
-        names = ", ".join(sorted(set(SUFFIXES) - {".txt", ".tab", ".pq", ".ndjson"}))
+    if suffix not in OUTPUT_SUFFIXES and output:
+        names = ", ".join(sorted(set(OUTPUT_SUFFIXES) - {".tab", ".pq", ".ndjson"}))
         raise BatchError(
             f"cannot tell the output format from {path}: end it in {names} (optionally + .gz), or pass --output-format"
         )
@@ -324,6 +347,39 @@ def _lookup_hints(resolver: Resolver, query: object, hints: Hints) -> Resolution
     return res
 
 
+def _blank_hint(value: object) -> bool:
+    """A hint cell with no value (None, NaN) or only blanks: no hint, in every mode."""
+    return (
+        value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
+    )
+
+
+def _lookup_strict(resolver: Resolver, query: object, hints: Hints, pair: tuple) -> Resolution:
+    """The answer :func:`lookup_one` / :func:`_lookup_hints` give, for ``--strict``: where they would leave a
+    hint out (it names no unit, or is not text), :class:`HintStop` with ``pair`` (the row function's
+    arguments) instead. A row whose place cell cannot be looked up (missing, blank, not text, unreadable) is
+    its ``invalid`` answer as usual: no hint of it is read, so none is left out."""
+    if not isinstance(query, str) or not query.strip():
+        return lookup_one(resolver, query)
+    given, not_text = {}, []
+    for name, value in zip(Hints._fields, hints):
+        if _blank_hint(value):
+            continue
+        if isinstance(value, str):
+            given[name] = value
+        else:
+            not_text.append(f"{name} hint {value!r} is not text")
+    try:
+        res = resolver.lookup(query, strict=True, **given)
+    except UnknownOblast as exc:  # raised for a hint given here only: the one the answer would leave out
+        raise HintStop(str(exc), pair) from None
+    except (TypeError, ValueError):  # the place cell itself cannot be read: invalid, said as without strict
+        return resolver.lookup(query, **given)
+    if not_text and res.status != "invalid":
+        raise HintStop(not_text[0], pair)
+    return res
+
+
 def enrich_file(
     src: str | Path,
     dst: str | Path | None,
@@ -351,7 +407,9 @@ def enrich_file(
     Every physical line of a CSV/TSV input is accounted for: a record that swallowed line breaks (an
     unbalanced quote), a row with the wrong number of fields or a cell over 131,072 characters gets
     status ``invalid`` and a reason naming its line, and the returned stats' ``notes`` list those lines.
-    With ``strict=True`` the first such record raises :class:`MalformedRecord` instead (nothing written).
+    With ``strict=True`` the first such record raises :class:`MalformedRecord` instead (nothing written), and
+    the first row whose hint cell names no unit (or is not text), which would be looked up without it,
+    raises :class:`UnreadHint` naming the row and the value (nothing written either).
 
     ``delimiter`` defaults to tab for TSV and, for CSV, to whichever of , ; | or tab the header line uses.
     ``online`` (a :class:`gazetteer.online.OnlineGeocoder`) is asked for names not resolved offline or
@@ -418,7 +476,7 @@ def enrich_file(
                 raion_column=raion_column,
                 hromada_column=hromada_column,
                 added=list(TEXT_COLUMNS if text_column else RESULT_COLUMNS),
-                row_fn=_text_row(resolver) if text_column else _name_row(resolver, online),
+                row_fn=_text_row(resolver) if text_column else _name_row(resolver, online, strict),
                 encoding=encoding,
                 delimiter=delimiter,
                 bom=bom,
@@ -441,6 +499,7 @@ def enrich_file(
                 return batch_arrow.enrich_csv(
                     src, dst, column=column, oblast_column=oblast_column, resolver=resolver, encoding=encoding,
                     delimiter=delimiter, in_fmt=in_fmt, out_fmt=out_fmt, progress=progress, jobs=jobs,
+                    strict=strict,
                 )  # fmt: skip
             except batch_arrow.Unsupported as exc:
                 why = str(exc)
@@ -461,6 +520,7 @@ def enrich_file(
                 online,
                 raion_column,
                 hromada_column,
+                strict,
             ),
         )
     try:
@@ -497,7 +557,7 @@ def enrich_file(
         width = len(header)
         statuses = BatchStats()
         statuses.notes = records.notes
-        row_fn = _text_row(resolver) if text_column else _name_row(resolver, online)
+        row_fn = _text_row(resolver) if text_column else _name_row(resolver, online, strict)
         blank = dict.fromkeys(added, "")
         with atomic_output(dst) as out:
             writer = csv.writer(out, delimiter=out_delimiter, lineterminator="\r\n")  # RFC 4180: quotes any \r or \n
@@ -506,7 +566,10 @@ def enrich_file(
             for rec in _progress(_rows(rows, src, encoding), progress, total):
                 row = rec.fields
                 if rec.problem is None:
-                    values = row_fn(row[qi], hint(row))
+                    try:
+                        values = row_fn(row[qi], hint(row))
+                    except HintStop as stop:
+                        raise unread_hint_error(src, f"line {rec.line}", rec.line, stop) from None
                     writer.writerow(row + [_cell(values[c]) for c in added])
                     statuses[values["gaz_status"]] += 1
                     continue
@@ -668,8 +731,9 @@ def _cell(value: object) -> object:
     return "" if value is None else value
 
 
-def _name_row(resolver: Resolver, online: Any = None) -> Callable[[object, object], dict]:
-    """Row function for a name column; ``online`` is an OnlineGeocoder asked where offline falls short."""
+def _name_row(resolver: Resolver, online: Any = None, strict: bool = False) -> Callable[[object, object], dict]:
+    """Row function for a name column; ``online`` is an OnlineGeocoder asked where offline falls short. With
+    ``strict``, a hint the answer would leave out (it names no unit, or is not text) raises :class:`HintStop`."""
     cache: dict[tuple, tuple | dict] = {}
 
     def row_fn(query: object, oblast: object) -> dict:
@@ -684,7 +748,10 @@ def _name_row(resolver: Resolver, online: Any = None) -> Callable[[object, objec
             if isinstance(query, str) and not query.strip():
                 res = Resolution(query, "invalid", EMPTY_VALUE)
             else:
-                if isinstance(oblast, Hints):
+                if strict:
+                    hints = oblast if isinstance(oblast, Hints) else Hints(oblast)
+                    res = _lookup_strict(resolver, query, hints, (query, oblast))
+                elif isinstance(oblast, Hints):
                     res = _lookup_hints(resolver, query, oblast)
                 else:
                     res = lookup_one(resolver, query, oblast)
@@ -765,6 +832,7 @@ def _enrich_parquet(
     online=None,
     raion_column=None,
     hromada_column=None,
+    strict=False,
 ) -> BatchStats:
     try:
         import pyarrow as pa
@@ -783,7 +851,7 @@ def _enrich_parquet(
     hint = hint_reader(names, oblast_column, raion_column, hromada_column, statuses.notes)
     added = list(TEXT_COLUMNS if text_column else RESULT_COLUMNS)
     refuse_output_columns(names, added)
-    row_fn = _text_row(resolver) if text_column else _name_row(resolver, online)
+    row_fn = _text_row(resolver) if text_column else _name_row(resolver, online, strict)
     if out_fmt != "parquet":
         raise BatchError("Parquet input is written as Parquet: give an output path ending in .parquet")
     gaz_schema = output_schema(added)
@@ -795,12 +863,20 @@ def _enrich_parquet(
         statuses.notes.append(note)
     for f in gaz_schema:
         schema = schema.append(f)
+    done = 0  # rows before this batch
     with atomic_output(dst, binary=True) as out, pq.ParquetWriter(out, schema) as writer:
         for batch in _progress(parquet_batches(pf, src), progress):
             queries = batch.column(qi).to_pylist()
             cells = {i: batch.column(i).to_pylist() for i in hint.positions}
             hints = [hint({i: c[r] for i, c in cells.items()}) for r in range(len(queries))]
-            results = [row_fn(q, h) for q, h in zip(queries, hints)]
+            results = []
+            for q, h in zip(queries, hints):
+                try:
+                    results.append(row_fn(q, h))
+                except HintStop as stop:
+                    row = done + len(results) + 1
+                    raise unread_hint_error(src, f"row {row}", row, stop) from None
+            done += len(queries)
             for r in results:
                 statuses[r["gaz_status"]] += 1
             arrays = list(batch.columns) + [pa.array([r[f.name] for r in results], f.type) for f in gaz_schema]

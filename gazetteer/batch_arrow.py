@@ -112,11 +112,14 @@ def enrich_csv(
     out_fmt: str = "csv",
     progress: bool | None = None,
     jobs: int = 1,
+    strict: bool = False,
 ) -> BatchStats:
     """Enrich the CSV/TSV file ``src`` into ``dst`` with Arrow; return how many rows got each status.
 
     Same arguments and result as :func:`gazetteer.batch.enrich_file`; ``jobs`` > 1 resolves a batch's new
     distinct pairs in that many worker processes (each loads its own resolver), the output unchanged.
+    ``strict``: the first row whose hint names no unit raises :class:`~gazetteer.batch.UnreadHint`, naming
+    the line the streaming engine names (nothing written).
     Raises :class:`Unsupported` (with nothing written) for input the streaming engine must handle, and the
     streaming engine's :class:`~gazetteer.batch.BatchError` for a missing file or an unwritable output, or
     when worker processes cannot start (a calling script without the ``__main__`` guard).
@@ -127,7 +130,7 @@ def enrich_csv(
     import pyarrow.csv as pcsv
 
     from gazetteer.atomic import atomic_output
-    from gazetteer.batch import BatchError, BatchStats, sniff_delimiter
+    from gazetteer.batch import BatchError, BatchStats, HintStop, sniff_delimiter, unread_hint_error
 
     if str(src) == "-" or dst is None or str(dst) == "-":
         raise Unsupported("stdin or stdout")
@@ -165,7 +168,7 @@ def enrich_csv(
         quoted_strings_can_be_null=False,
         null_values=[],
     )
-    answers = _Answers(resolver, added, oi is not None, out_delimiter, jobs)
+    answers = _Answers(resolver, added, oi is not None, out_delimiter, jobs, strict)
     counts = BatchStats()  # no notes: damaged lines never reach this engine
     bar = _bar(progress, path, in_fmt)
     seen_rows = 0
@@ -202,7 +205,11 @@ def enrich_csv(
                     blank_checked = True
                     if _has_blank_line(path):
                         raise Unsupported("a blank line")
-                rows = answers.rows(batch, qi, oi)
+                try:
+                    rows = answers.rows(batch, qi, oi)
+                except HintStop as stop:  # its row's number in the batch; no cell of the file spans lines
+                    line = seen_rows + stop.row + 2
+                    raise unread_hint_error(src, f"line {line}", line, stop) from None
                 tally = answers.tally(rows)
                 if len(tally) > len(per_status):
                     per_status = np.concatenate([per_status, np.zeros(len(tally) - len(per_status), np.int64)])
@@ -240,12 +247,15 @@ class _Answers:
     forgotten before the next batch, so memory stays bounded when names hardly repeat.
     """
 
-    def __init__(self, resolver: Any, added: list[str], with_hint: bool, delimiter: str, jobs: int = 1) -> None:
+    def __init__(
+        self, resolver: Any, added: list[str], with_hint: bool, delimiter: str, jobs: int = 1, strict: bool = False
+    ) -> None:
         self.resolver = resolver
         self.added = added
         self.with_hint = with_hint
         self.delimiter = delimiter
         self.jobs = jobs
+        self.strict = strict
         self._pool: Any = None  # worker processes, started when a batch first brings PARALLEL_MIN new pairs
         self.statuses: list[str] = []  # status names by code
         self.resolved = 0  # pairs resolved: each distinct pair once (until a reset)
@@ -265,9 +275,13 @@ class _Answers:
         self._status = np.zeros(0, dtype=np.int64)  # per pair number: status code
 
     def rows(self, batch: Any, qi: int, oi: int | None) -> Any:
-        """The pair number of each row of ``batch`` (numpy int64); pairs not met before are resolved first."""
+        """The pair number of each row of ``batch`` (numpy int64); pairs not met before are resolved first.
+        Under ``strict``, a :class:`~gazetteer.batch.HintStop` of a pair gets ``row``: the first row of the
+        batch that holds the pair (the batch's new pairs are resolved in the order their first rows come)."""
         import numpy as np
         import pyarrow.compute as pc
+
+        from gazetteer.batch import HintStop
 
         if self._count > MAX_ANSWERS:
             self._reset()
@@ -285,12 +299,21 @@ class _Answers:
         if not known.all():
             fresh = keys[~known]
             numbers = np.arange(self._count, self._count + len(fresh), dtype=np.int64)
-            self._resolve(fresh.tolist())
+            try:
+                self._resolve(fresh.tolist())
+            except HintStop as stop:
+                stop.row = int(np.argmax(_ints(encoded.indices) == np.flatnonzero(keys == self._key(stop))[0]))
+                raise
             order = np.argsort(np.concatenate([self._keys, fresh]), kind="stable")
             self._keys = np.concatenate([self._keys, fresh])[order]
             self._numbers = np.concatenate([self._numbers, numbers])[order]
             at = np.searchsorted(self._keys, keys)
         return self._numbers[at][_ints(encoded.indices)]
+
+    def _key(self, stop: Any) -> int:
+        """The pair number key (place number << 32 | hint number) of the pair a HintStop names."""
+        place, hint = stop.args[1]
+        return self._places.index(place) << 32 | (self._hints.index(hint) if self.with_hint else 0)
 
     def _resolve(self, keys: list[int]) -> None:
         import numpy as np
@@ -299,7 +322,7 @@ class _Answers:
         pairs = [(self._places[k >> 32], self._hints[k & 0xFFFFFFFF] if self.with_hint else None) for k in keys]
         pool = self._workers() if len(pairs) >= PARALLEL_MIN else None
         if pool is None:
-            fragments, names = _render(self.resolver, self.added, self.delimiter, pairs)
+            fragments, names = _render(self.resolver, self.added, self.delimiter, pairs, self.strict)
         else:
             from concurrent.futures.process import BrokenProcessPool
 
@@ -348,7 +371,7 @@ class _Answers:
                 max_workers=self.jobs,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self.resolver, self.added, self.delimiter),
+                initargs=(self.resolver, self.added, self.delimiter, self.strict),
             )
         return self._pool
 
@@ -371,14 +394,17 @@ class _Answers:
         return self._fragments
 
 
-def _render(resolver: Any, added: list[str], delimiter: str, pairs: list[tuple[str, str | None]]) -> tuple:
+def _render(
+    resolver: Any, added: list[str], delimiter: str, pairs: list[tuple[str, str | None]], strict: bool = False
+) -> tuple:
     """Each (place, hint) pair's ``gaz_*`` cells as the streaming engine writes them (a delimiter before
-    them, the line end after), and its status: (fragments, status names), in the order of ``pairs``."""
+    them, the line end after), and its status: (fragments, status names), in the order of ``pairs``.
+    ``strict``: the first pair whose hint names no unit raises :class:`~gazetteer.batch.HintStop`."""
     from gazetteer.batch import _cell, _name_row
 
     # The streaming engine's row function, new per call: its own cache of answers would only duplicate
     # the fragments the caller keeps.
-    row_fn = _name_row(resolver)
+    row_fn = _name_row(resolver, strict=strict)
     text = io.StringIO()
     writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
     fragments, names = [], []
@@ -404,15 +430,15 @@ def _render(resolver: Any, added: list[str], delimiter: str, pairs: list[tuple[s
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(resolver: Any, added: list[str], delimiter: str) -> None:
+def _start_worker(resolver: Any, added: list[str], delimiter: str, strict: bool = False) -> None:
     """A worker process's start: keep what :func:`_resolve_pairs` renders with (the resolver arrives pickled:
     its settings and the extract's path; the worker loads the extract itself)."""
-    _WORKER.update(resolver=resolver, added=added, delimiter=delimiter)
+    _WORKER.update(resolver=resolver, added=added, delimiter=delimiter, strict=strict)
 
 
 def _resolve_pairs(pairs: list[tuple[str, str | None]]) -> tuple:
     """In a worker process: :func:`_render` of ``pairs``."""
-    return _render(_WORKER["resolver"], _WORKER["added"], _WORKER["delimiter"], pairs)
+    return _render(_WORKER["resolver"], _WORKER["added"], _WORKER["delimiter"], pairs, _WORKER["strict"])
 
 
 def _numbers(column: Any, known: list[str], value_set: Any) -> tuple[Any, Any]:

@@ -242,8 +242,9 @@ def _batch_arguments(b: argparse.ArgumentParser) -> None:
     b.add_argument(
         "--strict",
         action="store_true",
-        help="stop at the first damaged record (unbalanced quote, wrong field count, over-long cell) instead of "
-        "marking it invalid and going on",
+        help="stop at the first damaged record (unbalanced quote, wrong field count, over-long cell, a JSON Lines "
+        "line that is no object) instead of marking it invalid and going on, and at the first hint cell that "
+        "names no unit (or is not text) instead of looking its row up without it; nothing is written",
     )
     _add_online_arguments(
         b,
@@ -457,6 +458,10 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
         print(json.dumps(resolution_json(res), ensure_ascii=False, indent=2))
         return _STATUS_EXIT.get(res.status, 2)
     res = _resolve_one(resolver, args, args.query, strict=True)
+    if res.status == "invalid":
+        # A name that cannot be looked up is an input error, whichever check finds it (an empty or letterless
+        # name raises above; a mark of a missing value, "null", "#N/A", is answered invalid): one line on stderr.
+        raise ValueError(res.reason or f"{args.query!r} cannot be looked up")
     print(f"{args.query}: {res.status}" + (f" ({res.reason})" if res.reason else ""))
     for i, m in enumerate(res.candidates, 1):
         s = m.settlement
@@ -565,13 +570,24 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             resolver=None if args.candidates is None else Resolver(candidates=args.candidates),
         )
     _print_notes(getattr(statuses, "notes", []))
-    summary = ", ".join(f"{k} {v}" for k, v in statuses.most_common())
-    print(f"gazetteer: {sum(statuses.values())} rows: {summary}", file=sys.stderr)
+    print(f"gazetteer: {row_summary(statuses)}", file=sys.stderr)
     incomplete = og.incomplete() if args.online else None
     if incomplete:
         print(f"gazetteer: {incomplete}", file=sys.stderr)
         return EXIT_ONLINE_INCOMPLETE
     return 0
+
+
+def row_summary(statuses: Any) -> str:
+    """The summary line of a batch (after "gazetteer: "): rows written, then how many got each status.
+
+    >>> from collections import Counter
+    >>> row_summary(Counter(resolved=2, invalid=1)), row_summary(Counter(resolved=1)), row_summary(Counter())
+    ('3 rows: resolved 2, invalid 1', '1 row: resolved 1', '0 rows')
+    """
+    n = sum(statuses.values())
+    counts = ", ".join(f"{k} {v}" for k, v in statuses.most_common() if v)
+    return f"{n} row{'' if n == 1 else 's'}" + (f": {counts}" if counts else "")
 
 
 def _print_notes(notes: list[str], limit: int = 20) -> None:

@@ -8,8 +8,12 @@ What the output's extension says is what gets written: ``.csv``, ``.tsv``, ``.pa
 (``.ndjson``), ``.geojson`` and ``.xlsx`` (needs the ``xlsx`` extra, openpyxl); inputs may be ``.csv``,
 ``.tsv``, ``.parquet``, ``.jsonl`` and ``.xlsx``; ``.gz`` after an output's extension compresses it (any format),
 after a CSV, TSV or JSON Lines input's decompresses it (a truncated or damaged one is a BatchError). Rows keep their order; every input column is kept and the
-``gaz_*`` columns are appended, as in the CSV path. GeoJSON writes one Feature per row (a null geometry
+``gaz_*`` columns are appended, as in the CSV path; an output named ``.txt`` (or another ending that names no
+format) is refused. GeoJSON writes one Feature per row (a null geometry
 where nothing resolved). In Excel, text that starts with ``=`` is written as text, never as a formula.
+
+JSON Lines input: every line is a row, as in CSV: a blank line is an ``invalid`` row ("empty line"), and a line
+that is not a JSON object is one whose ``gaz_reason`` ends with the line as written.
 
 Excel input: the first sheet unless ``--sheet NAME|NUMBER`` (1-based) says otherwise (a note says when the
 workbook opens on another sheet). Every row from the header to the last non-blank row comes out: a blank
@@ -45,6 +49,7 @@ from typing import Any
 from gazetteer.batch import (
     BatchError,
     BatchStats,
+    HintStop,
     MalformedRecord,
     atomic_output,
     keyed_names,
@@ -52,6 +57,7 @@ from gazetteer.batch import (
     parquet_batches,
     refuse_output_columns,
     sniff_delimiter,
+    unread_hint_error,
 )
 
 __all__ = ["FORMATS", "INPUT_FORMATS", "count_data_rows", "enrich_table", "needs_formats", "read_table"]
@@ -72,6 +78,9 @@ SUFFIXES = {
     ".geojson": "geojson",
     ".xlsx": "xlsx",
 }
+#: The endings an output may have (each names its format): ``.txt`` is read as CSV but says nothing of what
+#: to write, so an output named so is refused like any unknown ending (``--output-format`` says).
+OUTPUT_SUFFIXES = {k: v for k, v in SUFFIXES.items() if k != ".txt"}
 EXCEL_MAX_ROWS = 1_048_576
 _FLOAT = frozenset({"gaz_lat", "gaz_lon", "gaz_score"})
 _INT = frozenset({"gaz_place_count"})
@@ -201,14 +210,17 @@ def _read_csv(fh: io.TextIOBase, src: object, encoding: str, delimiter: str | No
     header = head.fields
     records.width = len(header)
 
+    at = [1]  # the line the row just read starts on
+
     def rows() -> Iterator[list[Any]]:
         try:
             for rec in it:
+                at[0] = rec.line
                 yield rec.fields if rec.problem is None else Damaged(rec.fields, rec)
         except UnicodeDecodeError as exc:
             raise _decode_error(src, encoding, exc) from None
 
-    return header, rows(), {"delimiter": delimiter, "notes": records.notes}
+    return header, rows(), {"delimiter": delimiter, "notes": records.notes, "position": ("line", at)}
 
 
 class Overlong(list):
@@ -220,15 +232,22 @@ class Overlong(list):
 
 
 class Damaged(list):
-    """The cells of a damaged CSV/TSV record (see :mod:`gazetteer.delimited`); ``record`` says why."""
+    """The cells of a damaged record (a CSV/TSV record, see :mod:`gazetteer.delimited`; a blank or formula row
+    of a workbook; a JSON Lines line that is no JSON object); ``record`` says why. ``as_written``: the line
+    itself when no cell holds it (a JSON Lines line), for the row's ``gaz_reason``."""
 
-    def __init__(self, cells: list[Any], record: Any) -> None:
+    def __init__(self, cells: list[Any], record: Any, as_written: str | None = None) -> None:
         super().__init__(cells)
         self.record = record
+        self.as_written = as_written
 
 
 def _read_jsonl(fh: io.TextIOBase, src: object) -> tuple:
-    """JSON Lines: the header is every key in order of first appearance (the file is read twice)."""
+    """JSON Lines: the header is every key in order of first appearance (the file is read twice).
+
+    Every line is a row, as every line of a CSV file is: a blank line is a :class:`Damaged` row ("empty
+    line", as in CSV), and so is a line that is not a JSON object ("not a JSON object", its text kept in
+    ``as_written``); ``info["notes"]`` names the latter."""
     seekable = str(src) != "-"
     lines = fh if seekable else io.StringIO(fh.read())
     header: dict[str, None] = {}
@@ -243,21 +262,28 @@ def _read_jsonl(fh: io.TextIOBase, src: object) -> tuple:
     if not header:
         raise BatchError(f"no JSON object in {src}: expected one object per line")
     names = list(header)
+    from gazetteer.delimited import Record
+
+    at, notes = [1], []
 
     def rows() -> Iterator[list[Any]]:
         for number, line in enumerate(lines, 1):
+            at[0] = number
             if not line.strip():
+                yield Damaged([None] * len(names), Record(number, [], "empty line", "empty"))
                 continue
             try:
                 obj = json.loads(line)
             except ValueError:
                 obj = None
-            if not isinstance(obj, dict):  # kept, empty, and marked invalid by the caller
-                yield [None] * len(names) + [f"line {number} is not a JSON object"]
+            if not isinstance(obj, dict):  # no cells: marked invalid by the caller, the line kept in its reason
+                text = line[:-2] if line.endswith("\r\n") else line[:-1] if line.endswith(("\n", "\r")) else line
+                notes.append(f"line {number}: not a JSON object")
+                yield Damaged([None] * len(names), Record(number, [], "not a JSON object", "json"), text)
                 continue
             yield [obj.get(k) for k in names]
 
-    return names, rows(), {}
+    return names, rows(), {"notes": notes, "position": ("line", at)}
 
 
 def _read_parquet(src: str | Path) -> tuple:
@@ -311,6 +337,7 @@ def _read_xlsx(src: str | Path, sheet: str | None = None, columns: tuple = ()) -
             pass  # said once the caller looks the column up
     columns = tuple(c for c in positions if c is not None)
     formulas = _FormulaCells(src, wb.sheetnames.index(ws.title))
+    at = [1]  # the sheet row of the row just read
 
     def rows() -> Iterator[list[Any]]:
         from gazetteer.delimited import Record
@@ -329,6 +356,7 @@ def _read_xlsx(src: str | Path, sheet: str | None = None, columns: tuple = ()) -
                 for b in blanks:
                     yield Damaged([None] * width, Record(b, [], f"empty row (sheet row {b})", "empty"))
                 blanks.clear()
+                at[0] = number
                 if len(values) > width:
                     # Cells are cells in a workbook (no delimiter can have shifted them): the row's own cells
                     # are read as usual, the ones beyond the header kept and named.
@@ -356,7 +384,13 @@ def _read_xlsx(src: str | Path, sheet: str | None = None, columns: tuple = ()) -
     return (
         header,
         rows(),
-        {"total": max(0, (ws.max_row or 1) - 1), "notes": notes, "sheet": ws.title, "sheets": wb.sheetnames},
+        {
+            "total": max(0, (ws.max_row or 1) - 1),
+            "notes": notes,
+            "sheet": ws.title,
+            "sheets": wb.sheetnames,
+            "position": ("sheet row", at),
+        },
     )
 
 
@@ -741,8 +775,13 @@ def enrich_table(
             out_columns, renamed = keyed_names(out_columns)
             if renamed:
                 statuses.notes.append(renamed)
+        # Where the row being resolved is, for a --strict stop: the reader's own count (a CSV record's line, a
+        # sheet row), else the data row (Parquet).
+        label, position = info.get("position", ("row", None))
+        done = 0
         with open_writer(dst, out_fmt, out_columns, bom=bom, delimiter=out_delimiter, schema=schema) as writer:
             for row in progress(rows, total) if progress is not None else rows:
+                done += 1
                 if isinstance(row, Damaged):  # marked like batch's CSV path: cells kept, nothing resolved
                     rec = row.record
                     if strict and rec.kind != "empty":
@@ -750,6 +789,8 @@ def enrich_table(
                     extra = list(row[width:]) if out_fmt in ("csv", "tsv", "xlsx") else []
                     values = dict.fromkeys(added, None)
                     values.update(gaz_status="invalid", gaz_reason=line_reason(rec))
+                    if row.as_written is not None:  # a line no cell holds (JSON Lines): kept in the reason
+                        values["gaz_reason"] += f"; the line as written: {row.as_written}"
                     if "gaz_place_count" in values:
                         values.update(gaz_places="[]", gaz_place_count=0)
                     if len(row) > width and not extra:
@@ -762,7 +803,11 @@ def enrich_table(
                 if len(row) != width:
                     extra = row[width:]
                     row = row[:width] + [None] * (width - len(row))
-                values = row_fn(row[qi], hint(row))
+                try:
+                    values = row_fn(row[qi], hint(row))
+                except HintStop as stop:
+                    at = position[0] if position is not None else done
+                    raise unread_hint_error(src, f"{label} {at}", at, stop) from None
                 if extra and problem is not None:
                     # Resolved as any row; the cells beyond the header follow the gaz_* columns (or, where no
                     # column can hold them, the reason).
@@ -774,13 +819,10 @@ def enrich_table(
                     values["gaz_reason"] = "; ".join(filter(None, [values.get("gaz_reason"), note]))
                 elif extra:
                     values["gaz_status"] = "invalid"
-                    if in_fmt == "jsonl":  # a line that is not a JSON object: its message, no cells
-                        values["gaz_reason"], extra = extra[0], []
-                    else:
-                        values["gaz_reason"] = f"row has {width + len(extra)} fields, header has {width}"
-                        if out_fmt not in ("csv", "tsv"):  # no column to hold them: keep them in the reason
-                            values["gaz_reason"] += f"; extra cells: {json.dumps(extra, ensure_ascii=False)}"
-                            extra = []
+                    values["gaz_reason"] = f"row has {width + len(extra)} fields, header has {width}"
+                    if out_fmt not in ("csv", "tsv"):  # no column to hold them: keep them in the reason
+                        values["gaz_reason"] += f"; extra cells: {json.dumps(extra, ensure_ascii=False)}"
+                        extra = []
                 statuses[values["gaz_status"]] += 1
                 writer.write(row + [values[c] for c in added] + extra)
         statuses.notes.extend(writer.notes())

@@ -470,3 +470,22 @@ def test_a_csv_from_excel_with_a_bom_comes_back_with_one(tmp_path) -> None:
     assert (tmp_path / "out2.csv").read_bytes().startswith(b"place,")
     enrich_file(src, tmp_path / "out3.csv", column="place", progress=False, bom=False)  # asked: none
     assert (tmp_path / "out3.csv").read_bytes().startswith(b"place,")
+
+
+@pytest.mark.parametrize("engine", ["stream", "arrow"])
+@pytest.mark.parametrize("level", ["oblast", "raion"])
+def test_strict_stops_at_a_hint_that_names_no_unit_one_line_nothing_written(
+    tmp_path: Path, capsys, engine: str, level: str
+) -> None:
+    """README: "a hint that names no unit is left out and gaz_reason says so ... --strict stops at the first
+    one instead (nothing written)": the exit code of other strict stops, one line naming row and value."""
+    src, dst = tmp_path / "h.csv", tmp_path / "out.csv"
+    src.write_text(f"place,{level}\nKyiv,\nKupyansk,Narnia\nLviv,Narnia\n", encoding="utf-8")
+    args = ["batch", str(src), "--column", "place", f"--{level}-column", level, "-o", str(dst), "--engine", engine]
+    code, _, err = run(capsys, *args)
+    assert code == 0 and f"{level} hint 'Narnia' names no {level} of Ukraine" in read_rows(dst)[1]["gaz_reason"]
+    dst.unlink()
+    code, out, err = run(capsys, *args, "--strict")
+    assert code == 2 and out == "" and err.count("\n") == 1 and not dst.exists()
+    assert err.startswith(f"gazetteer: error: {src}: line 3: ") and "'Narnia'" in err and "--strict" in err
+    assert not [p for p in tmp_path.iterdir() if p != src]  # no part file left behind either

@@ -170,8 +170,8 @@ def test_each_distinct_name_and_hint_is_resolved_once_across_batches(tmp_path: P
     asked: list[tuple[object, object]] = []
     real = batch._name_row
 
-    def counting(resolver, online=None):
-        row_fn = real(resolver, online)
+    def counting(resolver, online=None, **kw):
+        row_fn = real(resolver, online, **kw)
 
         def ask(query, hint):
             asked.append((query, hint))
@@ -301,3 +301,81 @@ def test_a_script_without_the_main_guard_gets_a_clear_error_not_a_hang(tmp_path:
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("gazetteer.errors.BatchError:") and "if __name__ == " in last
     assert not (tmp_path / "out.csv").exists()
+
+
+# --strict and hint cells that name no unit ----------------------------------------------------------------
+def _strict_stop(src: Path, dst: Path, **kw) -> str:
+    """The one-line error of a --strict run of ``src`` (UnreadHint), asserting nothing was written."""
+    from gazetteer.batch import UnreadHint
+
+    with pytest.raises(UnreadHint) as info:
+        enrich_file(src, dst, column="place", progress=False, strict=True, **kw)
+    assert not dst.exists() and not list(dst.parent.glob(f".{dst.name}*"))  # no part file left either
+    return str(info.value)
+
+
+@pytest.mark.parametrize("level", ["oblast", "raion"])
+@pytest.mark.parametrize("engine", ["stream", "arrow", "auto"])
+def test_strict_stops_at_the_first_hint_that_names_no_unit(tmp_path: Path, level: str, engine: str) -> None:
+    """README: a hint that names no unit is left out (gaz_reason says so); --strict stops at the first one,
+    naming its line and value, nothing written: in either engine, for the oblast and the raion column."""
+    src = tmp_path / "in.csv"
+    good = "Kharkiv" if level == "oblast" else "Куп'янський"
+    src.write_text(
+        f"n,place,{level}\n1,Kupiansk,{good}\n2,Lviv,\n3,,Narnia\n4,Kupiansk,Narnia\n5,Lviv,Mordor\n", encoding="utf-8"
+    )
+    column = {f"{level}_column": level}
+    loose = enrich_file(src, tmp_path / "loose.csv", column="place", progress=False, engine=engine, **column)
+    assert sum(loose.values()) == 5  # without --strict: every row, the hint left out and said
+    said = (tmp_path / "loose.csv").read_text(encoding="utf-8")
+    assert f"{level} hint 'Narnia' names no {level}" in said and f"{level} hint 'Mordor'" in said
+    message = _strict_stop(src, tmp_path / "out.csv", engine=engine, **column)
+    # Line 5 (row 4), not line 4: a row whose place cell is empty is not looked up, so no hint of it is read.
+    assert message == f"{src}: line 5: no {level} of Ukraine is called 'Narnia' (the row's hint; --strict)"
+
+
+def test_strict_with_a_sound_hint_column_writes_what_the_loose_run_writes(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("place,region\nKupiansk,Kharkiv\nLviv,\nRadkivka,Харківська область\n,Narnia\n", encoding="utf-8")
+    outs = {}
+    for strict in (False, True):
+        dst = tmp_path / f"{strict}.csv"
+        enrich_file(src, dst, column="place", oblast_column="region", progress=False, engine="arrow", strict=strict)
+        outs[strict] = dst.read_bytes()
+    assert outs[True] == outs[False]
+
+
+def test_the_arrow_engine_itself_stops_at_the_line_the_streaming_engine_names(tmp_path: Path, monkeypatch) -> None:
+    """Dozens of batches; the unread hint first appears deep in the file, beside rows that repeat it later
+    and rows met before: the Arrow engine (not handed over) names the line the streaming engine names."""
+    from gazetteer.batch import UnreadHint
+    from gazetteer.resolve import default_resolver
+
+    monkeypatch.setattr(batch_arrow, "BLOCK_SIZE", 4096)
+    lines = _random_file(random.Random(11), 2500).decode("utf-8").splitlines(keepends=True)
+    lines[1700] = "1699,Lviv,Narnia,x\n"  # line 1701
+    lines[1850] = "1849,Odessa,Atlantis,y\n"
+    lines[2000] = "1999,Lviv,Narnia,z\n"
+    src = tmp_path / "in.csv"
+    src.write_text("".join(lines), encoding="utf-8")
+    streamed = _strict_stop(src, tmp_path / "out.csv", oblast_column="region", engine="stream")
+    with pytest.raises(UnreadHint) as info:
+        batch_arrow.enrich_csv(
+            src, tmp_path / "out.csv", column="place", oblast_column="region", resolver=default_resolver(), strict=True
+        )
+    assert str(info.value) == streamed and info.value.line == 1701 and "'Narnia'" in streamed
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_worker_processes_stop_at_the_same_line(tmp_path: Path, monkeypatch) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(batch_arrow, "BLOCK_SIZE", 4096)
+    monkeypatch.setattr(batch_arrow, "PARALLEL_MIN", 1)  # every batch's new pairs go to the workers
+    lines = _random_file(random.Random(12), 1500).decode("utf-8").splitlines(keepends=True)
+    lines[900] = "899,Kupiansk,Narnia,x\n"
+    src = tmp_path / "in.csv"
+    src.write_text("".join(lines), encoding="utf-8")
+    streamed = _strict_stop(src, tmp_path / "out.csv", oblast_column="region", engine="stream")
+    assert _strict_stop(src, tmp_path / "out.csv", oblast_column="region", engine="arrow", jobs=2) == streamed
+    assert "line 901:" in streamed and not multiprocessing.active_children()

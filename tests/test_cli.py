@@ -352,3 +352,46 @@ def test_resolve_json_answers_a_bad_name_in_json(capsys, name: str) -> None:
 def test_resolve_json_with_a_bad_hint_is_still_a_usage_error(capsys) -> None:
     code, out, err = run(capsys, "resolve", "Kupiansk", "--json", "--oblast", "Narnia")
     assert code == 2 and out == "" and "Narnia" in err
+
+
+@pytest.mark.parametrize("name", ["", "   ", "😀", "null", "#N/A", "NULL"])
+def test_resolve_a_bad_name_is_one_line_on_stderr_or_json_as_asked(capsys, name: str) -> None:
+    """One channel and one format for a name that cannot be looked up, whichever check finds it (an empty or
+    letterless name, or a spreadsheet's mark of a missing value): plain, one error line on stderr and
+    nothing on stdout; with --json, one JSON object on stdout with status invalid. Exit 2 both ways."""
+    code, out, err = run(capsys, "resolve", name)
+    assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("gazetteer: error: "), (out, err)
+    code, out, err = run(capsys, "resolve", name, "--json")
+    data = json.loads(out)
+    assert code == 2 and err == "" and data["status"] == "invalid" and data["query"] == name and data["reason"]
+
+
+def test_resolve_a_bad_name_says_the_same_reason_plain_and_in_json(capsys) -> None:
+    for name in ("null", "😀", ""):
+        _, _, err = run(capsys, "resolve", name)
+        _, out, _ = run(capsys, "resolve", name, "--json")
+        assert err == f"gazetteer: error: {json.loads(out)['reason']}\n"
+
+
+@pytest.mark.parametrize(
+    "places,summary",
+    [
+        (["Kupyansk"], "1 row: resolved 1"),
+        (["Kupyansk", "Kyiv"], "2 rows: resolved 2"),
+        ([], "0 rows"),
+        (["Kupyansk", ""], "2 rows: resolved 1, invalid 1"),
+    ],
+)
+def test_batch_summary_line_counts_rows_in_plain_words(tmp_path: Path, capsys, places, summary) -> None:
+    src = tmp_path / "in.csv"
+    write_csv(src, [["place"], *([p] for p in places)])
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / "out.csv"))
+    assert code == 0 and err.splitlines()[-1] == f"gazetteer: {summary}", err
+
+
+def test_batch_help_says_strict_stops_at_an_unread_hint(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["batch", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    strict = text[text.index("--strict") :]
+    assert "damaged record" in strict and "hint cell that names no unit" in strict

@@ -334,7 +334,58 @@ def test_batch_reads_jsonl_keeping_bad_lines_as_invalid_rows(capsys, tmp_path: P
         rows = list(csv.DictReader(fh))
     assert list(rows[0])[:3] == ["place", "n", "late"]
     assert [r["gaz_status"] for r in rows] == ["resolved", "invalid", "resolved"]
-    assert "line 2 is not a JSON object" in rows[1]["gaz_reason"]
+    assert rows[1]["gaz_reason"].startswith("not a JSON object (line 2)")
+    assert "line 2: not a JSON object" in err  # named on stderr, as a damaged CSV line is
+
+
+# Lines that are no JSON object, each kept whole: with blanks, quotes, a delimiter, a JSON array, a CR LF end.
+_NOT_OBJECTS = ["not json", '  {"place": "Kyiv"  ', '[1, "a,b"]', '"Kyiv"', "42", "null", 'x "quoted", \tand tab ']
+
+
+@pytest.mark.parametrize("out", ["out.csv", "out.tsv", "out.jsonl", "out.geojson", "out.xlsx", "out.parquet"])
+def test_jsonl_lines_that_are_no_object_keep_their_text_and_blank_lines_are_rows(
+    capsys, tmp_path: Path, out: str
+) -> None:
+    """Every line of a JSON Lines input is a row, as every line of a CSV file is: a blank line is invalid
+    ("empty line", as in CSV) and a line that is no JSON object is invalid with its text, as written, at the
+    end of its reason, in every output format."""
+    lines = ['{"place": "Kupyansk"}', "", *_NOT_OBJECTS, "   ", '{"place": "Lviv"}']
+    ends = ["\n"] * len(lines)
+    ends[2] = ends[-2] = "\r\n"  # a CR LF ends the line: it is no part of the text kept
+    src = tmp_path / "in.jsonl"
+    src.write_bytes("".join(x + end for x, end in zip(lines, ends)).encode("utf-8"))
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / out))
+    assert code == 0, err
+    rows = _read_any(tmp_path / out)
+    assert len(rows) == len(lines)  # none dropped, none added
+    reasons = [str(r["gaz_reason"]) for r in rows]
+    assert [r["gaz_status"] for r in rows] == ["resolved"] + ["invalid"] * (len(lines) - 2) + ["resolved"]
+    assert reasons[1] == "empty line (line 2)" and reasons[-2] == f"empty line (line {len(lines) - 1})"
+    for number, (line, reason) in enumerate(zip(_NOT_OBJECTS, reasons[2:-2]), 3):
+        assert reason == f"not a JSON object (line {number}); the line as written: {line}"
+    assert all(not r["place"] for r in rows[1:-1])  # no cell is made up for a line that had none
+    assert "line 3: not a JSON object" in err and "line 2:" not in err
+
+
+def _read_any(path: Path) -> list[dict]:
+    """The rows of a batch output, whatever its format, as dicts."""
+    if path.suffix in (".csv", ".tsv"):
+        with open(path, encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh, delimiter="\t" if path.suffix == ".tsv" else ","))
+    if path.suffix == ".jsonl":
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    if path.suffix == ".geojson":
+        return [f["properties"] for f in json.loads(path.read_text(encoding="utf-8"))["features"]]
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pylist()
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    values = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+    wb.close()
+    return [dict(zip(values[0], r)) for r in values[1:]]
 
 
 @pytest.mark.parametrize("flag", ["--excel", "--bom"])

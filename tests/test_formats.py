@@ -202,6 +202,38 @@ def test_unknown_output_extension_is_a_usage_error_unless_the_format_is_given(tm
     assert code == 0 and read_csv(dst)[1][0] == "Kyiv", err
 
 
+@pytest.mark.parametrize("name", ["x.txt", "x.TXT", "x.txt.gz", "x.dat", "x"])
+def test_an_output_ending_that_names_no_format_is_refused_txt_too(tmp_path: Path, capsys, name: str) -> None:
+    """README lists the output endings; any other, .txt among them (a .txt says nothing of its format), is the
+    same one-line error, nothing written; --output-format says what to write."""
+    src = tmp_path / "in.csv"
+    src.write_text("place\nKyiv\n", encoding="utf-8")
+    dst = tmp_path / name
+    code, out, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    assert code == 2 and out == "" and err.count("\n") == 1 and not dst.exists()
+    assert err == (
+        f"gazetteer: error: cannot tell the output format from {dst}: end it in .csv, .geojson, .jsonl, "
+        ".parquet, .tsv, .xlsx (optionally + .gz), or pass --output-format\n"
+    )
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst), "--output-format", "tsv")
+    assert code == 0 and dst.exists(), err
+
+
+@pytest.mark.parametrize("name,fmt", [("x.ndjson", "jsonl"), ("x.tab", "tsv"), ("x.pq", "parquet")])
+def test_the_other_names_of_a_format_are_outputs_of_that_format(tmp_path: Path, name: str, fmt: str) -> None:
+    from gazetteer.batch import detect_format
+
+    assert detect_format(tmp_path / name, output=True) == detect_format(tmp_path / f"x.{fmt}", output=True) == fmt
+
+
+def test_a_txt_input_is_read_as_csv(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.txt"
+    src.write_text("place,n\nKyiv,1\n", encoding="utf-8")
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / "out.csv"))
+    out = read_csv(tmp_path / "out.csv")
+    assert code == 0 and out[1][:2] == ["Kyiv", "1"] and out[1][out[0].index("gaz_status")] == "resolved", err
+
+
 @pytest.mark.parametrize("out", ["out.csv.gz", "out.csv"])
 def test_gzip_input_is_read_and_a_gz_output_is_written_compressed(tmp_path: Path, capsys, out: str) -> None:
     import gzip
@@ -519,3 +551,68 @@ def test_a_spreadsheet_gazetteer_does_not_read_is_named_as_what_it_is(tmp_path: 
     code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / "out.csv"))
     assert code == 2 and said in err and err.count("\n") == 1, err
     assert not (tmp_path / "out.csv").exists()
+
+
+# Rows: a sound hint, a blank one, an empty place beside a bad hint (not looked up: no stop), then the stop.
+_STRICT_ROWS = [["place", "hint"], ["Kupiansk", "Kharkiv"], ["Lviv", ""], ["", "Narnia"], ["Kyiv", "Narnia"]]
+
+
+def _write_table(src: Path, rows: list[list]) -> None:
+    if src.suffix == ".xlsx":
+        _workbook(src, rows)
+    elif src.suffix == ".jsonl":
+        src.write_text("".join(json.dumps(dict(zip(rows[0], r))) + "\n" for r in rows[1:]), encoding="utf-8")
+    elif src.suffix == ".parquet":
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({h: [r[i] for r in rows[1:]] for i, h in enumerate(rows[0])}), src)
+    else:
+        src.write_text("".join(",".join(map(str, r)) + "\n" for r in rows), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "name,out,where",
+    [
+        ("in.xlsx", "out.csv", "sheet row 5"),
+        ("in.jsonl", "out.jsonl", "line 4"),
+        ("in.parquet", "out.parquet", "row 4"),
+        ("in.parquet", "out.csv", "row 4"),
+        ("in.csv", "out.geojson", "line 5"),
+        ("in.csv", "out.csv", "line 5"),
+    ],
+)
+@pytest.mark.parametrize("option", ["--oblast-column", "--raion-column", "--hromada-column"])
+def test_strict_stops_at_a_hint_that_names_no_unit_in_every_format(
+    tmp_path: Path, capsys, name: str, out: str, where: str, option: str
+) -> None:
+    src, dst = tmp_path / name, tmp_path / out
+    _write_table(src, _STRICT_ROWS)
+    level = option.split("-")[2]
+    args = ["batch", str(src), "--column", "place", option, "hint", "-o", str(dst)]
+    code, _, err = run(capsys, *args)
+    assert code == 0 and dst.exists() and "4 rows" in err, err  # without --strict: every row written
+    dst.unlink()
+    code, stdout, err = run(capsys, *args, "--strict")
+    assert code == 2 and stdout == "" and not dst.exists() and not list(tmp_path.glob(".out*"))
+    assert (
+        err
+        == f"gazetteer: error: {src}: {where}: no {level} of Ukraine is called 'Narnia' (the row's hint; --strict)\n"
+    )
+
+
+@pytest.mark.parametrize("option", ["--oblast-column", "--raion-column"])
+def test_strict_stops_at_a_hint_cell_that_is_not_text(tmp_path: Path, capsys, option: str) -> None:
+    src, dst = tmp_path / "in.xlsx", tmp_path / "out.csv"
+    _workbook(src, [["place", "hint"], ["Kupiansk", None], ["", 12], ["Kupiansk", 12]])
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", option, "hint", "-o", str(dst), "--strict")
+    level = option.split("-")[2]
+    assert code == 2 and not dst.exists()
+    assert err == f"gazetteer: error: {src}: sheet row 4: {level} hint 12 is not text (the row's hint; --strict)\n"
+
+
+def test_strict_stops_at_a_json_lines_line_that_is_no_object_not_at_a_blank_one(tmp_path: Path, capsys) -> None:
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.csv"
+    src.write_text('{"place": "Kyiv"}\n\n[1, 2]\n{"place": "Lviv"}\n', encoding="utf-8")
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst), "--strict")
+    assert code == 2 and not dst.exists() and err == f"gazetteer: error: {src}: line 3: not a JSON object (--strict)\n"
