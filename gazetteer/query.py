@@ -48,6 +48,13 @@ FOREIGN_FACTS = Path(__file__).resolve().parent / "facts" / "foreign_regions.tsv
 REGION_ALIASES = Path(__file__).resolve().parent / "facts" / "region_aliases.tsv"
 
 _SPLIT = re.compile(r"\s*[,;()\[\]/|]\s*")
+#: A city district named with its city after a type word, as registries write it ("Оболонський район м. Києва",
+#: "Шевченківський район міста Запоріжжя", "Kyivskyi district of Kharkiv").
+_DISTRICT_OF_CITY = re.compile(
+    r"^(?P<district>.+?\s(?:район|р-н|district|мікрорайон|микрорайон))\.?\s+"
+    r"(?:of the city of\s+|of\s+)?(?P<city>(?:м\.|міста|місто|г\.|города|город)?\s*\S.*)$",
+    re.IGNORECASE,
+)
 _QUOTES = "\"'«»“”„`"
 _EDGE = _QUOTES + " .-–—:"
 #: Branch numbers and office labels: "№ 3", "#12", "No. 4", "(отд. 12)", "відділення 5".
@@ -573,6 +580,8 @@ class QueryReader:
             qualifiers.append("branch")
         body = qualify(_BRANCH, body, "branch")
         parts = [p.strip(_EDGE) for p in _SPLIT.split(body) if p.strip(_EDGE)] or [body.strip(_EDGE)]
+        if len(parts) == 1 and (of := _DISTRICT_OF_CITY.match(parts[0])):
+            parts = [of["district"], of["city"]]  # "Оболонський район м. Києва": the district, then its city
         if len(parts) == 1:
             parts = self._split_trailing_unit(parts[0])
         oblast = raion = city = foreign = None

@@ -51,6 +51,7 @@ from gazetteer.normalize import (
     romanize,
     russian_form,
     script_of,
+    strip_type_words,
 )
 from gazetteer.query import Query, QueryReader, nominative_adjectives
 from gazetteer.rank import MIN_SCORE, PEER_MARGIN, Candidate, category_prior, decide, prior_mass
@@ -141,6 +142,8 @@ _REGION_CELL_PARTS = re.compile(r"\s*[,;/]\s*")
 #: A part of a region cell that says it is a raion (not a city's neighbourhood: see query._DISTRICT).
 _RAION_WORD = re.compile(r"\b(?:raion|rayon|district|район|району|р-н|р-ну)(?:\b|\.|$)", re.IGNORECASE)
 _OBLAST_WORD = re.compile(r"obl|област|region|регі|регио|province", re.IGNORECASE)
+#: An oblast's adjective (Донецька, Луганської, Харьковская): beside a name, the oblast, not a city's genitive.
+_OBLAST_ADJECTIVE = re.compile(r"(?:ськ|цьк|ск|цк)(?:а|ої|ая|ой)$", re.IGNORECASE)
 #: A name of at most this many letters is read only as a settlement's official spelling (Яр), never through
 #: another name or a look-alike ("OR" is no Перекоп, whose Crimean Tatar name GeoNames gives as "Or").
 SHORTEST_OTHER_NAME = 2
@@ -767,15 +770,23 @@ class Resolver:
             res = self._lookup_name(self.reader.read(text), Hints(), 3)
         except (TypeError, ValueError):
             return None
-        if res.status != "resolved" or category_prior(res.match.settlement.category) < 2:
-            return None
-        # Only a name of the city as written (Kharkiv, Харьков, Kiev), not a look-alike: "Донецька" is the
-        # oblast (its adjective reaches Донецьк only through an ending), "Одеська" no typo of Одеса.
-        sidx = self._position()[res.match.settlement.id]
-        kinds = {h.kind for h in self.index.exact(self.reader.read(text).key) if h.settlement == sidx}
-        if not kinds or kinds == {"alternate"} and self.reader.oblasts(text, fuzzy=False):
-            return None  # (GeoNames gives Донецьк the alternate "donetska": the oblast's name)
-        return res.match.settlement
+        if res.status == "resolved" and category_prior(res.match.settlement.category) >= 2:
+            # Only a name of the city as written (Kharkiv, Харьков, Kiev), not a look-alike: "Донецька" is the
+            # oblast (its adjective reaches Донецьк only through an ending), "Одеська" no typo of Одеса.
+            sidx = self._position()[res.match.settlement.id]
+            kinds = {h.kind for h in self.index.exact(self.reader.read(text).key) if h.settlement == sidx}
+            if kinds and not (kinds == {"alternate"} and self.reader.oblasts(text, fuzzy=False)):
+                return res.match.settlement  # (GeoNames gives Донецьк the alternate "donetska": the oblast's name)
+        if script_of(text) != "cyrillic" or _OBLAST_ADJECTIVE.search(text) and self.reader.oblasts(text, fuzzy=False):
+            return None  # ("Донецька" is Донецьк's genitive and, beside a name, the oblast: the oblast)
+        # A city in the genitive after a district ("Оболонський район м. Києва"): the one city it is a form of.
+        core = strip_type_words(text)
+        cities = {
+            i
+            for i, v in self._inflected(core, fold_key(core)).items()
+            if v[1] == "inflected" and v[0] >= 1.0 and category_prior(self.extract.settlements[i].category) >= 2
+        }
+        return self.extract.settlements[cities.pop()] if len(cities) == 1 else None
 
     def _several(self, q: Query, city: Settlement, bare_raion: str | None) -> tuple[Match, ...]:
         """The settlements a cell of several parts names when its name is a town or city on its own, other than
