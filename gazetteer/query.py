@@ -197,6 +197,10 @@ def nominative_adjectives(text: str) -> str:
 
 
 _OBLAST_WORD = re.compile(r"obl|област|region|регі|регио|province|oblys", re.IGNORECASE)
+#: A region cell's parts ("Краматорський район, Донецька область", "Donetsk Oblast / Kramatorskyi raion").
+_REGION_CELL_PARTS = re.compile(r"\s*[,;/]\s*")
+#: A part of a region cell that says it is a raion (not a city's neighbourhood, which _DISTRICT also takes).
+_RAION_WORD = re.compile(r"\b(?:raion|rayon|district|район|району|р-н|р-ну)(?:\b|\.|$)", re.IGNORECASE)
 _ABBREVIATED_TYPE = re.compile(r"^\w{1,4}\.")
 _UKRAINE = {"ukraine", "ukraina", "ukrania", "ua", "ukr"}
 _UKRAINE_KEYS = _UKRAINE | {fold_key(w) for w in ("Україна", "Украина", "Ukraine")}
@@ -367,6 +371,17 @@ class QueryReader:
         return f"{name}: a {kind.replace(' code', '')} of {country}"
 
     # -- region hints -----------------------------------------------------------------------------
+    def raion_part(self, text: str) -> tuple[str | None, str | None]:
+        """(the rest, the raion part) of a region cell with one part that says raion ("Бахмутський р-н",
+        "Краматорський район, Донецька область", "Donetsk Oblast / Kramatorskyi raion"), else (text, None);
+        also (text, None) for one part that reads as an oblast too ("Kharkiv district" is as often the
+        region). The caller checks that the part names a raion."""
+        parts = [p.strip() for p in _REGION_CELL_PARTS.split(text) if p.strip()]
+        raions = [p for p in parts if _RAION_WORD.search(p) and not _OBLAST_WORD.search(p)]
+        if len(raions) != 1 or len(parts) == 1 and self.oblasts(text):
+            return text, None
+        return ", ".join(p for p in parts if p is not raions[0]) or None, raions[0]
+
     def oblasts(self, text: str, *, fuzzy: bool = True) -> frozenset[str]:
         """Oblast-level units (oblasts, Crimea, Kyiv, Sevastopol) a region cell names; empty if none.
 

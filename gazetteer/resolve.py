@@ -137,11 +137,6 @@ _PLAIN = re.compile(r"[\s\-'’ʼ`]+")
 SEVERAL_REASON = "the cell names several settlements"
 #: Words and spaced dashes that join two names in a cell ("Kharkiv and Lviv", "Харків та Львів", "Izium -
 #: Kharkiv"): read as a comma when the cell as written names nothing (Сакко і Ванцетті is one village).
-#: A region cell's parts ("Краматорський район, Донецька область", "Donetsk Oblast / Kramatorskyi raion").
-_REGION_CELL_PARTS = re.compile(r"\s*[,;/]\s*")
-#: A part of a region cell that says it is a raion (not a city's neighbourhood: see query._DISTRICT).
-_RAION_WORD = re.compile(r"\b(?:raion|rayon|district|район|району|р-н|р-ну)(?:\b|\.|$)", re.IGNORECASE)
-_OBLAST_WORD = re.compile(r"obl|област|region|регі|регио|province", re.IGNORECASE)
 #: An oblast's adjective (Донецька, Луганської, Харьковская): beside a name, the oblast, not a city's genitive.
 _OBLAST_ADJECTIVE = re.compile(r"(?:ськ|цьк|ск|цк)(?:а|ої|ая|ой)$", re.IGNORECASE)
 #: A name of at most this many letters is read only as a settlement's official spelling (Яр), never through
@@ -638,17 +633,14 @@ class Resolver:
         registries write it ("Бахмутський р-н", "Краматорський район, Донецька область", "Donetsk Oblast /
         Kramatorskyi raion"): the raion part is read as the raion hint. A cell with no part that says raion
         and reads as one, or one part that reads as an oblast too, is left whole: (text, None)."""
-        parts = [p.strip() for p in _REGION_CELL_PARTS.split(text) if p.strip()]
-        raions = [p for p in parts if _RAION_WORD.search(p) and not _OBLAST_WORD.search(p)]
-        if len(raions) != 1 or len(parts) == 1 and self.reader.oblasts(text):
-            # (one part that reads as an oblast stays one: "Kharkiv district" is as often the region)
+        rest, raion = self.reader.raion_part(text)
+        if raion is None:
             return text, None
         try:
-            self._units(raions[0], "raion")
+            self._units(raion, "raion")
         except UnknownOblast:
             return text, None
-        rest = ", ".join(p for p in parts if p is not raions[0])
-        return (rest or None), raions[0]
+        return rest, raion
 
     def _units(self, text: object, level: str, within: frozenset[str] | None = None) -> frozenset[str]:
         if not isinstance(text, str) or not text.strip():
