@@ -516,7 +516,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     def listening(host: str, port: int) -> None:  # printed only once the socket is bound
         where = f"[{host}]" if ":" in host else host
-        print(f"gazetteer: serving http://{where}:{port}/ (Nominatim API: /search, /reverse, /lookup, /status; POST /batch)")
+        print(
+            f"gazetteer: serving http://{where}:{port}/ (Nominatim API: /search, /reverse, /lookup, /status; POST /batch)"
+        )
         print("gazetteer: Ctrl-C to stop", flush=True)
 
     run(args.host, args.port, workers=args.workers, settings=settings, on_listening=listening)
