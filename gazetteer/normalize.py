@@ -388,12 +388,14 @@ _TYPE_CATEGORY = {
     row[0].casefold(): row[1] for name in ("type_words", "type_categories") for row in word_table(name) if len(row) > 1
 }
 _TYPE_PHRASE_EDGES = re.compile(r"^(?:the\s+)|\s+(?:of|de)$")
+#: What may stand around a type word written as a part of its own ("(місто)", "«город»", "м.").
+_TYPE_WORD_EDGE = " .,;:()[]\"'«»“”„`"
 
 
 def type_category(word: str) -> str:
     """The KATOTTG categories (C village, X settlement, M city, K city with special status) a settlement-type
     word announces, "" for none: "смт" -> "X", "(город)" -> "MK", "village of" -> "C"."""
-    word = " ".join(word.strip(" .,;:()[]\"'«»“”„`").casefold().split())
+    word = " ".join(word.strip(_TYPE_WORD_EDGE).casefold().split())
     return _TYPE_CATEGORY.get(word) or _TYPE_CATEGORY.get(_TYPE_PHRASE_EDGES.sub("", word), "")
 
 
@@ -408,7 +410,7 @@ def stated_category(text: str) -> str:
 def is_type_word(text: str) -> bool:
     """Is ``text`` nothing but a settlement-type word ("місто", "м.", "(город)", "city")? The part of a cell
     such as "Харків (місто)" or "Суми, місто" that says what the place is, not where."""
-    return text.strip(" .,;:()[]\"'«»“”„`").casefold() in _TYPE_ONLY
+    return text.strip(_TYPE_WORD_EDGE).casefold() in _TYPE_ONLY
 
 
 def strip_type_words(text: str) -> str:

@@ -135,13 +135,14 @@ UNIT_MISMATCH = 0.6
 _PLAIN = re.compile(r"[\s\-'’ʼ`]+")
 #: The reason of a cell that names several towns ("Kharkiv, Lviv"): ambiguous between them.
 SEVERAL_REASON = "the cell names several settlements"
-#: Words and spaced dashes that join two names in a cell ("Kharkiv and Lviv", "Харків та Львів", "Izium -
-#: Kharkiv"): read as a comma when the cell as written names nothing (Сакко і Ванцетті is one village).
 #: An oblast's adjective (Донецька, Луганської, Харьковская): beside a name, the oblast, not a city's genitive.
 _OBLAST_ADJECTIVE = re.compile(r"(?:ськ|цьк|ск|цк)(?:а|ої|ая|ой)$", re.IGNORECASE)
 #: A name of at most this many letters is read only as a settlement's official spelling (Яр), never through
 #: another name or a look-alike ("OR" is no Перекоп, whose Crimean Tatar name GeoNames gives as "Or").
 SHORTEST_OTHER_NAME = 2
+#: Words and spaced dashes that join two names in a cell ("Kharkiv and Lviv", "Харків та Львів", "Kharkiv or
+#: Kyiv", "Izium - Kharkiv"): read as a comma when the cell as written names nothing (Сакко і Ванцетті is one
+#: village).
 _JOINERS = re.compile(r"\s+(?:and|or|та|і|й|и|або|чи|или|&|[-–—])\s+", re.IGNORECASE)
 
 
@@ -759,14 +760,15 @@ class Resolver:
 
     def _city_named(self, text: str) -> Settlement | None:
         try:
-            res = self._lookup_name(self.reader.read(text), Hints(), 3)
+            q = self.reader.read(text)
+            res = self._lookup_name(q, Hints(), 3)
         except (TypeError, ValueError):
             return None
         if res.status == "resolved" and category_prior(res.match.settlement.category) >= 2:
             # Only a name of the city as written (Kharkiv, Харьков, Kiev), not a look-alike: "Донецька" is the
             # oblast (its adjective reaches Донецьк only through an ending), "Одеська" no typo of Одеса.
             sidx = self._position()[res.match.settlement.id]
-            kinds = {h.kind for h in self.index.exact(self.reader.read(text).key) if h.settlement == sidx}
+            kinds = {h.kind for h in self.index.exact(q.key) if h.settlement == sidx}
             if kinds and not (kinds == {"alternate"} and self.reader.oblasts(text, fuzzy=False)):
                 return res.match.settlement  # (GeoNames gives Донецьк the alternate "donetska": the oblast's name)
         if script_of(text) != "cyrillic" or _OBLAST_ADJECTIVE.search(text) and self.reader.oblasts(text, fuzzy=False):
