@@ -564,6 +564,16 @@ class QueryReader:
                 return [name, unit]
         return [part]
 
+    def cuts_unit_name(self, head: str, tail: str) -> bool:
+        """Would a comma between ``head`` and ``tail`` cut a unit's name in two: the last word of ``head`` and
+        the unit word that begins ``tail`` name a raion or an oblast together ("Бахмутський | район Донецької
+        області", "Kharkiv | oblast")? Such a cut reads no name and hint the cell holds."""
+        last, first = head.split()[-1:], tail.split()[:1]
+        if not last or not first or not _UNIT_WORD.fullmatch(first[0]):
+            return False
+        unit = f"{last[0]} {first[0]}"
+        return bool(self.oblasts(unit, fuzzy=False) or self.index.find_units(nominative_adjectives(unit), "raion"))
+
     def _read(self, query: object) -> Query:
         transliterated = False
         try:

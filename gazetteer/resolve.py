@@ -386,6 +386,8 @@ class Resolver:
         cuts += [(n - k, n - j) for k in range(2, min(UNPUNCTUATED_TAIL + 1, n - 1) + 1) for j in range(1, k)]
         for cut in cuts:
             parts = [" ".join(words[a:b]) for a, b in zip((0, *cut), (*cut, n))]
+            if any(self.reader.cuts_unit_name(a, b) for a, b in zip(parts, parts[1:])):
+                continue  # "Бахмутський, район Донецької області": the raion's name cut from its unit word
             head, reading = parts[0], ", ".join(parts)
             try:
                 q = self.reader.read(reading)

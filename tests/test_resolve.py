@@ -562,6 +562,25 @@ def test_a_raion_called_by_its_centre_and_a_region_cell_that_reads_as_an_oblast(
     assert unread.status == "resolved" and "oblast hint 'Xyzzy raion' names no oblast" in unread.reason
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "Бахмутський район Донецької області",
+        "Куп'янський район Харківської області",
+        "Kupianskyi raion Kharkiv oblast",
+        "Bakhmutskyi raion Donetsk oblast",
+    ],
+)
+def test_a_cell_naming_only_a_raion_and_its_oblast_is_no_settlement(resolver, cell: str) -> None:
+    # Read with a comma after the raion's adjective ("Бахмутський, район Донецької області") it used to become a
+    # village or town named like the raion (Бахмутське, Куп'янськ): a comma does not cut a unit's name in two.
+    res = resolver.lookup(cell)
+    assert res.status == "not_found" and res.match is None, (res.status, res.reason)
+    assert "names a raion" in res.reason
+    assert not resolver.reader.cuts_unit_name("Kupiansk", "Kharkiv oblast")  # a name, then its oblast, may be cut
+    assert resolver.lookup("Kupiansk Kharkiv oblast").match.name_uk == "Куп’янськ"
+
+
 # -- prior mass among namesakes (rank.py; issue #10), on names of our own choosing -------------------
 def test_a_towns_russian_name_beats_a_village_officially_so_named(resolver) -> None:
     # Доброполе: Russian for the town Добропілля (Donetsk oblast) and the official name of a small village.
