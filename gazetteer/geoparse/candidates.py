@@ -174,15 +174,16 @@ def fallback(
     singles: set[int] | frozenset[int] = frozenset(),
     capitals: list[int] | None = None,
 ) -> list[Cand]:
-    """Capitalised Cyrillic words no form matched: lemmatize, then look up by key or consonant skeleton.
+    """Capitalised Cyrillic words no form matched: lemmatize, then look up by key or consonant skeleton; and
+    Latin words no form matched after "village of", "town of" (:func:`latin_after_type_word`).
 
     ``capitals``: the indices of the capitalised tokens, when the caller has them."""
-    if lang == "en":
-        return []
     type_words = folded_table("type_words")
     if capitals is None:
         capitals = [n for n, tok in enumerate(tokens) if tok.cap]
-    out = []
+    out = latin_after_type_word(tokens, tables, covered, capitals, type_words)
+    if lang == "en":
+        return out
     resume = 0  # a two-word name took the word after it
     for n in capitals:
         tok = tokens[n]
@@ -212,6 +213,63 @@ def fallback(
         if found:
             out.append(Cand(n, n + 1, "settlement", cands=found, score=0.85))
     return out
+
+
+#: A Latin word after "<type word> of" (the village of Stepnohirske) that no form matched is looked up as the
+#: resolver would (another adjective ending, a typo): taken when its candidates score at least this...
+LATIN_CUE_SCORE = 0.85
+#: ...with this weight on the resolver's score (a name reached so is weaker than a form of the lexicon).
+LATIN_CUE_WEIGHT = 0.9
+#: English news says "village" of a settlement (X, selyshche) as often as of a village: both are taken.
+LATIN_CUE_KINDS = {"C": "CX"}
+#: The word between the type word and the name ("village of", "town of").
+_OF = "of"
+
+
+def latin_after_type_word(
+    tokens: list[Token], tables: Tables, covered: set[int], capitals: list[int], type_words: dict[str, str]
+) -> list[Cand]:
+    """Capitalised Latin words no form matched right after a type word and "of" ("the village of
+    Stepnohirske", "the town of Vuhledarsk"): the resolver's candidates of that type (two words first, then
+    one), for the disambiguator to choose among by the text's regions. Nothing for a word the resolver does
+    not find, finds only loosely (below LATIN_CUE_SCORE) or finds only as places of another type."""
+    out: list[Cand] = []
+    resolver = tables.resolver
+    for n in capitals:
+        tok = tokens[n]
+        if n in covered or n < 2 or tok.cyr or len(tok.text) < 4:
+            continue
+        of, kind = tokens[n - 1], tokens[n - 2]
+        kinds = type_words.get(kind.key) if of.key == _OF and kind.sentence == of.sentence == tok.sentence else None
+        if not kinds:
+            continue
+        kinds = LATIN_CUE_KINDS.get(kinds, kinds)
+        spans = [n + 1]
+        if n + 1 < len(tokens) and n + 1 not in covered and tokens[n + 1].cap and tokens[n + 1].joined:
+            spans.insert(0, n + 2)
+        for j in spans:
+            found = _resolved_latin(resolver, tables, " ".join(t.text for t in tokens[n:j]), kinds)
+            if found:
+                out.append(Cand(n, j, "settlement", cands=found, score=LATIN_CUE_SCORE, categories=kinds))
+                break
+    return out
+
+
+def _resolved_latin(resolver, tables: Tables, name: str, kinds: str) -> dict[int, tuple[float, str]]:
+    """Settlement index -> (score, key) of the resolver's answer for ``name`` among places of ``kinds``."""
+    try:
+        res = resolver.lookup(name)
+    except (TypeError, ValueError):
+        return {}
+    if res.status not in ("resolved", "ambiguous"):
+        return {}
+    position = resolver._position()
+    key = fold_key(name)
+    return {
+        position[m.id]: (round(m.score * LATIN_CUE_WEIGHT, 4), key)
+        for m in res.candidates
+        if m.match != "district" and m.score >= LATIN_CUE_SCORE and m.settlement.category in kinds
+    }
 
 
 _TABLES_BY_ID: dict[int, Tables] = {}

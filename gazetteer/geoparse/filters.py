@@ -189,10 +189,16 @@ def _oblique_after_preposition(c: Cand, tok: Token, tables: Tables) -> None:
 
 
 def _inherit_categories(text: str, tokens: list[Token], kept: list[Cand]) -> None:
-    """A list after a type word shares it: "села Ялта, Запорожье и Новоукраинка" are all villages."""
+    """A list after a type word shares it: "села Ялта, Запорожье и Новоукраинка" are all villages; a place
+    after a preposition is not in the list ("the village of Stepnohirsk in Zaporizhzhia": where it lies)."""
     for n in range(1, len(kept)):
         a, b = kept[n - 1], kept[n]
-        if a.kind == b.kind == "settlement" and a.categories and not b.categories and linked(text, tokens, a, b):
+        if (
+            a.kind == b.kind == "settlement"
+            and a.categories
+            and not b.categories
+            and linked(text, tokens, a, b, prepositions=False)
+        ):
             b.categories = a.categories
 
 
@@ -396,14 +402,16 @@ def _capital_neighbour(
     return False
 
 
-def linked(text: str, tokens: list[Token], a: Cand, b: Cand) -> bool:
-    """Two mentions next to each other in a list or linked by a preposition: "Щастя, Попасна", "Лиман на X"."""
+def linked(text: str, tokens: list[Token], a: Cand, b: Cand, *, prepositions: bool = True) -> bool:
+    """Two mentions next to each other in a list or linked by a preposition: "Щастя, Попасна", "Лиман на X"
+    (with ``prepositions=False``, in a list only)."""
     if tokens[a.j - 1].sentence != tokens[b.i].sentence:
         return False
     between = tokens[a.j : b.i]
     if len(between) > 2:
         return False
-    connectors, link_preps = folded("connectors"), folded("link_prepositions")
+    connectors = folded("connectors")
+    link_preps = folded("link_prepositions") if prepositions else frozenset()
     if not all(t.key in connectors or t.key in link_preps for t in between):
         return False
     gap = text[tokens[a.j - 1].end : tokens[b.i].start]
