@@ -43,7 +43,8 @@ class UnreadHint(BatchError):
     """With ``strict=True`` (``--strict``): a row's hint cell (oblast, raion or hromada column) names no unit
     of Ukraine, or is not text, where without ``strict`` the row would be looked up without it (its
     ``gaz_reason`` saying so). ``line`` is where the row is, as the message says it: the physical line of a
-    CSV/TSV or JSON Lines file, the sheet row of a workbook, the data row of a Parquet file (1-based)."""
+    CSV/TSV or JSON Lines file, the sheet row of a workbook, the data row of a Parquet file or the element of a
+    JSON array (1-based)."""
 
     def __init__(self, message: str, line: int) -> None:
         self.line = line
@@ -414,8 +415,9 @@ def enrich_file(
     ``delimiter`` defaults to tab for TSV and, for CSV, to whichever of , ; | or tab the header line uses.
     ``online`` (a :class:`gazetteer.online.OnlineGeocoder`) is asked for names not resolved offline or
     resolved to approximate coordinates; its answers are cached on disk, so an interrupted run resumes.
-    Formats follow the extensions (``fmt``/``out_fmt`` force them): csv, tsv, parquet, jsonl, xlsx in;
-    the same and geojson out (:mod:`gazetteer.formats`); ``bom`` starts a CSV with a BOM for Excel (None,
+    Formats follow the extensions (``fmt``/``out_fmt`` force them): csv, tsv, parquet, json, jsonl, xlsx in;
+    the same and geojson out (:mod:`gazetteer.formats`; a JSON input, one array of objects, is read whole into
+    memory); ``bom`` starts a CSV with a BOM for Excel (None,
     the default: when the input file starts with one, as Excel writes "CSV UTF-8", so the output opens in
     Excel with its letters intact).
     ``sheet`` picks an .xlsx input's worksheet (name or 1-based number; default the first);

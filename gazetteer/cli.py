@@ -128,10 +128,6 @@ def _float_arg(text: str) -> float:
     return x
 
 
-INPUT_FORMATS = ("csv", "tsv", "parquet", "jsonl", "xlsx")
-OUTPUT_FORMATS = ("csv", "tsv", "parquet", "jsonl", "geojson", "xlsx")
-
-
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command's parser. With ``only`` (a command name), only that command is built: the others are not
     (``main`` passes the command it is given; help, ``--version`` and unknown commands get them all), which
@@ -158,8 +154,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         )
         _resolve_arguments(r)
     if full("batch"):
-        b = sub.add_parser("batch", help="enrich a table: csv, tsv, parquet, jsonl, xlsx in; the same or geojson out")
-        _batch_arguments(b)
+        from gazetteer.formats import FORMATS, INPUT_FORMATS  # built only for batch (and help): resolve stays light
+
+        only_out = ", ".join(f for f in FORMATS if f not in INPUT_FORMATS)
+        b = sub.add_parser("batch", help=f"enrich a table: {', '.join(INPUT_FORMATS)} in; the same or {only_out} out")
+        _batch_arguments(b, INPUT_FORMATS, FORMATS)
     if full("reverse"):
         rv = sub.add_parser(
             "reverse",
@@ -197,7 +196,7 @@ def _resolve_arguments(r: argparse.ArgumentParser) -> None:
     _add_online_arguments(r, "ask an online geocoder when offline data falls short")
 
 
-def _batch_arguments(b: argparse.ArgumentParser) -> None:
+def _batch_arguments(b: argparse.ArgumentParser, inputs: Sequence[str], outputs: Sequence[str]) -> None:
     b.add_argument("input", help="input file, or - for stdin")
     b.add_argument("--column", help="column with place names (NAME#2: the second column called NAME)")
     b.add_argument("--text-column", help="column with free text: find and resolve the places it mentions")
@@ -205,8 +204,8 @@ def _batch_arguments(b: argparse.ArgumentParser) -> None:
     b.add_argument("--raion-column", help="column with a raion hint per row")
     b.add_argument("--hromada-column", help="column with a hromada hint per row")
     b.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
-    b.add_argument("--format", choices=INPUT_FORMATS, help="input format (default: by extension)")
-    b.add_argument("--output-format", choices=OUTPUT_FORMATS, help="output format (default: by the output's extension)")
+    b.add_argument("--format", choices=inputs, help="input format (default: by extension)")
+    b.add_argument("--output-format", choices=outputs, help="output format (default: by the output's extension)")
     b.add_argument(
         "--excel",
         "--bom",
@@ -243,8 +242,9 @@ def _batch_arguments(b: argparse.ArgumentParser) -> None:
         "--strict",
         action="store_true",
         help="stop at the first damaged record (unbalanced quote, wrong field count, over-long cell, a JSON Lines "
-        "line that is no object) instead of marking it invalid and going on, and at the first hint cell that "
-        "names no unit (or is not text) instead of looking its row up without it; nothing is written",
+        "line or JSON array element that is no object) instead of marking it invalid and going on, and at the "
+        "first hint cell that names no unit (or is not text) instead of looking its row up without it; nothing "
+        "is written",
     )
     _add_online_arguments(
         b,

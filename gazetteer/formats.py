@@ -4,16 +4,22 @@
     $ gazetteer batch events.csv --column place -o events.gaz.geojson    # points for QGIS
     $ gazetteer batch events.csv --column place -o events.gaz.csv --excel  # CSV with a BOM for Excel
 
-What the output's extension says is what gets written: ``.csv``, ``.tsv``, ``.parquet``, ``.jsonl``
-(``.ndjson``), ``.geojson`` and ``.xlsx`` (needs the ``xlsx`` extra, openpyxl); inputs may be ``.csv``,
-``.tsv``, ``.parquet``, ``.jsonl`` and ``.xlsx``; ``.gz`` after an output's extension compresses it (any format),
-after a CSV, TSV or JSON Lines input's decompresses it (a truncated or damaged one is a BatchError). Rows keep their order; every input column is kept and the
+What the output's extension says is what gets written: ``.csv``, ``.tsv``, ``.parquet``, ``.json``,
+``.jsonl`` (``.ndjson``), ``.geojson`` and ``.xlsx`` (needs the ``xlsx`` extra, openpyxl); inputs may be
+``.csv``, ``.tsv``, ``.parquet``, ``.json``, ``.jsonl`` and ``.xlsx``; ``.gz`` after an output's extension
+compresses it (any format), after a CSV, TSV, JSON or JSON Lines input's decompresses it (a truncated or damaged
+one is a BatchError). Rows keep their order; every input column is kept and the
 ``gaz_*`` columns are appended, as in the CSV path; an output named ``.txt`` (or another ending that names no
 format) is refused. GeoJSON writes one Feature per row (a null geometry
 where nothing resolved). In Excel, text that starts with ``=`` is written as text, never as a formula.
 
 JSON Lines input: every line is a row, as in CSV: a blank line is an ``invalid`` row ("empty line"), and a line
 that is not a JSON object is one whose ``gaz_reason`` ends with the line as written.
+
+JSON input (``.json``, as pandas' ``to_json(orient="records")`` and ``JSON.stringify`` write): one array of
+objects, every element a row in order ("row N" is its place in the array); an element that is not an object is
+an ``invalid`` row whose ``gaz_reason`` ends with the element (as JSON). JSON output is one array holding, per
+row, the object JSON Lines writes (``[]`` for no rows).
 
 Excel input: the first sheet unless ``--sheet NAME|NUMBER`` (1-based) says otherwise (a note says when the
 workbook opens on another sheet). Every row from the header to the last non-blank row comes out: a blank
@@ -62,10 +68,11 @@ from gazetteer.batch import (
 
 __all__ = ["FORMATS", "INPUT_FORMATS", "count_data_rows", "enrich_table", "needs_formats", "read_table"]
 
-FORMATS = ("csv", "tsv", "parquet", "jsonl", "geojson", "xlsx")
+#: The formats ``gazetteer batch`` writes (``--output-format``) and reads (``--format``).
+FORMATS = ("csv", "tsv", "parquet", "json", "jsonl", "geojson", "xlsx")
+INPUT_FORMATS = ("csv", "tsv", "parquet", "json", "jsonl", "xlsx")
 #: Outputs that key cells by column name: a name the header holds twice is renamed (batch.keyed_names).
-KEYED_FORMATS = ("parquet", "jsonl", "geojson")
-INPUT_FORMATS = ("csv", "tsv", "parquet", "jsonl", "xlsx")
+KEYED_FORMATS = ("parquet", "json", "jsonl", "geojson")
 SUFFIXES = {
     ".csv": "csv",
     ".txt": "csv",
@@ -73,6 +80,7 @@ SUFFIXES = {
     ".tab": "tsv",
     ".parquet": "parquet",
     ".pq": "parquet",
+    ".json": "json",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".geojson": "geojson",
@@ -161,6 +169,9 @@ def read_table(
     elif fmt == "jsonl":
         with _text(src, encoding) as fh:
             yield _read_jsonl(fh, src)
+    elif fmt == "json":
+        with _text(src, encoding) as fh:
+            yield _read_json(fh, src, encoding)
     elif fmt == "parquet":
         yield _read_parquet(src)
     else:
@@ -233,13 +244,18 @@ class Overlong(list):
 
 class Damaged(list):
     """The cells of a damaged record (a CSV/TSV record, see :mod:`gazetteer.delimited`; a blank or formula row
-    of a workbook; a JSON Lines line that is no JSON object); ``record`` says why. ``as_written``: the line
-    itself when no cell holds it (a JSON Lines line), for the row's ``gaz_reason``."""
+    of a workbook; a JSON Lines line or JSON array element that is no JSON object); ``record`` says why.
+    ``as_written``: the line itself when no cell holds it (a JSON Lines line), for the row's ``gaz_reason``.
+    ``element``: where the row is a JSON array's element, its number (1-based): the row is named "row N"
+    (``record.line`` is N too) and ``as_written`` is the element as JSON."""
 
-    def __init__(self, cells: list[Any], record: Any, as_written: str | None = None) -> None:
+    def __init__(
+        self, cells: list[Any], record: Any, as_written: str | None = None, element: int | None = None
+    ) -> None:
         super().__init__(cells)
         self.record = record
         self.as_written = as_written
+        self.element = element
 
 
 def _read_jsonl(fh: io.TextIOBase, src: object) -> tuple:
@@ -284,6 +300,73 @@ def _read_jsonl(fh: io.TextIOBase, src: object) -> tuple:
             yield [obj.get(k) for k in names]
 
     return names, rows(), {"notes": notes, "position": ("line", at)}
+
+
+_JSON_LINES_HINT = "a file of one object per line is JSON Lines: name it .jsonl or pass --format jsonl"
+
+
+def _read_json(fh: io.TextIOBase, src: object, encoding: str) -> tuple:
+    """JSON: one array of objects (records), read whole into memory (unlike the other formats, which stream).
+
+    The header is every key in order of first appearance, as in JSON Lines; every element is a row, in order:
+    one that is not an object is a :class:`Damaged` row ("not a JSON object (row N)", the element kept as JSON
+    in its reason); ``info["notes"]`` names those. Anything but an array holding an object (another value at
+    the top, text that is not JSON, an empty array) is one BatchError naming the file."""
+    try:
+        text = fh.read()
+    except UnicodeDecodeError as exc:
+        raise _decode_error(src, encoding, exc) from None
+    if not text.strip():
+        raise BatchError(f"input is empty: {src}")
+    expected = "expected a JSON array of objects ([{...}, {...}])"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
+        raise BatchError(f"{src} is not valid JSON: {where}; {expected}; {_JSON_LINES_HINT}") from None
+    except RecursionError:
+        raise BatchError(f"{src} is nested too deeply to read as JSON; {expected}") from None
+    del text
+    if not isinstance(data, list):
+        inside = [k for k, v in data.items() if isinstance(v, list)][:3] if isinstance(data, dict) else []
+        keys = f"key {inside[0]!r} holds" if len(inside) == 1 else f"keys {', '.join(map(repr, inside))} hold"
+        held = f" (its {keys} an array: save the table's array alone)" if inside else ""
+        raise BatchError(f"{src} holds a JSON {_json_kind(data)}, not an array{held}: {expected}; {_JSON_LINES_HINT}")
+    header: dict[str, None] = {}
+    for obj in data:
+        if isinstance(obj, dict):
+            header.update(dict.fromkeys(obj))
+    if not header:
+        said = "an empty array" if not data else "an array with no object in it"
+        raise BatchError(f"no JSON object in {src}: it holds {said}, so no column is named; {expected}")
+    names = list(header)
+    from gazetteer.delimited import Record
+
+    notes: list[str] = []
+
+    def rows() -> Iterator[list[Any]]:
+        for number, obj in enumerate(data, 1):
+            if isinstance(obj, dict):
+                yield [obj.get(k) for k in names]
+                continue
+            notes.append(f"row {number}: not a JSON object")
+            element = json.dumps(obj, ensure_ascii=False)
+            yield Damaged([None] * len(names), Record(number, [], "not a JSON object", "json"), element, number)
+
+    return names, rows(), {"notes": notes, "total": len(data)}
+
+
+def _json_kind(value: Any) -> str:
+    """What a parsed JSON value is, in JSON's words: object, array, string, number, true/false, null."""
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "null" if value is None else "number"
 
 
 def _read_parquet(src: str | Path) -> tuple:
@@ -508,9 +591,28 @@ class _JsonlWriter(_Writer):
         super().__init__(columns)
         self.fh = fh
 
+    def _object(self, row: list[Any]) -> str:
+        """The row as one JSON object on one line (the JSON writer writes the same)."""
+        return json.dumps({c: _jsonable(v) for c, v in zip(self.columns, row)}, ensure_ascii=False)
+
     def write(self, row: list[Any]) -> None:
-        obj = {c: _jsonable(v) for c, v in zip(self.columns, row)}
-        self.fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        self.fh.write(self._object(row) + "\n")
+
+
+class _JsonWriter(_JsonlWriter):
+    """One JSON array written as it goes: per row the object JSON Lines writes, one a line; ``[]`` for none."""
+
+    def __init__(self, fh: Any, columns: list[str]) -> None:
+        super().__init__(fh, columns)
+        self.first = True
+        fh.write("[")
+
+    def write(self, row: list[Any]) -> None:
+        self.fh.write(("\n" if self.first else ",\n") + self._object(row))
+        self.first = False
+
+    def close(self) -> None:
+        self.fh.write("]\n" if self.first else "\n]\n")
 
 
 class _GeoJsonWriter(_Writer):
@@ -706,6 +808,8 @@ def open_writer(
             writer: _Writer = _CsvWriter(fh, columns, "\t" if fmt == "tsv" else delimiter)
         elif fmt == "jsonl":
             writer = _JsonlWriter(fh, columns)
+        elif fmt == "json":
+            writer = _JsonWriter(fh, columns)
         elif fmt == "geojson":
             writer = _GeoJsonWriter(fh, columns)
         elif fmt == "parquet":
@@ -784,13 +888,16 @@ def enrich_table(
                 done += 1
                 if isinstance(row, Damaged):  # marked like batch's CSV path: cells kept, nothing resolved
                     rec = row.record
+                    at = f"line {rec.line}" if row.element is None else f"row {row.element}"
                     if strict and rec.kind != "empty":
-                        raise MalformedRecord(f"{src}: line {rec.line}: {rec.problem} (--strict)", rec.line)
+                        raise MalformedRecord(f"{src}: {at}: {rec.problem} (--strict)", rec.line)
                     extra = list(row[width:]) if out_fmt in ("csv", "tsv", "xlsx") else []
                     values = dict.fromkeys(added, None)
-                    values.update(gaz_status="invalid", gaz_reason=line_reason(rec))
-                    if row.as_written is not None:  # a line no cell holds (JSON Lines): kept in the reason
-                        values["gaz_reason"] += f"; the line as written: {row.as_written}"
+                    reason = line_reason(rec) if row.element is None else f"{rec.problem} ({at})"
+                    values.update(gaz_status="invalid", gaz_reason=reason)
+                    if row.as_written is not None:  # a line (JSON Lines) or element (JSON) no cell holds: kept
+                        said = "the line as written" if row.element is None else "the element"
+                        values["gaz_reason"] += f"; {said}: {row.as_written}"
                     if "gaz_place_count" in values:
                         values.update(gaz_places="[]", gaz_place_count=0)
                     if len(row) > width and not extra:

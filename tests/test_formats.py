@@ -212,7 +212,7 @@ def test_an_output_ending_that_names_no_format_is_refused_txt_too(tmp_path: Path
     code, out, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
     assert code == 2 and out == "" and err.count("\n") == 1 and not dst.exists()
     assert err == (
-        f"gazetteer: error: cannot tell the output format from {dst}: end it in .csv, .geojson, .jsonl, "
+        f"gazetteer: error: cannot tell the output format from {dst}: end it in .csv, .geojson, .json, .jsonl, "
         ".parquet, .tsv, .xlsx (optionally + .gz), or pass --output-format\n"
     )
     code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst), "--output-format", "tsv")
@@ -366,7 +366,7 @@ def test_a_stdin_without_peek_is_read_too(tmp_path: Path, capsys, monkeypatch, g
     assert [r[0] for r in read_csv(dst)] == ["place", "Kyiv"]
 
 
-@pytest.mark.parametrize("out", ["out.xlsx.gz", "out.parquet.gz", "out.geojson.gz", "out.jsonl.gz"])
+@pytest.mark.parametrize("out", ["out.xlsx.gz", "out.parquet.gz", "out.geojson.gz", "out.jsonl.gz", "out.json.gz"])
 def test_every_output_format_can_be_gzipped(tmp_path: Path, capsys, out: str) -> None:
     import gzip
     import io
@@ -388,14 +388,16 @@ def test_every_output_format_can_be_gzipped(tmp_path: Path, capsys, out: str) ->
         got = pq.read_table(io.BytesIO(data)).to_pylist()
     elif out.startswith("out.geojson"):
         got = [f["properties"] for f in json.loads(data)["features"]]
-    else:
+    elif out.startswith("out.jsonl"):
         got = [json.loads(line) for line in data.decode().splitlines()]
+    else:
+        got = json.loads(data)
     assert [(r["place"], str(r["n"])) for r in got] == [("Kyiv", "1"), ("Львів", "2")]
     assert [r["gaz_status"] for r in got] == ["resolved", "resolved"]
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
-@pytest.mark.parametrize("out", ["out.jsonl", "out.geojson", "out.parquet", "out.csv"])
+@pytest.mark.parametrize("out", ["out.jsonl", "out.json", "out.geojson", "out.parquet", "out.csv"])
 def test_a_column_name_held_twice_keeps_both_columns_in_keyed_outputs(
     tmp_path: Path, capsys, suffix: str, out: str
 ) -> None:
@@ -426,6 +428,8 @@ def test_a_column_name_held_twice_keeps_both_columns_in_keyed_outputs(
         return
     if out.endswith(".jsonl"):
         got = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
+    elif out.endswith(".json"):
+        got = json.loads(dst.read_text(encoding="utf-8"))
     elif out.endswith(".geojson"):
         got = [f["properties"] for f in json.loads(dst.read_text(encoding="utf-8"))["features"]]
     else:
@@ -562,6 +566,8 @@ def _write_table(src: Path, rows: list[list]) -> None:
         _workbook(src, rows)
     elif src.suffix == ".jsonl":
         src.write_text("".join(json.dumps(dict(zip(rows[0], r))) + "\n" for r in rows[1:]), encoding="utf-8")
+    elif src.suffix == ".json":
+        src.write_text(json.dumps([dict(zip(rows[0], r)) for r in rows[1:]]), encoding="utf-8")
     elif src.suffix == ".parquet":
         pa = pytest.importorskip("pyarrow")
         import pyarrow.parquet as pq
@@ -576,6 +582,8 @@ def _write_table(src: Path, rows: list[list]) -> None:
     [
         ("in.xlsx", "out.csv", "sheet row 5"),
         ("in.jsonl", "out.jsonl", "line 4"),
+        ("in.json", "out.json", "row 4"),
+        ("in.csv", "out.json", "line 5"),
         ("in.parquet", "out.parquet", "row 4"),
         ("in.parquet", "out.csv", "row 4"),
         ("in.csv", "out.geojson", "line 5"),
@@ -616,3 +624,164 @@ def test_strict_stops_at_a_json_lines_line_that_is_no_object_not_at_a_blank_one(
     src.write_text('{"place": "Kyiv"}\n\n[1, 2]\n{"place": "Lviv"}\n', encoding="utf-8")
     code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst), "--strict")
     assert code == 2 and not dst.exists() and err == f"gazetteer: error: {src}: line 3: not a JSON object (--strict)\n"
+
+
+# -- JSON: one array of objects (records), as pandas' to_json(orient="records") and JSON.stringify write ----------
+def _json_out(path: Path) -> list[dict]:
+    """A JSON output: one array, parsed by the standard parser (strict about what JSON allows)."""
+    got = json.loads(path.read_text(encoding="utf-8"))
+    assert isinstance(got, list)
+    return got
+
+
+@pytest.mark.parametrize("name", ["in.json", "in.json.gz"])
+def test_json_records_are_read_with_their_hints_every_key_a_column(tmp_path: Path, capsys, name: str) -> None:
+    import gzip
+
+    records = [
+        {"place": "Kupiansk", "oblast": "Kharkiv"},
+        {"place": "Izium", "oblast": ""},
+        {"place": "Радьківка", "oblast": "Kharkiv", "note": "a key first seen here"},
+        {"oblast": "", "place": "Радьківка"},  # keys in another order: the cells go by name
+        {"place": "Lviv", "oblast": "East", "n": 12},
+    ]
+    text = json.dumps(records, ensure_ascii=False, indent=2)  # as JSON.stringify(rows, null, 2) writes
+    src, dst = tmp_path / name, tmp_path / "out.csv"
+    src.write_bytes(gzip.compress(text.encode()) if name.endswith(".gz") else text.encode())
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "--oblast-column", "oblast", "-o", str(dst))
+    assert code == 0, err
+    out = read_csv(dst)
+    assert out[0][:4] == ["place", "oblast", "note", "n"]  # every key, in order of first appearance
+    col = {c: i for i, c in enumerate(out[0])}
+    assert [r[:4] for r in out[1:]] == [
+        ["Kupiansk", "Kharkiv", "", ""],
+        ["Izium", "", "", ""],
+        ["Радьківка", "Kharkiv", "a key first seen here", ""],
+        ["Радьківка", "", "", ""],
+        ["Lviv", "East", "", "12"],
+    ]
+    assert [r[col["gaz_status"]] for r in out[1:]] == ["resolved", "resolved", "resolved", "ambiguous", "resolved"]
+    assert out[3][col["gaz_oblast_en"]] == "Kharkivska"  # the hint chose among the three villages
+    assert "oblast hint 'East' names no oblast of Ukraine" in out[5][col["gaz_reason"]]
+    assert "5 rows" in err
+
+
+def test_json_output_holds_what_json_lines_holds_in_one_array(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Per row, the JSON array holds the very object the JSON Lines writer writes: a damaged CSV record, a
+    row with a field too many, a name held twice, an empty cell, a bad hint: all alike, none lost."""
+    import io
+    import sys
+
+    src = tmp_path / "in.csv"
+    src.write_text(
+        'place,region,place\nKupiansk,Kharkiv,a\nIzium,,b\n"Lviv,East,c\n\nOdesa,,d,extra\nМаріуполь,Donetsk,e\n',
+        encoding="utf-8",
+    )
+    args = ["batch", str(src), "--column", "place", "--oblast-column", "region"]
+    code, _, err = run(capsys, *args, "-o", str(tmp_path / "out.jsonl"))
+    assert code == 0, err
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()]
+    code, _, err = run(capsys, *args, "-o", str(tmp_path / "out.json"))
+    assert code == 0, err
+    assert _json_out(tmp_path / "out.json") == lines
+    assert [r["gaz_status"] for r in lines] == ["resolved", "resolved", "invalid", "invalid", "invalid", "resolved"]
+    assert [r["place#2"] for r in lines] == ["a", "b", "c", None, "d", "e"]
+    # to stdout, by --output-format
+    code, stdout, err = run(capsys, *args, "-o", "-", "--output-format", "json")
+    assert code == 0 and json.loads(stdout) == lines, err
+    # from Python: enrich_file writes the same
+    from gazetteer.batch import enrich_file
+
+    enrich_file(src, tmp_path / "api.json", column="place", oblast_column="region", progress=False)
+    assert _json_out(tmp_path / "api.json") == lines
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(src.read_bytes())))
+    code, stdout, err = run(
+        capsys, "batch", "-", "--column", "place", "--oblast-column", "region", "--output-format", "json"
+    )
+    assert code == 0 and json.loads(stdout) == lines, err
+
+
+@pytest.mark.parametrize("out", ["out.csv", "out.json", "out.jsonl", "out.xlsx"])
+def test_a_json_element_that_is_no_object_is_an_invalid_row_in_its_place(tmp_path: Path, capsys, out: str) -> None:
+    if out.endswith(".xlsx"):
+        pytest.importorskip("openpyxl")
+    src, dst = tmp_path / "in.json", tmp_path / out
+    src.write_text('[{"place": "Kyiv"}, 42, "Lviv", null, [1, {"a": "б"}], {"place": "Odesa"}]', encoding="utf-8")
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    assert code == 0, err
+    if out.endswith(".csv"):
+        got = [dict(zip(read_csv(dst)[0], r)) for r in read_csv(dst)[1:]]
+    elif out.endswith(".jsonl"):
+        got = [json.loads(line) for line in dst.read_text("utf-8").splitlines()]
+    elif out.endswith(".json"):
+        got = _json_out(dst)
+    else:
+        got = [dict(zip(r[0], row)) for r in [_xlsx_rows(dst)] for row in r[1:]]
+    assert len(got) == 6  # none dropped, none added
+    assert [r["gaz_status"] for r in got] == ["resolved", "invalid", "invalid", "invalid", "invalid", "resolved"]
+    assert [r["gaz_reason"] for r in got[1:5]] == [
+        "not a JSON object (row 2); the element: 42",
+        'not a JSON object (row 3); the element: "Lviv"',
+        "not a JSON object (row 4); the element: null",
+        'not a JSON object (row 5); the element: [1, {"a": "б"}]',
+    ]
+    assert [r["place"] for r in got] == ["Kyiv", *[r["place"] for r in got[1:5]], "Odesa"]
+    assert not any(r["place"] for r in got[1:5])  # no cell is made up for an element that had none
+    assert "row 2: not a JSON object" in err and "row 5: not a JSON object" in err and "6 rows" in err
+    dst.unlink()
+    code, stdout, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst), "--strict")
+    assert code == 2 and stdout == "" and not dst.exists()
+    assert err == f"gazetteer: error: {src}: row 2: not a JSON object (--strict)\n"
+
+
+@pytest.mark.parametrize(
+    "text,said",
+    [
+        ('{"place": "Kyiv"}', "holds a JSON object, not an array"),
+        ('{"rows": [{"place": "Kyiv"}]}', "holds a JSON object, not an array (its key 'rows' holds an array"),
+        ('{"place": "Kyiv"}\n{"place": "Lviv"}\n', "is not valid JSON: Extra data (line 2, column 1)"),
+        ('[{"place": "Kyiv"}, {"place": "Lviv"', "is not valid JSON: Expecting ',' delimiter (line 1, column 37)"),
+        ("place\nKyiv\n", "is not valid JSON: Expecting value (line 1, column 1)"),
+        ('"Kyiv"', "holds a JSON string, not an array"),
+    ],
+)
+def test_a_json_file_that_is_no_array_of_objects_is_one_clear_line(tmp_path: Path, capsys, text: str, said: str):
+    src, dst = tmp_path / "in.json", tmp_path / "out.csv"
+    src.write_text(text, encoding="utf-8")
+    code, stdout, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    assert code == 2 and stdout == "" and not dst.exists() and "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith(f"gazetteer: error: {src} {said}"), err
+    assert "expected a JSON array of objects" in err and "JSON Lines" in err and "--format jsonl" in err
+    assert "header" not in err and "quote" not in err  # not read as CSV
+    from gazetteer.batch import BatchError, enrich_file
+
+    with pytest.raises(BatchError, match="expected a JSON array of objects"):
+        enrich_file(src, dst, column="place", progress=False)
+
+
+def test_zero_rows_are_an_empty_json_array_and_an_empty_array_in_is_said(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("place,region\n", encoding="utf-8")
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(tmp_path / "out.json"))
+    assert code == 0 and _json_out(tmp_path / "out.json") == [] and "0 rows" in err, err
+    code, stdout, err = run(capsys, "batch", str(src), "--column", "place", "--output-format", "json")
+    assert code == 0 and json.loads(stdout) == [], err
+    # An empty array names no column (as an empty JSON Lines file): one line, nothing written.
+    (tmp_path / "in.json").write_text("[]", encoding="utf-8")
+    dst = tmp_path / "out2.json"
+    code, _, err = run(capsys, "batch", str(tmp_path / "in.json"), "--column", "place", "-o", str(dst))
+    assert code == 2 and not dst.exists() and err.count("\n") == 1
+    assert err == (
+        f"gazetteer: error: no JSON object in {tmp_path / 'in.json'}: it holds an empty array, so no column is "
+        "named; expected a JSON array of objects ([{...}, {...}])\n"
+    )
+
+
+def test_format_json_reads_a_file_of_another_ending(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "export.txt"
+    src.write_text('[{"place": "Kupiansk"}]', encoding="utf-8")
+    code, _, err = run(
+        capsys, "batch", str(src), "--format", "json", "--column", "place", "-o", str(tmp_path / "o.csv")
+    )
+    out = read_csv(tmp_path / "o.csv")
+    assert code == 0 and out[1][0] == "Kupiansk" and out[1][out[0].index("gaz_status")] == "resolved", err
