@@ -44,6 +44,7 @@ import csv
 import io
 import itertools
 import json
+import math
 import re
 import sys
 from collections import Counter
@@ -573,6 +574,10 @@ def _flat(value: Any) -> Any:
 
 
 def _jsonable(value: Any) -> Any:
+    """A cell as JSON can hold it: NaN and infinities (a missing float of pandas or Parquet) as null, which
+    every JSON parser reads (JavaScript's JSON.parse refuses a bare NaN); bytes as hex; dates ISO 8601."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, (bytes, bytearray, memoryview)):

@@ -785,3 +785,29 @@ def test_format_json_reads_a_file_of_another_ending(tmp_path: Path, capsys) -> N
     )
     out = read_csv(tmp_path / "o.csv")
     assert code == 0 and out[1][0] == "Kupiansk" and out[1][out[0].index("gaz_status")] == "resolved", err
+
+
+@pytest.mark.parametrize("ending", [".json", ".jsonl", ".geojson"])
+def test_a_missing_float_is_null_in_json_outputs_that_any_parser_reads(tmp_path: Path, capsys, ending: str) -> None:
+    # A NaN cell (pandas' or Parquet's missing float; a bare NaN in a JSON input) was written as a bare NaN, which
+    # JSON has not: JavaScript's JSON.parse and other strict readers refused the whole file.
+    src = tmp_path / "in.json"
+    src.write_text('[{"place": "Kupiansk", "weight": NaN, "share": Infinity}, {"place": "Izium", "weight": 1.5}]')
+    dst = tmp_path / f"out{ending}"
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    assert code == 0, err
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} written into JSON")
+
+    text = dst.read_text(encoding="utf-8")
+    if ending == ".jsonl":
+        rows = [json.loads(line, parse_constant=refuse) for line in text.splitlines()]
+    elif ending == ".json":
+        rows = json.loads(text, parse_constant=refuse)
+    else:
+        rows = [f["properties"] for f in json.loads(text, parse_constant=refuse)["features"]]
+    assert [(r["place"], r["weight"], r["share"]) for r in rows] == [
+        ("Kupiansk", None, None),
+        ("Izium", 1.5, None),
+    ]
