@@ -1052,6 +1052,24 @@ def test_a_type_word_after_a_city_keeps_the_city(resolver, cell: str) -> None:
     assert "region" not in res.reason
 
 
+@pytest.mark.parametrize(
+    "cell, name, category",
+    [
+        ("Велика Новосілка смт", "Велика Новосілка", "X"),
+        ("Нова Каховка м.", "Нова Каховка", "M"),
+        ("Краматорськ м", "Краматорськ", "M"),
+        ("Біла Церква г.", "Біла Церква", "M"),
+    ],
+)
+def test_a_type_abbreviation_after_a_name_of_two_words_is_dropped(resolver, cell, name, category) -> None:
+    # Registries write the type after the name too. After a one-word name it was read as a part of its own;
+    # after two words it stayed in the name: "Велика Новосілка смт" was not found, "Нова Каховка м." a typo
+    # match (0.84).
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == name and res.match.score == 1.0, (res.status, res.reason)
+    assert res.match.settlement.category == category
+
+
 def test_smt_before_a_name_keeps_the_settlements_of_that_name(resolver) -> None:
     # Registries write the type before the name: among namesakes of several kinds, "смт" keeps the settlements
     # (X) and "с." the villages (C). The name is chosen from the data: one with villages and settlements.
