@@ -203,6 +203,8 @@ _REGION_CELL_PARTS = re.compile(r"\s*[,;/]\s*")
 _RAION_WORD = re.compile(r"\b(?:raion|rayon|district|район|району|р-н|р-ну)(?:\b|\.|$)", re.IGNORECASE)
 _ABBREVIATED_TYPE = re.compile(r"^\w{1,4}\.")
 _UKRAINE = {"ukraine", "ukraina", "ukrania", "ua", "ukr"}
+#: A part of a cell that is a postal code (Ukraine's have five digits) and nothing else.
+_POSTCODE = re.compile(r"\d{5}")
 _UKRAINE_KEYS = _UKRAINE | {fold_key(w) for w in ("Україна", "Украина", "Ukraine")}
 #: Words that only say "the autonomous republic" around Crimea's name.
 _REPUBLIC_WORDS = re.compile(
@@ -626,6 +628,10 @@ class QueryReader:
             part = near
             if fold_key(part) in _UKRAINE and len(parts) > 1:
                 continue
+            if len(parts) > 1 and _POSTCODE.fullmatch(part):
+                if "postcode" not in qualifiers:
+                    qualifiers.append("postcode")
+                continue  # "61000, Харків", "04210, м. Київ, вул. ...": the postal code of an address
             if len(parts) > 1 and is_type_word(part):
                 stated = stated or type_category(part)
                 continue  # "Харків (місто)", "Суми, місто": what the place is, not where

@@ -1070,6 +1070,37 @@ def test_a_type_abbreviation_after_a_name_of_two_words_is_dropped(resolver, cell
     assert res.match.settlement.category == category
 
 
+@pytest.mark.parametrize(
+    "cell, name",
+    [
+        ("61000, Харків", "Харків"),
+        ("04210, м. Київ, вул. Героїв Дніпра", "Київ"),
+        ("50000, Kryvyi Rih, Ukraine", "Кривий Ріг"),
+    ],
+)
+def test_a_postal_code_before_the_name_is_left_out(resolver, cell, name) -> None:
+    # An address cell starts with the postal code: it was read as the name ("'61000' has too few letters").
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == name, (res.status, res.reason)
+
+
+@pytest.mark.parametrize(
+    "cell, oblast, name",
+    [
+        ("п.г.т. Новгородское", None, "Нью-Йорк"),  # its name until 2021, in Russian
+        ("п. г. т. Новгородское", None, "Нью-Йорк"),
+        ("с.м.т. Покровське", "Дніпропетровська", "Покровське"),
+        ("с. м. т. Покровське", "Дніпропетровська", "Покровське"),
+    ],
+)
+def test_a_dotted_type_abbreviation_before_a_name_is_dropped_and_says_settlement(resolver, cell, oblast, name) -> None:
+    # "п.г.т. X" stayed in the name (not found, or a typo match among villages); dropped, it says what "смт"
+    # says: a settlement (X).
+    res = resolver.lookup(cell, oblast=oblast)
+    assert res.status == "resolved" and res.match.name_uk == name, (res.status, res.reason)
+    assert res.match.settlement.category == "X"
+
+
 def test_smt_before_a_name_keeps_the_settlements_of_that_name(resolver) -> None:
     # Registries write the type before the name: among namesakes of several kinds, "смт" keeps the settlements
     # (X) and "с." the villages (C). The name is chosen from the data: one with villages and settlements.
