@@ -693,7 +693,7 @@ class Resolver:
         so named, from the extract's ``city_district`` unit names (KOATUU editions)."""
         table = self.__dict__.get("_city_districts")
         if table is None:
-            position = self._position()
+            position = self.positions()
             found: dict[str, set[int]] = {}
             for sid, name, kind, _key in self.extract.unit_names:
                 if kind == "city_district" and sid in position:
@@ -769,7 +769,7 @@ class Resolver:
         if res.status == "resolved" and category_prior(res.match.settlement.category) >= 2:
             # Only a name of the city as written (Kharkiv, Харьков, Kiev), not a look-alike: "Донецька" is the
             # oblast (its adjective reaches Донецьк only through an ending), "Одеська" no typo of Одеса.
-            sidx = self._position()[res.match.settlement.id]
+            sidx = self.positions()[res.match.settlement.id]
             kinds = {h.kind for h in self.index.exact(q.key) if h.settlement == sidx}
             if kinds and not (kinds == {"alternate"} and self.reader.oblasts(text, fuzzy=False)):
                 return res.match.settlement  # (GeoNames gives Донецьк the alternate "donetska": the oblast's name)
@@ -830,13 +830,14 @@ class Resolver:
 
     def part_of(self, name: str, city: Settlement) -> bool:
         """Is ``name`` a known district or section of ``city`` (its GeoNames sections, KOATUU's city districts)?"""
-        sidx = self._position()[city.id]
+        sidx = self.positions()[city.id]
         if any(h.kind == "district" and h.settlement == sidx for h in self.index.exact(fold_key(name))):
             return True
         return sidx in self.city_districts.get(_district_key(name), ())
 
-    def _position(self) -> dict[str, int]:
-        """Settlement id -> its index, from the id column (no record built)."""
+    def positions(self) -> dict[str, int]:
+        """Settlement id -> its index in the extract's settlements (the index the name index and the geoparser
+        use), from the id column (no record built)."""
         position = self.__dict__.get("_positions")
         if position is None:
             (ids,) = record_columns(self.extract.settlements, "id")

@@ -175,7 +175,7 @@ def test_batch_tables_build_no_record_of_their_own(extract_copy, tmp_path, monke
     load(extract_copy)
     lazy = load(extract_copy)
     r = Resolver(lazy)
-    r._surrounding, r._oblast_rows(), r._name_forms(), r.city_districts, r._position()
+    r._surrounding, r._oblast_rows(), r._name_forms(), r.city_districts, r.positions()
     r._oblast_names(next(iter(r._oblast_rows())))
     assert isinstance(lazy.settlements, RecordList) and lazy.settlements._decoded == 0
 

@@ -18,7 +18,7 @@ from gazetteer.geoparse.lexicon import NOT_IN_TEXT, PERSON_TAGS, Tables, parses
 from gazetteer.geoparse.tokens import Token, is_cyrillic, plain
 from gazetteer.geoparse.words import folded, folded_table
 from gazetteer.normalize import fold_key
-from gazetteer.resolve import KIND_SCORE, NAMESAKE_FACTOR
+from gazetteer.resolve import KIND_SCORE, NAMESAKE_FACTOR, Resolver
 
 #: Weight of Ukrainian names reached from a Russian word by lemma or skeleton when the word also matched
 #: a name form directly.
@@ -248,14 +248,14 @@ def latin_after_type_word(
         if n + 1 < len(tokens) and n + 1 not in covered and tokens[n + 1].cap and tokens[n + 1].joined:
             spans.insert(0, n + 2)
         for j in spans:
-            found = _resolved_latin(resolver, tables, " ".join(t.text for t in tokens[n:j]), kinds)
+            found = _resolved_latin(resolver, " ".join(t.text for t in tokens[n:j]), kinds)
             if found:
                 out.append(Cand(n, j, "settlement", cands=found, score=LATIN_CUE_SCORE, categories=kinds))
                 break
     return out
 
 
-def _resolved_latin(resolver, tables: Tables, name: str, kinds: str) -> dict[int, tuple[float, str]]:
+def _resolved_latin(resolver: Resolver, name: str, kinds: str) -> dict[int, tuple[float, str]]:
     """Settlement index -> (score, key) of the resolver's answer for ``name`` among places of ``kinds``."""
     try:
         res = resolver.lookup(name)
@@ -263,7 +263,7 @@ def _resolved_latin(resolver, tables: Tables, name: str, kinds: str) -> dict[int
         return {}
     if res.status not in ("resolved", "ambiguous"):
         return {}
-    position = resolver._position()
+    position = resolver.positions()
     key = fold_key(name)
     return {
         position[m.id]: (round(m.score * LATIN_CUE_WEIGHT, 4), key)
