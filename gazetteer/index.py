@@ -614,13 +614,30 @@ class NameIndex:
             hits = table.get("s:" + unit_stem(fold_key(adjective)))
             if hits:
                 return set(hits)
+            return self._units_named_after(key, level)
         return set()
+
+    def _units_named_after(self, town: str, level: str) -> set[str]:
+        """Raions (or hromadas) named after a town or city of key ``town`` whose adjective is no plain
+        ``ський`` on its name ("Bucha raion": Бучанський; "Shostka raion": Шосткинський): those that hold
+        such a place and whose name's stem begins with the town's key less its last letter."""
+        if len(town) < 4:
+            return set()
+        extract = self.extract
+        found = set()
+        for hit in self.by_key.get(town, ()):
+            s = extract.settlements[hit.settlement]
+            uid = s.raion_id if level == "raion" else s.hromada_id if level == "hromada" else ""
+            unit = extract.units.get(uid)
+            if s.category in "MKX" and unit is not None and unit_stem(fold_key(unit.name_uk)).startswith(town[:-1]):
+                found.add(uid)
+        return found
 
 
 _UNIT_WORDS = re.compile(
-    r"\b(?:oblast|oblasti|obl|region|province|raion|rayon|district|hromada|community|obwód|obwodu|obwod|gebiet|"
+    r"\b(?:oblast|oblasti|obl|region|province|raion|rayon|district|hromada|community|territorial|otg|obwód|obwodu|obwod|gebiet|"
     r"rejon|région|oblys|"
-    r"область|області|обл|регіон|район|р-н|р-ну|громада|тг|отг|территориальная|територіальна|"
+    r"область|області|обл|регіон|район|району|районі|р-н|р-ну|района|районе|р-на|р-не|громада|громади|тг|отг|сільська|селищна|міська|сельская|поселковая|городская|территориальная|територіальна|"
     r"областi|области|регион|округ)\b\.?",
     re.IGNORECASE,
 )

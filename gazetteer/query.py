@@ -183,24 +183,29 @@ def _needs_analysis(text: str) -> bool:
 
 #: Unit words that may end a cell right after the name ("Kupiansk Kharkiv oblast").
 _UNIT_WORD = re.compile(
-    r"(?:oblast|obl\.?|region|області|область|обл\.?|области|raion|rayon|district|району|район|р-ну|р-н)\.?",
+    r"(?:oblast|obl\.?|region|області|область|обл\.?|области|raion|rayon|district|району|район|р-ну|р-н|района|р-на)\.?",
     re.IGNORECASE,
 )
 _GENITIVE_ADJECTIVE = re.compile(r"(\w)(?:ого|ому)\b")
+#: Russian's locative of an adjective before its raion word ("в Чугуевском районе").
+_LOCATIVE_ADJECTIVE = re.compile(r"(\w)ом(?=\s+(?:районе|р-не)(?:\W|$))", re.IGNORECASE)
+#: The raion word in the genitive, dative or locative, Ukrainian and Russian, with their abbreviations.
+_OBLIQUE_RAION = re.compile(r"(?<!\w)(?:(району|районі|района|районе)|(р-ну|р-на|р-не))(?!\w)", re.IGNORECASE)
 
 
 def nominative_adjectives(text: str) -> str:
-    """A raion or hromada phrase in the genitive or dative read as nominative: "Куп'янського району" ->
-    "Куп'янський район"."""
+    """A raion or hromada phrase in the genitive, dative or locative read as nominative, Ukrainian or
+    Russian: "Куп'янського району" -> "Куп'янський район", "Чугуевского р-на" -> "Чугуевский р-н"."""
+    text = _LOCATIVE_ADJECTIVE.sub(lambda m: m[1] + "ий", text)
     text = _GENITIVE_ADJECTIVE.sub(lambda m: m[1] + "ий", text)
-    return re.sub(r"\b(?:району|районі)\b", "район", text, flags=re.IGNORECASE)
+    return _OBLIQUE_RAION.sub(lambda m: "район" if m[1] else "р-н", text)
 
 
 _OBLAST_WORD = re.compile(r"obl|област|region|регі|регио|province|oblys", re.IGNORECASE)
 #: A region cell's parts ("Краматорський район, Донецька область", "Donetsk Oblast / Kramatorskyi raion").
 _REGION_CELL_PARTS = re.compile(r"\s*[,;/]\s*")
 #: A part of a region cell that says it is a raion (not a city's neighbourhood, which _DISTRICT also takes).
-_RAION_WORD = re.compile(r"\b(?:raion|rayon|district|район|району|р-н|р-ну)(?:\b|\.|$)", re.IGNORECASE)
+_RAION_WORD = re.compile(r"\b(?:raion|rayon|district|район|району|района|р-н|р-ну|р-на)(?:\b|\.|$)", re.IGNORECASE)
 _ABBREVIATED_TYPE = re.compile(r"^\w{1,4}\.")
 _UKRAINE = {"ukraine", "ukraina", "ukrania", "ua", "ukr"}
 #: A part of a cell that is a postal code (Ukraine's have five digits) and nothing else.
@@ -288,6 +293,8 @@ class Query(NamedTuple):
     others: tuple[str, ...] = ()
     #: KATOTTG categories a settlement-type word in the cell announces ("смт Покровське": "X"), "" for none.
     category: str = ""
+    #: A hromada named in the cell with its unit word ("Радьківка, Кіндрашівська громада").
+    hromada: str | None = None
 
 
 def unmix_scripts(text: str) -> tuple[str, bool]:
@@ -611,7 +618,7 @@ class QueryReader:
             parts = [of["district"], of["city"]]  # "Оболонський район м. Києва": the district, then its city
         if len(parts) == 1:
             parts = self._split_trailing_unit(parts[0])
-        oblast = raion = city = foreign = None
+        oblast = raion = city = foreign = hromada = None
         district = False
         others: list[str] = []
         rest: list[str] = []
@@ -666,6 +673,9 @@ class QueryReader:
                     continue
                 if raion is None and self.index.find_units(nominative := nominative_adjectives(part), "raion"):
                     raion = nominative  # "Куп'янського району"
+                    continue
+                if hromada is None and has_unit_word and self.index.find_units(part, "hromada"):
+                    hromada = part  # "Kupianskyi raion, Kindrashivska hromada, Radkivka"
                     continue
             if name is None:
                 name = part
@@ -730,4 +740,5 @@ class QueryReader:
             inflected=inflected,
             others=tuple(others),
             category=(stated_category(name) if core != name else "") or stated,
+            hromada=hromada,
         )

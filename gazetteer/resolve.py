@@ -56,7 +56,7 @@ from gazetteer.normalize import (
 from gazetteer.query import Query, QueryReader, nominative_adjectives
 from gazetteer.rank import MIN_SCORE, PEER_MARGIN, Candidate, category_prior, decide, prior_mass
 from gazetteer.store import Extract, cache_dir, get_extract, record_columns
-from gazetteer.words import word_keys
+from gazetteer.words import word_keys, word_table
 
 # rapidfuzz is needed by the fuzzy tiers only: imported on first use, not by every cold start.
 fuzz = lazy_module("rapidfuzz.fuzz")
@@ -510,8 +510,12 @@ class Resolver:
         if fold_key(part) in UKRAINE_KEYS or {fold_key(part), fold_key(strip_unit_words(part))} & self._region_keys():
             return True
         bare = strip_unit_words(part)
-        if bare != part and fold_key(bare) and self.index.find_units(part, "raion"):
-            return True  # "Куп'янський р-н": a raion, said so in words
+        if (
+            bare != part
+            and fold_key(bare)
+            and any(self.index.find_units(form, "raion") for form in (part, nominative_adjectives(part)))
+        ):
+            return True  # "Куп'янський р-н", "Чугуевского района": a raion, said so in words
         city = self._city(part)
         return (
             city is not None
@@ -564,7 +568,8 @@ class Resolver:
         hromada: str | None = None,
         near: tuple[float, float] | None = None,
     ) -> Hints:
-        """Turn hint strings (any language, or KATOTTG ids) into unit ids; UnknownOblast if unknown."""
+        """Turn hint strings (any language, KATOTTG ids, P-codes, ISO 3166-2 or KOATUU oblast codes) into unit
+        ids; UnknownOblast if unknown."""
         oblasts = self._units(oblast, "oblast") if oblast else None
         raions = self._units(raion, "raion", within=oblasts) if raion else None
         hromadas = self._units(hromada, "hromada", within=raions or oblasts) if hromada else None
@@ -613,7 +618,7 @@ class Resolver:
         for level, given, inline in (
             ("oblast", oblast, q.oblast),
             ("raion", raion, q.raion),
-            ("hromada", hromada, None),
+            ("hromada", hromada, q.hromada),
         ):
             text = given if given is not None and given != "" else inline
             found[level] = None
@@ -664,10 +669,32 @@ class Resolver:
             raise UnknownOblast(found)
         return found
 
+    def _coded_unit(self, text: str, level: str) -> str | None:
+        """The unit of ``level`` a code names, as registries write one: ISO 3166-2 (``UA-63``), an OCHA P-code
+        or KATOTTG prefix (``UA63``, ``UA6312``, ``UA6312027``, or a settlement's ``UA6312027001``: the unit
+        it lies in) or KOATUU's ten digits of an oblast (``6300000000``). None when ``text`` is no such code
+        or no unit of ``level`` has it (an oblast's code as a raion hint)."""
+        found = _UNIT_CODE.fullmatch(text)
+        if found is None:
+            return None
+        two, longer, koatuu = found.groups()
+        digits = _OBLAST_CODES.get(two or "") or longer or koatuu or ""
+        width = _CODE_WIDTH[level]
+        if len(digits) < width:
+            return None
+        by_prefix = self.__dict__.get("_units_by_code")
+        if by_prefix is None:
+            by_prefix = self.__dict__["_units_by_code"] = {uid[:14]: uid for uid in self.extract.units}
+        uid = by_prefix.get(f"UA{digits[:width]:0<12}")
+        return uid if uid is not None and self.extract.units[uid].level == level else None
+
     def _read_units(self, text: str, level: str, within: frozenset[str] | None) -> frozenset[str]:
         units = self.extract.units
         if text in units:
             return frozenset({text})
+        coded = self._coded_unit(text, level)
+        if coded is not None:
+            return frozenset({coded})
         found = set(self.reader.oblasts(text)) if level == "oblast" else self.index.find_units(text, level)
         if not found and level != "oblast":
             # The genitive of a raion or hromada adjective ("Куп'янського району") reads as its nominative.
@@ -715,6 +742,10 @@ class Resolver:
         text = q.text
         if q.foreign:
             return self._abroad(q, hints, limit)
+        if q.district and q.city is not None and hints.raions is None:
+            in_raion = self._raion_first(q, hints, limit)
+            if in_raion is not None:
+                return in_raion
         city = self._city(q.city) if q.city is not None else None
         if city is not None and q.district and (self._city(q.core) is None or self.part_of(q.name, city)):
             # (not "Kamianets-Podilskyi, Khmelnytskyi": a city's own name ending like a district's is the city)
@@ -736,6 +767,25 @@ class Resolver:
         if city is not None and res.status == "not_found" and self._may_be_part_of(q, city):
             return self._district(q, city, limit)
         return res
+
+    def _raion_first(self, q: Query, hints: Hints, limit: int) -> Resolution | None:
+        """A raion named before the settlement ("Chuhuiv raion, Kochetok", "Чугуївський район, Кочеток"), which
+        reads like a city's district before its city ("Kyivskyi district, Kharkiv"): the answer with the first
+        part as the raion hint when a settlement of the second part's name lies in that raion, else None (the
+        district reading stands)."""
+        raions = self.index.find_units(q.name, "raion") or self.index.find_units(nominative_adjectives(q.name), "raion")
+        if hints.oblasts is not None:
+            raions = {u for u in raions if self._ancestor_in(u, hints.oblasts)}
+        if not raions:
+            return None
+        try:
+            named = self.reader.read(q.city)
+        except (TypeError, ValueError):
+            return None
+        if named.city is not None or named.raion is not None or named.oblast is not None or named.foreign:
+            return None
+        res = self._lookup(named._replace(text=q.text), replace(hints, raions=frozenset(raions)), limit)
+        return None if _loose(res) else res
 
     def _may_be_part_of(self, q: Query, city: Settlement) -> bool:
         """A name not found beside a city is taken as a part of it (a district the data does not list) only when
@@ -1766,6 +1816,13 @@ def _loose(res: Resolution) -> bool:
 
 #: Match kinds that are no reading of the cell as written: a typo-like spelling.
 LOOSE_MATCHES = frozenset({"fuzzy"})
+#: A unit's code in a hint: ISO 3166-2 or a two-digit code ("UA-63", "UA 63", "UA63"), a longer P-code or
+#: KATOTTG prefix ("UA6312", "UA6312027", "UA6312027001") or KOATUU's code of an oblast ("6300000000").
+_UNIT_CODE = re.compile(r"UA[-\s]?(\d{2})|UA(\d{4}|\d{7}|\d{10})|(\d{2})0{8}", re.IGNORECASE)
+#: Two-digit oblast codes, ISO 3166-2's and the classifiers', to the classifiers' (words/iso_3166_2.txt).
+_OBLAST_CODES = {code: ours for iso, ours in word_table("iso_3166_2") for code in (iso, ours)}
+#: How many digits of a KATOTTG code name a unit of each level.
+_CODE_WIDTH = {"oblast": 2, "raion": 4, "hromada": 7}
 #: A cell without commas is read with one before its last words when it has at most this many words...
 UNPUNCTUATED_WORDS = 6
 #: ...and the part after the comma has at most this many ("Bucha Kyiv oblast").

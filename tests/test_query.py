@@ -109,7 +109,8 @@ def test_several_levels_inline(reader) -> None:
         ("Radkivka Kharkiv oblast", "Radkivka", "Kharkiv oblast", None),
         ("Bila Tserkva Kyiv Oblast", "Bila Tserkva", "Kyiv Oblast", None),
         ("Радьківка Харківська область", "Радьківка", "Харківська область", None),
-        ("с. Радьківка Куп'янського району", "с. Радьківка", None, "Куп'янський район"),
+        # The raion part as written: "району" is a unit word the index reads in any case.
+        ("с. Радьківка Куп'янського району", "с. Радьківка", None, "Куп'янського району"),
     ],
 )
 def test_a_region_after_the_name_without_a_separator_is_a_hint(reader, cell, name, oblast, raion) -> None:
@@ -127,6 +128,141 @@ def test_a_trailing_region_without_a_separator_decides_the_homonym(resolver) -> 
     for cell in ("Radkivka Kharkiv oblast", "с. Радьківка Куп'янського району"):
         res = resolver.lookup(cell)
         assert res.status == "resolved" and res.match.oblast_id == KHARKIV_OBLAST, (cell, res.reason)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "Радьківка Куп'янського району",
+        "Радьківка Купянского района",
+        "Радьківка Купянского р-на",
+        "Радьківка Куп'янського району Харківської області",
+        "Радьковка Купянского района Харьковской области",
+    ],
+)
+def test_a_raion_after_the_name_in_an_oblique_case_decides_the_homonym(resolver, cell) -> None:
+    # Before: only the abbreviation р-ну and a type word before the name made the split; these were not found.
+    kupianskyi = resolver.parse_hints(raion="Куп'янський район").raions
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.raion_id in kupianskyi, (cell, res.status, res.reason)
+    assert resolver.lookup("Радьківка").status == "ambiguous"  # the raion is what decides
+
+
+@pytest.mark.parametrize(
+    ("oblique", "nominative"),
+    [
+        ("Чугуївського району", "Чугуївський район"),
+        ("Чугуївському районі", "Чугуївський район"),
+        ("Чугуевского района", "Чугуевский район"),
+        ("Чугуевского р-на", "Чугуевский р-н"),
+        ("Чугуевском районе", "Чугуевский район"),
+        ("Чугуївського р-ну", "Чугуївський р-н"),
+    ],
+)
+def test_nominative_adjectives_reads_ukrainian_and_russian_cases(oblique, nominative) -> None:
+    from gazetteer.query import nominative_adjectives
+
+    assert nominative_adjectives(oblique) == nominative
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("UA-63", "Харківська область"),
+        ("UA63", "Харківська область"),
+        ("ua 63", "Харківська область"),
+        ("6300000000", "Харківська область"),
+        # ISO 3166-2 numbers five units unlike the classifiers; both numberings are read.
+        ("UA-09", "Луганська область"),
+        ("UA44", "Луганська область"),
+        ("UA-77", "Чернівецька область"),
+        ("UA-73", "Чернівецька область"),
+        ("UA-30", "м. Київ"),
+        ("UA-40", "Севастополь"),
+        ("UA-43", "АР Крим"),
+        ("UA01", "АР Крим"),
+    ],
+)
+def test_an_oblast_code_in_the_region_column_names_its_oblast(resolver, code, name) -> None:
+    assert resolver.parse_hints(oblast=code).oblasts == resolver.parse_hints(oblast=name).oblasts
+
+
+def test_p_codes_name_the_raion_and_hromada_they_are_the_prefix_of(resolver) -> None:
+    settlement = resolver.lookup("Радьківка", raion="Куп'янський район").match.settlement
+    raion_code, hromada_code = settlement.raion_id[:6], settlement.hromada_id[:9]  # "UA6312", "UA6312027"
+    assert resolver.parse_hints(raion=raion_code).raions == {settlement.raion_id}
+    assert resolver.parse_hints(hromada=hromada_code).hromadas == {settlement.hromada_id}
+    # A settlement's P-code in the region column: the oblast it lies in.
+    assert resolver.parse_hints(oblast=settlement.id[:12]).oblasts == {settlement.oblast_id}
+    res = resolver.lookup("Радьківка", oblast=raion_code[:4], raion=raion_code)
+    assert res.status == "resolved" and res.match.id == settlement.id and not res.reason
+
+
+@pytest.mark.parametrize(("level", "code"), [("oblast", "UA-99"), ("oblast", "63"), ("raion", "UA63")])
+def test_a_code_that_names_no_unit_of_its_level_is_no_hint(resolver, level, code) -> None:
+    from gazetteer.errors import UnknownOblast
+
+    with pytest.raises(UnknownOblast):
+        resolver.parse_hints(**{level: code})
+    res = resolver.lookup("Радьківка", **{level: code})
+    assert res.status == "ambiguous" and "looked up without it" in res.reason
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "Kupiansk Raion, Radkivka",
+        "Kupiansk district, Radkivka village",
+        "Куп'янський р-н, Радьківка",
+        "Купянский район, Радьковка",
+    ],
+)
+def test_a_raion_before_the_name_is_the_raion_not_a_city_district(resolver, cell) -> None:
+    # Before: read as a district of a city named second, so the raion's town (Куп'янськ) was the answer.
+    kupianskyi = resolver.parse_hints(raion="Куп'янський район").raions
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.raion_id in kupianskyi, (cell, res.status, res.reason)
+    assert res.match.name_uk == "Радьківка" and res.match.match != "district"
+
+
+@pytest.mark.parametrize("town", ["Буча", "Шостка", "Кременчук", "Роздільна"])
+def test_a_raion_called_by_its_towns_name_is_found_whatever_its_adjective(resolver, town) -> None:
+    # Бучанський, Шосткинський, Кременчуцький, Роздільнянський: no plain town + ський; "Bucha raion" named none.
+    place = resolver.lookup(town, limit=1).match.settlement
+    latin = place.name_en
+    for text in (f"{latin} raion", f"{latin} district", f"{town} район"):
+        assert resolver.index.find_units(text, "raion") == {place.raion_id}, text
+    res = resolver.lookup(f"{latin} raion, Horenka" if town == "Буча" else f"{latin} raion")
+    assert res.status == ("resolved" if town == "Буча" else "not_found"), (res.status, res.reason)
+
+
+@pytest.mark.parametrize("cell", ["Kyivskyi district, Kharkiv", "Shevchenkivskyi district, Kharkiv"])
+def test_a_city_district_before_its_city_stays_a_district(resolver, cell) -> None:
+    # Шевченківський was also a raion of Kharkiv oblast before 2020: Харків is not in it, so the district.
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.match == "district" and res.match.name_uk == "Харків"
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "Радьківка, Кіндрашівська громада",
+        "Радьківка, Кіндрашівська ТГ",
+        "Кіндрашівська сільська громада, с. Радьківка",
+        "Kindrashivska hromada, Radkivka",
+        "Kharkivska oblast, Kupianskyi raion, Kindrashivska hromada, Radkivka",
+    ],
+)
+def test_a_hromada_in_the_cell_is_a_hint(resolver, cell) -> None:
+    # Before: a hromada part was taken for the name ("names a hromada"), or left unread (ambiguous).
+    hromada = resolver.parse_hints(hromada="Кіндрашівська громада").hromadas
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.hromada_id in hromada, (cell, res.status, res.reason)
+
+
+def test_a_cell_naming_only_a_hromada_is_still_no_settlement(resolver) -> None:
+    res = resolver.lookup("Kindrashivska hromada")
+    assert res.status == "not_found" and "hromada" in res.reason
 
 
 def test_a_genitive_raion_hint_reads_as_the_raion(resolver) -> None:

@@ -1059,6 +1059,8 @@ def test_a_type_word_after_a_city_keeps_the_city(resolver, cell: str) -> None:
         ("Нова Каховка м.", "Нова Каховка", "M"),
         ("Краматорськ м", "Краматорськ", "M"),
         ("Біла Церква г.", "Біла Церква", "M"),
+        ("Kochetok urban-type settlement", "Кочеток", "X"),  # was not found
+        ("Kochetok urban type settlement", "Кочеток", "X"),
     ],
 )
 def test_a_type_abbreviation_after_a_name_of_two_words_is_dropped(resolver, cell, name, category) -> None:
