@@ -510,11 +510,7 @@ class Resolver:
         if fold_key(part) in UKRAINE_KEYS or {fold_key(part), fold_key(strip_unit_words(part))} & self._region_keys():
             return True
         bare = strip_unit_words(part)
-        if (
-            bare != part
-            and fold_key(bare)
-            and any(self.index.find_units(form, "raion") for form in (part, nominative_adjectives(part)))
-        ):
+        if bare != part and fold_key(bare) and self._units_named(part, "raion"):
             return True  # "Куп'янський р-н", "Чугуевского района": a raion, said so in words
         city = self._city(part)
         return (
@@ -669,6 +665,11 @@ class Resolver:
             raise UnknownOblast(found)
         return found
 
+    def _units_named(self, text: str, level: str) -> set[str]:
+        """Raions or hromadas ``text`` names as written or, failing that, read in the nominative: the genitive
+        or locative of the adjective ("Куп'янського району", "Чугуевского р-на") reads as "Куп'янський район"."""
+        return self.index.find_units(text, level) or self.index.find_units(nominative_adjectives(text), level)
+
     def _coded_unit(self, text: str, level: str) -> str | None:
         """The unit of ``level`` a code names, as registries write one: ISO 3166-2 (``UA-63``), an OCHA P-code
         or KATOTTG prefix (``UA63``, ``UA6312``, ``UA6312027``, or a settlement's ``UA6312027001``: the unit
@@ -695,10 +696,7 @@ class Resolver:
         coded = self._coded_unit(text, level)
         if coded is not None:
             return frozenset({coded})
-        found = set(self.reader.oblasts(text)) if level == "oblast" else self.index.find_units(text, level)
-        if not found and level != "oblast":
-            # The genitive of a raion or hromada adjective ("Куп'янського району") reads as its nominative.
-            found = self.index.find_units(nominative_adjectives(text), level)
+        found = set(self.reader.oblasts(text)) if level == "oblast" else self._units_named(text, level)
         if level == "raion":
             # A city's district as the raion hint ("Шевченківський район" of Zaporizhzhia) stands for its
             # city's raion, beside any raion (today's or a former one) of that name.
@@ -773,7 +771,7 @@ class Resolver:
         reads like a city's district before its city ("Kyivskyi district, Kharkiv"): the answer with the first
         part as the raion hint when a settlement of the second part's name lies in that raion, else None (the
         district reading stands)."""
-        raions = self.index.find_units(q.name, "raion") or self.index.find_units(nominative_adjectives(q.name), "raion")
+        raions = self._units_named(q.name, "raion")
         if hints.oblasts is not None:
             raions = {u for u in raions if self._ancestor_in(u, hints.oblasts)}
         if not raions:
