@@ -174,7 +174,13 @@ _ANALYSIS_WORDS = frozenset(
         "branch",
         "office",
     ]
-)
+) | frozenset(w for phrase in word_set("facility_after") for w in phrase.split())
+#: Facilities and front sectors written beside a name ("Kramatorsk railway station", "аеропорт Гостомель",
+#: "Lyman direction"), as tuples of lower-case words; their longest first.
+_FACILITIES = frozenset(tuple(phrase.split()) for phrase in word_set("facility_after"))
+_FACILITY_LENGTH = max(map(len, _FACILITIES))
+#: A facility's number after it ("TPP-5", "шахта № 3" is a branch): not part of the name.
+_FACILITY_NUMBER = re.compile(r"[-\s]*\d{1,3}$")
 
 
 def _needs_analysis(text: str) -> bool:
@@ -558,6 +564,28 @@ class QueryReader:
             return cached
         return self._read(query)
 
+    def _facility(self, part: str, *, alone: bool) -> str | None:
+        """The settlement's name in a part that also names a facility or a front sector at it ("Kramatorsk
+        railway station", "Mariupol drama theatre", "аеропорт Гостомель", "Lyman direction"): the part less
+        the phrase (and up to two describing words before it, when that leaves a known name); "" when the
+        whole part is such a phrase and ``alone`` allows it ("Краматорськ, залізничний вокзал"); None when
+        the part names no facility or is itself a known name ("Порт", "Гребля")."""
+        if fold_key(part) in self.index.by_key:
+            return None
+        words = _FACILITY_NUMBER.sub("", part).split()
+        folded = [w.casefold().strip(".,") for w in words]
+        for k in range(min(_FACILITY_LENGTH, len(words)), 0, -1):
+            if tuple(folded[-k:]) in _FACILITIES:
+                rest = words[:-k]
+                known = [rest[:n] for n in (len(rest), len(rest) - 1, len(rest) - 2) if n > 0]
+                rest = next((r for r in known if fold_key(" ".join(r)) in self.index.by_key), rest)
+                if rest and fold_key(" ".join(rest)) not in self.index.by_key and _DISTRICT_ADJECTIVE.search(rest[-1]):
+                    return None  # "Pivdennyi port": the facility's own name, not a settlement's
+                return " ".join(rest).strip(_EDGE) if rest or alone else None
+            if k < len(words) and tuple(folded[:k]) in _FACILITIES:
+                return " ".join(words[k:]).strip(_EDGE)  # "аеропорт Гостомель", "вокзал Краматорськ"
+        return None
+
     def _split_trailing_unit(self, part: str) -> list[str]:
         """ "Kupiansk Kharkiv oblast", "с. Радьківка Куп'янського району": a region named after the name
         with no separator between them. Split off the unit word and the one (or two) words before it when
@@ -633,6 +661,13 @@ class QueryReader:
                 near = qualify(_NEAR_BEFORE, part, "near")
                 near = qualify(_NEAR_AFTER, near, "near") if near == part else near
             part = near
+            facility = self._facility(part, alone=i > 0)
+            if facility is not None:
+                if "facility" not in qualifiers:
+                    qualifiers.append("facility")
+                if not facility:
+                    continue  # "Краматорськ, залізничний вокзал": the settlement is the other part
+                part = facility
             if fold_key(part) in _UKRAINE and len(parts) > 1:
                 continue
             if len(parts) > 1 and _POSTCODE.fullmatch(part):

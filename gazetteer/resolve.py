@@ -364,6 +364,8 @@ class Resolver:
             notes.append("the cell says near it: the settlement it is near")
         if "address" in q.qualifiers and res.status == "resolved":
             notes.append("a street address in the cell was ignored: the settlement it is in")
+        if "facility" in q.qualifiers and res.status == "resolved":
+            notes.append("a facility or front sector in the cell was left out: the settlement it is at or named after")
         if q.transliterated:
             notes.append("mixed Latin and Cyrillic letters, read as one script")
         if notes:

@@ -233,6 +233,35 @@ def test_a_raion_called_by_its_towns_name_is_found_whatever_its_adjective(resolv
     assert res.status == ("resolved" if town == "Буча" else "not_found"), (res.status, res.reason)
 
 
+@pytest.mark.parametrize(
+    ("cell", "town"),
+    [
+        ("Kramatorsk railway station", "Kramatorsk"),
+        ("Hostomel Airport", "Hostomel"),
+        ("Mariupol drama theatre", "Mariupol"),  # a describing word before the facility goes too
+        ("Kherson Antonivskyi bridge", "Kherson"),
+        ("Avdiivka coke plant", "Avdiivka"),
+        ("Lyman direction", "Lyman"),
+        ("Kharkiv TPP-5", "Kharkiv"),
+        ("аеропорт Гостомель", "Гостомель"),  # the facility before the name
+        ("Вугледар шахта", "Вугледар"),
+        ("Краматорськ, залізничний вокзал", "Краматорськ"),  # a part that is only the facility
+    ],
+)
+def test_a_facility_beside_the_name_leaves_the_settlement_it_is_at(resolver, cell: str, town: str) -> None:
+    # All were not_found: an event log's "X railway station" named no settlement.
+    res, plain = resolver.lookup(cell), resolver.lookup(town)
+    assert res.status == "resolved" and res.match.id == plain.match.id, (res.status, res.reason)
+    assert "facility" in res.reason
+
+
+@pytest.mark.parametrize("name", ["Гребля", "Аеродром", "Порт"])
+def test_a_settlement_named_like_a_facility_keeps_its_name(resolver, name: str) -> None:
+    q = resolver.reader.read(f"{name}, Ukraine")
+    assert q.name == name and "facility" not in q.qualifiers
+    assert resolver.lookup(name).status != "not_found"
+
+
 @pytest.mark.parametrize("cell", ["Kyivskyi district, Kharkiv", "Shevchenkivskyi district, Kharkiv"])
 def test_a_city_district_before_its_city_stays_a_district(resolver, cell) -> None:
     # Шевченківський was also a raion of Kharkiv oblast before 2020: Харків is not in it, so the district.
