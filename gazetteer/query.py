@@ -93,6 +93,13 @@ _DISTRICT = re.compile(
     r"мкр|мкрн|житловий масив|жилмассив|ж/м)\b\.?",
     re.IGNORECASE,
 )
+
+
+def has_district_word(text: str) -> bool:
+    """Does ``text`` say it is a district ("Slobidskyi district", "Оболонський р-н", "ж/м Виноградар")?"""
+    return _DISTRICT.search(text) is not None
+
+
 #: A masculine adjective on its own ("Podilskyi", "Privokzalny", "Петровский") names a city district, not a
 #: settlement, when a city follows it.
 _DISTRICT_ADJECTIVE = re.compile(r"(?:s'?kyi|s'?kyy|s'?ky|s'?kiy|nyi|nyy|ny|nyj|ський|ский|ний|ный|цький|цкий)$", re.I)
@@ -173,6 +180,17 @@ _ANALYSIS_WORDS = frozenset(
         "філія",
         "branch",
         "office",
+        "громада",
+        "громади",
+        "тг",
+        "отг",
+        "hromada",
+        "рада",
+        "ради",
+        "сільради",
+        "council",
+        "совета",
+        "сельсовета",
     ]
 ) | frozenset(w for phrase in word_set("facility_after") for w in phrase.split())
 #: Facilities and front sectors written beside a name ("Kramatorsk railway station", "аеропорт Гостомель",
@@ -189,10 +207,13 @@ def _needs_analysis(text: str) -> bool:
 
 #: Unit words that may end a cell right after the name ("Kupiansk Kharkiv oblast").
 _UNIT_WORD = re.compile(
-    r"(?:oblast|obl\.?|region|області|область|обл\.?|области|raion|rayon|district|району|район|р-ну|р-н|района|р-на)\.?",
+    r"(?:oblast|obl\.?|region|області|область|обл\.?|области|raion|rayon|district|району|район|р-ну|р-н|района|р-на|"
+    r"ради|рада|сільради|сільрада|council|совета|совет|громади|громада|тг|отг|hromada|community)\.?",
     re.IGNORECASE,
 )
 _GENITIVE_ADJECTIVE = re.compile(r"(\w)(?:ого|ому)\b")
+#: Ukrainian's feminine genitive or dative of an adjective ("Кіндрашівської сільської ради", "Харківській").
+_FEMININE_OBLIQUE = re.compile(r"(\w)(?:ої|ій)(?=\s|$)")
 #: Russian's locative of an adjective before its raion word ("в Чугуевском районе").
 _LOCATIVE_ADJECTIVE = re.compile(r"(\w)ом(?=\s+(?:районе|р-не)(?:\W|$))", re.IGNORECASE)
 #: The raion word in the genitive, dative or locative, Ukrainian and Russian, with their abbreviations.
@@ -204,6 +225,7 @@ def nominative_adjectives(text: str) -> str:
     Russian: "Куп'янського району" -> "Куп'янський район", "Чугуевского р-на" -> "Чугуевский р-н"."""
     text = _LOCATIVE_ADJECTIVE.sub(lambda m: m[1] + "ий", text)
     text = _GENITIVE_ADJECTIVE.sub(lambda m: m[1] + "ий", text)
+    text = _FEMININE_OBLIQUE.sub(lambda m: m[1] + "а", text)
     return _OBLIQUE_RAION.sub(lambda m: "район" if m[1] else "р-н", text)
 
 
@@ -597,7 +619,12 @@ class QueryReader:
             name, unit = " ".join(words[:-k]).strip(_EDGE), " ".join(words[-k:])
             if not name:
                 break
-            if self.oblasts(unit, fuzzy=True) or self.index.find_units(nominative_adjectives(unit), "raion"):
+            nominative = nominative_adjectives(unit)
+            if (
+                self.oblasts(unit, fuzzy=True)
+                or self.index.find_units(nominative, "raion")
+                or self.index.find_units(nominative, "hromada")
+            ):
                 return [name, unit]
         return [part]
 
@@ -661,7 +688,8 @@ class QueryReader:
                 near = qualify(_NEAR_BEFORE, part, "near")
                 near = qualify(_NEAR_AFTER, near, "near") if near == part else near
             part = near
-            facility = self._facility(part, alone=i > 0)
+            # (not in a street address: "пл. Ринок 1" is a square called Market)
+            facility = None if _STREET.search(part) else self._facility(part, alone=i > 0)
             if facility is not None:
                 if "facility" not in qualifiers:
                     qualifiers.append("facility")
@@ -711,6 +739,11 @@ class QueryReader:
                     continue
                 if hromada is None and has_unit_word and self.index.find_units(part, "hromada"):
                     hromada = part  # "Kupianskyi raion, Kindrashivska hromada, Radkivka"
+                    continue
+                if hromada is None and has_unit_word and self.index.find_units(nominative_adjectives(part), "hromada"):
+                    hromada = nominative_adjectives(
+                        part
+                    )  # "Кіндрашівської сільської ради": a KOATUU village council, its hromada
                     continue
             if name is None:
                 name = part

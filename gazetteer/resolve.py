@@ -53,7 +53,7 @@ from gazetteer.normalize import (
     script_of,
     strip_type_words,
 )
-from gazetteer.query import Query, QueryReader, nominative_adjectives
+from gazetteer.query import Query, QueryReader, has_district_word, nominative_adjectives
 from gazetteer.rank import MIN_SCORE, PEER_MARGIN, Candidate, category_prior, decide, prior_mass
 from gazetteer.store import Extract, cache_dir, get_extract, record_columns
 from gazetteer.words import word_keys, word_table
@@ -298,6 +298,11 @@ class Resolver:
                 raise
             return Resolution(query, "invalid", str(exc))
         res = self._lookup(q, hints, limit)
+        if res.status == "not_found" and q.raion is not None and raion is None and hints.raions is not None:
+            same = self._second_name(q, hints, limit)
+            if same is not None:
+                res, note = same
+                notes.append(note)
         joiner = _JOINERS.search(query) if res.status == "not_found" and isinstance(query, str) else None
         if joiner is not None:
             # "Kharkiv and Lviv" names nothing as written: read with commas, the notes follow that reading.
@@ -314,7 +319,10 @@ class Resolver:
                 notes.append(f"read as {reading!r}")
         if isinstance(query, str) and q.script == "cyrillic" and not q.inflected and not q.foreign:
             res = self._bare_case_form(q, hints, limit, res, notes)
-        if isinstance(query, str) and _loose(res):
+        if isinstance(query, str) and res.status != "not_found" and _loose(res) and self._only_a_raion(q):
+            # "Bilhorod-Dnistrovskyi raion", "Кам'янець-Подільський район": the raion, not its town one word away.
+            res = Resolution(query, "not_found", self._why_not_found(q.key, q.name), None, res.candidates)
+        elif isinstance(query, str) and _loose(res):
             # "Донеччина", "на Донеччині", "Крим", "Kharkiv Obl": a region, not a typo of a village (Дончине).
             region = self._region_named(q.name)
             if region:
@@ -748,8 +756,11 @@ class Resolver:
                 return in_raion
         city = self._city(q.city) if q.city is not None else None
         if city is not None and q.district and (self._city(q.core) is None or self.part_of(q.name, city)):
-            # (not "Kamianets-Podilskyi, Khmelnytskyi": a city's own name ending like a district's is the city)
-            return self._district(q, city, limit)
+            # (not "Kamianets-Podilskyi, Khmelnytskyi": a city's own name ending like a district's is the city;
+            # nor "Pisky, Donetsk", read as a district for its ending alone: the village of the city's oblast)
+            around = {city.oblast_id, self._surrounding.get(city.id, city.oblast_id)}
+            if has_district_word(q.name) or self.part_of(q.name, city) or not self._named_in(q.name, around):
+                return self._district(q, city, limit)
         # The part after the name may name a town that is also a raion's name ("Бровари, Бориспіль").
         bare_raion = q.raion if q.raion is not None and strip_unit_words(q.raion) == q.raion else None
         second = city if city is not None else self._city(bare_raion) if bare_raion and q.city is None else None
@@ -766,7 +777,31 @@ class Resolver:
         res = self._lookup_name(q, hints, limit)
         if city is not None and res.status == "not_found" and self._may_be_part_of(q, city):
             return self._district(q, city, limit)
+        if city is None and q.city is not None and res.status == "resolved":
+            several = self._city_then_place(q, res.match.settlement)
+            if several:
+                reason = f"{SEVERAL_REASON}: {', '.join(m.name_uk for m in several)}"
+                return Resolution(text, "ambiguous", reason, None, several[:limit])
         return res
+
+    def _city_then_place(self, q: Query, found: Settlement) -> tuple[Match, ...]:
+        """A city, then a smaller settlement of its oblast that is no part of it ("Kharkiv, Pisochyn",
+        "Kyiv, Hora"): both, in cell order, as for two towns ("Kharkiv, Lviv"); the second part was left out
+        before. Empty when the cell reads as one place: the part is a district of the city ("Kyiv, Obolon"),
+        another name of it, or names no one settlement there."""
+        if category_prior(found.category) < 2 or q.district or self.part_of(q.city, found):
+            return ()
+        try:
+            part = self.reader.read(q.city)
+            oblasts = frozenset({found.oblast_id, self._surrounding.get(found.id, found.oblast_id)})
+            other = self._lookup_name(part, Hints(oblasts=oblasts), 3)
+        except (TypeError, ValueError):
+            return ()
+        if other.status != "resolved" or _loose(other) or other.match.settlement.id == found.id:
+            return ()
+        if not self._in_oblasts(other.match.settlement, oblasts):
+            return ()  # ("Kharkiv, Pyatykhatky": a part of Kharkiv, not the town of Dnipropetrovsk oblast)
+        return tuple(Match(s, DISTRICT_SCORE, "several", s.name_uk) for s in (found, other.match.settlement))
 
     def _raion_first(self, q: Query, hints: Hints, limit: int) -> Resolution | None:
         """A raion named before the settlement ("Chuhuiv raion, Kochetok", "Чугуївський район, Кочеток"), which
@@ -786,6 +821,35 @@ class Resolver:
             return None
         res = self._lookup(named._replace(text=q.text), replace(hints, raions=frozenset(raions)), limit)
         return None if _loose(res) else res
+
+    def _only_a_raion(self, q: Query) -> bool:
+        """Is the whole cell a raion said as such ("Kupianskyi raion", "Білгород-Дністровський район")?"""
+        return (
+            q.raion is not None
+            and fold_key(q.raion) == fold_key(q.name)
+            and strip_unit_words(q.name) != q.name
+            and bool(self.index.find_units(q.name, "raion"))
+        )
+
+    def _second_name(self, q: Query, hints: Hints, limit: int) -> tuple[Resolution, str] | None:
+        """A part after the name that reads as a raion no candidate lies in, yet names the same place: its
+        former name ("Чорноморськ (Іллічівськ)": Іллічівськ is also an old raion's town) or a part of it
+        ("Kyiv, Troieshchyna"). (answer without that raion, the note saying what the part was); None otherwise."""
+        if q.raion is None or strip_unit_words(q.raion) != q.raion:
+            return None  # ("Kupiansk, Chuhuivskyi raion": a raion as such, which rules the town out)
+        res = self._lookup(q._replace(raion=None), replace(hints, raions=None), limit)
+        if res.status != "resolved":
+            return None
+        s = res.match.settlement
+        if self.part_of(q.raion, s):
+            return res, f"{q.raion!r} taken as a part of {s.name_uk}"
+        try:
+            other = self._lookup_name(self.reader.read(q.raion), Hints(), limit)
+        except (TypeError, ValueError):
+            return None
+        if any(m.settlement.id == s.id for m in (*other.candidates, *filter(None, [other.match]))):
+            return res, f"{q.raion!r} read as another name of {s.name_uk}, not a raion"
+        return None
 
     def _may_be_part_of(self, q: Query, city: Settlement) -> bool:
         """A name not found beside a city is taken as a part of it (a district the data does not list) only when

@@ -211,6 +211,11 @@ def test_a_code_that_names_no_unit_of_its_level_is_no_hint(resolver, level, code
         "Кіндрашівська сільська громада, с. Радьківка",
         "Kindrashivska hromada, Radkivka",
         "Kharkivska oblast, Kupianskyi raion, Kindrashivska hromada, Radkivka",
+        # The hromada or KOATUU's village council after the name without a comma (not found before).
+        "Радьківка Кіндрашівської сільської ради",
+        "Радьківка Кіндрашівської сільради",
+        "Радьківка Кіндрашівської громади",
+        "Radkivka Kindrashivska hromada",
     ],
 )
 def test_a_raion_or_hromada_beside_the_name_decides_the_homonym(resolver, cell) -> None:
@@ -246,6 +251,7 @@ def test_a_raion_called_by_its_towns_name_is_found_whatever_its_adjective(resolv
         ("аеропорт Гостомель", "Гостомель"),  # the facility before the name
         ("Вугледар шахта", "Вугледар"),
         ("Краматорськ, залізничний вокзал", "Краматорськ"),  # a part that is only the facility
+        ("Kobleve resort", "Kobleve"),
     ],
 )
 def test_a_facility_beside_the_name_leaves_the_settlement_it_is_at(resolver, cell: str, town: str) -> None:
@@ -267,6 +273,68 @@ def test_a_city_district_before_its_city_stays_a_district(resolver, cell) -> Non
     # Шевченківський was also a raion of Kharkiv oblast before 2020: Харків is not in it, so the district.
     res = resolver.lookup(cell)
     assert res.status == "resolved" and res.match.match == "district" and res.match.name_uk == "Харків"
+
+
+@pytest.mark.parametrize(
+    ("cell", "name", "oblast"),
+    [("Pisky, Donetsk", "Pisky", "Donetsk oblast"), ("Pomoriany, Lviv", "Pomoriany", "Lviv oblast")],
+)
+def test_a_village_ending_like_a_district_beside_its_oblast_centre_is_the_village(resolver, cell, name, oblast) -> None:
+    # Both ended like a district's adjective (Podilskyi, Privokzalny) and became "a part of" Донецьк, Львів.
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.match != "district", (res.status, res.reason)
+    assert res.match.id == resolver.lookup(name, oblast=oblast).match.id
+
+
+@pytest.mark.parametrize(
+    ("cell", "name"),
+    [
+        ("Чорноморськ (Іллічівськ)", "Чорноморськ"),  # the former name is also an old raion's town
+        ("Chornomorsk (Illichivsk)", "Chornomorsk"),
+        ("Черноморск (Ильичевск)", "Черноморск"),
+        ("Kyiv, Troieshchyna", "Kyiv"),  # a part of the city read as a raion of Kyiv oblast
+    ],
+)
+def test_a_second_name_read_as_a_raion_that_rules_the_place_out_is_read_again(resolver, cell, name) -> None:
+    # All were not_found: "no settlement of that name in the hinted units".
+    res = resolver.lookup(cell)
+    assert res.status == "resolved", (res.status, res.reason)
+    assert res.match.id == resolver.lookup(name).match.id
+    assert "not a raion" in res.reason or "part of" in res.reason
+
+
+def test_a_raion_said_as_such_still_rules_the_town_out(resolver) -> None:
+    assert resolver.lookup("Kupiansk, Chuhuivskyi raion").status == "not_found"
+
+
+@pytest.mark.parametrize(("cell", "second"), [("Kharkiv, Pisochyn", "Pisochyn"), ("Kyiv, Hora", "Hora")])
+def test_a_city_then_a_village_of_its_oblast_names_both(resolver, cell, second) -> None:
+    # Were the city alone, the second place left out without a word.
+    res = resolver.lookup(cell)
+    city = resolver.lookup(cell.split(",")[0]).match
+    village = resolver.lookup(second, oblast=city.settlement.oblast_en).match
+    assert res.status == "ambiguous" and [c.id for c in res.candidates] == [city.id, village.id]
+
+
+@pytest.mark.parametrize("cell", ["Kyiv, Obolon", "Kharkiv, Saltivka", "Kyiv, Kyiv oblast"])
+def test_a_city_then_its_district_or_region_is_the_city(resolver, cell) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.id == resolver.lookup(cell.split(",")[0]).match.id
+
+
+@pytest.mark.parametrize(
+    ("cell", "town"),
+    [
+        ("Bilhorod-Dnistrovskyi raion", "Bilhorod-Dnistrovskyi"),
+        ("Білгород-Дністровський район", "Білгород-Дністровський"),
+        ("Kamianets-Podilskyi raion", "Kamianets-Podilskyi"),
+    ],
+)
+def test_a_raion_alone_named_like_its_town_is_the_raion(resolver, cell, town) -> None:
+    # The town's name is the raion's adjective: the cell was its town, a one-word-away match at 0.76.
+    res = resolver.lookup(cell)
+    assert res.status == "not_found" and "names a raion" in res.reason, (res.status, res.reason)
+    assert resolver.lookup(town).status == "resolved"
 
 
 def test_a_cell_naming_only_a_hromada_is_still_no_settlement(resolver) -> None:

@@ -1041,6 +1041,13 @@ def test_a_given_name_that_is_also_a_settlements_name_stays_a_place(resolver, ce
     assert res.status == "resolved" and res.match.name == name
 
 
+@pytest.mark.parametrize("cell", ["сел. Пісочин", "с-ще Пісочин", "селище Пісочин"])
+def test_sel_abbreviates_selyshche_as_well_as_selo(resolver, cell: str) -> None:
+    # "сел." was read as село only: the village Пісочин of Vinnytsia oblast tied the смт of Kharkiv oblast.
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.settlement.category == "X", (res.status, res.reason)
+
+
 @pytest.mark.parametrize(
     "cell", ["Харків (місто)", "Суми, місто", "Бахмут, місто", "Харьков (город)", "Kharkiv (city)"]
 )
