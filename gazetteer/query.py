@@ -731,20 +731,18 @@ class QueryReader:
                     if not has_unit_word and city is None:
                         city = part  # "Obolon, Kyiv": a city, or the oblast named after it
                     continue
+                nominative = nominative_adjectives(part)  # "Куп'янського району", "Кіндрашівської сільської ради"
                 if raion is None and self.index.find_units(part, "raion"):
                     raion = part
                     continue
-                if raion is None and self.index.find_units(nominative := nominative_adjectives(part), "raion"):
-                    raion = nominative  # "Куп'янського району"
+                if raion is None and self.index.find_units(nominative, "raion"):
+                    raion = nominative
                     continue
-                if hromada is None and has_unit_word and self.index.find_units(part, "hromada"):
-                    hromada = part  # "Kupianskyi raion, Kindrashivska hromada, Radkivka"
-                    continue
-                if hromada is None and has_unit_word and self.index.find_units(nominative_adjectives(part), "hromada"):
-                    hromada = nominative_adjectives(
-                        part
-                    )  # "Кіндрашівської сільської ради": a KOATUU village council, its hromada
-                    continue
+                if hromada is None and has_unit_word:
+                    # "Kupianskyi raion, Kindrashivska hromada, Radkivka"; KOATUU's village council: its hromada
+                    hromada = next((p for p in (part, nominative) if self.index.find_units(p, "hromada")), None)
+                    if hromada is not None:
+                        continue
             if name is None:
                 name = part
             elif foreign is None and (foreign := self.foreign(part, qualifier=True)):
