@@ -715,7 +715,7 @@ class Resolver:
             }
         if not found and level == "oblast" and (city := self._city(text)) is not None:
             # A city in the region column ("Mariupol"): its oblast (the capital's: Kyiv oblast too).
-            found = {city.oblast_id, self._surrounding.get(city.id, city.oblast_id)}
+            found = set(self._oblasts_of(city))
         if within:
             found = {u for u in found if self._ancestor_in(u, within)}
         if not found:
@@ -758,7 +758,7 @@ class Resolver:
         if city is not None and q.district and (self._city(q.core) is None or self.part_of(q.name, city)):
             # (not "Kamianets-Podilskyi, Khmelnytskyi": a city's own name ending like a district's is the city;
             # nor "Pisky, Donetsk", read as a district for its ending alone: the village of the city's oblast)
-            around = {city.oblast_id, self._surrounding.get(city.id, city.oblast_id)}
+            around = self._oblasts_of(city)
             if has_district_word(q.name) or self.part_of(q.name, city) or not self._named_in(q.name, around):
                 return self._district(q, city, limit)
         # The part after the name may name a town that is also a raion's name ("Бровари, Бориспіль").
@@ -772,8 +772,7 @@ class Resolver:
                 return Resolution(text, "ambiguous", reason, None, several[:limit])
         if city is not None and hints.oblasts is None:
             # "Hora, Boryspil": a settlement near the town, in its oblast (the capital's: in Kyiv oblast too).
-            around = {city.oblast_id, self._surrounding.get(city.id, city.oblast_id)}
-            hints = replace(hints, oblasts=frozenset(around))
+            hints = replace(hints, oblasts=self._oblasts_of(city))
         res = self._lookup_name(q, hints, limit)
         if city is not None and res.status == "not_found" and self._may_be_part_of(q, city):
             return self._district(q, city, limit)
@@ -793,7 +792,7 @@ class Resolver:
             return ()
         try:
             part = self.reader.read(q.city)
-            oblasts = frozenset({found.oblast_id, self._surrounding.get(found.id, found.oblast_id)})
+            oblasts = self._oblasts_of(found)
             other = self._lookup_name(part, Hints(oblasts=oblasts), 3)
         except (TypeError, ValueError):
             return ()
@@ -910,7 +909,7 @@ class Resolver:
             # "Kramatorsk, Donetsk", "Brovary, Kyiv": an oblast centre's name after a town of its oblast (or the
             # oblast around the capital) names the oblast; so it does after any place of that name in it
             # ("Zolochiv, Kharkiv": the Золочів of Kharkiv oblast, not the town of Lviv oblast and Kharkiv).
-            oblasts = {city.oblast_id, self._surrounding.get(city.id, city.oblast_id)}
+            oblasts = self._oblasts_of(city)
             if own.oblast_id in oblasts or self._named_in(q.name, oblasts):
                 return ()
         if bare_raion is not None and own.raion_id in self.index.find_units(bare_raion, "raion"):
@@ -1483,6 +1482,10 @@ class Resolver:
         """In one of the oblasts; Kyiv and Sevastopol count as in the oblast around them too (people file the
         capital under Kyiv oblast and Sevastopol under Crimea)."""
         return s.oblast_id in oblasts or (s.category == "K" and self._surrounding.get(s.id) in oblasts)
+
+    def _oblasts_of(self, s: Settlement) -> frozenset[str]:
+        """The oblast of ``s``; for Kyiv and Sevastopol, the oblast around them too."""
+        return frozenset({s.oblast_id, self._surrounding.get(s.id, s.oblast_id)})
 
     @property
     def _surrounding(self) -> dict[str, str]:
