@@ -26,6 +26,7 @@ from gazetteer.errors import DataError
 from gazetteer.extras import lazy_module
 from gazetteer.normalize import KEY_VERSION, fold_key, light_key, script_of, skeleton
 from gazetteer.store import Extract, cache_dir
+from gazetteer.words import word_table
 
 # rapidfuzz is needed by typo lookups only: imported on first use, not by every cold start.
 process = lazy_module("rapidfuzz.process")
@@ -634,13 +635,20 @@ class NameIndex:
         return found
 
 
-_UNIT_WORDS = re.compile(
-    r"\b(?:oblast|oblasti|obl|region|province|raion|rayon|district|hromada|community|territorial|otg|obwód|obwodu|obwod|gebiet|"
-    r"rejon|région|oblys|"
-    r"область|області|обл|регіон|район|району|районі|р-н|р-ну|района|районе|р-на|р-не|громада|громади|тг|отг|сільська|селищна|міська|рада|ради|раді|сільрада|сільради|council|совет|совета|сельсовет|сельсовета|поссовет|сельская|поселковая|городская|территориальная|територіальна|"
-    r"областi|области|регион|округ)\b\.?",
-    re.IGNORECASE,
-)
+def unit_words(*levels: str) -> tuple[str, ...]:
+    """The words of ``words/admin_unit_words.txt`` that say one of ``levels`` (oblast, raion, hromada, council,
+    qualifier; every one when none is given), longest first: the one list of unit words the query reader and the
+    index read."""
+    table = word_table("admin_unit_words")
+    return tuple(sorted((w for w, level in table if not levels or level in levels), key=lambda w: (-len(w), w)))
+
+
+def unit_word_alternation(*levels: str) -> str:
+    """:func:`unit_words` of ``levels`` as a regular-expression alternation (escaped, no group)."""
+    return "|".join(map(re.escape, unit_words(*levels)))
+
+
+_UNIT_WORDS = re.compile(rf"\b(?:{unit_word_alternation()})\b\.?", re.IGNORECASE)
 
 
 def strip_unit_words(text: str) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gazetteer.extras import lazy_module
-from gazetteer.index import NameIndex, strip_unit_words, unit_stem
+from gazetteer.index import NameIndex, strip_unit_words, unit_stem, unit_word_alternation, unit_words
 from gazetteer.normalize import (
     check_query,
     cyrillic_language,
@@ -120,79 +120,60 @@ _STREET = re.compile(
 )
 #: Cells without any of these characters or words hold just a name (the fast path of QueryReader.read).
 _ANALYSIS_CHARS = re.compile(r"[,;()\[\]/|#№\d.]|\s[-–—]\s|^\w{1,4}-")
-_ANALYSIS_WORDS = frozenset(
-    [
-        "near",
-        "nr",
-        "close",
-        "around",
-        "outside",
-        "outskirts",
-        "vicinity",
-        "surroundings",
-        "environs",
-        "area",
-        "of",
-        "centre",
-        "center",
-        "downtown",
-        "district",
-        "raion",
-        "rayon",
-        "neighbourhood",
-        "neighborhood",
-        "quarter",
-        "suburb",
-        "mkr",
-        "oblast",
-        "region",
-        "province",
-        "біля",
-        "поблизу",
-        "поряд",
-        "неподалік",
-        "околиці",
-        "околиця",
-        "околица",
-        "около",
-        "возле",
-        "вблизи",
-        "недалеко",
-        "окрестности",
-        "окраина",
-        "окраине",
-        "центр",
-        "район",
-        "р-н",
-        "мікрорайон",
-        "микрорайон",
-        "мкр",
-        "мкрн",
-        "обл",
-        "область",
-        "області",
-        "области",
-        "отд",
-        "відд",
-        "отделение",
-        "відділення",
-        "филиал",
-        "філія",
-        "branch",
-        "office",
-        "громада",
-        "громади",
-        "тг",
-        "отг",
-        "hromada",
-        "рада",
-        "ради",
-        "сільради",
-        "council",
-        "совета",
-        "сельсовета",
-    ]
-) | frozenset(w for phrase in word_set("facility_after") for w in phrase.split())
+_ANALYSIS_WORDS = (
+    frozenset(
+        [
+            "near",
+            "nr",
+            "close",
+            "around",
+            "outside",
+            "outskirts",
+            "vicinity",
+            "surroundings",
+            "environs",
+            "area",
+            "of",
+            "centre",
+            "center",
+            "downtown",
+            "neighbourhood",
+            "neighborhood",
+            "quarter",
+            "suburb",
+            "mkr",
+            "біля",
+            "поблизу",
+            "поряд",
+            "неподалік",
+            "околиці",
+            "околиця",
+            "околица",
+            "около",
+            "возле",
+            "вблизи",
+            "недалеко",
+            "окрестности",
+            "окраина",
+            "окраине",
+            "центр",
+            "мікрорайон",
+            "микрорайон",
+            "мкр",
+            "мкрн",
+            "отд",
+            "відд",
+            "отделение",
+            "відділення",
+            "филиал",
+            "філія",
+            "branch",
+            "office",
+        ]
+    )
+    | frozenset(unit_words())
+    | frozenset(w for phrase in word_set("facility_after") for w in phrase.split())
+)
 #: Facilities and front sectors written beside a name ("Kramatorsk railway station", "аеропорт Гостомель",
 #: "Lyman direction"), as tuples of lower-case words; their longest first.
 _FACILITIES = frozenset(tuple(phrase.split()) for phrase in word_set("facility_after"))
@@ -206,11 +187,7 @@ def _needs_analysis(text: str) -> bool:
 
 
 #: Unit words that may end a cell right after the name ("Kupiansk Kharkiv oblast").
-_UNIT_WORD = re.compile(
-    r"(?:oblast|obl\.?|region|області|область|обл\.?|области|raion|rayon|district|району|район|р-ну|р-н|района|р-на|"
-    r"ради|рада|сільради|сільрада|council|совета|совет|громади|громада|тг|отг|hromada|community)\.?",
-    re.IGNORECASE,
-)
+_UNIT_WORD = re.compile(rf"(?:{unit_word_alternation('oblast', 'raion', 'hromada', 'council')})\.?", re.IGNORECASE)
 _GENITIVE_ADJECTIVE = re.compile(r"(\w)(?:ого|ому)\b")
 #: Ukrainian's feminine genitive or dative of an adjective ("Кіндрашівської сільської ради", "Харківській").
 _FEMININE_OBLIQUE = re.compile(r"(\w)(?:ої|ій)(?=\s|$)")
@@ -233,7 +210,7 @@ _OBLAST_WORD = re.compile(r"obl|област|region|регі|регио|province
 #: A region cell's parts ("Краматорський район, Донецька область", "Donetsk Oblast / Kramatorskyi raion").
 _REGION_CELL_PARTS = re.compile(r"\s*[,;/]\s*")
 #: A part of a region cell that says it is a raion (not a city's neighbourhood, which _DISTRICT also takes).
-_RAION_WORD = re.compile(r"\b(?:raion|rayon|district|район|району|района|р-н|р-ну|р-на)(?:\b|\.|$)", re.IGNORECASE)
+_RAION_WORD = re.compile(rf"\b(?:{unit_word_alternation('raion')})(?:\b|\.|$)", re.IGNORECASE)
 _ABBREVIATED_TYPE = re.compile(r"^\w{1,4}\.")
 _UKRAINE = {"ukraine", "ukraina", "ukrania", "ua", "ukr"}
 #: A part of a cell that is a postal code (Ukraine's have five digits) and nothing else.

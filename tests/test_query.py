@@ -216,6 +216,9 @@ def test_a_code_that_names_no_unit_of_its_level_is_no_hint(resolver, level, code
         "Радьківка Кіндрашівської сільради",
         "Радьківка Кіндрашівської громади",
         "Radkivka Kindrashivska hromada",
+        # Russian council words the older lists lacked (not found before the one list of unit words).
+        "Радьковка Кондрашовский сельсовет",
+        "Радьківка Кіндрашівський сельсовет",
     ],
 )
 def test_a_raion_or_hromada_beside_the_name_decides_the_homonym(resolver, cell) -> None:
@@ -340,6 +343,20 @@ def test_a_raion_alone_named_like_its_town_is_the_raion(resolver, cell, town) ->
 def test_a_cell_naming_only_a_hromada_is_still_no_settlement(resolver) -> None:
     res = resolver.lookup("Kindrashivska hromada")
     assert res.status == "not_found" and "hromada" in res.reason
+
+
+@pytest.mark.parametrize("level", ["oblast", "raion", "hromada", "council", "qualifier"])
+def test_one_list_of_unit_words_serves_every_reader(level) -> None:
+    from gazetteer import query
+    from gazetteer.index import strip_unit_words, unit_words
+
+    words = unit_words(level)
+    assert words, level
+    for word in words:
+        assert strip_unit_words(f"Куп'янський {word}") == "Куп'янський", word
+        assert (word in query._ANALYSIS_WORDS) == (" " not in word), word
+        assert bool(query._UNIT_WORD.fullmatch(word)) == (level != "qualifier"), word
+        assert bool(query._RAION_WORD.search(f"Чугуївський {word}")) == (level == "raion"), word
 
 
 def test_a_genitive_raion_hint_reads_as_the_raion(resolver) -> None:
