@@ -1,6 +1,7 @@
-"""Enrich a table file (CSV, TSV, Parquet) with resolved settlements, streaming, row for row.
+"""Enrich a table file (CSV, TSV, JSON, JSON Lines, Parquet, Excel .xlsx) with resolved settlements, row for row.
 
-Every input row and column is kept, in order; ``gaz_*`` columns are appended. Each distinct
+Rows stream through (a JSON array is read whole); every input row and column is kept, in order, and
+``gaz_*`` columns are appended (GeoJSON out adds points). Each distinct
 (query, oblast hint) pair is resolved once. Output goes to a temporary file beside the target and is
 renamed into place only when complete, so a failure never leaves half a file behind.
 

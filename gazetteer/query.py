@@ -188,6 +188,8 @@ def _needs_analysis(text: str) -> bool:
 
 #: Unit words that may end a cell right after the name ("Kupiansk Kharkiv oblast").
 _UNIT_WORD = re.compile(rf"(?:{unit_word_alternation('oblast', 'raion', 'hromada', 'council')})\.?", re.IGNORECASE)
+#: Words that say a unit's kind between its name and its unit word ("сільська", "territorial").
+_QUALIFIERS = frozenset(unit_words("qualifier"))
 _GENITIVE_ADJECTIVE = re.compile(r"(\w)(?:ого|ому)\b")
 #: Ukrainian's feminine genitive or dative of an adjective ("Кіндрашівської сільської ради", "Харківській").
 _FEMININE_OBLIQUE = re.compile(r"(\w)(?:ої|ій)(?=\s|$)")
@@ -592,7 +594,9 @@ class QueryReader:
         words = part.split()
         if len(words) < 3 or not _UNIT_WORD.fullmatch(words[-1]) or fold_key(part) in self.index.by_key:
             return [part]
-        for k in (2, 3):
+        # Qualifiers between the unit's name and its word ("Кіндрашівська сільська територіальна громада").
+        qualifiers = next((i for i, w in enumerate(reversed(words[:-1])) if w.casefold() not in _QUALIFIERS), 0)
+        for k in range(2, 4 + qualifiers):
             name, unit = " ".join(words[:-k]).strip(_EDGE), " ".join(words[-k:])
             if not name:
                 break

@@ -219,6 +219,11 @@ def test_a_code_that_names_no_unit_of_its_level_is_no_hint(resolver, level, code
         # Russian council words the older lists lacked (not found before the one list of unit words).
         "Радьковка Кондрашовский сельсовет",
         "Радьківка Кіндрашівський сельсовет",
+        # The hromada's full official title, qualifiers and all (not found before).
+        "Радьківка Кіндрашівська сільська територіальна громада",
+        "Радьківка Кіндрашівської сільської територіальної громади",
+        "Radkivka Kindrashivska rural territorial hromada",
+        "Радьківка Kindrashivska territorial community",
     ],
 )
 def test_a_raion_or_hromada_beside_the_name_decides_the_homonym(resolver, cell) -> None:
