@@ -375,7 +375,10 @@ _TYPE_WORDS = sorted(word_set("type_prefixes"), key=len, reverse=True)
 _TYPE_ALTERNATION = "|".join(re.escape(w) for w in _TYPE_WORDS)
 _TYPE_PREFIX = re.compile(rf"^(?:{_TYPE_ALTERNATION})(?:\.\s*|\s+)", re.IGNORECASE)
 _TYPE_SUFFIX = re.compile(
-    rf"\s+[\"'«“„(]?(?:{'|'.join(re.escape(w) for w in word_list('type_suffixes'))})\.?[\"'»”)]?$", re.IGNORECASE
+    rf"\s+[\"'«“„(]?(?:{'|'.join(re.escape(w) for w in word_list('type_suffixes'))})\.?[\"'»”)]?$"
+    # ...or joined by a hyphen ("Kyiv-city", "Київ-місто"): a whole word, never an abbreviation
+    rf"|\s*-\s*(?:{'|'.join(re.escape(w) for w in word_list('type_suffixes') if len(w) > 3 and ' ' not in w)})$",
+    re.IGNORECASE,
 )
 
 
@@ -389,7 +392,7 @@ _TYPE_CATEGORY = {
 }
 _TYPE_PHRASE_EDGES = re.compile(r"^(?:the\s+)|\s+(?:of|de)$")
 #: What may stand around a type word written as a part of its own ("(місто)", "«город»", "м.").
-_TYPE_WORD_EDGE = " .,;:()[]\"'«»“”„`"
+_TYPE_WORD_EDGE = " .,;:()[]\"'«»“”„`-"
 
 
 def type_category(word: str) -> str:

@@ -73,14 +73,18 @@ _CENTRE = re.compile(
 #: Words that put a place near the name, before it ("near Izium") or after it ("Irpin vicinity").
 _NEAR_BEFORE = re.compile(
     r"^(?:(?:on\s+)?the\s+)?(?:near|nr\.?|close to|around|outside(?: of)?|outskirts of|vicinity of|surroundings of|"
-    r"environs of|біля|поблизу|поряд з|неподалік|околиці|на околиці|околиця|около|возле|вблизи|недалеко от|"
-    r"окрестности|на окраине|окраина)\s+",
+    r"environs of|in the area of|the area of|area of|біля|поблизу|поряд з|неподалік|околиці|на околиці|околиця|около|"
+    r"возле|вблизи|недалеко от|окрестности|на окраине|окраина|"
+    # "в районі Ізюма", "в районе Купянска": news' "in the area of" (a raion is "Ізюмський район")
+    r"[ву] районі|в районе|в р-ні|в р-не)\s+",
     re.IGNORECASE,
 )
 _NEAR_AFTER = re.compile(
     r"\s+(?:vicinity|outskirts|area|surroundings|environs|surrounding area|окол\.?|околиці|окрестности)$",
     re.IGNORECASE,
 )
+#: What leads a name with a near word after it: "in the Izium area", "the Bucha outskirts".
+_NEAR_AFTER_LEAD = re.compile(r"^(?:(?:in|on|at)\s+)?the\s+", re.IGNORECASE)
 #: "X area of Y", "X district of Y": X is a part of the city Y.
 _PART_OF = re.compile(
     r"^(?P<part>.+?)\s+(?:area|district|neighbou?rhood|micro-?district|quarter|part|suburb)\s+of\s+(?:the\s+)?"
@@ -103,9 +107,18 @@ def has_district_word(text: str) -> bool:
 #: A masculine adjective on its own ("Podilskyi", "Privokzalny", "Петровский") names a city district, not a
 #: settlement, when a city follows it.
 _DISTRICT_ADJECTIVE = re.compile(r"(?:s'?kyi|s'?kyy|s'?ky|s'?kiy|nyi|nyy|ny|nyj|ський|ский|ний|ный|цький|цкий)$", re.I)
+
+
+def written_as_district(text: str) -> bool:
+    """Is ``text`` written as a city district: with a district word, or ending in a masculine adjective
+    ("Kyivskyi district", "Київський", "Podilskyi"), not as a town's own name ("Kyiv")?"""
+    words = text.split()
+    return has_district_word(text) or bool(words and _DISTRICT_ADJECTIVE.search(words[-1]))
+
+
 #: Words saying "of the city": "Kyiv City", "city of Kyiv", "м. Київ".
 _CITY_WORD = re.compile(
-    r"^(?:м|г|місто|город|city of|the city of)(?:\.\s*|\s+)|\s+(?:city|місто|город)\.?$", re.IGNORECASE
+    r"^(?:м|г|місто|город|city of|the city of)(?:\.\s*|\s+)|(?:\s+|\s*-\s*)(?:city|місто|город)\.?$", re.IGNORECASE
 )
 #: A street address inside a cell ("Khreshchatyk 22", "вул. Сумська, 10", "просп. Миру"): a street word, a house
 #: number, or a short street word after the street's name ("Khreshchatyk St."). Such a part is inside the
@@ -642,6 +655,11 @@ class QueryReader:
                 return new
             return value
 
+        def near_after(value: str) -> str:
+            """``value`` without a near word after the name, and then without what led it ("in the Izium area")."""
+            new = qualify(_NEAR_AFTER, value, "near")
+            return qualify(_NEAR_AFTER_LEAD, new, "near") if new != value else new
+
         body = text
         # Parenthesised or trailing branch numbers go before the split ("Днипро (отд. 12)").
         branch = re.sub(r"\(([^()]*\d[^()]*)\)", lambda m: " " if _BRANCH.search(m.group(1)) else m.group(0), body)
@@ -664,10 +682,10 @@ class QueryReader:
             if i < len(parts) - 1 and _BRANCH_MARK.search(part):
                 part = qualify(_BRANCH, part, "branch")  # "Одеса № 3, Одеська обл.": the last part was done above
             if i > 0 or len(parts) > 1:
-                near = qualify(_NEAR_AFTER, qualify(_NEAR_BEFORE, part, "near"), "near")
+                near = near_after(qualify(_NEAR_BEFORE, part, "near"))
             else:
                 near = qualify(_NEAR_BEFORE, part, "near")
-                near = qualify(_NEAR_AFTER, near, "near") if near == part else near
+                near = near_after(near) if near == part else near
             part = near
             # (not in a street address: "пл. Ринок 1" is a square called Market)
             facility = None if _STREET.search(part) else self._facility(part, alone=i > 0)

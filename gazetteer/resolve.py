@@ -53,7 +53,7 @@ from gazetteer.normalize import (
     script_of,
     strip_type_words,
 )
-from gazetteer.query import Query, QueryReader, has_district_word, nominative_adjectives
+from gazetteer.query import Query, QueryReader, has_district_word, nominative_adjectives, written_as_district
 from gazetteer.rank import MIN_SCORE, PEER_MARGIN, Candidate, category_prior, decide, prior_mass
 from gazetteer.store import Extract, cache_dir, get_extract, record_columns
 from gazetteer.words import word_keys, word_table
@@ -298,7 +298,14 @@ class Resolver:
                 raise
             return Resolution(query, "invalid", str(exc))
         res = self._lookup(q, hints, limit)
-        if res.status == "not_found" and q.raion is not None and raion is None and hints.raions is not None:
+        if res.status == "not_found" and (
+            q.raion is not None
+            and raion is None
+            and hints.raions is not None
+            or q.hromada is not None
+            and hromada is None
+            and hints.hromadas is not None
+        ):
             same = self._second_name(q, hints, limit)
             if same is not None:
                 res, note = same
@@ -833,15 +840,23 @@ class Resolver:
     def _second_name(self, q: Query, hints: Hints, limit: int) -> tuple[Resolution, str] | None:
         """A part after the name that reads as a raion no candidate lies in, yet names the same place: its
         former name ("Чорноморськ (Іллічівськ)": Іллічівськ is also an old raion's town) or a part of it
-        ("Kyiv, Troieshchyna"). (answer without that raion, the note saying what the part was); None otherwise."""
-        if q.raion is None or strip_unit_words(q.raion) != q.raion:
-            return None  # ("Kupiansk, Chuhuivskyi raion": a raion as such, which rules the town out)
-        res = self._lookup(q._replace(raion=None), replace(hints, raions=None), limit)
+        ("Kyiv, Troieshchyna"), or a district of that city written as a raion ("Київ, Оболонський район": Оболонська
+        is also a hromada of Poltava oblast). (answer without that raion, the note saying what the part was); None
+        otherwise."""
+        if q.raion is not None and hints.raions is not None:
+            part, q_without, hints_without = q.raion, q._replace(raion=None), replace(hints, raions=None)
+        elif q.hromada is not None and hints.hromadas is not None:
+            part, q_without, hints_without = q.hromada, q._replace(hromada=None), replace(hints, hromadas=None)
+        else:
+            return None
+        res = self._lookup(q_without, hints_without, limit)
         if res.status != "resolved":
             return None
         s = res.match.settlement
-        if self.part_of(q.raion, s):
-            return res, f"{q.raion!r} taken as a part of {s.name_uk}"
+        if self.part_of(part, s):
+            return res, f"{part!r} taken as a part of {s.name_uk}"
+        if strip_unit_words(part) != part or q.raion is None:
+            return None  # ("Kupiansk, Chuhuivskyi raion": a raion as such, which rules the town out)
         try:
             other = self._lookup_name(self.reader.read(q.raion), Hints(), limit)
         except (TypeError, ValueError):
@@ -903,7 +918,7 @@ class Resolver:
         order; empty when the cell reads as one place (a village by its city, "Obolon, Kyiv", a place and its
         oblast named after the oblast centre: "Kramatorsk, Donetsk")."""
         own = self._city(q.name)
-        if own is None or own.id == city.id or self.part_of(q.name, city):
+        if own is None or own.id == city.id or self._part_rather_than_town(q.name, city):
             return ()
         if q.oblast is not None and q.oblast == q.city:
             # "Kramatorsk, Donetsk", "Brovary, Kyiv": an oblast centre's name after a town of its oblast (or the
@@ -926,6 +941,16 @@ class Resolver:
         at = {id(s): q.text.find(part) if part else -1 for part, s in named}
         ordered = sorted((s for _, s in named), key=lambda s: at[id(s)] if at[id(s)] >= 0 else len(q.text))
         return tuple(Match(s, DISTRICT_SCORE, "several", s.name_uk) for s in ordered)
+
+    def _part_rather_than_town(self, name: str, city: Settlement) -> bool:
+        """Does ``name``, which names a town on its own, stand for a part of ``city`` beside it? So when a section
+        of ``city`` bears that very name (GeoNames), or when it is written as a district (a district word or an
+        adjective ending) and ``city`` has a district of that stem: "Kyivskyi district, Odesa" is Odesa's
+        district, "Kyiv, Odesa" two cities."""
+        sidx = self.positions()[city.id]
+        if any(h.kind == "district" and h.settlement == sidx for h in self.index.exact(fold_key(name))):
+            return True
+        return written_as_district(name) and self.part_of(name, city)
 
     def _named_in(self, name: str, oblasts: set[str]) -> bool:
         """Is a settlement of one of ``oblasts`` officially called ``name`` (or so romanized)?"""

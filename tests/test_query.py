@@ -463,3 +463,52 @@ def test_a_type_word_says_what_the_place_is_never_where(reader, cell: str, name:
     q = reader.read(cell)
     assert q.category == category and q.raion is None and q.city is None, q
     assert q.name == name or q.core == name, q
+
+
+@pytest.mark.parametrize(
+    ("cell", "first", "second"),
+    [("Kyiv, Odesa", "Київ", "Одеса"), ("Київ, Одеса", "Київ", "Одеса"), ("Киев, Одесса", "Київ", "Одеса"),
+     ("Kyiv, Poltava", "Київ", "Полтава"), ("Kyiv and Kharkiv", "Київ", "Харків")],
+)  # fmt: skip
+def test_a_city_named_like_another_citys_district_is_still_a_city(resolver, cell, first, second) -> None:
+    # Odesa, Kharkiv and Poltava each have a Kyivskyi district: "Kyiv" before them was taken as it (resolved).
+    res = resolver.lookup(cell)
+    assert res.status == "ambiguous", (cell, res.status, res.reason)
+    assert [c.name_uk for c in res.candidates[:2]] == [first, second]
+
+
+@pytest.mark.parametrize("cell", ["Kyivskyi district, Odesa", "Київський район, Одеса", "Kyiv district, Odesa"])
+def test_a_district_written_as_one_before_its_city_is_the_city(resolver, cell) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == "Одеса", (cell, res.status, res.reason)
+
+
+@pytest.mark.parametrize(
+    ("cell", "city"),
+    [("м.Київ, Оболонський р-н", "Київ"), ("г. Киев, Оболонский р-н", "Київ"), ("Kyiv, Obolonskyi district", "Київ"),
+     ("Севастополь, Балаклавський район", "Севастополь")],
+)  # fmt: skip
+def test_a_city_district_written_as_a_raion_is_a_part_of_the_city(resolver, cell, city) -> None:
+    # Оболонська is also a hromada of Poltava oblast: read as that unit, it ruled the city out (not_found).
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == city, (cell, res.status, res.reason)
+    assert "taken as a part of" in res.reason
+
+
+@pytest.mark.parametrize(
+    ("cell", "town"),
+    [("в районе Изюма", "Ізюм"), ("в районі Ізюма", "Ізюм"), ("у районі Бахмута", "Бахмут"),
+     ("в районе Купянска", "Куп’янськ"), ("in the Izium area", "Ізюм"), ("in the area of Izium", "Ізюм"),
+     ("the Bucha outskirts", "Буча")],
+)  # fmt: skip
+def test_in_the_area_of_a_town_is_near_the_town(resolver, cell, town) -> None:
+    # News' "in the area of": "в районі Ізюма" named the raion Ізюмський, "in the Izium area" nothing.
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == town, (cell, res.status, res.reason)
+    assert "near" in res.reason
+
+
+@pytest.mark.parametrize(("cell", "city"), [("Kyiv-city", "Київ"), ("Київ-місто", "Київ"), ("Kharkiv-City", "Харків")])
+def test_a_type_word_joined_by_a_hyphen_is_a_type_word(resolver, cell, city) -> None:
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == city, (cell, res.status, res.reason)
