@@ -343,7 +343,12 @@ class Resolver:
             res = Resolution(
                 query, "not_found", _names_region_reason(self.extract, region), None, res.candidates, region
             )
-        elif isinstance(query, str) and res.status != "not_found" and self._oblast_adjective(q.name, res):
+        elif (
+            isinstance(query, str)
+            and res.status != "not_found"
+            and not (q.inflected and _GENITIVE_BEFORE.match(q.text))
+            and self._oblast_adjective(q.name, res)
+        ):
             # "Donetska", "Харківська", "Харьковская": an oblast's own name as the place, not the city Донецьк or
             # the village Харківське it is one ending away from (the value of a gaz_oblast_* column).
             region = self.reader.oblasts(q.name, fuzzy=False)
@@ -1920,6 +1925,12 @@ UNPUNCTUATED_WORDS = 6
 #: ...and the part after the comma has at most this many ("Bucha Kyiv oblast").
 UNPUNCTUATED_TAIL = 3
 _PUNCTUATED = re.compile(r"[,;()/]")
+#: Ukrainian prepositions that take the genitive: after one, "Луганська" is the city's genitive (з Луганська, до
+#: Донецька), not its oblast's name (which would be "до Луганської").
+_GENITIVE_BEFORE = re.compile(
+    r"(?:до|з|із|зі|від|біля|поблизу|коло|з-під|з-за|після|для|без|навколо|довкола|поза|серед|неподалік від)\s+",
+    re.IGNORECASE,
+)
 _ON_REGION = re.compile(r"\s*на\s", re.IGNORECASE)
 #: Kinds of an oblast's names (unit_names.tsv) that are its own adjective, in any language.
 _ADJECTIVE_KINDS = frozenset({"official", "romanization", "russian"})

@@ -512,3 +512,27 @@ def test_in_the_area_of_a_town_is_near_the_town(resolver, cell, town) -> None:
 def test_a_type_word_joined_by_a_hyphen_is_a_type_word(resolver, cell, city) -> None:
     res = resolver.lookup(cell)
     assert res.status == "resolved" and res.match.name_uk == city, (cell, res.status, res.reason)
+
+
+@pytest.mark.parametrize(
+    ("cell", "city"),
+    [("до Ромен", "Ромни"), ("з Черкас", "Черкаси"), ("до Черкас", "Черкаси"), ("из Черкасс", "Черкаси"),
+     ("до Луганська", "Луганськ"), ("з Донецька", "Донецьк"), ("від Донецька", "Донецьк")],
+)  # fmt: skip
+def test_a_citys_genitive_after_a_preposition_is_the_city(resolver, cell, city) -> None:
+    # The dictionaries decline Черкаси and Ромни as other words (черкасів, ромнів): two hamlets Черкас, or a
+    # fuzzy Нове Поле, answered; "Луганська" after "до" is Луганськ's genitive, not its oblast's name.
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.name_uk == city, (cell, res.status, res.reason)
+
+
+def test_an_oblasts_name_alone_still_names_the_oblast(resolver) -> None:
+    res = resolver.lookup("Луганська")
+    assert res.status == "not_found" and "names an oblast" in res.reason
+
+
+def test_the_geoparser_reads_the_irregular_genitives_too() -> None:
+    from gazetteer.geoparse import find_places
+
+    found = {m.match.name_uk for m in find_places("Автобус із Черкас до Прилук, потім до Ромен.") if m.match}
+    assert {"Черкаси", "Прилуки", "Ромни"} <= found, found

@@ -293,7 +293,20 @@ class _Progress:
 
 
 def forms_lexicon(wanted: set[tuple[str, str]], manifest: Any) -> dict[tuple[str, str], tuple[str, ...]]:
-    """Forms of every wanted ``(lang, name)``: shipped, else cached, else computed now (and cached)."""
+    """Forms of every wanted ``(lang, name)``: shipped, else cached, else computed now (and cached); with the
+    forms of words/irregular_forms.txt always (an entry added there counts before the shipped lexicon is made
+    again)."""
+    lexicon = _computed_forms(wanted, manifest)
+    irregular = irregular_forms()
+    for key in wanted & irregular.keys():
+        known = set(lexicon.get(key, ()))
+        extra = {p for p in (pattern(split_words(f)) for f in irregular[key]) if p} - known
+        if extra:
+            lexicon[key] = tuple(sorted(known | extra))
+    return lexicon
+
+
+def _computed_forms(wanted: set[tuple[str, str]], manifest: Any) -> dict[tuple[str, str], tuple[str, ...]]:
     lexicon = {k: v for k, v in _read_shipped().items() if k in wanted}
     missing = wanted - lexicon.keys()
     if not missing:
