@@ -418,9 +418,8 @@ def enrich_file(
     resolved to approximate coordinates; its answers are cached on disk, so an interrupted run resumes.
     Formats follow the extensions (``fmt``/``out_fmt`` force them): csv, tsv, parquet, json, jsonl, xlsx in;
     the same and geojson out (:mod:`gazetteer.formats`; a JSON input, one array of objects, is read whole into
-    memory); ``bom`` starts a CSV with a BOM for Excel (None,
-    the default: when the input file starts with one, as Excel writes "CSV UTF-8", so the output opens in
-    Excel with its letters intact).
+    memory); ``bom`` starts a CSV with a BOM for Excel (None, the default: when the input, a file or stdin,
+    starts with one, as Excel writes "CSV UTF-8", so the output opens in Excel with its letters intact).
     ``sheet`` picks an .xlsx input's worksheet (name or 1-based number; default the first);
     ``raion_column`` / ``hromada_column`` add per-row raion and hromada hints beside the oblast one (these
     rows go through the streaming engine).
@@ -606,8 +605,19 @@ def _refuse_empty_names(**names: str | None) -> None:
 
 
 def _starts_with_bom(src: str | Path) -> bool:
-    """Does the input file (not stdin, not gzip) start with a UTF-8 byte order mark?"""
-    if str(src) == "-" or str(src).endswith(".gz"):
+    """Does the input (a file or stdin, not gzip) start with a UTF-8 byte order mark? Stdin is looked at
+    without taking its bytes (peeked, or read and sought back); one that allows neither counts as without."""
+    if str(src) == "-":
+        raw = getattr(sys.stdin, "buffer", None)
+        if hasattr(raw, "peek"):
+            return raw.peek(3)[:3] == codecs.BOM_UTF8
+        if raw is None or not raw.seekable():
+            return False
+        at = raw.tell()
+        head = raw.read(3)
+        raw.seek(at)
+        return head == codecs.BOM_UTF8
+    if str(src).endswith(".gz"):
         return False
     try:
         with open(src, "rb") as fh:

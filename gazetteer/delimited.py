@@ -67,6 +67,7 @@ class Records:
         self._join_cr: bool | None = None  # decided from the first line's ending
         self._tsv = delimiter == "\t"
         self._again: deque[str] = deque()  # lines of a damaged record to read again, after its first line
+        self._hinted = False  # the one-column hint is in notes
 
     # -- physical lines -------------------------------------------------------------------------
     def _source(self) -> Iterator[str]:
@@ -162,6 +163,12 @@ class Records:
             return Record(line, [], "empty line", "empty")
         problem = f"row has {len(fields)} fields, header has {width}"
         self.notes.append(f"line {line}: {problem}")
+        if width == 1:  # a one-column file: its cells hold the delimiter, unquoted
+            hint = _one_column_hint(self.delimiter)
+            if not self._hinted:
+                self._hinted = True
+                self.notes.append(f"the header has one column: {hint}")
+            problem += f"; {hint}"
         return Record(line, fields, problem, "fields")
 
     def _swallowed(self, fields: list[str], lines: list[str]) -> str | None:
@@ -217,6 +224,14 @@ class Records:
             return Record(start, cells, problem, kind)
         fields = [f.replace(_CR_STAND_IN, "\r") for f in parsed[0]] if parsed else []
         return self._checked(start, fields)
+
+
+def _one_column_hint(delimiter: str) -> str:
+    """What to do when the cells of a one-column file hold its delimiter (each such row is split)."""
+    return (
+        f"the cells hold the delimiter {delimiter!r}: quote them, pass --delimiter, or use "
+        "`gazetteer resolve -` for a plain list of names one per line"
+    )
 
 
 def _shape(cell: str) -> str:

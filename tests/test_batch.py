@@ -90,6 +90,29 @@ def test_quoted_cells_over_several_lines_stay_one_row(tmp_path: Path, capsys) ->
     assert [r["gaz_status"] for r in rows] == ["resolved"] * 3 and "warning" not in err
 
 
+@pytest.mark.parametrize("name", ["places.csv", "places.txt"])
+def test_one_column_cells_holding_the_delimiter_are_marked_with_what_to_do(tmp_path: Path, capsys, name) -> None:
+    src, dst = tmp_path / name, tmp_path / "out.csv"
+    src.write_text("place\nBucha, Kyiv oblast\nKupyansk\nIrpin, Kyiv oblast\n", encoding="utf-8")
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    rows = read_rows(dst)
+    assert code == 0 and [r["place"] for r in rows] == ["Bucha", "Kupyansk", "Irpin"]
+    assert [r["gaz_status"] for r in rows] == ["invalid", "resolved", "invalid"]
+    for row in (rows[0], rows[2]):
+        reason = row["gaz_reason"]
+        assert reason.startswith("row has 2 fields, header has 1; the cells hold the delimiter ','"), reason
+        assert "--delimiter" in reason and "gazetteer resolve -" in reason
+    assert err.count("gazetteer resolve -") == 1 and "the header has one column" in err  # said once, not per row
+
+
+def test_a_wider_header_gets_no_one_column_hint(tmp_path: Path, capsys) -> None:
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text("id,place\n1,Bucha, Kyiv oblast\n", encoding="utf-8")
+    code, _, err = run(capsys, "batch", str(src), "--column", "place", "-o", str(dst))
+    assert read_rows(dst)[0]["gaz_reason"] == "row has 3 fields, header has 2 (line 2)"
+    assert "resolve -" not in err
+
+
 @pytest.mark.parametrize(
     "name,line",
     [
@@ -470,6 +493,20 @@ def test_a_csv_from_excel_with_a_bom_comes_back_with_one(tmp_path) -> None:
     assert (tmp_path / "out2.csv").read_bytes().startswith(b"place,")
     enrich_file(src, tmp_path / "out3.csv", column="place", progress=False, bom=False)  # asked: none
     assert (tmp_path / "out3.csv").read_bytes().startswith(b"place,")
+
+
+@pytest.mark.parametrize("peek", [True, False])  # a real stdin can peek; a BytesIO handed over as stdin cannot
+def test_a_bom_on_stdin_comes_back_as_from_a_named_file(tmp_path: Path, capsys, monkeypatch, peek: bool) -> None:
+    import io
+
+    src = tmp_path / "semi.csv"
+    src.write_bytes(b"\xef\xbb\xbfplace;note\r\n" + "Куп'янськ;a\r\n".encode())
+    code, by_name, err = run(capsys, "batch", str(src), "--column", "place")
+    assert code == 0 and by_name.startswith("\ufeffplace;note;gaz_id"), err
+    raw = io.BytesIO(src.read_bytes())
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(raw) if peek else raw))
+    code, piped, err = run(capsys, "batch", "-", "--column", "place")
+    assert code == 0 and piped == by_name, err
 
 
 @pytest.mark.parametrize("engine", ["stream", "arrow"])
