@@ -46,11 +46,11 @@ An ambiguous name gets its candidates, best first, as Nominatim ranks results; a
   line is a name, a header line too; blank lines at the end dropped), or JSON (``Content-Type:
   application/json``): ``{"names": [...], "oblast": "Kharkiv"}`` or a bare list of names. ``oblast`` (or the
   ``oblast`` parameter) is one hint for every name, a string or null; an element of ``names`` that is no
-  string (null, a number, an object) is a junk cell, its row ``invalid`` with the reason. Any other JSON
-  shape (``names`` not a list, ``oblast`` not a string, an unknown field) is a 400 naming the field; a CSV or
-  TSV body (``text/csv``, ``text/tab-separated-values``) a 415, as its header, columns and quoting would be
-  read as names (``gazetteer batch`` reads tables). At most ``max_batch`` (5,000) names and
-  ``max_body_bytes`` (1 MB) per request, else a 413.
+  string (null, a number, an object) is a junk cell, its row ``invalid`` with the reason and its ``query`` the
+  element as sent (null, not "null"). Any other JSON shape (``names`` not a list, ``oblast`` not a string, an
+  unknown field) is a 400 naming the field; a CSV or TSV body (``text/csv``, ``text/tab-separated-values``) a
+  415, as its header, columns and quoting would be read as names (``gazetteer batch`` reads tables). At most
+  ``max_batch`` (5,000) names and ``max_body_bytes`` (1 MB) per request, else a 413.
 
 Every result carries Nominatim's fields (``place_id``, ``lat``/``lon`` as strings, ``display_name``,
 ``address`` with ``city``/``town``/``village``, ``municipality`` (hromada), ``district`` (raion), ``state``
@@ -708,7 +708,8 @@ class Service:
         (``text/csv``, ``text/tab-separated-values``) is refused with a 415: its quoting, columns and header
         would be read as names. ``oblast`` (in the body, or the ``oblast`` parameter) is one oblast hint for
         every name. An element of ``names`` that is no string (null, a number, an object) is a junk cell of
-        the column: its row says ``invalid`` and why, as ``gazetteer batch`` says it."""
+        the column: its row says ``invalid`` and why, as ``gazetteer batch`` says it, its ``query`` the element
+        as sent."""
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media in _TABLE_MEDIA:
             return _error(
@@ -753,7 +754,7 @@ class Service:
         hints = [oblast if oblast and oblast.strip() else None] * len(names)
         out = []
         for name, res in zip(names, lookup_many(names, oblasts=hints, resolver=self.resolver), strict=True):
-            row = {"query": name if isinstance(name, str) else json.dumps(name, ensure_ascii=False)}
+            row = {"query": name}  # as sent: a null stays null, never the name "null" (as batch keeps a JSON cell)
             row.update(res.to_columns())
             out.append(row)
         return out

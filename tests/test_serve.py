@@ -637,7 +637,15 @@ def test_batch_names_that_are_no_strings_are_junk_cells_each_with_its_row(http: 
     assert r.status_code == 200
     rows = r.json()["rows"]
     assert [row["gaz_status"] for row in rows] == ["invalid"] * 6 + ["resolved"]
-    assert all(row["gaz_reason"] for row in rows[:6]) and rows[1]["query"] == "5"
+    assert all(row["gaz_reason"] for row in rows[:6]) and [row["query"] for row in rows] == names
+
+
+def test_batch_a_null_name_comes_back_as_null_not_as_the_name_null(http: httpx.Client) -> None:
+    # before: the null's row said "query": "null", the same as a row for a place named "null"
+    rows = http.post("/batch", json=["Kupyansk", None, "null", "Kupyansk"]).json()["rows"]
+    assert [r["query"] for r in rows] == ["Kupyansk", None, "null", "Kupyansk"]
+    assert [r["gaz_status"] for r in rows] == ["resolved", "invalid", "invalid", "resolved"]
+    assert rows[1]["gaz_reason"] == "empty value"  # as gazetteer batch says of a JSON null cell
 
 
 @pytest.mark.parametrize("media", ["text/csv", "text/csv; charset=utf-8", "text/tab-separated-values"])
