@@ -428,6 +428,10 @@ def resolution_json(res) -> dict:
 def _cmd_resolve(args: argparse.Namespace) -> int:
     from gazetteer.resolve import default_resolver
 
+    if args.online:  # checked offline, before any lookup: an unknown provider is a usage error, as in batch
+        from gazetteer.online.settings import OnlineSettings
+
+        OnlineSettings.from_env(args.provider, **_online_settings(args))
     resolver = default_resolver()
     if args.query == "-":
         # Hints are the same for every line: check them once, so a bad one is one error, not N rows.

@@ -354,6 +354,22 @@ def test_resolve_json_with_a_bad_hint_is_still_a_usage_error(capsys) -> None:
     assert code == 2 and out == "" and "Narnia" in err
 
 
+@pytest.mark.parametrize("args", [["Kupyansk"], ["Kupyansk", "--json"], ["-"]])
+def test_resolve_online_refuses_an_unknown_provider_up_front_as_batch_does(
+    tmp_path: Path, capsys, monkeypatch, args: list[str]
+) -> None:
+    # before: a name resolved offline never reached the online step, so --provider bogus passed silently
+    import io
+    import sys
+
+    src = tmp_path / "in.csv"
+    src.write_text("place\nKupyansk\n", encoding="utf-8")
+    batch = run(capsys, "batch", str(src), "--column", "place", "--online", "--provider", "bogus")
+    assert batch[0] == 2 and "unknown online provider 'bogus'" in batch[2]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"Kupyansk\n")))
+    assert run(capsys, "resolve", *args, "--online", "--provider", "bogus") == batch  # (2, "", the same line)
+
+
 @pytest.mark.parametrize("name", ["", "   ", "😀", "null", "#N/A", "NULL"])
 def test_resolve_a_bad_name_is_one_line_on_stderr_or_json_as_asked(capsys, name: str) -> None:
     """One channel and one format for a name that cannot be looked up, whichever check finds it (an empty or
