@@ -929,8 +929,13 @@ class Resolver:
             # "Kramatorsk, Donetsk", "Brovary, Kyiv": an oblast centre's name after a town of its oblast (or the
             # oblast around the capital) names the oblast; so it does after any place of that name in it
             # ("Zolochiv, Kharkiv": the Золочів of Kharkiv oblast, not the town of Lviv oblast and Kharkiv).
+            # Not a familiar big city's name when only villages there carry it, though ("Запоріжжя, Дніпро": two
+            # cities, not the villages Запоріжжя of Dnipropetrovsk oblast; "Mykolaiv, Lviv" is the town of Lviv oblast).
             oblasts = self._oblasts_of(city)
-            if own.oblast_id in oblasts or self._named_in(q.name, oblasts):
+            if own.oblast_id in oblasts:
+                return ()
+            big = (own.population or 0) >= FAMILIAR_POPULATION
+            if self._named_in(q.name, oblasts, "MKX" if big else None):
                 return ()
         if bare_raion is not None and own.raion_id in self.index.find_units(bare_raion, "raion"):
             return ()  # "Lozova, Lozova": the town in the raion of that name
@@ -957,11 +962,14 @@ class Resolver:
             return True
         return written_as_district(name) and self.part_of(name, city)
 
-    def _named_in(self, name: str, oblasts: set[str]) -> bool:
-        """Is a settlement of one of ``oblasts`` officially called ``name`` (or so romanized)?"""
+    def _named_in(self, name: str, oblasts: set[str], categories: str | None = None) -> bool:
+        """Is a settlement of one of ``oblasts`` (and of one of ``categories``, any when None) officially called
+        ``name`` (or so romanized)?"""
         settlements = self.extract.settlements
         return any(
-            h.kind in ("official", "romanization") and settlements[h.settlement].oblast_id in oblasts
+            h.kind in ("official", "romanization")
+            and settlements[h.settlement].oblast_id in oblasts
+            and (categories is None or settlements[h.settlement].category in categories)
             for h in self.index.exact(fold_key(name))
         )
 

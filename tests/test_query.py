@@ -536,3 +536,14 @@ def test_the_geoparser_reads_the_irregular_genitives_too() -> None:
 
     found = {m.match.name_uk for m in find_places("Автобус із Черкас до Прилук, потім до Ромен.") if m.match}
     assert {"Черкаси", "Прилуки", "Ромни"} <= found, found
+
+
+@pytest.mark.parametrize("cell", ["Запоріжжя, Дніпро", "Zaporizhzhia, Dnipro"])
+def test_a_big_city_before_another_oblast_centre_is_a_city_not_a_namesake_village(resolver, cell) -> None:
+    # Dnipropetrovsk oblast has villages called Запоріжжя: "Дніпро" read as the oblast made them the answer.
+    res = resolver.lookup(cell)
+    assert res.status == "ambiguous", (cell, res.status, res.reason)
+    assert [c.name_uk for c in res.candidates[:2]] == ["Запоріжжя", "Дніпро"]
+    assert all(c.settlement.category == "M" for c in res.candidates[:2])
+    small = resolver.lookup("Zolochiv, Kharkiv")  # a smaller town's name still names the place of that oblast
+    assert small.status == "resolved" and small.match.oblast_id == resolver.lookup("Kharkiv").match.oblast_id
