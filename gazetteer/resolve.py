@@ -957,10 +957,7 @@ class Resolver:
         of ``city`` bears that very name (GeoNames), or when it is written as a district (a district word or an
         adjective ending) and ``city`` has a district of that stem: "Kyivskyi district, Odesa" is Odesa's
         district, "Kyiv, Odesa" two cities."""
-        sidx = self.positions()[city.id]
-        if any(h.kind == "district" and h.settlement == sidx for h in self.index.exact(fold_key(name))):
-            return True
-        return written_as_district(name) and self.part_of(name, city)
+        return self._section_of(name, city) or written_as_district(name) and self.part_of(name, city)
 
     def _named_in(self, name: str, oblasts: set[str], categories: str | None = None) -> bool:
         """Is a settlement of one of ``oblasts`` (and of one of ``categories``, any when None) officially called
@@ -981,10 +978,14 @@ class Resolver:
 
     def part_of(self, name: str, city: Settlement) -> bool:
         """Is ``name`` a known district or section of ``city`` (its GeoNames sections, KOATUU's city districts)?"""
-        sidx = self.positions()[city.id]
-        if any(h.kind == "district" and h.settlement == sidx for h in self.index.exact(fold_key(name))):
+        if self._section_of(name, city):
             return True
-        return sidx in self.city_districts.get(_district_key(name), ())
+        return self.positions()[city.id] in self.city_districts.get(_district_key(name), ())
+
+    def _section_of(self, name: str, city: Settlement) -> bool:
+        """Is ``name`` the very name of one of ``city``'s sections (GeoNames' PPLX, kind "district" in the index)?"""
+        sidx = self.positions()[city.id]
+        return any(h.kind == "district" and h.settlement == sidx for h in self.index.exact(fold_key(name)))
 
     def positions(self) -> dict[str, int]:
         """Settlement id -> its index in the extract's settlements (the index the name index and the geoparser
