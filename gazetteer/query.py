@@ -73,7 +73,7 @@ _CENTRE = re.compile(
 #: Words that put a place near the name, before it ("near Izium") or after it ("Irpin vicinity").
 _NEAR_BEFORE = re.compile(
     r"^(?:(?:on\s+)?the\s+)?(?:near|nr\.?|close to|around|outside(?: of)?|outskirts of|vicinity of|surroundings of|"
-    r"environs of|in the area of|the area of|area of|біля|поблизу|поряд з|неподалік|околиці|на околиці|околиця|около|"
+    r"environs of|in the area of|area of|біля|поблизу|поряд з|неподалік|околиці|на околиці|околиця|около|"
     r"возле|вблизи|недалеко от|окрестности|на окраине|окраина|"
     # "в районі Ізюма", "в районе Купянска": news' "in the area of" (a raion is "Ізюмський район")
     r"[ву] районі|в районе|в р-ні|в р-не)\s+",

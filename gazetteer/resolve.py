@@ -298,15 +298,8 @@ class Resolver:
                 raise
             return Resolution(query, "invalid", str(exc))
         res = self._lookup(q, hints, limit)
-        if res.status == "not_found" and (
-            q.raion is not None
-            and raion is None
-            and hints.raions is not None
-            or q.hromada is not None
-            and hromada is None
-            and hints.hromadas is not None
-        ):
-            same = self._second_name(q, hints, limit)
+        if res.status == "not_found":
+            same = self._second_name(q, hints, limit, given=(raion, hromada))
             if same is not None:
                 res, note = same
                 notes.append(note)
@@ -842,15 +835,18 @@ class Resolver:
             and bool(self.index.find_units(q.name, "raion"))
         )
 
-    def _second_name(self, q: Query, hints: Hints, limit: int) -> tuple[Resolution, str] | None:
+    def _second_name(
+        self, q: Query, hints: Hints, limit: int, given: tuple[object, object] = (None, None)
+    ) -> tuple[Resolution, str] | None:
         """A part after the name that reads as a raion no candidate lies in, yet names the same place: its
         former name ("Чорноморськ (Іллічівськ)": Іллічівськ is also an old raion's town) or a part of it
         ("Kyiv, Troieshchyna"), or a district of that city written as a raion ("Київ, Оболонський район": Оболонська
         is also a hromada of Poltava oblast). (answer without that raion, the note saying what the part was); None
-        otherwise."""
-        if q.raion is not None and hints.raions is not None:
+        otherwise. ``given``: the raion and hromada hints passed as arguments (a part of the cell never overrides
+        one)."""
+        if q.raion is not None and given[0] is None and hints.raions is not None:
             part, q_without, hints_without = q.raion, q._replace(raion=None), replace(hints, raions=None)
-        elif q.hromada is not None and hints.hromadas is not None:
+        elif q.hromada is not None and given[1] is None and hints.hromadas is not None:
             part, q_without, hints_without = q.hromada, q._replace(hromada=None), replace(hints, hromadas=None)
         else:
             return None
