@@ -1930,10 +1930,16 @@ UNPUNCTUATED_WORDS = 6
 #: ...and the part after the comma has at most this many ("Bucha Kyiv oblast").
 UNPUNCTUATED_TAIL = 3
 _PUNCTUATED = re.compile(r"[,;()/]")
-#: Ukrainian prepositions that take the genitive: after one, "Луганська" is the city's genitive (з Луганська, до
-#: Донецька), not its oblast's name (which would be "до Луганської").
+#: A preposition that takes the genitive (words/prepositions.txt) at the start of a cell: after one, "Луганська"
+#: is the city's genitive (з Луганська, до Донецька), not its oblast's name (which would be "до Луганської").
 _GENITIVE_BEFORE = re.compile(
-    r"(?:до|з|із|зі|від|біля|поблизу|коло|з-під|з-за|після|для|без|навколо|довкола|поза|серед|неподалік від)\s+",
+    r"(?:{})\s+".format(
+        "|".join(
+            re.escape(w)
+            for w, cases in sorted(word_table("prepositions"), key=lambda row: -len(row[0]))
+            if "gen" in cases.split()
+        )
+    ),
     re.IGNORECASE,
 )
 _ON_REGION = re.compile(r"\s*на\s", re.IGNORECASE)

@@ -526,6 +526,26 @@ def test_a_citys_genitive_after_a_preposition_is_the_city(resolver, cell, city) 
     assert res.status == "resolved" and res.match.name_uk == city, (cell, res.status, res.reason)
 
 
+@pytest.mark.parametrize(
+    "cell",
+    ["після Луганська", "з-під Донецька", "для Харкова", "серед Луганська", "из-под Донецка", "после Харькова",
+     "без Донецька"],
+)  # fmt: skip
+def test_a_city_after_any_preposition_of_the_list_is_the_city(resolver, cell) -> None:
+    # Each preposition is in words/prepositions.txt with the case it takes; one of the genitive ones before
+    # "Луганська" makes it the city, not the oblast's adjective.
+    res = resolver.lookup(cell)
+    assert res.status == "resolved" and res.match.category == "M", (cell, res.status, res.reason)
+
+
+def test_every_preposition_says_which_cases_follow_it() -> None:
+    from gazetteer.words import word_table
+
+    rows = word_table("prepositions")
+    assert rows and all(len(row) == 2 and row[1].split() for row in rows), [r for r in rows if len(r) != 2]
+    assert {case for row in rows for case in row[1].split()} <= {"gen", "loc", "acc", "ins", "dat"}
+
+
 def test_an_oblasts_name_alone_still_names_the_oblast(resolver) -> None:
     res = resolver.lookup("Луганська")
     assert res.status == "not_found" and "names an oblast" in res.reason
