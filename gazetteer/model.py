@@ -155,7 +155,9 @@ class Mention:
     """A place named in a text: its span, surface form and what it resolved to.
 
     ``kind`` is "settlement" or "oblast". A settlement mention carries its ``match`` when resolved,
-    or ``candidates`` when it stays ambiguous; an oblast mention carries ``oblast``.
+    or ``candidates`` when it stays ambiguous; when the region the text states decides it but namesakes
+    there fit as well, it carries both (``match`` first among ``candidates``, and a lower score). An oblast
+    mention carries ``oblast``.
     """
 
     text: str

@@ -69,7 +69,9 @@ def find_places(text: str, *, lang: str | None = None, resolver: Resolver | None
 
     ``lang`` ("uk", "ru" or "en") picks the morphology used for unknown words; by default it is guessed
     from the letters. A settlement mention carries ``match`` when one settlement fits clearly, otherwise
-    ``candidates``; an oblast mention carries ``oblast``. Raises TypeError when ``text`` is not a str,
+    ``candidates``; one placed by a region the text states, where namesakes fit as well ("Іванівку Донецької
+    області": six villages), carries both: ``match`` the likeliest, ``candidates`` all of them, and a lower
+    score. An oblast mention carries ``oblast``. Raises TypeError when ``text`` is not a str,
     ValueError for an unknown ``lang``. Data: the extract in use (KATOTTG, GeoNames), pymorphy3's
     dictionaries for case forms. A long text is read in windows (:func:`iter_places`).
     """
@@ -150,18 +152,23 @@ def _places_in(text: str, language: str, tables: Tables, offset: int) -> list[Me
     oblast_phrases(text, tokens, cands, tables)
     cands = apply_filters(text, tokens, sorted(cands, key=lambda c: c.i), tables, language)
     regions_lists(tokens, cands, tables)
-    disambiguate(tokens, cands, tables)
+    decided = disambiguate(tokens, cands, tables)
     # The sentence of each mention, by its start in the document.
     sentence_at = {tokens[c.i].start + offset: tokens[c.i].sentence for c in cands}
-    return _without_city_parts(to_mentions(text, tokens, cands, tables, offset), sentence_at, tables)
+    placed = {tokens[c.i].start + offset for c in cands if id(c) in decided.placed}
+    mentions = to_mentions(text, tokens, cands, tables, offset, decided)
+    return _without_city_parts(mentions, sentence_at, tables, placed)
 
 
-def _without_city_parts(mentions: list[Mention], sentence_at: dict[int, int], tables: Tables) -> list[Mention]:
+def _without_city_parts(
+    mentions: list[Mention], sentence_at: dict[int, int], tables: Tables, placed: set[int] | frozenset = frozenset()
+) -> list[Mention]:
     """Leave out a mention that names a part of a city the same sentence names ("у Києві на Троєщині":
     Kyiv's Troieshchyna, not the village Троєщина 400 km away): the city is already there. A mention resolved
     to a city, or to a settlement of the city's own oblast, stays (Odesa's Kyivskyi district does not take
-    Kyiv away from "the Kyiv-Odesa highway"; a suburb named so is itself a settlement). ``sentence_at``: the
-    sentence number of each mention's start."""
+    Kyiv away from "the Kyiv-Odesa highway"; a suburb named so is itself a settlement), and so does one the text
+    places in its own region ("Іванівку Донецької області та Харків": not Kharkiv's Ivanivka). ``sentence_at``:
+    the sentence number of each mention's start; ``placed``: the starts of the mentions placed so."""
     cities: dict[int, list] = {}
     for m in mentions:
         if m.kind == "settlement" and m.match is not None and m.match.settlement.category in "MK":
@@ -172,7 +179,12 @@ def _without_city_parts(mentions: list[Mention], sentence_at: dict[int, int], ta
     kept = []
     for m in mentions:
         near = cities.get(sentence_at.get(m.start, -1), ())
-        if m.kind == "settlement" and near and not (m.match is not None and m.match.settlement.category in "MK"):
+        if (
+            m.kind == "settlement"
+            and near
+            and m.start not in placed
+            and not (m.match is not None and m.match.settlement.category in "MK")
+        ):
             names = {c.name_uk for c in m.candidates} | ({m.match.name_uk} if m.match is not None else set())
             part_of = next(
                 (
@@ -189,7 +201,8 @@ def _without_city_parts(mentions: list[Mention], sentence_at: dict[int, int], ta
 
 
 def mentions_to_geojson(mentions: Iterable[Mention]) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of the resolved settlement mentions (Point geometry [lon, lat])."""
+    """A GeoJSON FeatureCollection of the resolved settlement mentions (Point geometry [lon, lat]). ``tied``:
+    how many namesakes fit the region the text states as well as the one placed (0: none; see :class:`Mention`)."""
     features = []
     for m in mentions:
         if m.kind != "settlement" or m.match is None:
@@ -210,6 +223,7 @@ def mentions_to_geojson(mentions: Iterable[Mention]) -> dict[str, Any]:
                     "end": m.end,
                     "score": round(m.score, 4),
                     "coord_precision": s.coord_precision,
+                    "tied": max(0, len(m.candidates) - 1),
                 },
             }
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from typing import NamedTuple
 
 from gazetteer.geodesy import EARTH_RADIUS_KM
 from gazetteer.geoparse.candidates import Cand
@@ -35,6 +36,9 @@ STRONG_POPULATION = 50_000
 #: A candidate whose category a type word before the mention excludes ("села X": not the city X).
 WRONG_CATEGORY = -0.35
 MIN_MARGIN = 0.04
+#: Confidence kept by a mention resolved by the region the text states around it while namesakes there fit
+#: as well (the text does not say which one it is): they are listed as its candidates too.
+TIED_IN_REGION = 0.7
 #: A candidate matched only by a former or alternate name when another is matched by its current name.
 FORMER_NAME = -0.1
 #: Places mentioned nearby pull a candidate within this many km (linearly less with distance).
@@ -51,14 +55,14 @@ def _strong(s: Settlement, sidx: int, tables: Tables) -> bool:
     return sidx in tables.centre_of or (s.category in "KM" and (s.population or 0) >= STRONG_POPULATION)
 
 
-def _stated(tokens: list[Token], cands: list[Cand]) -> dict[int, list[tuple[int, frozenset[str], frozenset[str]]]]:
-    """sentence -> [(token, oblast ids, unit ids)] of the regions the text states there."""
-    out: dict[int, list[tuple[int, frozenset[str], frozenset[str]]]] = defaultdict(list)
+def _stated(tokens: list[Token], cands: list[Cand]) -> dict[int, list[tuple[int, int, frozenset[str], frozenset[str]]]]:
+    """sentence -> [(first token, one past the last, oblast ids, unit ids)] of the regions the text states there."""
+    out: dict[int, list[tuple[int, int, frozenset[str], frozenset[str]]]] = defaultdict(list)
     for c in cands:
         if c.kind == "oblast" or (c.kind == "unit" and c.oblast):
-            out[tokens[c.i].sentence].append((c.i, frozenset([c.oblast]), frozenset()))
+            out[tokens[c.i].sentence].append((c.i, c.j, frozenset([c.oblast]), frozenset()))
         elif c.kind == "unit":
-            out[tokens[c.i].sentence].append((c.i, frozenset(), c.units))
+            out[tokens[c.i].sentence].append((c.i, c.j, frozenset(), c.units))
     return out
 
 
@@ -118,34 +122,54 @@ class _Nearby:
         )
 
 
+def _words_between(c: Cand, i: int, j: int) -> tuple[int, bool]:
+    """(words between mention ``c`` and the region at tokens ``i:j``, the region comes first): the region
+    written after a place ("Радьківку на Харківщині") is its own when one before it is as near ("на Сумщині
+    та Радьківку на Харківщині")."""
+    return (i - c.j, False) if i >= c.j else (c.i - j, True)
+
+
 def _context(tokens: list[Token], c: Cand, stated_in: dict, settlements: list[Settlement]) -> tuple:
-    """(local oblast, local units, stated oblasts, stated units) around one mention."""
+    """(local oblast, local units, stated oblasts, stated units) around one mention: the local ones are
+    those of its sentence, the nearest first (see :func:`_words_between`)."""
     sent = tokens[c.i].sentence
     local_oblast = None
     local_units: set[str] = set()
-    for _, oblasts, units in sorted(stated_in.get(sent, ()), key=lambda r: abs(r[0] - c.i)):
+    for _, _, oblasts, units in sorted(stated_in.get(sent, ()), key=lambda r: _words_between(c, r[0], r[1])):
         local_units |= units
         if local_oblast is None:
             local_oblast = next((o for o in oblasts if any(settlements[s].oblast_id == o for s in c.cands)), None)
     stated_oblasts: set[str] = set()
     stated_units: set[str] = set()
     for w in range(sent - CONTEXT_SENTENCES, sent + CONTEXT_SENTENCES + 1):
-        for _, oblasts, units in stated_in.get(w, ()):
+        for _, _, oblasts, units in stated_in.get(w, ()):
             stated_oblasts |= oblasts
             stated_units |= units
     return local_oblast, local_units, stated_oblasts, stated_units
 
 
-def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None:
+class Decided(NamedTuple):
+    """What :func:`disambiguate` found beside each mention's pick, by ``id()`` of the mention's Cand.
+
+    ``tied``: the namesakes (settlement indexes, the pick first) that fit the region stated around a
+    mention as well as its pick; ``placed``: mentions whose pick is in the region or unit stated next to
+    them, in their own sentence ("Іванівку Донецької області")."""
+
+    tied: dict[int, list[int]]
+    placed: set[int]
+
+
+def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> Decided:
     """Pick one settlement per mention from the regions the text states, unambiguous places around it
     and a prior; a mention whose best candidate fits a stated region resolves even when namesakes in
-    that region tie (the region is what the text says)."""
+    that region tie (the region is what the text says; the tied namesakes are in the answer's ``tied``)."""
     settlements = tables.records
     stated_in = _stated(tokens, cands)
-    doc_oblasts = {o for rows in stated_in.values() for _, oblasts, _ in rows for o in oblasts}
-    doc_units = {u for rows in stated_in.values() for _, _, units in rows for u in units}
+    doc_oblasts = {o for rows in stated_in.values() for _, _, oblasts, _ in rows for o in oblasts}
+    doc_units = {u for rows in stated_in.values() for _, _, _, units in rows for u in units}
     places = [c for c in cands if c.kind == "settlement"]
     surface = {id(c): " ".join(t.key for t in tokens[c.i : c.j]) for c in places}
+    by_id = {id(c): c for c in places}
     anchors_in: dict[int, dict[int, int]] = defaultdict(dict)  # sentence -> {id(mention): settlement}
     nearby = _Nearby(settlements)
     for c in places:
@@ -155,6 +179,7 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
     pending = [c for c in places if len(c.cands) > 1]
     # What does not change between rounds: the stated context and each candidate's fixed score.
     fixed: dict[int, list[tuple[float, bool, int]]] = {}
+    local_of: dict[int, set[int]] = {}  # mention -> its candidates in the region stated in its sentence
     priors: dict[int, float] = {}
     near_of: dict[int, bool] = {}
     for c in pending:
@@ -170,6 +195,7 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
         }
         near_of[id(c)] = len(strong) != 1
         rows = []
+        local = local_of[id(c)] = set()
         for sidx, (base, _key) in c.cands.items():
             s = settlements[sidx]
             p = priors.get(sidx)
@@ -179,6 +205,7 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
             fits = True
             if local_units and (s.raion_id in local_units or s.hromada_id in local_units):
                 score += LOCAL_UNIT
+                local.add(sidx)
             elif stated_units and (s.raion_id in stated_units or s.hromada_id in stated_units):
                 score += STATED_UNIT
             elif doc_units and (s.raion_id in doc_units or s.hromada_id in doc_units):
@@ -188,6 +215,7 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
             if local_oblast is not None and s.oblast_id == local_oblast:
                 score += LOCAL_OBLAST
                 fits = True
+                local.add(sidx)
             elif s.oblast_id in stated_oblasts:
                 score += STATED_OBLAST
                 fits = True
@@ -217,26 +245,31 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
         ]
         behind[id(c)] = sorted((-score, sidx, fits) for score, fits, sidx in rows if score < reach)[:5]
     todo = pending
+    tied: dict[int, list[int]] = {}
     for _round in range(3):
         new: list[tuple[int, int, int]] = []
-        # Each sentence's anchors as (surface, anchor, cell row, cell column, oblast), this round.
-        rows_of: dict[int, list[tuple[str, int, int, int, str]]] = {}
+        # Each sentence's anchors as (surface, anchor, cell row, cell column, oblast, name key), this round.
+        rows_of: dict[int, list[tuple[str, int, int, int, str, str]]] = {}
         for c in todo:
             sent = tokens[c.i].sentence
             # Another mention of the very same word is no evidence for itself ("Радьківка в Сумській
-            # області і ще одна Радьківка в Чернігівській").
+            # області і ще одна Радьківка в Чернігівській"), nor one of the same name in another case form
+            # resolved to one of this mention's candidates by that name ("Радьківка Харківської області, а
+            # також Радьківку на Сумщині"); another name of it is ("В Дзержинске, ныне Торецк").
             mine = surface[id(c)]
+            own = c.cands
             anchors: list[tuple[int, int, int, bool]] = []
             anchor_oblasts: set[str] = set()
             for w in range(sent - CONTEXT_SENTENCES, sent + CONTEXT_SENTENCES + 1):
                 got = rows_of.get(w)
                 if got is None:
                     got = rows_of[w] = [
-                        (surface[k], a, *cell(a), settlements[a].oblast_id) for k, a in anchors_in.get(w, {}).items()
+                        (surface[k], a, *cell(a), settlements[a].oblast_id, by_id[k].cands[a][1])
+                        for k, a in anchors_in.get(w, {}).items()
                     ]
                 here = w == sent
-                for surf, a, ala, alo, oblast_id in got:
-                    if surf != mine:
+                for surf, a, ala, alo, oblast_id, key in got:
+                    if surf != mine and (a not in own or own[a][1] != key):
                         anchors.append((a, ala, alo, here))
                         anchor_oblasts.add(oblast_id)
             if not near_of[id(c)]:
@@ -255,6 +288,10 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
             c.ranked = [sidx for _, sidx, _ in rows[:5]]
             decided = c.margin >= MIN_MARGIN or rows[0][2] and c.margin >= 0
             c.resolved = rows[0][1] if decided else None
+            if decided and c.margin < MIN_MARGIN:
+                tied[id(c)] = [sidx for neg, sidx, fits in rows if fits and neg - rows[0][0] < MIN_MARGIN]
+            else:
+                tied.pop(id(c), None)
             if c.margin >= 0.1:
                 new.append((sent, id(c), rows[0][1]))
         fresh = [(sent, k, sidx) for sent, k, sidx in new if anchors_in[sent].get(k) != sidx]
@@ -265,11 +302,16 @@ def disambiguate(tokens: list[Token], cands: list[Cand], tables: Tables) -> None
         # Only mentions with a changed anchor in their window can change.
         affected = {sent + d for sent, _, _ in fresh for d in range(-CONTEXT_SENTENCES, CONTEXT_SENTENCES + 1)}
         todo = [c for c in pending if tokens[c.i].sentence in affected]
+    return Decided(tied, {id(c) for c in pending if c.resolved is not None and c.resolved in local_of[id(c)]})
 
 
-def to_mentions(text: str, tokens: list[Token], cands: list[Cand], tables: Tables, offset: int = 0) -> list[Mention]:
+def to_mentions(
+    text: str, tokens: list[Token], cands: list[Cand], tables: Tables, offset: int = 0, decided: Decided | None = None
+) -> list[Mention]:
     """Public :class:`~gazetteer.model.Mention` records of the settlement and oblast candidates; their
-    offsets moved by ``offset`` (where ``text`` starts in a longer document)."""
+    offsets moved by ``offset`` (where ``text`` starts in a longer document). A mention ``decided`` found
+    tied with namesakes in its stated region lists them as candidates, and keeps TIED_IN_REGION of its score."""
+    tied = decided.tied if decided is not None else {}
     settlements = tables.records
     out = []
     # Match records are frozen: one per (settlement, score, key) serves every mention that resolves alike.
@@ -291,6 +333,12 @@ def to_mentions(text: str, tokens: list[Token], cands: list[Cand], tables: Table
             m = matches.get((c.resolved, base, key))
             if m is None:
                 m = matches[(c.resolved, base, key)] = Match(settlements[c.resolved], min(1.0, base), "text", key)
+            namesakes = tied.get(id(c), ())
+            if len(namesakes) > 1:
+                conf *= TIED_IN_REGION
+                others = tuple(Match(settlements[s], min(1.0, c.cands[s][0]), "text", c.cands[s][1]) for s in namesakes)
+                out.append(Mention(surface, start, end, "settlement", round(conf, 4), match=m, candidates=others))
+                continue
             out.append(Mention(surface, start, end, "settlement", round(conf, 4), match=m))
         else:
             order = c.ranked or list(c.cands)[:5]
