@@ -591,6 +591,15 @@ class Places:
         self.extract = ex
         self.licence = f"Data: codifier KATOTTG, GeoNames (CC BY 4.0), OCHA COD-AB; extract built {ex.manifest.get('built_at', '?')}"
 
+    #: The tables built on first use, slowest first (:meth:`warm`).
+    _LAZY = ("russian", "russian_units", "english_units", "_unit_members")
+
+    def warm(self) -> None:
+        """Build every table that is otherwise built on first use (about 2 s: the Russian names of all
+        settlements and units), so that no request waits for one."""
+        for name in self._LAZY:
+            getattr(self, name)
+
     @cached_property
     def russian(self) -> dict[str, str]:
         """KATOTTG id -> the Russian name to show (:func:`russian_choice`); a settlement without one shows its

@@ -760,9 +760,11 @@ class Service:
         return out
 
 
-def create_app(resolver: Resolver | None = None, settings: Settings | None = None) -> Any:
+def create_app(resolver: Resolver | None = None, settings: Settings | None = None, *, warm: bool = False) -> Any:
     """The ASGI application (Starlette, inside the request guard, inside CORS: :func:`with_cors`). Loads the
-    extract on startup."""
+    extract on startup; with ``warm``, also every table a request in any language would otherwise build on
+    first use (the Russian names: a first ``accept-language=ru`` took ~2 s, over a geopy client's 1 s
+    timeout). :func:`run` warms its app before it answers."""
     resolver = resolver or default_resolver()
     settings = settings or Settings()
     svc = Service(resolver, settings)
@@ -798,6 +800,8 @@ def create_app(resolver: Resolver | None = None, settings: Settings | None = Non
     app = Starlette(routes=routes, exception_handlers={Exception: on_error, HTTPException: on_http_error})
     app.state.service = svc
     resolver.lookup("Київ")  # load the extract and index before the first request
+    if warm:
+        svc.places.warm()
     return with_cors(Guard(app, settings), settings)
 
 
@@ -807,7 +811,7 @@ _ENV = "GAZETTEER_SERVE_SETTINGS"
 def app_from_env() -> Any:
     """Factory for uvicorn's worker processes: settings travel in an environment variable."""
     raw = os.environ.get(_ENV)
-    return create_app(settings=Settings(**json.loads(raw)) if raw else Settings())
+    return create_app(settings=Settings(**json.loads(raw)) if raw else Settings(), warm=True)
 
 
 class BindError(GazetteerError, OSError):
@@ -851,8 +855,9 @@ def run(
     """Serve until interrupted. ``workers`` > 1 starts that many processes (each loads the extract).
 
     The socket is bound first (:func:`bind`; :class:`BindError` if it cannot be), then ``on_listening(host,
-    port)`` is called with the port actually bound (useful with ``port=0``), then the extract loads and
-    requests are answered (those that arrive meanwhile wait in the socket's queue)."""
+    port)`` is called with the port actually bound (useful with ``port=0``), then the extract loads and the
+    service warms (:func:`create_app`), then requests are answered (those that arrive meanwhile wait in the
+    socket's queue)."""
     import uvicorn
 
     settings = settings or Settings()
@@ -871,7 +876,7 @@ def run(
             extra = {"target": uvicorn.Server(config).run} if older else {}
             Multiprocess(config, sockets=[sock], **extra).run()
         else:
-            config = uvicorn.Config(create_app(settings=settings), **common)
+            config = uvicorn.Config(create_app(settings=settings, warm=True), **common)
             uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()

@@ -1247,3 +1247,31 @@ def test_street_amenity_or_postcode_beside_a_city_is_said_to_be_unused(http: htt
     assert "street not used" in unquote(r.headers["x-gazetteer-reason"])
     plain = http.get("/search", params={"city": "Kharkiv", "format": "jsonv2"})
     assert "not used" not in unquote(plain.headers["x-gazetteer-reason"])
+
+
+# -- warm start ------------------------------------------------------------------------------------------
+def test_a_warmed_service_has_every_table_a_request_would_build(monkeypatch) -> None:
+    # A first accept-language=ru request built the Russian names of every settlement (~2 s), longer than a
+    # geopy client's default 1 s timeout; the served app builds them before it answers.
+    from gazetteer.nominatim import Places
+    from gazetteer.resolve import default_resolver
+
+    places = Places(default_resolver())
+    assert not any(name in vars(places) for name in Places._LAZY)
+    places.warm()
+    assert all(name in vars(places) for name in Places._LAZY)
+    warmed = []
+    monkeypatch.setattr(Places, "warm", lambda self: warmed.append(self))
+    create_app()
+    assert warmed == []
+    create_app(warm=True)
+    assert len(warmed) == 1
+
+
+def test_the_served_app_is_warmed(monkeypatch) -> None:
+    import gazetteer.serve as serve
+
+    made = []
+    monkeypatch.setattr(serve, "create_app", lambda **kw: made.append(kw) or None)
+    serve.app_from_env()
+    assert made and made[0].get("warm") is True
