@@ -1,7 +1,7 @@
 """Filters: drop what is not a place, turn region phrases into oblasts, keep weak names only with support.
 
 Lower-case words, common words and people (``not_places``, pymorphy's name tags), foreign places,
-rivers, districts and capitalised-phrase neighbours are dropped or made weak; a weak candidate survives
+rivers, streets, districts and capitalised-phrase neighbours are dropped or made weak; a weak candidate survives
 with support: a type word before it (село, village of) or a listed neighbour place.
 """
 
@@ -12,7 +12,7 @@ import re
 from gazetteer.geoparse.candidates import Cand
 from gazetteer.geoparse.lexicon import PERSON_TAGS, Tables, parses, unpack, word_memo
 from gazetteer.geoparse.tokens import JOIN_GAP, WORD, Token, capitalized
-from gazetteer.geoparse.words import area_words, folded, folded_table, foreign_qualifiers
+from gazetteer.geoparse.words import area_words, folded, folded_table, foreign_qualifiers, river_heads, street_words
 from gazetteer.normalize import fold_key
 from gazetteer.resolve import NOMINATIVE_AFTER_PREPOSITION
 
@@ -26,6 +26,8 @@ _HYPHEN = re.compile(r"[-‐‑]")
 #: A word for a state between the comma and its name ("Одеса, штат Техас", "Odessa, state of Texas").
 _STATE_WORDS = {fold_key(w) for w in ("штат", "state", "провінція", "провинция", "province")}
 _AREA_AFTER = {fold_key(w) for w in ("area", "city", "town", "village", "outskirts", "direction", "axis", "front")}
+#: Words that may stand between a river word and the river's name ("bank of the Dnipro").
+_RIVER_LINKS = {"of", _THE}
 
 
 def type_word_before(tokens: list[Token], c: Cand) -> str | None:
@@ -52,6 +54,8 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
     unit_levels = folded_table("unit_after")
     direction_after = folded("direction_after")
     river_before = folded("river_before")
+    rivers = folded("rivers")
+    heads = river_heads()
     prepositions = folded("prepositions")
     areas = {fold_key(w) for lang_ in ("uk", "ru") for w in area_words(lang_)}
     regions = {n for c in cands if c.kind in ("oblast", "unit") for n in range(c.i, c.j)}
@@ -68,8 +72,21 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
         c.categories = categories or ""
         latin = not tok.cyr
         single = c.j - c.i == 1
+        if _street(text, tokens, c, settlements):
+            c.kind = "drop"
+            continue
+        # The first word of a two-word river's name: "на Сіверському Донці", "Південний Буг".
+        if single and nxt is not None and nxt.joined and tok.key[:4] in heads.get(nxt.key, ()):
+            c.kind = "drop"
+            continue
         if not latin and single and prev is not None and prev.key in prepositions:
             _oblique_after_preposition(c, tok, tables)
+        # "на" + a case form of a river's name is the river, whatever place bears the name ("Човен
+        # перекинувся на Дніпрі": not Dnipro, nor the oblast around it); "на Дніпро" (toward) stays.
+        if prev is not None and prev.key == _NA and single and tok.key not in rivers:
+            if any(key in rivers for _score, key in c.cands.values()):
+                c.kind = "drop"
+                continue
         # "на Запоріжжі" (locative after на) is the region around an oblast centre.
         if prev is not None and prev.key == _NA and single and lang != "en":
             centres = {tables.centre_of[s] for s in c.cands if s in tables.centre_of}
@@ -87,8 +104,7 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
         if nxt is not None and nxt.key in direction_after and not latin:
             direction(c, tokens, tables, lang)
             continue
-        window = tokens[max(0, c.i - 3) : c.i]
-        if any(t.key in river_before and t.sentence == tok.sentence for t in window):
+        if _after_river_word(tokens, c, river_before, rivers):
             c.kind = "drop"
             continue
         # Not places: a military unit, army group or club in quotes or after its word («Азов», "Восток").
@@ -125,7 +141,7 @@ def apply_filters(text: str, tokens: list[Token], cands: list[Cand], tables: Tab
         keys = {key for _score, key in c.cands.values()}
         villages_only = all(settlements[s].category in "CX" for s in c.cands)
         # A river in an oblique case that is also a village's name ("біля Донця", "за Осколом").
-        if villages_only and keys & folded("rivers") and fold_key(tok.text) not in folded("rivers"):
+        if villages_only and keys & rivers and fold_key(tok.text) not in rivers:
             c.kind = "drop"
             continue
         # A common word or a place abroad only when every reading is one (Новотроицком reads as the
@@ -186,6 +202,53 @@ def _oblique_after_preposition(c: Cand, tok: Token, tables: Tables) -> None:
     for s in nominative:
         score, key = c.cands[s]
         c.cands[s] = (round(score * NOMINATIVE_AFTER_PREPOSITION, 4), key)
+
+
+def _after_river_word(tokens: list[Token], c: Cand, river_before: frozenset[str], rivers: frozenset[str]) -> bool:
+    """Does a river word (``river_before``: річці, берега, води, river, bank) stand right before the span, or
+    up to three words before it with only capitalised words, "of" and "the" between ("берега Сіверського
+    Донця", "the bank of the Dnipro")? With another word between, only a name that is also a river's
+    (``rivers``) is the river ("Рівень води у Дніпрі"): else the sentence goes on to a place ("crossed the
+    river near Krynky", "на березі Дніпра у Херсоні", "Zhovti Vody and Pokrov")."""
+    sentence = tokens[c.i].sentence
+    linked = True
+    for n in range(c.i - 1, max(-1, c.i - 4), -1):
+        t = tokens[n]
+        if t.sentence != sentence:
+            return False
+        if t.key in river_before:
+            return linked or any(key in rivers for _score, key in c.cands.values())
+        linked = linked and (t.key in _RIVER_LINKS or t.cap and not t.first)
+    return False
+
+
+def _street(text: str, tokens: list[Token], c: Cand, settlements: list) -> bool:
+    """Is the span a street's name: after a street word ("вулиця Шевченка", "на площі Свободи", "вул.
+    Шевченка", "вулиці Героїв Маріуполя") or before one ("Shevchenka Street", "Андріївський узвіз")? A
+    city's name right next to the word stays the city ("вулиці Харкова": its streets; "Kyiv street art")."""
+    before, abbreviations, after = street_words()
+    sentence = tokens[c.i].sentence
+    n = c.i - 1
+    for width in range(3):  # the street word, or one or two capitalised words of the street's name before it
+        if n < 0:
+            return False
+        t, joined = tokens[n], tokens[n + 1].joined
+        entry = (t.key, t.cyr)
+        if entry in before and (joined or entry in abbreviations and text[t.end : tokens[n + 1].start].strip() == "."):
+            return width > 0 or not _city(settlements, c)
+        if not (joined and t.cap and t.sentence == sentence):
+            break
+        n -= 1
+    if c.j < len(tokens):
+        t = tokens[c.j]
+        if t.joined and t.sentence == sentence and (t.key, t.cyr) in after:
+            return not _city(settlements, c)
+    return False
+
+
+def _city(settlements: list, c: Cand) -> bool:
+    """Is one of the span's candidates a city (KATOTTG M or K)?"""
+    return any(settlements[s].category in "MK" for s in c.cands if s >= 0)
 
 
 def _inherit_categories(text: str, tokens: list[Token], kept: list[Cand]) -> None:

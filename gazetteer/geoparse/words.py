@@ -71,3 +71,45 @@ def foreign_qualifiers() -> tuple[frozenset[str], frozenset[str]]:
             elif row["kind"] != "state code":
                 names.add(key)
     return frozenset(names), frozenset(codes)
+
+
+@cache
+def street_words() -> tuple[frozenset[tuple[str, bool]], frozenset[tuple[str, bool]], frozenset[tuple[str, bool]]]:
+    """(words before a street's name, the abbreviations among them, words after it) of the ``street_words``
+    list, each as (folded key, Cyrillic?): a key counts only in its own script ("пер." folds like "per")."""
+    before: set[tuple[str, bool]] = set()
+    abbreviations: set[tuple[str, bool]] = set()
+    after: set[tuple[str, bool]] = set()
+    for row in word_table("street_words"):
+        key = fold_key(row[0])
+        if not key:
+            continue
+        entry = (key, any("\u0400" <= ch <= "\u04ff" for ch in row[0]))
+        where = row[1] if len(row) > 1 else "before"
+        if where in ("before", "both"):
+            before.add(entry)
+            if row[0].endswith("."):
+                abbreviations.add(entry)
+        if where in ("after", "both"):
+            after.add(entry)
+    return frozenset(before), frozenset(abbreviations), frozenset(after)
+
+
+@cache
+def river_heads() -> dict[str, frozenset[str]]:
+    """Folded case form of the last word of a two-word river name (Донці, Бузі, their nominatives too) ->
+    the first four letters of the folded first words it follows (sive, pivd): "на Сіверському Донці",
+    "Південний Буг" (``rivers`` and ``river_forms`` lists)."""
+    forms: dict[str, set[str]] = {}
+    for row in word_table("river_forms"):
+        if len(row) > 1:
+            forms.setdefault(fold_key(row[1]), set()).add(fold_key(row[0]))
+    out: dict[str, set[str]] = {}
+    for name in word_list("rivers"):
+        words = name.split()
+        if len(words) < 2:
+            continue
+        last = fold_key(words[-1])
+        for form in forms.get(last, set()) | {last}:
+            out.setdefault(form, set()).add(fold_key(words[0])[:4])
+    return {form: frozenset(heads) for form, heads in out.items()}
