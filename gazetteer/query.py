@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
@@ -357,6 +358,9 @@ class QueryReader:
     def __init__(self, index: NameIndex) -> None:
         self.index = index
         self._cache: dict[str, Query] = {}
+        #: Raions a part names by their centre town's name ("Kryvyi Rih raion": Криворізький), which the
+        #: index's unit names alone do not tell; the resolver sets it (see Resolver._units_of_centre).
+        self.raions_of_centre: Callable[[str], set[str]] = lambda text: set()
 
     # -- facts ------------------------------------------------------------------------------------
     @cached_property
@@ -736,6 +740,9 @@ class QueryReader:
                     continue
                 if raion is None and self.index.find_units(nominative, "raion"):
                     raion = nominative
+                    continue
+                if raion is None and has_unit_word and self.raions_of_centre(part):
+                    raion = part  # "Kryvyi Rih raion", "Кривий Ріг район": named by its centre
                     continue
                 if hromada is None and has_unit_word:
                     # "Kupianskyi raion, Kindrashivska hromada, Radkivka"; KOATUU's village council: its hromada

@@ -51,6 +51,7 @@ from gazetteer.normalize import (
     romanize,
     russian_form,
     script_of,
+    skeleton,
     strip_type_words,
 )
 from gazetteer.query import Query, QueryReader, has_district_word, nominative_adjectives, written_as_district
@@ -144,6 +145,33 @@ SHORTEST_OTHER_NAME = 2
 #: Kyiv", "Izium - Kharkiv"): read as a comma when the cell as written names nothing (Сакко і Ванцетті is one
 #: village).
 _JOINERS = re.compile(r"\s+(?:and|or|та|і|й|и|або|чи|или|&|[-–—])\s+", re.IGNORECASE)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """How many leading letters ``a`` and ``b`` share."""
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+
+
+#: Last consonants of a town's name and of the stem of the adjective made of it, as folded keys spell them:
+#: Кривий Ріг, Криворізький (г: з); Прилуки, Прилуцький (к: ц); Бахмут, Бахмутський (тськ folds to ц);
+#: Волноваха, Волноваський (х: с).
+_CENTRE_ALTERNATIONS = frozenset({("h", "z"), ("k", "c"), ("t", "c"), ("h", "s")})
+
+
+def _named_after(town: str, stem: str) -> bool:
+    """Is ``stem`` (a unit name's stem, folded) the adjective stem of the name of town ``town`` (folded)? Their
+    first three letters agree and their consonant skeletons differ at most in the end: one consonant more in
+    the stem (Дніпро, Дніпровський; Шостка, Шосткинський) or the town (Горлівка, Горлівський), or a last
+    consonant that alternates (:data:`_CENTRE_ALTERNATIONS`). Мирне is not Мар'їнський, Лугове not Лугинський,
+    Маяк not Макіївська."""
+    if _common_prefix(town, stem) < 3:
+        return False
+    a, b = skeleton(town), skeleton(stem)
+    agree = _common_prefix(a, b)
+    rest = (a[agree:], b[agree:])
+    if agree < 2 and a != b:
+        return False
+    return rest in _CENTRE_ALTERNATIONS or len(rest[0]) + len(rest[1]) <= 1
 
 
 @lru_cache(maxsize=65536)
@@ -568,6 +596,7 @@ class Resolver:
         reader = self.__dict__.get("_reader")
         if reader is None or reader.index is not self.index:
             reader = self.__dict__["_reader"] = QueryReader(self.index)
+            reader.raions_of_centre = lambda text: self._units_of_centre(text, "raion")
         return reader
 
     # -- hints ----------------------------------------------------------------------------------
@@ -640,7 +669,7 @@ class Resolver:
             except UnknownOblast:
                 if strict and text is given:
                     raise
-                notes.append(unread_hint(level, text))
+                notes.append(unread_hint(level, text, *self._units_elsewhere(text, level, within)))
         point = _point(near)
         if point is not None and not in_ukraine_box(*point):
             swapped = "; as (lon, lat) it would be: swapped?" if in_ukraine_box(point[1], point[0]) else ""
@@ -680,10 +709,89 @@ class Resolver:
             raise UnknownOblast(found)
         return found
 
-    def _units_named(self, text: str, level: str) -> set[str]:
-        """Raions or hromadas ``text`` names as written or, failing that, read in the nominative: the genitive
-        or locative of the adjective ("Куп'янського району", "Чугуевского р-на") reads as "Куп'янський район"."""
-        return self.index.find_units(text, level) or self.index.find_units(nominative_adjectives(text), level)
+    def _units_named(self, text: str, level: str, within: frozenset[str] | None = None) -> set[str]:
+        """Raions or hromadas ``text`` names (inside ``within`` when given), read in tiers, the first that finds
+        units inside ``within`` giving them: the unit's name or its stem as written or in the nominative (the
+        genitive or locative of the adjective, "Куп'янського району", "Чугуевского р-на", reads as
+        "Куп'янський район"), its centre's name ("Kremenets", "Бахмут", "Kryvyi Rih": see
+        :meth:`_units_of_centre`), and only then a loose reading (the consonant skeleton of the stem). A loose
+        reading never stands in for an exact one that names units elsewhere: "Kremenets" is Кременецький
+        raion, not the former Кремінський whose skeleton it shares; with a Luhansk oblast hint it names no
+        raion there."""
+        nominative = nominative_adjectives(text)
+        tiers = (
+            lambda: self._units_as_written(text, level) or self._units_as_written(nominative, level),
+            lambda: self._units_of_centre(text, level),
+        )
+        named = False
+        for tier in tiers:
+            found = tier()
+            inside = {u for u in found if not within or self._ancestor_in(u, within)}
+            if inside:
+                return inside
+            named = named or bool(found)
+        if named:
+            return set()
+        found = self.index.find_units(text, level) or self.index.find_units(nominative, level)
+        return {u for u in found if not within or self._ancestor_in(u, within)}
+
+    def _units_as_written(self, text: str, level: str) -> set[str]:
+        """Units of ``level`` whose name ``text`` is (unit words aside), or whose name's stem it is or has
+        ("Куп'янський", "Kupiansk", "Kremenets": the stem of Кременецький), or, one word long, whose stem
+        its adjective has ("Bakhmut": Бахмутський; тськ folds to ц, so the bare name's stem alone misses
+        it). No loose reading."""
+        bare = strip_unit_words(text).strip()
+        key = fold_key(bare)
+        if not key:
+            return set()
+        table = self.index.unit_keys.get(level, {})
+        keys = [key, "s:" + unit_stem(key), "s:" + key]
+        if " " not in bare:
+            adjective = bare + ("ський" if script_of(bare) == "cyrillic" else "skyi")
+            keys.append("s:" + unit_stem(fold_key(adjective)))
+        for k in keys:
+            hits = table.get(k)
+            if hits:
+                return set(hits)
+        return set()
+
+    def _units_of_centre(self, text: str, level: str) -> set[str]:
+        """Units of ``level`` that ``text`` names as the name of their centre, in any script: a city or town
+        (KATOTTG M, K, X) of that exact name lies in a unit one of whose names (official, romanized, Russian,
+        former) is the adjective made of it (:func:`_named_after`: Дніпро, Дніпровський; Кривий Ріг, Кривой
+        Рог: Криворізький; Шостка: Шосткинський; Калуш: Калушский); that name's stem names them, as written out
+        it would. A town in a unit named otherwise (Кельменці, Дністровський raion) names none."""
+        key = fold_key(strip_unit_words(text))
+        if len(key) < 3:
+            return set()
+        stems = self._unit_stems(level)
+        settlements, table = self.extract.settlements, self.index.unit_keys.get(level, {})
+        found: set[str] = set()
+        for hit in self.index.by_key.get(key, ()):
+            s = settlements[hit.settlement]
+            uid = s.raion_id if level == "raion" else s.hromada_id
+            if s.category not in "MKX":
+                continue
+            # Of the unit's names the town's fits, the one spelled most like it (Хмільник: Хмільницький, not
+            # its Russian Хмельницкий, which is also Хмельницький raion's).
+            fitting = [st for st in stems.get(uid, ()) if _named_after(key, st)]
+            if fitting:
+                found.update(table.get("s:" + max(fitting, key=lambda st: (_common_prefix(key, st), st)), ()))
+        return found
+
+    def _unit_stems(self, level: str) -> dict[str, frozenset[str]]:
+        """Unit id -> the stems of its names (official, romanized, Russian, former), for units of ``level``."""
+        tables = self.__dict__.setdefault("_unit_stems_by_level", {})
+        table = tables.get(level)
+        if table is None:
+            found: dict[str, set[str]] = {}
+            units = self.extract.units
+            for uid, _name, _kind, key in self.extract.unit_names:
+                unit = units.get(uid)
+                if unit is not None and unit.level == level and key:
+                    found.setdefault(uid, set()).add(unit_stem(key))
+            table = tables[level] = {uid: frozenset(v) for uid, v in found.items()}
+        return table
 
     def _coded_unit(self, text: str, level: str) -> str | None:
         """The unit of ``level`` a code names, as registries write one: ISO 3166-2 (``UA-63``), an OCHA P-code
@@ -711,7 +819,7 @@ class Resolver:
         coded = self._coded_unit(text, level)
         if coded is not None:
             return frozenset({coded})
-        found = set(self.reader.oblasts(text)) if level == "oblast" else self._units_named(text, level)
+        found = set(self.reader.oblasts(text)) if level == "oblast" else self._units_named(text, level, within)
         if level == "raion":
             # A city's district as the raion hint ("Шевченківський район" of Zaporizhzhia) stands for its
             # city's raion, beside any raion (today's or a former one) of that name.
@@ -724,8 +832,40 @@ class Resolver:
         if within:
             found = {u for u in found if self._ancestor_in(u, within)}
         if not found:
-            raise UnknownOblast(f"no {level} of Ukraine is called {text!r}")
+            raise UnknownOblast(self._unread_units(text, level, within))
         return frozenset(found)
+
+    def _unread_units(self, text: str, level: str, within: frozenset[str] | None) -> str:
+        """Why ``text`` names no unit of ``level`` (inside ``within``): none of Ukraine is so called, or the
+        ones so called lie elsewhere ("no raion in Kharkivska oblast is called 'Lviv' (it names Lvivskyi raion,
+        in Lvivska oblast)"), which says the hints disagree rather than that the name is unknown."""
+        inside, elsewhere = self._units_elsewhere(text, level, within)
+        if not elsewhere:
+            return f"no {level} of Ukraine is called {text!r}"
+        return f"no {level} in {inside} is called {text!r} (it names {elsewhere})"
+
+    def _units_elsewhere(self, text: str, level: str, within: frozenset[str] | None) -> tuple[str, str]:
+        """("Kharkivska oblast", "Lvivskyi raion, in Lvivska oblast"): the units ``within`` and those outside
+        them that ``text`` names, in words; ("", "") when ``text`` names no unit of ``level`` at all."""
+        if not within or level == "oblast":
+            return "", ""
+        try:
+            found = sorted(self._read_units(text, level, None))
+        except UnknownOblast:
+            return "", ""
+        units = self.extract.units
+        inside = " or ".join(sorted(self._unit_label(u) for u in within))
+        named = "; ".join(f"{self._unit_label(u)}, in {self._unit_label(units[u].parent_id)}" for u in found[:3])
+        return inside, named + ("; ..." if len(found) > 3 else "")
+
+    def _unit_label(self, uid: str) -> str:
+        """A unit named in English: "Lvivskyi raion", "Lvivska oblast", "Kyiv" (a city of the oblast level)."""
+        unit = self.extract.units.get(uid)
+        if unit is None:
+            return uid
+        if unit.level == "oblast" and not unit.name_en.endswith("ka"):
+            return unit.name_en  # Kyiv, Sevastopol, Avtonomna Respublika Krym: no "oblast"
+        return f"{unit.name_en} {unit.level}"
 
     @property
     def city_districts(self) -> dict[str, frozenset[int]]:
@@ -1706,16 +1846,24 @@ class Resolver:
         if not_place:
             return f"{not_place[0]!r} is not a Ukrainian settlement ({not_place[1]})"
         for level in ("oblast", "raion", "hromada"):
-            units = self.index.find_units(head, level) if fold_key(head) else set()
+            units = (
+                (self._units_named(head, level) if level != "oblast" else self.index.find_units(head, level))
+                if fold_key(head)
+                else set()
+            )
             if units and level != "oblast" or units and re.search(r"obl|област|region|регі|регио", head, re.I):
                 names = ", ".join(sorted(self.extract.units[u].name_uk for u in units))
                 return f"names {'an' if level == 'oblast' else 'a'} {level} ({names}), not a settlement"
         return "no settlement of that name (or close to it)"
 
 
-def unread_hint(level: str, text: object) -> str:
-    """The one wording, everywhere, for a hint left out because it names no unit. "Looked up without it"
-    holds whatever the row's status (resolved, ambiguous or not_found)."""
+def unread_hint(level: str, text: object, inside: str = "", elsewhere: str = "") -> str:
+    """The one wording, everywhere, for a hint left out because it names no unit (of Ukraine, or ``inside`` the
+    units the hints before it name, when it names ``elsewhere`` ones: "raion hint 'Lviv' names no raion in
+    Kharkivska oblast (it names Lvivskyi raion, in Lvivska oblast)"). "Looked up without it" holds whatever
+    the row's status (resolved, ambiguous or not_found)."""
+    if inside and elsewhere:
+        return f"{level} hint {text!r} names no {level} in {inside} (it names {elsewhere}); looked up without it"
     return f"{level} hint {text!r} names no {level} of Ukraine; looked up without it"
 
 
